@@ -1,0 +1,43 @@
+// Turning stored RFC 5322 messages into what Sync needs: parsing once at delivery (GMime), HTML to
+// readable text, and truncation that never splits a UTF-8 character.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace easd::content {
+
+// Call once per process before any other function here (thread-safe, idempotent).
+void init_mime();
+
+struct ParsedMessage {
+    // Address headers decoded (RFC 2047) to UTF-8 and re-rendered as RFC 5322 address lists,
+    // e.g. "\"Doe, Jane\" <jane@example.com>, bob@example.com". Empty when the header is absent.
+    std::string from, to, cc, reply_to;
+    std::string display_to;     // display names of the To recipients joined by "; " (address when no name)
+    std::string subject;        // decoded to UTF-8
+    std::string thread_topic;   // subject without reply/forward prefixes (Re:, Fwd:, AW:, ...)
+    std::string message_id;
+    std::optional<int64_t> date;  // Date header, seconds since the epoch (UTC); nullopt if absent/invalid
+    int importance = 1;         // 0 low, 1 normal, 2 high (Importance, X-Priority, Priority headers)
+    bool has_attachments = false;
+    std::string message_class = "IPM.Note";  // IPM.Note, IPM.Note.SMIME, IPM.Note.SMIME.MultipartSigned, IPM.Schedule.Meeting.Request, ...
+    std::string body_plain;     // UTF-8 text body; derived from the HTML when the message has only HTML
+    std::string body_html;      // UTF-8 HTML body, empty when the message has none
+    std::size_t size = 0;       // bytes of the original message
+};
+
+// Parses one message. nullopt and a one-line reason in *error when the bytes are not a message
+// (empty input, no header section, unparseable).
+std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* error = nullptr);
+
+// Readable text from HTML: text content with scripts and styles dropped, block elements and <br> as
+// line breaks, entities decoded, runs of blank lines collapsed.
+std::string html_to_text(std::string_view html);
+
+// The longest prefix of at most max_bytes bytes that ends on a UTF-8 character boundary.
+std::string_view truncate_utf8(std::string_view text, std::size_t max_bytes);
+
+}  // namespace easd::content
