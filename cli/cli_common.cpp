@@ -1,0 +1,78 @@
+#include "cli_common.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+#include "common/config.h"
+
+namespace easd::cli {
+
+Args parse_args(int argc, char** argv, const std::vector<std::string>& value_options,
+                const std::vector<std::string>& flag_options) {
+    std::vector<std::string> values = value_options;
+    values.push_back("--config");
+    values.push_back("--database");
+    std::vector<std::string> flags = flag_options;
+    flags.push_back("--json");
+    flags.push_back("--help");
+    Args args;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+            std::string value;
+            bool inline_value = false;
+            auto eq = a.find('=');
+            if (eq != std::string::npos) {
+                value = a.substr(eq + 1);
+                a = a.substr(0, eq);
+                inline_value = true;
+            }
+            if (std::find(values.begin(), values.end(), a) != values.end()) {
+                if (!inline_value) {
+                    if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
+                    value = argv[++i];
+                }
+                args.values[a] = value;
+            } else if (std::find(flags.begin(), flags.end(), a) != flags.end() && !inline_value) {
+                args.flags[a] = true;
+            } else {
+                throw std::runtime_error("unknown option " + a);
+            }
+        } else {
+            args.words.push_back(a);
+        }
+    }
+    return args;
+}
+
+std::string conninfo_for(const Args& args) {
+    std::string error;
+    auto config = Config::load_default(args.value("--config"), &error);
+    if (!config) throw std::runtime_error(error);
+    return database_conninfo(*config, args.value("--database"));
+}
+
+std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+    }
+    return out + "\"";
+}
+
+}  // namespace easd::cli

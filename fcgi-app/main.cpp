@@ -1,0 +1,92 @@
+// easd: the FastCGI worker. Reads its settings, opens the database pool and the listening socket,
+// runs the accept threads, and stops gracefully on SIGTERM or SIGINT: no new requests, requests in
+// progress finish, then exit.
+#include <fcgiapp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "commands/request_handler.h"
+#include "common/log.h"
+#include "content/message.h"
+#include "listener.h"
+#include "options.h"
+#include "store/db.h"
+#include "worker.h"
+
+using namespace easd;
+
+int main(int argc, char** argv) {
+    set_log_program("easd");
+    int exit_code = 0;
+    auto options = app::parse_options(argc, argv, &exit_code);
+    if (!options) return exit_code;
+    if (options->verbose) set_log_level(LogLevel::Debug);
+
+    // libfcgi installs its own SIGTERM handling and a blocked accept() would not notice a signal:
+    // block the signals in every thread and take them synchronously in one.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);  // a client that went away is an error return, not a death
+
+    content::init_mime();
+    if (FCGX_Init() != 0) {
+        EASD_LOG_ERROR("FCGX_Init failed");
+        return 70;
+    }
+
+    std::unique_ptr<app::Listener> listener;
+    try {
+        listener = std::make_unique<app::Listener>(
+            options->socket_path.empty()
+                ? app::Listener::inherit_stdin()
+                : app::Listener::open_unix(options->socket_path, options->socket_mode, options->socket_owner));
+    } catch (const std::exception& e) {
+        EASD_LOG_ERROR("%s", e.what());
+        return 71;
+    }
+
+    std::unique_ptr<store::Database> db;
+    try {
+        db = std::make_unique<store::Database>(options->database, static_cast<std::size_t>(options->db_pool));
+    } catch (const std::exception& e) {
+        EASD_LOG_ERROR("%s", e.what());
+        return 75;
+    }
+
+    if (!options->pid_file.empty()) {
+        std::ofstream pid(options->pid_file);
+        pid << getpid() << "\n";
+    }
+
+    commands::ServerSettings settings;
+    settings.protocol_log_dir = options->protocol_log_dir;
+    commands::RequestHandler handler(*db, settings);
+    app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes);
+    threads.start(options->threads);
+    EASD_LOG_INFO("listening on %s with %d threads and %d database connections", listener->description().c_str(),
+                  options->threads, options->db_pool);
+
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&signals, &sig) != 0) continue;
+        if (sig == SIGHUP) continue;  // reserved for log reopening; nothing to reopen on stderr
+        EASD_LOG_INFO("signal %d: finishing requests in progress, then stopping", sig);
+        break;
+    }
+    threads.request_stop();
+    FCGX_ShutdownPending();
+    listener->stop_accepting();
+    threads.join();
+    if (!options->pid_file.empty()) unlink(options->pid_file.c_str());
+    EASD_LOG_INFO("stopped");
+    return 0;
+}

@@ -1,0 +1,122 @@
+#include "options.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/config.h"
+
+namespace easd::app {
+
+namespace {
+
+const char* kUsage =
+    "usage: easd [--config FILE] [--database CONNINFO] [--socket PATH] [--socket-mode MODE]\n"
+    "            [--socket-owner USER[:GROUP]] [--threads N] [--db-pool N] [--protocol-log-dir DIR]\n"
+    "            [--pid-file FILE] [--verbose]\n"
+    "Serves Exchange ActiveSync over FastCGI. Without a socket, uses the listening socket on fd 0\n"
+    "(spawn-fcgi, mod_fcgid, systemd socket activation).\n";
+
+bool parse_int(const std::string& s, int base, int lo, int hi, int* out) {
+    if (s.empty()) return false;
+    char* end = nullptr;
+    long v = std::strtol(s.c_str(), &end, base);
+    if (*end != '\0' || v < lo || v > hi) return false;
+    *out = static_cast<int>(v);
+    return true;
+}
+
+}  // namespace
+
+std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
+    *exit_code = 0;
+    Config overrides;
+    std::string config_path;
+    std::string database;
+    bool verbose = false;
+    static const char* const keyed[][2] = {
+        {"--socket", "socket"},          {"--socket-mode", "socket_mode"}, {"--socket-owner", "socket_owner"},
+        {"--threads", "threads"},        {"--db-pool", "db_pool"},         {"--protocol-log-dir", "protocol_log_dir"},
+        {"--pid-file", "pid_file"},
+    };
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(kUsage, stdout);
+            return std::nullopt;
+        }
+        if (arg == "--verbose" || arg == "-v") {
+            verbose = true;
+            continue;
+        }
+        std::string value;
+        auto eq = arg.find('=');
+        if (eq != std::string::npos) {
+            value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            std::fprintf(stderr, "easd: %s needs a value\n", arg.c_str());
+            *exit_code = 64;
+            return std::nullopt;
+        }
+        if (arg == "--config") {
+            config_path = value;
+            continue;
+        }
+        if (arg == "--database") {
+            database = value;
+            continue;
+        }
+        bool known = false;
+        for (const auto& k : keyed)
+            if (arg == k[0]) {
+                overrides.set(k[1], value);
+                known = true;
+            }
+        if (!known) {
+            std::fprintf(stderr, "easd: unknown option %s (see --help)\n", arg.c_str());
+            *exit_code = 64;
+            return std::nullopt;
+        }
+    }
+
+    std::string error;
+    auto config = Config::load_default(config_path, &error);
+    if (!config) {
+        std::fprintf(stderr, "easd: %s\n", error.c_str());
+        *exit_code = 78;
+        return std::nullopt;
+    }
+    auto get = [&](const char* key) { return overrides.has(key) ? overrides.get(key) : config->get(key); };
+
+    Options o;
+    o.config_path = config->source();
+    o.database = database_conninfo(*config, database);
+    o.socket_path = get("socket");
+    o.socket_owner = get("socket_owner");
+    o.protocol_log_dir = get("protocol_log_dir");
+    o.pid_file = get("pid_file");
+    o.verbose = verbose || get("log_level") == "debug";
+    struct IntSetting {
+        const char* key;
+        int base, lo, hi;
+        int* out;
+    } ints[] = {
+        {"socket_mode", 8, 0, 0777, &o.socket_mode},
+        {"threads", 10, 1, 4096, &o.threads},
+        {"db_pool", 10, 1, 1024, &o.db_pool},
+    };
+    for (const auto& s : ints) {
+        std::string v = get(s.key);
+        if (!v.empty() && !parse_int(v, s.base, s.lo, s.hi, s.out)) {
+            std::fprintf(stderr, "easd: invalid %s: %s\n", s.key, v.c_str());
+            *exit_code = 78;
+            return std::nullopt;
+        }
+    }
+    return o;
+}
+
+}  // namespace easd::app

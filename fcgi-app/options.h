@@ -1,0 +1,27 @@
+// easd's settings: the config file, then command-line overrides.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace easd::app {
+
+struct Options {
+    std::string config_path;
+    std::string database;       // libpq conninfo
+    std::string socket_path;    // empty: use the listening socket inherited on fd 0
+    int socket_mode = 0660;
+    std::string socket_owner;   // "user" or "user:group"; empty: leave as created
+    int threads = 16;           // accept threads: requests handled at once
+    int db_pool = 8;            // PostgreSQL connections
+    std::string protocol_log_dir;
+    std::string pid_file;
+    std::size_t max_body_bytes = 64u << 20;
+    bool verbose = false;
+};
+
+// Parses argv and the config file. On error or --help, prints to stderr/stdout and returns the
+// exit code to use in *exit_code with nullopt.
+std::optional<Options> parse_options(int argc, char** argv, int* exit_code);
+
+}  // namespace easd::app

@@ -1,0 +1,128 @@
+#include "worker.h"
+
+#include <fcgiapp.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "common/log.h"
+
+namespace easd::app {
+
+namespace {
+
+std::string param(FCGX_Request& r, const char* name) {
+    const char* v = FCGX_GetParam(name, r.envp);
+    return v ? v : "";
+}
+
+const char* reason_phrase(int status) {
+    switch (status) {
+        case 200: return "OK";
+        case 400: return "Bad Request";
+        case 401: return "Unauthorized";
+        case 403: return "Forbidden";
+        case 405: return "Method Not Allowed";
+        case 413: return "Payload Too Large";
+        case 449: return "Retry With";
+        case 500: return "Internal Server Error";
+        case 501: return "Not Implemented";
+        case 503: return "Service Unavailable";
+        default: return "Status";
+    }
+}
+
+// Reads the whole body. Returns false when it exceeds the limit or the stream broke.
+bool read_body(FCGX_Request& r, std::size_t limit, std::string& body, bool& too_large) {
+    too_large = false;
+    std::string length = param(r, "CONTENT_LENGTH");
+    if (!length.empty()) {
+        unsigned long long n = std::strtoull(length.c_str(), nullptr, 10);
+        if (n > limit) {
+            too_large = true;
+            return false;
+        }
+        body.reserve(static_cast<std::size_t>(n));
+    }
+    char buf[65536];
+    for (;;) {
+        int got = FCGX_GetStr(buf, sizeof buf, r.in);
+        if (got <= 0) break;
+        body.append(buf, static_cast<std::size_t>(got));
+        if (body.size() > limit) {
+            too_large = true;
+            return false;
+        }
+    }
+    return FCGX_GetError(r.in) == 0;
+}
+
+void write_response(FCGX_Request& r, const commands::HttpResponse& resp) {
+    std::string head = "Status: " + std::to_string(resp.status) + " " + reason_phrase(resp.status) + "\r\n";
+    for (const auto& [name, value] : resp.headers) head += name + ": " + value + "\r\n";
+    head += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n\r\n";
+    FCGX_PutStr(head.data(), static_cast<int>(head.size()), r.out);
+    if (!resp.body.empty()) FCGX_PutStr(resp.body.data(), static_cast<int>(resp.body.size()), r.out);
+}
+
+}  // namespace
+
+AcceptThreads::AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes)
+    : listen_fd_(listen_fd), handler_(handler), max_body_bytes_(max_body_bytes) {}
+
+AcceptThreads::~AcceptThreads() {
+    request_stop();
+    join();
+}
+
+void AcceptThreads::start(int count) {
+    for (int i = 0; i < count; ++i) threads_.emplace_back([this] { run(); });
+}
+
+void AcceptThreads::join() {
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    threads_.clear();
+}
+
+void AcceptThreads::run() {
+    while (!stopping_) {
+        // A new request object per accept; it will outlive this loop once requests can be parked.
+        auto req = std::make_unique<FCGX_Request>();
+        if (FCGX_InitRequest(req.get(), listen_fd_, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+            EASD_LOG_ERROR("FCGX_InitRequest failed");
+            return;
+        }
+        if (FCGX_Accept_r(req.get()) < 0) {
+            if (stopping_) return;
+            if (errno == EMFILE || errno == ENFILE) {
+                // Out of descriptors: back off briefly rather than spin.
+                EASD_LOG_WARN("accept: %s", std::strerror(errno));
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+            continue;
+        }
+        commands::HttpRequest in;
+        in.method = param(*req, "REQUEST_METHOD");
+        in.query_string = param(*req, "QUERY_STRING");
+        in.authorization = param(*req, "HTTP_AUTHORIZATION");
+        in.protocol_version = param(*req, "HTTP_MS_ASPROTOCOLVERSION");
+        in.policy_key = param(*req, "HTTP_X_MS_POLICYKEY");
+        in.user_agent = param(*req, "HTTP_USER_AGENT");
+        in.content_type = param(*req, "CONTENT_TYPE");
+
+        bool too_large = false;
+        commands::HttpResponse out;
+        if (!read_body(*req, max_body_bytes_, in.body, too_large)) {
+            out.status = too_large ? 413 : 400;
+        } else {
+            out = handler_.handle(in);
+        }
+        write_response(*req, out);
+        FCGX_Finish_r(req.get());
+    }
+}
+
+}  // namespace easd::app

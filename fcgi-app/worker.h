@@ -1,0 +1,35 @@
+// Accept threads: each takes a FastCGI request off the listening socket, runs it through the
+// RequestHandler and writes the answer. A fresh FCGX_Request per accept (libfcgi finishes whatever
+// request object it is handed first).
+#pragma once
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "commands/request_handler.h"
+
+namespace easd::app {
+
+class AcceptThreads {
+public:
+    AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes);
+    ~AcceptThreads();
+
+    void start(int count);
+    // Stop taking new requests; requests in progress finish. Call Listener::stop_accepting() too,
+    // to wake threads blocked in accept().
+    void request_stop() { stopping_ = true; }
+    void join();
+
+private:
+    void run();
+
+    int listen_fd_;
+    commands::RequestHandler& handler_;
+    std::size_t max_body_bytes_;
+    std::atomic<bool> stopping_{false};
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace easd::app

@@ -1,0 +1,44 @@
+#include "commands/auth_cache.h"
+
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+namespace easd::commands {
+
+AuthCache::AuthCache(std::chrono::seconds ttl, std::size_t max_entries) : ttl_(ttl), max_entries_(max_entries) {
+    if (RAND_bytes(key_, sizeof key_) != 1) throw std::runtime_error("no randomness for the auth cache key");
+}
+
+std::string AuthCache::verifier(const std::string& password) const {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key_, sizeof key_, reinterpret_cast<const unsigned char*>(password.data()), password.size(),
+         mac, &len);
+    return std::string(reinterpret_cast<char*>(mac), len);
+}
+
+std::optional<store::User> AuthCache::find(const std::string& login, const std::string& password) {
+    std::string v = verifier(password);
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(login);
+    if (it == entries_.end()) return std::nullopt;
+    if (std::chrono::steady_clock::now() > it->second.expires) {
+        entries_.erase(it);
+        return std::nullopt;
+    }
+    if (it->second.verifier.size() != v.size() || CRYPTO_memcmp(it->second.verifier.data(), v.data(), v.size()) != 0)
+        return std::nullopt;
+    return it->second.user;
+}
+
+void AuthCache::remember(const std::string& login, const std::string& password, const store::User& user) {
+    std::string v = verifier(password);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (entries_.size() >= max_entries_) entries_.clear();  // crude but bounded; entries are cheap to rebuild
+    entries_[login] = Entry{std::move(v), user, std::chrono::steady_clock::now() + ttl_};
+}
+
+}  // namespace easd::commands

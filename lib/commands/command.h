@@ -1,0 +1,61 @@
+// What every EAS command handler gets and returns, and the table that dispatches Cmd= to them.
+// One file per command (foldersync.cpp, sync.cpp, ...), as in the specification's chapters.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/request.h"
+#include "store/accounts.h"
+#include "store/db.h"
+#include "store/devices.h"
+#include "wbxml/wbxml.h"
+
+namespace easd::commands {
+
+struct ServerSettings {
+    int max_window_size = 512;   // cap on a client's WindowSize
+    int default_window_size = 100;
+    std::string protocol_log_dir;  // empty: protocol logging is unavailable
+};
+
+struct CommandContext {
+    soci::session& sql;
+    const ServerSettings& settings;
+    const store::User& user;
+    const store::Device& device;
+    const protocol::EasQuery& query;
+    protocol::ProtocolVersion version;
+    const wbxml::Node* request;  // the decoded body; nullptr when the request had none
+};
+
+struct CommandResult {
+    int http_status = 200;
+    std::optional<wbxml::Node> body;  // sent as WBXML when set
+};
+
+using CommandHandler = CommandResult (*)(CommandContext&);
+
+struct CommandInfo {
+    std::string_view name;
+    CommandHandler handler;
+    bool needs_body;  // a request without a body is malformed (400)
+};
+
+// The commands this server implements; OPTIONS advertises exactly these.
+const std::vector<CommandInfo>& implemented_commands();
+const CommandInfo* find_command(std::string_view name);
+
+// Command handlers.
+CommandResult handle_folder_sync(CommandContext& ctx);
+CommandResult handle_sync(CommandContext& ctx);
+
+// Thrown by a handler for a request that is not valid for its command: answered with HTTP 400
+// (or the command's own protocol-error status, if the handler prefers to build one).
+struct MalformedRequest : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+}  // namespace easd::commands

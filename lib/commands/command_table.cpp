@@ -1,0 +1,19 @@
+#include "commands/command.h"
+
+namespace easd::commands {
+
+const std::vector<CommandInfo>& implemented_commands() {
+    static const std::vector<CommandInfo> table = {
+        {"FolderSync", handle_folder_sync, true},
+        {"Sync", handle_sync, false},  // an empty Sync repeats the previous request (12.1+)
+    };
+    return table;
+}
+
+const CommandInfo* find_command(std::string_view name) {
+    for (const auto& c : implemented_commands())
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+}  // namespace easd::commands

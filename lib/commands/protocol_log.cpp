@@ -1,0 +1,68 @@
+#include "commands/protocol_log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "common/log.h"
+
+namespace easd::commands {
+
+namespace {
+// File names from what a device sent: keep them inside the directory and readable.
+std::string safe_name(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '-' || c == '_' || c == '@';
+        out += ok ? c : '_';
+    }
+    if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
+    return out;
+}
+}  // namespace
+
+std::string ProtocolLog::path_for(const std::string& user, const std::string& device_id) const {
+    return dir_ + "/" + safe_name(user) + "/" + safe_name(device_id) + ".log";
+}
+
+void ProtocolLog::write(const ProtocolLogEntry& e) const {
+    if (dir_.empty()) return;
+    std::string user_dir = dir_ + "/" + safe_name(e.user);
+    mkdir(dir_.c_str(), 0750);
+    mkdir(user_dir.c_str(), 0750);
+    std::string path = path_for(e.user, e.device_id);
+
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm t{};
+    gmtime_r(&ts.tv_sec, &t);
+    char when[40];
+    std::snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", t.tm_year + 1900, t.tm_mon + 1,
+                  t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec / 1000000);
+    std::string text = "=== " + std::string(when) + " user=" + e.user + " device=" + e.device_id +
+                       " cmd=" + e.command + " method=" + e.method + " version=" + e.version +
+                       " status=" + std::to_string(e.http_status) + "\n";
+    if (!e.note.empty()) text += "note: " + e.note + "\n";
+    text += "--- request\n";
+    text += e.request ? wbxml::to_xml(*e.request) : std::string("(no body)\n");
+    if (text.back() != '\n') text += '\n';
+    text += "--- response\n";
+    text += e.response ? wbxml::to_xml(*e.response) : std::string("(no body)\n");
+    if (text.back() != '\n') text += '\n';
+
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        EASD_LOG_WARN("protocol log %s: %s", path.c_str(), std::strerror(errno));
+        return;
+    }
+    // One write with O_APPEND keeps entries of concurrent workers whole.
+    if (::write(fd, text.data(), text.size()) < 0) EASD_LOG_WARN("protocol log %s: %s", path.c_str(), std::strerror(errno));
+    close(fd);
+}
+
+}  // namespace easd::commands

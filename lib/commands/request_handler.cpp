@@ -1,0 +1,171 @@
+#include "commands/request_handler.h"
+
+#include "common/log.h"
+
+namespace easd::commands {
+
+namespace {
+
+constexpr const char* kWbxmlType = "application/vnd.ms-sync.wbxml";
+constexpr const char* kServerVersion = "16.1";
+
+HttpResponse plain(int status, std::string text = {}) {
+    HttpResponse r;
+    r.status = status;
+    if (!text.empty()) {
+        r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+        r.body = std::move(text) + "\n";
+    }
+    return r;
+}
+
+HttpResponse unauthorized() {
+    HttpResponse r = plain(401, "authentication required");
+    r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"ActiveSync\"");
+    return r;
+}
+
+}  // namespace
+
+std::string advertised_versions() {
+    std::string s;
+    for (auto v : protocol::supported_versions()) {
+        if (!s.empty()) s += ',';
+        s += protocol::version_string(v);
+    }
+    return s;
+}
+
+std::string advertised_commands() {
+    std::string s;
+    for (const auto& c : implemented_commands()) {
+        if (!s.empty()) s += ',';
+        s += c.name;
+    }
+    return s;
+}
+
+RequestHandler::RequestHandler(store::Database& db, ServerSettings settings)
+    : db_(db), settings_(std::move(settings)), protocol_log_(settings_.protocol_log_dir) {}
+
+HttpResponse RequestHandler::handle(const HttpRequest& request) {
+    try {
+        return handle_unchecked(request);
+    } catch (const store::Unavailable& e) {
+        EASD_LOG_ERROR("database unavailable: %s", e.what());
+        HttpResponse r = plain(503, "service temporarily unavailable");
+        r.headers.emplace_back("Retry-After", "30");
+        return r;
+    } catch (const soci::soci_error& e) {
+        bool down = store::is_connection_error(e);
+        EASD_LOG_ERROR("database error: %s", e.what());
+        HttpResponse r = plain(down ? 503 : 500, down ? "service temporarily unavailable" : "internal error");
+        if (down) r.headers.emplace_back("Retry-After", "30");
+        return r;
+    } catch (const std::exception& e) {
+        EASD_LOG_ERROR("internal error: %s", e.what());
+        return plain(500, "internal error");
+    }
+}
+
+HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
+    bool is_options = request.method == "OPTIONS";
+    if (!is_options && request.method != "POST") {
+        HttpResponse r = plain(405, "use POST or OPTIONS");
+        r.headers.emplace_back("Allow", "OPTIONS, POST");
+        return r;
+    }
+
+    // Credentials first: nothing about the server is told to a caller who has not logged in.
+    auto credentials = protocol::parse_basic_auth(request.authorization);
+    if (!credentials) return unauthorized();
+    std::string login = protocol::normalize_login(credentials->user);
+    std::optional<store::User> user = auth_cache_.find(login, credentials->password);
+    if (!user) {
+        store::Database::Lease sql(db_);
+        auto found = store::find_login(*sql, login);
+        if (!found || !store::verify_password(credentials->password, found->password_hash)) {
+            EASD_LOG_INFO("authentication failed for login \"%s\"", login.c_str());
+            return unauthorized();
+        }
+        user = found->user;
+        auth_cache_.remember(login, credentials->password, *user);
+    }
+    if (!user->activesync) return plain(403, "ActiveSync is disabled for this account");
+
+    if (is_options) {
+        HttpResponse r;
+        r.headers.emplace_back("MS-Server-ActiveSync", kServerVersion);
+        r.headers.emplace_back("MS-ASProtocolVersions", advertised_versions());
+        r.headers.emplace_back("MS-ASProtocolCommands", advertised_commands());
+        r.headers.emplace_back("Allow", "OPTIONS,POST");
+        r.headers.emplace_back("Public", "OPTIONS,POST");
+        return r;
+    }
+
+    std::string query_error;
+    auto query = protocol::parse_query(request.query_string, &query_error);
+    if (!query) return plain(400, "bad request: " + query_error);
+
+    const CommandInfo* command = find_command(query->cmd);
+    if (!command) return plain(501, "command not implemented: " + query->cmd);
+
+    std::optional<protocol::ProtocolVersion> version =
+        request.protocol_version.empty() ? query->version : protocol::parse_version(request.protocol_version);
+    if (!version || !protocol::is_supported(*version)) {
+        HttpResponse r = plain(400, "missing or unsupported MS-ASProtocolVersion");
+        r.headers.emplace_back("MS-ASProtocolVersions", advertised_versions());
+        return r;
+    }
+
+    // Decode before touching the store, so a malformed body changes nothing.
+    std::optional<wbxml::Node> body;
+    if (!request.body.empty()) {
+        wbxml::DecodeResult decoded = wbxml::decode(request.body);
+        if (!decoded) return plain(400, "malformed WBXML: " + decoded.error);
+        body = std::move(decoded.root);
+    } else if (command->needs_body) {
+        return plain(400, "the " + query->cmd + " command needs a request body");
+    }
+
+    store::Database::Lease sql(db_);
+    store::Device device = store::register_device(*sql, user->id, query->device_id, query->device_type,
+                                                  request.user_agent, protocol::version_string(*version));
+    CommandContext ctx{*sql, settings_, *user, device, *query, *version, body ? &*body : nullptr};
+    CommandResult result;
+    std::string note;
+    try {
+        result = command->handler(ctx);
+    } catch (const MalformedRequest& e) {
+        result.http_status = 400;
+        note = e.what();
+    }
+
+    HttpResponse r;
+    r.status = result.http_status;
+    r.headers.emplace_back("MS-Server-ActiveSync", kServerVersion);
+    if (result.body) {
+        r.headers.emplace_back("Content-Type", kWbxmlType);
+        r.body = wbxml::encode(*result.body);
+    } else if (r.status == 400) {
+        r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+        r.body = "bad request: " + note + "\n";
+    }
+
+    if ((user->protocol_log || device.protocol_log) && protocol_log_.available()) {
+        ProtocolLogEntry entry;
+        entry.user = user->address;
+        entry.device_id = device.device_id;
+        entry.command = query->cmd;
+        entry.method = request.method;
+        entry.version = protocol::version_string(*version);
+        entry.http_status = r.status;
+        entry.request = body ? &*body : nullptr;
+        entry.response = result.body ? &*result.body : nullptr;
+        entry.note = note;
+        protocol_log_.write(entry);
+    }
+    return r;
+}
+
+}  // namespace easd::commands

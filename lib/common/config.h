@@ -1,0 +1,37 @@
+// Configuration: `key = value` lines with `#` comments, overridden by command-line options.
+// Shared by easd, easctl and easd-deliver so they read the same file the same way.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace easd {
+
+class Config {
+public:
+    // Reads a file; nullopt and a one-line reason in *error when it cannot be read or a line is
+    // not `key = value`.
+    static std::optional<Config> load_file(const std::string& path, std::string* error);
+
+    // The file named by --config, else $EASD_CONFIG, else /etc/easd/easd.conf when it exists,
+    // else an empty configuration. `explicit_path` empty means "not given".
+    static std::optional<Config> load_default(const std::string& explicit_path, std::string* error);
+
+    void set(const std::string& key, const std::string& value) { values_[key] = value; }
+    bool has(const std::string& key) const { return values_.count(key) != 0; }
+    std::string get(const std::string& key, const std::string& fallback = {}) const;
+    // nullopt when present but not an integer; fallback when absent.
+    std::optional<long> get_int(const std::string& key, long fallback) const;
+    const std::string& source() const { return source_; }
+
+private:
+    std::map<std::string, std::string> values_;
+    std::string source_;
+};
+
+// The PostgreSQL connection string: --database, else $EASD_DATABASE, else the config's `database`,
+// else "dbname=easd".
+std::string database_conninfo(const Config& config, const std::string& explicit_conninfo);
+
+}  // namespace easd

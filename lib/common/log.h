@@ -1,0 +1,18 @@
+// Server log: one line per event on stderr, with time, level and program. Thread-safe.
+// Never pass passwords or Authorization headers here.
+#pragma once
+
+namespace easd {
+
+enum class LogLevel { Debug = 0, Info = 1, Warning = 2, Error = 3 };
+
+void set_log_program(const char* name);
+void set_log_level(LogLevel level);
+void log_message(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define EASD_LOG_DEBUG(...) ::easd::log_message(::easd::LogLevel::Debug, __VA_ARGS__)
+#define EASD_LOG_INFO(...) ::easd::log_message(::easd::LogLevel::Info, __VA_ARGS__)
+#define EASD_LOG_WARN(...) ::easd::log_message(::easd::LogLevel::Warning, __VA_ARGS__)
+#define EASD_LOG_ERROR(...) ::easd::log_message(::easd::LogLevel::Error, __VA_ARGS__)
+
+}  // namespace easd

@@ -1,0 +1,176 @@
+#include "content/email_item.h"
+
+#include <ctime>
+
+#include "content/message.h"
+
+namespace easd::content {
+
+namespace tag = wbxml::tag;
+
+namespace {
+
+std::optional<long long> to_number(std::string_view s) {
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    long long v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + (c - '0');
+    }
+    return v;
+}
+
+// AirSync:Truncation (2.5): code -> characters; nullopt = no truncation.
+std::optional<std::size_t> truncation_chars(int code) {
+    static const std::size_t sizes[] = {0, 512, 1024, 2048, 5120, 10240, 20480, 51200, 102400};
+    if (code >= 0 && code <= 8) return sizes[code];
+    return std::nullopt;  // 9: everything
+}
+
+// AirSync:MIMETruncation (2.5): code -> characters; nullopt = no truncation.
+std::optional<std::size_t> mime_truncation_chars(int code) {
+    static const std::size_t sizes[] = {0, 4096, 5120, 7168, 10240, 20480, 51200, 102400};
+    if (code >= 0 && code <= 7) return sizes[code];
+    return std::nullopt;
+}
+
+bool is_smime(const store::EmailRow& e) { return e.message_class.rfind("IPM.Note.SMIME", 0) == 0; }
+
+void append_airsyncbase_body(wbxml::Node& data, const store::EmailRow& email, const EmailOptions& options,
+                             int version) {
+    BodyPreference pref;
+    if (!options.body_preferences.empty()) pref = options.body_preferences.front();
+    // Serve the first preference we can; RTF we do not produce, so it falls back to plain text.
+    int type = pref.type;
+    std::string body;
+    switch (type) {
+        case kBodyHtml:
+            body = email.body_html.empty() ? plain_to_html(email.body_plain) : email.body_html;
+            break;
+        case kBodyMime:
+            body = email.mime;
+            break;
+        default:
+            type = kBodyPlain;
+            body = email.body_plain;
+            break;
+    }
+    auto& b = data.add(tag::AirSyncBase::Body);
+    b.add(tag::AirSyncBase::Type, static_cast<long long>(type));
+    b.add(tag::AirSyncBase::EstimatedDataSize, static_cast<long long>(body.size()));
+    bool truncated = pref.truncation_size && body.size() > *pref.truncation_size;
+    if (truncated) {
+        b.add(tag::AirSyncBase::Truncated, "1");
+        if (!pref.all_or_none) b.add(tag::AirSyncBase::Data, std::string(truncate_utf8(body, *pref.truncation_size)));
+    } else {
+        b.add(tag::AirSyncBase::Data, body);
+    }
+    if (version >= 140 && pref.preview && *pref.preview > 0) {
+        std::string flat = email.body_plain;
+        for (auto& c : flat)
+            if (c == '\r' || c == '\n' || c == '\t') c = ' ';
+        b.add(tag::AirSyncBase::Preview, std::string(truncate_utf8(flat, static_cast<std::size_t>(*pref.preview))));
+    }
+}
+
+void append_25_body(wbxml::Node& data, const store::EmailRow& email, const EmailOptions& options) {
+    bool send_mime = options.mime_support == 2 || (options.mime_support == 1 && is_smime(email));
+    if (send_mime) {
+        auto limit = options.mime_truncation ? mime_truncation_chars(*options.mime_truncation) : std::nullopt;
+        bool truncated = limit && email.mime.size() > *limit;
+        data.add(tag::Email::MIMETruncated, truncated ? "1" : "0");
+        data.add(tag::Email::MIMESize, static_cast<long long>(email.mime.size()));
+        data.add(tag::Email::MIMEData, std::string(truncated ? truncate_utf8(email.mime, *limit) : email.mime));
+        return;
+    }
+    auto limit = options.truncation ? truncation_chars(*options.truncation) : std::nullopt;
+    const std::string& body = email.body_plain;
+    bool truncated = limit && body.size() > *limit;
+    data.add(tag::Email::BodyTruncated, truncated ? "1" : "0");
+    if (truncated) data.add(tag::Email::BodySize, static_cast<long long>(body.size()));
+    if (!truncated || *limit > 0) data.add(tag::Email::Body, std::string(truncated ? truncate_utf8(body, *limit) : body));
+}
+
+}  // namespace
+
+bool EmailOptions::needs_mime() const {
+    if (mime_support != 0) return true;
+    for (const auto& p : body_preferences)
+        if (p.type == kBodyMime) return true;
+    return false;
+}
+
+EmailOptions parse_email_options(const wbxml::Node* options) {
+    EmailOptions out;
+    if (!options) return out;
+    for (const auto& child : options->children) {
+        if (child.tag == tag::AirSyncBase::BodyPreference) {
+            BodyPreference p;
+            if (auto t = to_number(child.child_text(tag::AirSyncBase::Type))) p.type = static_cast<int>(*t);
+            if (auto ts = to_number(child.child_text(tag::AirSyncBase::TruncationSize)))
+                p.truncation_size = static_cast<uint32_t>(std::min<long long>(*ts, UINT32_MAX));
+            p.all_or_none = child.child_text(tag::AirSyncBase::AllOrNone) == "1";
+            if (auto pv = to_number(child.child_text(tag::AirSyncBase::Preview)))
+                p.preview = static_cast<int>(std::min<long long>(*pv, 255));
+            out.body_preferences.push_back(p);
+        } else if (child.tag == tag::AirSync::Truncation) {
+            if (auto v = to_number(child.text())) out.truncation = static_cast<int>(*v);
+        } else if (child.tag == tag::AirSync::MIMESupport) {
+            if (auto v = to_number(child.text())) out.mime_support = static_cast<int>(std::min<long long>(*v, 2));
+        } else if (child.tag == tag::AirSync::MIMETruncation) {
+            if (auto v = to_number(child.text())) out.mime_truncation = static_cast<int>(*v);
+        }
+    }
+    return out;
+}
+
+std::string format_eas_datetime(long long unix_seconds) {
+    time_t t = static_cast<time_t>(unix_seconds);
+    tm utc{};
+    gmtime_r(&t, &utc);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &utc);
+    return buf;
+}
+
+std::string plain_to_html(std::string_view text) {
+    std::string out = "<html><body><div style=\"white-space: pre-wrap\">";
+    out.reserve(out.size() + text.size() + 32);
+    for (char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            default: out += c;
+        }
+    }
+    out += "</div></body></html>";
+    return out;
+}
+
+void append_email_data(wbxml::Node& data, const store::EmailRow& e, const EmailOptions& options, int version) {
+    if (!e.to.empty()) data.add(tag::Email::To, e.to);
+    if (!e.cc.empty()) data.add(tag::Email::Cc, e.cc);
+    if (!e.from.empty()) data.add(tag::Email::From, e.from);
+    data.add(tag::Email::Subject, e.subject);
+    if (!e.reply_to.empty()) data.add(tag::Email::ReplyTo, e.reply_to);
+    data.add(tag::Email::DateReceived, format_eas_datetime(e.date_received));
+    data.add(tag::Email::DisplayTo, e.display_to);
+    data.add(tag::Email::ThreadTopic, e.thread_topic);
+    data.add(tag::Email::Importance, static_cast<long long>(e.importance));
+    data.add(tag::Email::Read, e.read ? "1" : "0");
+    if (version >= 120) {
+        append_airsyncbase_body(data, e, options, version);
+    } else {
+        append_25_body(data, e, options);
+    }
+    data.add(tag::Email::MessageClass, e.message_class);
+    data.add(tag::Email::InternetCPID, "65001");  // bodies are stored and sent as UTF-8
+    if (version >= 120) {
+        data.add(tag::Email::ContentClass, "urn:content-classes:message");
+        data.add(tag::AirSyncBase::NativeBodyType, static_cast<long long>(e.body_html.empty() ? kBodyPlain : kBodyHtml));
+    }
+}
+
+}  // namespace easd::content

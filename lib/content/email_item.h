@@ -1,0 +1,45 @@
+// Email <-> Sync ApplicationData (MS-ASEMAIL), with the body chosen and truncated as the client's
+// options ask (MS-ASAIRS BodyPreference for 12.0+, Truncation/MIMESupport for 2.5).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "store/mail.h"
+#include "wbxml/wbxml.h"
+
+namespace easd::content {
+
+// AirSyncBase body types.
+enum BodyType : int { kBodyPlain = 1, kBodyHtml = 2, kBodyRtf = 3, kBodyMime = 4 };
+
+struct BodyPreference {
+    int type = kBodyPlain;
+    std::optional<uint32_t> truncation_size;  // bytes; absent = no truncation
+    bool all_or_none = false;
+    std::optional<int> preview;  // characters of plain-text preview (14.0+), 0..255
+};
+
+struct EmailOptions {
+    std::vector<BodyPreference> body_preferences;  // 12.0+
+    std::optional<int> truncation;       // 2.5 AirSync:Truncation code 0..9
+    int mime_support = 0;                // 0 never, 1 S/MIME only, 2 always
+    std::optional<int> mime_truncation;  // 2.5 AirSync:MIMETruncation code 0..8
+    bool needs_mime() const;
+};
+
+// Reads the email-relevant children of a Sync <Options> element (nullptr: defaults).
+EmailOptions parse_email_options(const wbxml::Node* options);
+
+// Appends the email's properties to <ApplicationData> for protocol version `version` (25..161).
+void append_email_data(wbxml::Node& application_data, const store::EmailRow& email, const EmailOptions& options,
+                       int version);
+
+// "2026-11-25T07:50:00.000Z" (MS-ASDTYPE dateTime).
+std::string format_eas_datetime(long long unix_seconds);
+
+// Escapes text as HTML, keeping line breaks, for clients that want HTML of a plain-text message.
+std::string plain_to_html(std::string_view text);
+
+}  // namespace easd::content

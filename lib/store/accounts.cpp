@@ -1,0 +1,182 @@
+#include "store/accounts.h"
+
+#include <crypt.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "store/folders.h"
+
+namespace easd::store {
+
+namespace {
+// Compares without an early exit, so timing does not tell how much of a hash matched.
+bool constant_time_equal(const char* a, const char* b, std::size_t n) {
+    unsigned char diff = 0;
+    for (std::size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+}  // namespace
+
+std::string hash_password(const std::string& password) {
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    if (!crypt_gensalt_rn("$y$", 0, nullptr, 0, salt, sizeof salt))
+        throw std::runtime_error("crypt_gensalt failed");
+    crypt_data data;
+    std::memset(&data, 0, sizeof data);
+    const char* hash = crypt_r(password.c_str(), salt, &data);
+    if (!hash || hash[0] == '*') throw std::runtime_error("crypt failed");
+    std::string result = hash;
+    explicit_bzero(&data, sizeof data);
+    return result;
+}
+
+bool verify_password(const std::string& password, const std::string& hash) {
+    if (hash.empty() || hash[0] != '$') return false;
+    crypt_data data;
+    std::memset(&data, 0, sizeof data);
+    const char* computed = crypt_r(password.c_str(), hash.c_str(), &data);
+    bool ok = computed && computed[0] != '*' && std::strlen(computed) == hash.size() &&
+              constant_time_equal(computed, hash.c_str(), hash.size());
+    explicit_bzero(&data, sizeof data);
+    return ok;
+}
+
+std::string normalize_address(const std::string& address) {
+    std::string a = address;
+    std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return std::tolower(c); });
+    auto at = a.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 >= a.size() || a.find('@', at + 1) != std::string::npos ||
+        a.find_first_of(" \t\r\n<>\",;:\\") != std::string::npos)
+        throw InvalidRequest("not an address of the form user@domain: " + address);
+    return a;
+}
+
+long long add_domain(soci::session& sql, const std::string& name_in) {
+    std::string name = name_in;
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (name.empty() || name.find_first_of(" @/\\\t") != std::string::npos)
+        throw InvalidRequest("not a domain name: " + name_in);
+    long long id = 0;
+    soci::indicator ind = soci::i_null;
+    sql << "INSERT INTO domains (name) VALUES (:n) ON CONFLICT (name) DO NOTHING RETURNING id",
+        soci::use(name), soci::into(id, ind);
+    if (ind != soci::i_ok) throw InvalidRequest("domain exists: " + name);
+    return id;
+}
+
+std::vector<Domain> list_domains(soci::session& sql) {
+    std::vector<Domain> out;
+    soci::rowset<soci::row> rs = (sql.prepare <<
+        "SELECT d.id, d.name, count(u.id) FROM domains d LEFT JOIN users u ON u.domain_id = d.id "
+        "GROUP BY d.id, d.name ORDER BY d.name");
+    for (const auto& r : rs) out.push_back({r.get<long long>(0), r.get<std::string>(1), r.get<long long>(2)});
+    return out;
+}
+
+User add_user(soci::session& sql, const std::string& address_in, const std::string& password,
+              const std::string& display_name) {
+    std::string address = normalize_address(address_in);
+    if (password.empty()) throw InvalidRequest("the password must not be empty");
+    std::string domain = address.substr(address.find('@') + 1);
+    std::string hash = hash_password(password);
+
+    soci::transaction tr(sql);
+    long long domain_id = 0;
+    soci::indicator dind = soci::i_null;
+    sql << "SELECT id FROM domains WHERE name = :d", soci::use(domain), soci::into(domain_id, dind);
+    if (dind != soci::i_ok) throw InvalidRequest("unknown domain " + domain + " (add it with `easctl domain add`)");
+    long long id = 0;
+    soci::indicator ind = soci::i_null;
+    sql << "INSERT INTO users (domain_id, address, display_name, password_hash) "
+           "VALUES (:d, :a, :n, :h) ON CONFLICT (address) DO NOTHING RETURNING id",
+        soci::use(domain_id), soci::use(address), soci::use(display_name), soci::use(hash),
+        soci::into(id, ind);
+    if (ind != soci::i_ok) throw InvalidRequest("user exists: " + address);
+    create_default_folders(sql, id);
+    tr.commit();
+    User u;
+    u.id = id;
+    u.address = address;
+    u.domain = domain;
+    u.display_name = display_name;
+    return u;
+}
+
+namespace {
+void update_user(soci::session& sql, const std::string& address_in, const std::string& set_clause,
+                 const std::string& value) {
+    std::string address = normalize_address(address_in);
+    soci::statement st = (sql.prepare << "UPDATE users SET " + set_clause + " WHERE address = :a",
+                          soci::use(value), soci::use(address));
+    st.execute(true);
+    if (st.get_affected_rows() == 0) throw InvalidRequest("unknown user " + address);
+}
+}  // namespace
+
+void set_password(soci::session& sql, const std::string& address, const std::string& password) {
+    if (password.empty()) throw InvalidRequest("the password must not be empty");
+    update_user(sql, address, "password_hash = :v", hash_password(password));
+}
+
+void set_activesync(soci::session& sql, const std::string& address, bool enabled) {
+    update_user(sql, address, "activesync = :v::boolean", enabled ? "true" : "false");
+}
+
+void set_user_protocol_log(soci::session& sql, const std::string& address, bool enabled) {
+    update_user(sql, address, "protocol_log = :v::boolean", enabled ? "true" : "false");
+}
+
+namespace {
+constexpr const char* kUserColumns =
+    "SELECT u.id, u.address, d.name, u.display_name, u.activesync::int, u.protocol_log::int, u.password_hash "
+    "FROM users u JOIN domains d ON d.id = u.domain_id ";
+
+User user_from_row(const soci::row& r) {
+    User u;
+    u.id = r.get<long long>(0);
+    u.address = r.get<std::string>(1);
+    u.domain = r.get<std::string>(2);
+    u.display_name = r.get<std::string>(3);
+    u.activesync = r.get<int>(4) != 0;
+    u.protocol_log = r.get<int>(5) != 0;
+    return u;
+}
+}  // namespace
+
+std::vector<User> list_users(soci::session& sql, const std::string& domain) {
+    std::vector<User> out;
+    std::string d = domain;
+    std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return std::tolower(c); });
+    soci::rowset<soci::row> rs = (sql.prepare << std::string(kUserColumns) +
+                                  "WHERE (:d = '' OR d.name = :d2) ORDER BY u.address",
+                                  soci::use(d), soci::use(d));
+    for (const auto& r : rs) out.push_back(user_from_row(r));
+    return out;
+}
+
+std::optional<User> find_user(soci::session& sql, const std::string& address) {
+    std::string a = normalize_address(address);
+    soci::rowset<soci::row> rs = (sql.prepare << std::string(kUserColumns) + "WHERE u.address = :a", soci::use(a));
+    for (const auto& r : rs) return user_from_row(r);
+    return std::nullopt;
+}
+
+std::optional<Login> find_login(soci::session& sql, const std::string& login) {
+    if (login.empty()) return std::nullopt;
+    std::string where = login.find('@') != std::string::npos
+                            ? "WHERE u.address = :a"
+                            // A bare local part is accepted only when exactly one domain has it.
+                            : "WHERE split_part(u.address, '@', 1) = :a";
+    soci::rowset<soci::row> rs = (sql.prepare << std::string(kUserColumns) + where + " LIMIT 2", soci::use(login));
+    std::optional<Login> found;
+    int n = 0;
+    for (const auto& r : rs) {
+        ++n;
+        found = Login{user_from_row(r), r.get<std::string>(6)};
+    }
+    if (n != 1) return std::nullopt;
+    return found;
+}
+
+}  // namespace easd::store

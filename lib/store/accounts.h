@@ -1,0 +1,60 @@
+// Domains, users and their passwords.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace easd::store {
+
+struct Domain {
+    long long id = 0;
+    std::string name;
+    long long users = 0;
+};
+
+struct User {
+    long long id = 0;
+    std::string address;
+    std::string domain;
+    std::string display_name;
+    bool activesync = true;
+    bool protocol_log = false;
+};
+
+// Thrown for a request the administrator must fix (unknown domain, duplicate user, bad address):
+// the message is the one-line answer.
+struct InvalidRequest : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// crypt(3) with yescrypt and a random salt. The plain password never reaches the database.
+std::string hash_password(const std::string& password);
+bool verify_password(const std::string& password, const std::string& hash);
+
+// Addresses are normalised to lower case; they must be local@domain.
+std::string normalize_address(const std::string& address);
+
+long long add_domain(soci::session& sql, const std::string& name);
+std::vector<Domain> list_domains(soci::session& sql);
+
+// Creates the user with the standard folders, in one transaction. The domain must exist.
+User add_user(soci::session& sql, const std::string& address, const std::string& password,
+              const std::string& display_name = {});
+void set_password(soci::session& sql, const std::string& address, const std::string& password);
+void set_activesync(soci::session& sql, const std::string& address, bool enabled);
+void set_user_protocol_log(soci::session& sql, const std::string& address, bool enabled);
+std::vector<User> list_users(soci::session& sql, const std::string& domain = {});
+std::optional<User> find_user(soci::session& sql, const std::string& address);
+
+// Looks up a login name as a device sends it ("user@domain", or a bare local part when only one
+// domain has it) and checks the password. nullopt when unknown or wrong.
+struct Login {
+    User user;
+    std::string password_hash;
+};
+std::optional<Login> find_login(soci::session& sql, const std::string& login);
+
+}  // namespace easd::store

@@ -1,0 +1,174 @@
+#include "store/db.h"
+
+#include <dirent.h>
+#include <libpq-fe.h>
+
+#include <soci/postgresql/soci-postgresql.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/log.h"
+
+namespace easd::store {
+
+namespace {
+
+PGconn* raw_connection(soci::session& sql) {
+    auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+    return backend ? backend->conn_ : nullptr;
+}
+
+bool connection_ok(soci::session& sql) {
+    PGconn* conn = raw_connection(sql);
+    return conn && PQstatus(conn) == CONNECTION_OK;
+}
+
+void open_into(soci::session& sql, const std::string& conninfo) {
+    try {
+        sql.open(soci::postgresql, conninfo);
+    } catch (const soci::soci_error& e) {
+        // libpq's messages span lines; the tools print one line.
+        std::string msg = e.get_error_message();
+        for (auto& c : msg)
+            if (c == '\n' || c == '\t') c = ' ';
+        while (!msg.empty() && msg.back() == ' ') msg.pop_back();
+        throw Unavailable("cannot connect to the database: " + msg);
+    }
+}
+
+}  // namespace
+
+bool is_connection_error(const soci::soci_error& e) {
+    if (auto* pe = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
+        std::string state = pe->sqlstate();
+        // Class 08: connection exception; 57P01..57P03: admin shutdown, crash shutdown, cannot connect now.
+        return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state.empty();
+    }
+    return e.get_error_category() == soci::soci_error::connection_error;
+}
+
+Database::Database(std::string conninfo, std::size_t size)
+    : conninfo_(std::move(conninfo)), pool_(std::make_unique<soci::connection_pool>(size)), size_(size) {
+    for (std::size_t i = 0; i < size_; ++i) open_into(pool_->at(i), conninfo_);
+}
+
+Database::~Database() = default;
+
+Database::Lease::Lease(Database& db) : db_(db), pos_(db.pool_->lease()), session_(&db.pool_->at(pos_)) {
+    if (!connection_ok(*session_)) {
+        try {
+            if (session_->get_backend()) session_->close();
+            open_into(*session_, db_.conninfo_);
+        } catch (...) {
+            db_.pool_->give_back(pos_);
+            throw;
+        }
+    }
+}
+
+Database::Lease::~Lease() {
+    // A session must never go back to the pool inside a transaction (a request that threw midway).
+    PGconn* conn = raw_connection(*session_);
+    if (conn && PQtransactionStatus(conn) != PQTRANS_IDLE) {
+        PGresult* r = PQexec(conn, "ROLLBACK");
+        PQclear(r);
+    }
+    db_.pool_->give_back(pos_);
+}
+
+std::unique_ptr<soci::session> open_session(const std::string& conninfo) {
+    auto sql = std::make_unique<soci::session>();
+    open_into(*sql, conninfo);
+    return sql;
+}
+
+std::string default_schema_dir() {
+    if (const char* env = std::getenv("EASD_SCHEMA_DIR"); env && *env) return env;
+#ifdef EASD_SCHEMA_DIR
+    return EASD_SCHEMA_DIR;
+#else
+    return "/usr/share/easd/schema";
+#endif
+}
+
+std::vector<int> migrate(soci::session& sql, const std::string& schema_dir) {
+    struct Migration {
+        int version;
+        std::string path;
+    };
+    std::vector<Migration> files;
+    DIR* dir = opendir(schema_dir.c_str());
+    if (!dir) throw std::runtime_error("cannot read schema directory " + schema_dir);
+    while (dirent* e = readdir(dir)) {
+        std::string name = e->d_name;
+        if (name.size() < 5 || name.compare(name.size() - 4, 4, ".sql") != 0) continue;
+        if (!std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+        files.push_back({std::atoi(name.c_str()), schema_dir + "/" + name});
+    }
+    closedir(dir);
+    std::sort(files.begin(), files.end(), [](auto& a, auto& b) { return a.version < b.version; });
+
+    sql << "SET client_min_messages = warning";
+    sql << "CREATE TABLE IF NOT EXISTS schema_migrations ("
+           " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())";
+    std::vector<int> applied;
+    for (const auto& m : files) {
+        soci::transaction tr(sql);
+        // Serialise concurrent migrators; the lock ends with the transaction.
+        sql << "SELECT pg_advisory_xact_lock(7411, 0)";
+        int done = 0;
+        sql << "SELECT count(*) FROM schema_migrations WHERE version = :v", soci::use(m.version),
+            soci::into(done);
+        if (done) continue;  // the transaction rolls back: nothing to do
+        std::ifstream in(m.path);
+        std::stringstream text;
+        text << in.rdbuf();
+        if (!in) throw std::runtime_error("cannot read " + m.path);
+        PGconn* conn = raw_connection(sql);
+        PGresult* r = PQexec(conn, text.str().c_str());  // multi-statement script
+        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        std::string err = ok ? "" : PQresultErrorMessage(r);
+        PQclear(r);
+        if (!ok) throw std::runtime_error("migration " + m.path + " failed: " + err);
+        sql << "INSERT INTO schema_migrations (version) VALUES (:v)", soci::use(m.version);
+        tr.commit();
+        applied.push_back(m.version);
+    }
+    return applied;
+}
+
+std::string bytea_to_hex_literal(std::string_view bytes) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 + bytes.size() * 2);
+    out += "\\x";
+    for (unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+std::string bytea_from_text(std::string_view text) {
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    if (text.size() < 2 || text[0] != '\\' || text[1] != 'x') return std::string(text);
+    std::string out;
+    out.reserve((text.size() - 2) / 2);
+    for (std::size_t i = 2; i + 1 < text.size(); i += 2) {
+        int hi = nibble(text[i]), lo = nibble(text[i + 1]);
+        if (hi < 0 || lo < 0) break;
+        out += static_cast<char>((hi << 4) | lo);
+    }
+    return out;
+}
+
+}  // namespace easd::store

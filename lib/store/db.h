@@ -1,0 +1,71 @@
+// PostgreSQL access: a bounded pool of SOCI sessions, transactions, schema migrations.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace easd::store {
+
+// Thrown when the database cannot be reached (connection refused, server gone). Callers map it
+// to "try again later" (HTTP 503, sysexits 75) rather than to a bad request.
+struct Unavailable : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A fixed set of connections shared by the threads of one process. Each request leases one
+// session for its duration (`Lease`), so the number of concurrent database connections is bounded
+// by the pool size, not by the number of requests.
+class Database {
+public:
+    // Opens `size` connections. Throws Unavailable when the database cannot be reached.
+    Database(std::string conninfo, std::size_t size);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    const std::string& conninfo() const { return conninfo_; }
+
+    // A leased session; returned to the pool on destruction. A session whose connection broke is
+    // reconnected on the next lease.
+    class Lease {
+    public:
+        explicit Lease(Database& db);
+        ~Lease();
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        soci::session& operator*() { return *session_; }
+        soci::session* operator->() { return session_; }
+
+    private:
+        Database& db_;
+        std::size_t pos_;
+        soci::session* session_;
+    };
+
+private:
+    std::string conninfo_;
+    std::unique_ptr<soci::connection_pool> pool_;
+    std::size_t size_;
+};
+
+// Opens a single session (for the command-line tools). Throws Unavailable.
+std::unique_ptr<soci::session> open_session(const std::string& conninfo);
+
+// True when `e` came from a broken or refused connection rather than from the statement.
+bool is_connection_error(const soci::soci_error& e);
+
+// Applies schema/NNN_*.sql files newer than the recorded version, each in its own transaction,
+// under an advisory lock so concurrent runs are safe. Returns the versions applied (empty when up
+// to date). Throws std::runtime_error with the failing file's name.
+std::vector<int> migrate(soci::session& sql, const std::string& schema_dir);
+// The directory compiled in (source tree), overridable with $EASD_SCHEMA_DIR.
+std::string default_schema_dir();
+
+// Binary columns: SOCI's PostgreSQL backend reads bytea as text ("\x..." hex); these convert.
+std::string bytea_to_hex_literal(std::string_view bytes);  // "\\x..." for decode()-free binding
+std::string bytea_from_text(std::string_view text);        // parses "\x..." back to bytes
+
+}  // namespace easd::store

@@ -1,0 +1,66 @@
+// Folders: the standard set every user gets, and hierarchy changes for FolderSync.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace easd::store {
+
+// EAS folder types (MS-ASCMD 2.2.3.186.3).
+enum FolderType : int {
+    kFolderUserGeneric = 1,
+    kFolderInbox = 2,
+    kFolderDrafts = 3,
+    kFolderDeleted = 4,
+    kFolderSent = 5,
+    kFolderOutbox = 6,
+    kFolderTasks = 7,
+    kFolderCalendar = 8,
+    kFolderContacts = 9,
+    kFolderNotes = 10,
+    kFolderJournal = 11,
+    kFolderUserMail = 12,
+    kFolderUserCalendar = 13,
+    kFolderUserContacts = 14,
+    kFolderUserTasks = 15,
+    kFolderUserJournal = 16,
+    kFolderUserNotes = 17,
+    kFolderUnknown = 18,
+    kFolderRecipientCache = 19,
+};
+
+struct Folder {
+    long long id = 0;
+    long long parent_id = 0;  // 0: top level
+    std::string name;
+    int type = 0;
+    std::string item_class;   // "Email", "Contacts", "Calendar", "Tasks", "Notes"
+    long long created_seq = 0;
+    long long modseq = 0;
+};
+
+// Inbox, Drafts, Deleted Items, Sent Items, Outbox, Junk E-mail, Contacts, Calendar, Tasks, Notes.
+void create_default_folders(soci::session& sql, long long user_id);
+
+std::vector<Folder> list_folders(soci::session& sql, long long user_id);
+// The user's folder with this id; nullopt when it does not exist or belongs to someone else.
+std::optional<Folder> find_folder(soci::session& sql, long long user_id, long long folder_id);
+// By display name (case-insensitive) or, for "inbox", the Inbox. nullopt when absent.
+std::optional<Folder> find_folder_by_name(soci::session& sql, long long user_id, const std::string& name);
+
+// Hierarchy changes after watermark `mark`, as FolderSync reports them.
+struct FolderChanges {
+    std::vector<Folder> added;
+    std::vector<Folder> updated;
+    std::vector<long long> deleted;
+    long long new_mark = 0;  // the highest change number seen (>= mark)
+};
+FolderChanges folder_changes_since(soci::session& sql, long long user_id, long long mark);
+
+// The current end of the change sequence for a user's hierarchy (0 when empty).
+long long current_folder_mark(soci::session& sql, long long user_id);
+
+}  // namespace easd::store

@@ -1,0 +1,206 @@
+#include "store/sync_state.h"
+
+#include <charconv>
+#include <random>
+#include <unordered_set>
+
+namespace easd::store {
+
+std::optional<SyncKey> SyncKey::parse(std::string_view text) {
+    auto dash = text.rfind('-');
+    if (dash == std::string_view::npos || dash == 0 || dash + 1 >= text.size() || text.size() > 64)
+        return std::nullopt;
+    SyncKey key;
+    key.epoch = std::string(text.substr(0, dash));
+    auto digits = text.substr(dash + 1);
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), key.n);
+    if (ec != std::errc() || ptr != digits.data() + digits.size() || key.n <= 0) return std::nullopt;
+    return key;
+}
+
+std::string new_epoch() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    static const char digits[] = "0123456789abcdef";
+    uint64_t v = rng();
+    std::string s(12, '0');
+    for (auto& c : s) {
+        c = digits[v & 15];
+        v >>= 4;
+    }
+    return s;
+}
+
+KeyedState::Match KeyedState::match(const SyncKey& key) const {
+    if (key.epoch != epoch) return Match::None;
+    if (key.n == current_key) return Match::Current;
+    if (previous_key && key.n == *previous_key) return Match::Previous;
+    return Match::None;
+}
+
+namespace {
+KeyedState keyed_from_row(const soci::row& r, std::size_t first) {
+    KeyedState k;
+    k.epoch = r.get<std::string>(first);
+    k.current_key = r.get<int>(first + 1);
+    k.current_mark = r.get<long long>(first + 2);
+    if (r.get_indicator(first + 3) == soci::i_ok) {
+        k.previous_key = r.get<int>(first + 3);
+        k.previous_mark = r.get<long long>(first + 4);
+    }
+    return k;
+}
+}  // namespace
+
+std::optional<KeyedState> load_folder_sync_state(soci::session& sql, long long device_id) {
+    soci::rowset<soci::row> rs = (sql.prepare <<
+        "SELECT epoch, current_key, current_mark, previous_key, previous_mark FROM folder_sync_states "
+        "WHERE device_id = :d FOR UPDATE", soci::use(device_id));
+    for (const auto& r : rs) return keyed_from_row(r, 0);
+    return std::nullopt;
+}
+
+void save_folder_sync_state(soci::session& sql, long long device_id, const KeyedState& s) {
+    soci::indicator prev_ind = s.previous_key ? soci::i_ok : soci::i_null;
+    int prev = s.previous_key.value_or(0);
+    sql << "INSERT INTO folder_sync_states (device_id, epoch, current_key, current_mark, previous_key, previous_mark) "
+           "VALUES (:d, :e, :ck, :cm, :pk, :pm) ON CONFLICT (device_id) DO UPDATE SET epoch = EXCLUDED.epoch, "
+           "current_key = EXCLUDED.current_key, current_mark = EXCLUDED.current_mark, "
+           "previous_key = EXCLUDED.previous_key, previous_mark = EXCLUDED.previous_mark",
+        soci::use(device_id), soci::use(s.epoch), soci::use(s.current_key), soci::use(s.current_mark),
+        soci::use(prev, prev_ind), soci::use(s.previous_mark);
+}
+
+void reset_device_sync_state(soci::session& sql, long long device_id) {
+    sql << "DELETE FROM sync_collections WHERE device_id = :d", soci::use(device_id);
+    sql << "DELETE FROM folder_sync_states WHERE device_id = :d", soci::use(device_id);
+}
+
+std::optional<CollectionState> load_collection_state(soci::session& sql, long long device_id, long long folder_id) {
+    soci::rowset<soci::row> rs = (sql.prepare <<
+        "SELECT id, folder_id, epoch, current_key, current_mark, previous_key, previous_mark "
+        "FROM sync_collections WHERE device_id = :d AND folder_id = :f FOR UPDATE",
+        soci::use(device_id), soci::use(folder_id));
+    for (const auto& r : rs) {
+        CollectionState s;
+        s.id = r.get<long long>(0);
+        s.folder_id = r.get<long long>(1);
+        s.keys = keyed_from_row(r, 2);
+        return s;
+    }
+    return std::nullopt;
+}
+
+CollectionState create_collection_state(soci::session& sql, long long device_id, long long folder_id) {
+    sql << "DELETE FROM sync_collections WHERE device_id = :d AND folder_id = :f", soci::use(device_id),
+        soci::use(folder_id);
+    CollectionState s;
+    s.folder_id = folder_id;
+    s.keys.epoch = new_epoch();
+    s.keys.current_key = 1;
+    s.keys.current_mark = 0;
+    sql << "INSERT INTO sync_collections (device_id, folder_id, epoch, current_key, current_mark) "
+           "VALUES (:d, :f, :e, 1, 0) RETURNING id",
+        soci::use(device_id), soci::use(folder_id), soci::use(s.keys.epoch), soci::into(s.id);
+    return s;
+}
+
+void save_collection_keys(soci::session& sql, const CollectionState& s) {
+    soci::indicator prev_ind = s.keys.previous_key ? soci::i_ok : soci::i_null;
+    int prev = s.keys.previous_key.value_or(0);
+    sql << "UPDATE sync_collections SET current_key = :ck, current_mark = :cm, previous_key = :pk, "
+           "previous_mark = :pm WHERE id = :id",
+        soci::use(s.keys.current_key), soci::use(s.keys.current_mark), soci::use(prev, prev_ind),
+        soci::use(s.keys.previous_mark), soci::use(s.id);
+}
+
+void commit_current_key(soci::session& sql, const CollectionState& s) {
+    sql << "DELETE FROM sync_items WHERE collection_id = :c AND removed_key IS NOT NULL", soci::use(s.id);
+}
+
+void rollback_current_key(soci::session& sql, const CollectionState& s) {
+    sql << "DELETE FROM sync_items WHERE collection_id = :c AND added_key = :k", soci::use(s.id),
+        soci::use(s.keys.current_key);
+    sql << "UPDATE sync_items SET removed_key = NULL WHERE collection_id = :c AND removed_key = :k",
+        soci::use(s.id), soci::use(s.keys.current_key);
+}
+
+namespace {
+std::string pg_array(const std::vector<long long>& ids) {
+    std::string s = "{";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i) s += ',';
+        s += std::to_string(ids[i]);
+    }
+    s += '}';
+    return s;
+}
+}  // namespace
+
+CollectedChanges collect_changes(soci::session& sql, const CollectionState& state, long long mark,
+                                 int window, int key_for_changes) {
+    CollectedChanges out;
+    out.new_mark = mark;
+    std::vector<long long> added, removed;
+    std::unordered_set<long long> deleted_now;
+    const int batch = std::max(window + 1, 64);
+    long long scan_mark = mark;
+    bool done = false;
+    while (!done) {
+        // Live items changed after the mark, and tombstones of items no longer in the folder, in
+        // change order, each with whether the device holds it.
+        soci::rowset<soci::row> rs = (sql.prepare <<
+            "SELECT c.kind, c.item_id, c.modseq, (s.item_id IS NOT NULL)::int FROM ("
+            "  SELECT 0 AS kind, i.id AS item_id, i.modseq FROM items i"
+            "   WHERE i.folder_id = :f AND i.modseq > :m"
+            "  UNION ALL"
+            "  SELECT 1, t.item_id, t.modseq FROM item_tombstones t"
+            "   WHERE t.folder_id = :f2 AND t.modseq > :m2"
+            "     AND NOT EXISTS (SELECT 1 FROM items i2 WHERE i2.id = t.item_id AND i2.folder_id = :f3)"
+            " ) c LEFT JOIN sync_items s ON s.collection_id = :c AND s.item_id = c.item_id AND s.removed_key IS NULL"
+            " ORDER BY c.modseq LIMIT :lim",
+            soci::use(state.folder_id), soci::use(scan_mark), soci::use(state.folder_id), soci::use(scan_mark),
+            soci::use(state.folder_id), soci::use(state.id), soci::use(batch));
+        int rows = 0;
+        for (const auto& r : rs) {
+            ++rows;
+            int kind = r.get<int>(0);
+            long long item = r.get<long long>(1);
+            long long modseq = r.get<long long>(2);
+            bool held = r.get<int>(3) != 0;
+            scan_mark = modseq;
+            if (kind == 1 && (!held || deleted_now.count(item))) {
+                out.new_mark = modseq;  // nothing to tell the device; consumed
+                continue;
+            }
+            if (static_cast<int>(out.changes.size()) >= window) {
+                out.more_available = true;
+                done = true;
+                break;
+            }
+            if (kind == 0) {
+                out.changes.push_back({held ? ItemChange::Kind::Change : ItemChange::Kind::Add, item});
+                if (!held) added.push_back(item);
+            } else {
+                out.changes.push_back({ItemChange::Kind::Delete, item});
+                removed.push_back(item);
+                deleted_now.insert(item);
+            }
+            out.new_mark = modseq;
+        }
+        if (rows < batch) done = true;
+    }
+    if (!added.empty()) {
+        std::string ids = pg_array(added);
+        sql << "INSERT INTO sync_items (collection_id, item_id, added_key) "
+               "SELECT :c, unnest(:ids::bigint[]), :k",
+            soci::use(state.id), soci::use(ids), soci::use(key_for_changes);
+    }
+    if (!removed.empty()) {
+        std::string ids = pg_array(removed);
+        sql << "UPDATE sync_items SET removed_key = :k WHERE collection_id = :c AND item_id = ANY(:ids::bigint[])",
+            soci::use(key_for_changes), soci::use(state.id), soci::use(ids);
+    }
+    return out;
+}
+
+}  // namespace easd::store

@@ -1,0 +1,81 @@
+// Sync keys and the per-device state behind them (FolderSync and Sync collections).
+//
+// A key is "<epoch>-<n>". The server keeps the state of its last key (current) and of the one
+// before (previous): a device that presents the previous key did not get our last response, and
+// is answered again from the previous state instead of being forced into a full resync.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace easd::store {
+
+struct SyncKey {
+    std::string epoch;
+    int n = 0;
+    std::string str() const { return epoch + "-" + std::to_string(n); }
+    // nullopt for anything not of our form (including "0").
+    static std::optional<SyncKey> parse(std::string_view text);
+};
+
+// A fresh random epoch, so keys from a discarded state never match a new one.
+std::string new_epoch();
+
+struct KeyedState {
+    std::string epoch;
+    int current_key = 0;
+    long long current_mark = 0;
+    std::optional<int> previous_key;
+    long long previous_mark = 0;
+
+    enum class Match { Current, Previous, None };
+    Match match(const SyncKey& key) const;
+};
+
+// ---- FolderSync ----
+std::optional<KeyedState> load_folder_sync_state(soci::session& sql, long long device_id);
+void save_folder_sync_state(soci::session& sql, long long device_id, const KeyedState& state);
+// A FolderSync with key 0 starts over: hierarchy state and every collection state of the device go.
+void reset_device_sync_state(soci::session& sql, long long device_id);
+
+// ---- Sync collections ----
+struct CollectionState {
+    long long id = 0;  // sync_collections.id
+    long long folder_id = 0;
+    KeyedState keys;
+};
+
+// Locks the row (FOR UPDATE) so two requests of one device for one collection serialise.
+std::optional<CollectionState> load_collection_state(soci::session& sql, long long device_id, long long folder_id);
+// Key 0: discards any previous state of that collection and starts a new one at key 1, mark 0.
+CollectionState create_collection_state(soci::session& sql, long long device_id, long long folder_id);
+void save_collection_keys(soci::session& sql, const CollectionState& state);
+
+// The device acknowledged its current key: forget items deleted in that response.
+void commit_current_key(soci::session& sql, const CollectionState& state);
+// The device repeated its previous key: undo what the lost response (the current key) recorded.
+void rollback_current_key(soci::session& sql, const CollectionState& state);
+
+struct ItemChange {
+    enum class Kind { Add, Change, Delete };
+    Kind kind;
+    long long item_id;
+};
+
+struct CollectedChanges {
+    std::vector<ItemChange> changes;
+    bool more_available = false;
+    long long new_mark = 0;
+};
+
+// Changes of the folder after `mark`, in change order, at most `window` of them, judged against
+// the items the device holds. Records the Adds (added_key = key_for_changes) and Deletes
+// (removed_key = key_for_changes) in the held set. Call inside a transaction.
+CollectedChanges collect_changes(soci::session& sql, const CollectionState& state, long long mark,
+                                 int window, int key_for_changes);
+
+}  // namespace easd::store
