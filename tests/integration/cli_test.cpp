@@ -1,0 +1,121 @@
+// easctl and easd-deliver as an administrator and Postfix use them: real binaries, real database.
+#include <catch2/catch.hpp>
+
+#include "support/cluster.h"
+#include "support/process.h"
+
+using easd::test::run_process;
+using easd::test::shared_cluster;
+
+namespace {
+
+easd::test::ProcessResult easctl(const std::vector<std::string>& args, const std::string& input = {}) {
+    std::vector<std::string> argv = {EASCTL_BIN, "--database", shared_cluster().conninfo()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, input);
+}
+
+easd::test::ProcessResult deliver(const std::string& recipient, const std::string& message,
+                                  const std::string& conninfo = shared_cluster().conninfo()) {
+    return run_process({EASD_DELIVER_BIN, "--database", conninfo, "--recipient", recipient}, message);
+}
+
+bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
+
+const char* kMessage =
+    "From: Alice <alice@example.com>\r\n"
+    "To: Carol <carol@cli.test>\r\n"
+    "Subject: Hello\r\n"
+    "Date: Tue, 24 Nov 2026 10:00:00 +0000\r\n"
+    "\r\n"
+    "Hello Carol\r\n";
+
+}  // namespace
+
+TEST_CASE("easctl manages domains and users, with one-line errors", "[cli]") {
+    auto r = easctl({"domain", "add", "cli.test"});
+    REQUIRE(r.exit_code == 0);
+    r = easctl({"domain", "add", "cli.test"});
+    CHECK(r.exit_code != 0);
+    CHECK(one_line(r.err));
+
+    r = easctl({"user", "add", "carol@cli.test", "--password-stdin"}, "s3cret\n");
+    REQUIRE(r.exit_code == 0);
+    std::string hash = shared_cluster().psql("SELECT password_hash FROM users WHERE address = 'carol@cli.test'");
+    CHECK(hash.rfind("$y$", 0) == 0);
+
+    r = easctl({"--json", "user", "list", "--domain", "cli.test"});
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out == "[{\"address\":\"carol@cli.test\",\"name\":\"\",\"activesync\":true,\"protocol_log\":false}]\n");
+
+    r = easctl({"user", "disable", "carol@cli.test"});
+    REQUIRE(r.exit_code == 0);
+    CHECK(shared_cluster().psql("SELECT activesync FROM users WHERE address = 'carol@cli.test'") == "f");
+    r = easctl({"user", "enable", "carol@cli.test"});
+    CHECK(shared_cluster().psql("SELECT activesync FROM users WHERE address = 'carol@cli.test'") == "t");
+
+    r = easctl({"user", "add", "not-an-address", "--password-stdin"}, "x\n");
+    CHECK(r.exit_code != 0);
+    CHECK(one_line(r.err));
+    r = easctl({"user", "passwd", "nobody@cli.test", "--password-stdin"}, "x\n");
+    CHECK(r.exit_code != 0);
+    CHECK(one_line(r.err));
+    r = easctl({"frobnicate"});
+    CHECK(r.exit_code == 64);
+    CHECK(one_line(r.err));
+    r = easctl({"user", "list", "--bogus"});
+    CHECK(r.exit_code == 64);
+
+    r = easctl({"log", "enable", "carol@cli.test"});
+    CHECK(r.exit_code == 0);
+    CHECK(shared_cluster().psql("SELECT protocol_log FROM users WHERE address = 'carol@cli.test'") == "t");
+    r = easctl({"log", "enable", "carol@cli.test", "--device", "NOSUCHDEVICE"});
+    CHECK(r.exit_code != 0);
+}
+
+TEST_CASE("easd-deliver stores a message whole and answers Postfix in sysexits", "[cli][deliver]") {
+    easctl({"domain", "add", "cli.test"});
+    easctl({"user", "add", "dave@cli.test", "--password-stdin"}, "pw\n");
+    std::string count_sql =
+        "SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id JOIN users u ON u.id = i.user_id "
+        "WHERE u.address = 'dave@cli.test'";
+    std::string before = shared_cluster().psql(count_sql);
+
+    auto r = deliver("dave@cli.test", kMessage);
+    REQUIRE(r.exit_code == 0);
+    CHECK(std::stoi(shared_cluster().psql(count_sql)) == std::stoi(before) + 1);
+    // The original bytes are kept, and the columns Sync needs are parsed.
+    CHECK(shared_cluster().psql("SELECT convert_from(e.mime, 'UTF8') = '" + std::string(kMessage) +
+                                "' FROM emails e JOIN items i ON i.id = e.item_id JOIN users u ON u.id = i.user_id "
+                                "WHERE u.address = 'dave@cli.test' ORDER BY e.item_id DESC LIMIT 1") == "t");
+    CHECK(shared_cluster().psql("SELECT subject || '|' || from_addr || '|' || body_plain FROM emails e "
+                                "JOIN items i ON i.id = e.item_id JOIN users u ON u.id = i.user_id "
+                                "WHERE u.address = 'dave@cli.test' ORDER BY e.item_id DESC LIMIT 1")
+              .find("Hello|Alice <alice@example.com>|Hello Carol") == 0);
+
+    SECTION("unknown user: 67, nothing stored") {
+        r = deliver("nobody@cli.test", kMessage);
+        CHECK(r.exit_code == 67);
+        CHECK(one_line(r.err));
+    }
+    SECTION("unreadable input: 65") {
+        r = deliver("dave@cli.test", "");
+        CHECK(r.exit_code == 65);
+    }
+    SECTION("database unreachable: 75, so Postfix retries") {
+        easd::test::PgCluster down;
+        down.stop();
+        r = deliver("dave@cli.test", kMessage, down.conninfo());
+        CHECK(r.exit_code == 75);
+        CHECK(one_line(r.err));
+    }
+    SECTION("another folder with --folder") {
+        r = run_process({EASD_DELIVER_BIN, "--database", shared_cluster().conninfo(), "--recipient", "dave@cli.test",
+                         "--folder", "Junk E-mail"},
+                        kMessage);
+        CHECK(r.exit_code == 0);
+        CHECK(shared_cluster().psql("SELECT count(*) FROM items i JOIN folders f ON f.id = i.folder_id "
+                                    "JOIN users u ON u.id = i.user_id WHERE u.address = 'dave@cli.test' "
+                                    "AND f.name = 'Junk E-mail'") != "0");
+    }
+}

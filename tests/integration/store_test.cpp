@@ -1,0 +1,190 @@
+// Store behaviour on a real PostgreSQL: accounts, default folders, change tracking and the keyed
+// sync state that SmartSync relies on.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+
+#include "store/accounts.h"
+#include "store/db.h"
+#include "store/folders.h"
+#include "store/mail.h"
+#include "store/sync_state.h"
+#include "support/cluster.h"
+
+using namespace easd;
+using easd::test::shared_cluster;
+
+namespace {
+
+std::unique_ptr<soci::session> session() { return store::open_session(shared_cluster().conninfo()); }
+
+std::string unique_address(const char* stem) {
+    static std::atomic<int> n{0};
+    return std::string(stem) + std::to_string(++n) + "-" + std::to_string(getpid()) + "@store.test";
+}
+
+store::User make_user(soci::session& sql, const char* stem) {
+    try {
+        store::add_domain(sql, "store.test");
+    } catch (const store::InvalidRequest&) {
+    }
+    return store::add_user(sql, unique_address(stem), "pw");
+}
+
+long long deliver(soci::session& sql, const store::User& u, long long folder, const std::string& subject) {
+    store::NewEmail e;
+    e.mime = "Subject: " + subject + "\r\n\r\nbody\r\n";
+    e.subject = subject;
+    e.body_plain = "body";
+    return store::insert_email(sql, u.id, folder, e);
+}
+
+long long device_for(soci::session& sql, const store::User& u) {
+    long long id = 0;
+    sql << "INSERT INTO devices (user_id, device_id) VALUES (:u, 'dev') RETURNING id", soci::use(u.id), soci::into(id);
+    return id;
+}
+
+}  // namespace
+
+TEST_CASE("new users get the standard folders with their EAS types", "[store]") {
+    auto sql = session();
+    auto u = make_user(*sql, "folders");
+    auto folders = store::list_folders(*sql, u.id);
+    std::map<std::string, int> types;
+    for (const auto& f : folders) types[f.name] = f.type;
+    CHECK(types == std::map<std::string, int>{{"Inbox", 2}, {"Drafts", 3}, {"Deleted Items", 4}, {"Sent Items", 5},
+                                              {"Outbox", 6}, {"Junk E-mail", 12}, {"Contacts", 9}, {"Calendar", 8},
+                                              {"Tasks", 7}, {"Notes", 10}});
+}
+
+TEST_CASE("passwords are stored hashed and verified", "[store]") {
+    auto sql = session();
+    auto u = make_user(*sql, "pw");
+    std::string hash;
+    *sql << "SELECT password_hash FROM users WHERE id = :id", soci::use(u.id), soci::into(hash);
+    CHECK(hash.rfind("$y$", 0) == 0);
+    CHECK(hash.find("pw") == std::string::npos);
+    CHECK(store::verify_password("pw", hash));
+    CHECK_FALSE(store::verify_password("pW", hash));
+    CHECK_FALSE(store::verify_password("", hash));
+    store::set_password(*sql, u.address, "new secret");
+    auto login = store::find_login(*sql, u.address);
+    REQUIRE(login);
+    CHECK(store::verify_password("new secret", login->password_hash));
+}
+
+TEST_CASE("bad account input is refused with a reason", "[store]") {
+    auto sql = session();
+    CHECK_THROWS_AS(store::add_user(*sql, "no-at-sign", "pw"), store::InvalidRequest);
+    CHECK_THROWS_AS(store::add_user(*sql, "someone@unknown-domain.test", "pw"), store::InvalidRequest);
+    auto u = make_user(*sql, "dup");
+    CHECK_THROWS_AS(store::add_user(*sql, u.address, "pw"), store::InvalidRequest);
+    CHECK_THROWS_AS(store::add_user(*sql, unique_address("empty"), ""), store::InvalidRequest);
+    CHECK_THROWS_AS(store::set_activesync(*sql, "ghost@store.test", false), store::InvalidRequest);
+}
+
+TEST_CASE("collect_changes reports adds, changes and deletes since a mark, in windows", "[store]") {
+    auto sql = session();
+    auto u = make_user(*sql, "changes");
+    auto inbox = store::find_folder_by_name(*sql, u.id, "Inbox");
+    auto trash = store::find_folder_by_name(*sql, u.id, "Deleted Items");
+    REQUIRE(inbox);
+    long long dev = device_for(*sql, u);
+    std::vector<long long> ids;
+    for (int i = 0; i < 5; ++i) ids.push_back(deliver(*sql, u, inbox->id, "m" + std::to_string(i)));
+
+    auto state = store::create_collection_state(*sql, dev, inbox->id);
+    auto first = store::collect_changes(*sql, state, 0, 3, 2);
+    REQUIRE(first.changes.size() == 3);
+    CHECK(first.more_available);
+    for (std::size_t i = 0; i < 3; ++i) {
+        CHECK(first.changes[i].kind == store::ItemChange::Kind::Add);
+        CHECK(first.changes[i].item_id == ids[i]);
+    }
+    auto second = store::collect_changes(*sql, state, first.new_mark, 3, 3);
+    REQUIRE(second.changes.size() == 2);
+    CHECK_FALSE(second.more_available);
+    auto none = store::collect_changes(*sql, state, second.new_mark, 100, 4);
+    CHECK(none.changes.empty());
+    CHECK(none.new_mark == second.new_mark);
+
+    // A read flag change, a delete, a move out, and a new message.
+    *sql << "UPDATE emails SET read = true WHERE item_id = :i", soci::use(ids[0]);
+    *sql << "DELETE FROM items WHERE id = :i", soci::use(ids[1]);
+    *sql << "UPDATE items SET folder_id = :t WHERE id = :i", soci::use(trash->id), soci::use(ids[2]);
+    long long fresh = deliver(*sql, u, inbox->id, "new");
+    auto inc = store::collect_changes(*sql, state, second.new_mark, 100, 4);
+    REQUIRE(inc.changes.size() == 4);
+    CHECK((inc.changes[0].kind == store::ItemChange::Kind::Change && inc.changes[0].item_id == ids[0]));
+    CHECK((inc.changes[1].kind == store::ItemChange::Kind::Delete && inc.changes[1].item_id == ids[1]));
+    CHECK((inc.changes[2].kind == store::ItemChange::Kind::Delete && inc.changes[2].item_id == ids[2]));
+    CHECK((inc.changes[3].kind == store::ItemChange::Kind::Add && inc.changes[3].item_id == fresh));
+
+    // An item that is moved away and back is a change, not a delete.
+    store::commit_current_key(*sql, state);
+    *sql << "UPDATE items SET folder_id = :t WHERE id = :i", soci::use(trash->id), soci::use(ids[3]);
+    *sql << "UPDATE items SET folder_id = :f WHERE id = :i", soci::use(inbox->id), soci::use(ids[3]);
+    auto back = store::collect_changes(*sql, state, inc.new_mark, 100, 5);
+    REQUIRE(back.changes.size() == 1);
+    CHECK((back.changes[0].kind == store::ItemChange::Kind::Change && back.changes[0].item_id == ids[3]));
+}
+
+TEST_CASE("another user's items never appear in a collection", "[store][security]") {
+    auto sql = session();
+    auto alice = make_user(*sql, "alice");
+    auto bob = make_user(*sql, "bob");
+    auto bob_inbox = store::find_folder_by_name(*sql, bob.id, "Inbox");
+    long long bobs = deliver(*sql, bob, bob_inbox->id, "private");
+    CHECK_FALSE(store::find_folder(*sql, alice.id, bob_inbox->id));
+    CHECK(store::load_emails(*sql, alice.id, {bobs}, false).empty());
+    CHECK(store::load_emails(*sql, bob.id, {bobs}, false).size() == 1);
+}
+
+TEST_CASE("rolling back the current key restores the held set of the previous key", "[store][smartsync]") {
+    auto sql = session();
+    auto u = make_user(*sql, "rollback");
+    auto inbox = store::find_folder_by_name(*sql, u.id, "Inbox");
+    long long dev = device_for(*sql, u);
+    long long a = deliver(*sql, u, inbox->id, "a");
+    auto state = store::create_collection_state(*sql, dev, inbox->id);
+    auto r1 = store::collect_changes(*sql, state, 0, 100, 2);  // key 2 carries Add a
+    REQUIRE(r1.changes.size() == 1);
+    state.keys.previous_key = 1;
+    state.keys.previous_mark = 0;
+    state.keys.current_key = 2;
+    state.keys.current_mark = r1.new_mark;
+    store::save_collection_keys(*sql, state);
+
+    // The device acknowledges key 2; then a is deleted and b arrives: key 3 carries both.
+    store::commit_current_key(*sql, state);
+    long long b = deliver(*sql, u, inbox->id, "b");
+    *sql << "DELETE FROM items WHERE id = :i", soci::use(a);
+    auto r2 = store::collect_changes(*sql, state, r1.new_mark, 100, 3);
+    REQUIRE(r2.changes.size() == 2);
+    state.keys.previous_key = 2;
+    state.keys.previous_mark = r1.new_mark;
+    state.keys.current_key = 3;
+    state.keys.current_mark = r2.new_mark;
+
+    // Key 3 is lost; the device repeats key 2: the same two changes come again.
+    store::rollback_current_key(*sql, state);
+    auto again = store::collect_changes(*sql, state, state.keys.previous_mark, 100, 3);
+    REQUIRE(again.changes.size() == 2);
+    CHECK((again.changes[0].kind == store::ItemChange::Kind::Add && again.changes[0].item_id == b));
+    CHECK((again.changes[1].kind == store::ItemChange::Kind::Delete && again.changes[1].item_id == a));
+}
+
+TEST_CASE("sync keys parse only in our own form", "[store]") {
+    CHECK_FALSE(store::SyncKey::parse("0"));
+    CHECK_FALSE(store::SyncKey::parse(""));
+    CHECK_FALSE(store::SyncKey::parse("abc-"));
+    CHECK_FALSE(store::SyncKey::parse("-5"));
+    CHECK_FALSE(store::SyncKey::parse("abc-0"));
+    CHECK_FALSE(store::SyncKey::parse("abc-5x"));
+    auto k = store::SyncKey::parse("0a1b2c3d4e5f-42");
+    REQUIRE(k);
+    CHECK(k->epoch == "0a1b2c3d4e5f");
+    CHECK(k->n == 42);
+    CHECK(k->str() == "0a1b2c3d4e5f-42");
+}
