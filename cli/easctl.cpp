@@ -187,8 +187,14 @@ int run(const cli::Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    cli::Args args;
     try {
-        auto args = cli::parse_args(argc, argv, {"--domain", "--device", "--name"}, {"--password-stdin"});
+        args = cli::parse_args(argc, argv, {"--domain", "--device", "--name"}, {"--password-stdin"});
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "easctl: %s (see easctl --help)\n", e.what());
+        return 64;
+    }
+    try {
         return run(args);
     } catch (const UsageError& e) {
         std::fprintf(stderr, "easctl: %s (see easctl --help)\n", e.what());

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
 
     commands::ServerSettings settings;
     settings.protocol_log_dir = options->protocol_log_dir;
+    settings.auth_cache_seconds = options->auth_cache_seconds;
     commands::RequestHandler handler(*db, settings);
     app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes);
     threads.start(options->threads);

@@ -37,7 +37,7 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
     static const char* const keyed[][2] = {
         {"--socket", "socket"},          {"--socket-mode", "socket_mode"}, {"--socket-owner", "socket_owner"},
         {"--threads", "threads"},        {"--db-pool", "db_pool"},         {"--protocol-log-dir", "protocol_log_dir"},
-        {"--pid-file", "pid_file"},
+        {"--pid-file", "pid_file"},       {"--auth-cache-seconds", "auth_cache_seconds"},
     };
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -107,6 +107,7 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         {"socket_mode", 8, 0, 0777, &o.socket_mode},
         {"threads", 10, 1, 4096, &o.threads},
         {"db_pool", 10, 1, 1024, &o.db_pool},
+        {"auth_cache_seconds", 10, 0, 3600, &o.auth_cache_seconds},
     };
     for (const auto& s : ints) {
         std::string v = get(s.key);

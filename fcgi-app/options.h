@@ -17,6 +17,7 @@ struct Options {
     std::string protocol_log_dir;
     std::string pid_file;
     std::size_t max_body_bytes = 64u << 20;
+    int auth_cache_seconds = 30;
     bool verbose = false;
 };
 

@@ -19,6 +19,7 @@ struct ServerSettings {
     int max_window_size = 512;   // cap on a client's WindowSize
     int default_window_size = 100;
     std::string protocol_log_dir;  // empty: protocol logging is unavailable
+    int auth_cache_seconds = 30;   // how long a verified login is trusted without a new hash check
 };
 
 struct CommandContext {

@@ -46,7 +46,10 @@ std::string advertised_commands() {
 }
 
 RequestHandler::RequestHandler(store::Database& db, ServerSettings settings)
-    : db_(db), settings_(std::move(settings)), protocol_log_(settings_.protocol_log_dir) {}
+    : db_(db),
+      settings_(std::move(settings)),
+      auth_cache_(std::chrono::seconds(settings_.auth_cache_seconds)),
+      protocol_log_(settings_.protocol_log_dir) {}
 
 HttpResponse RequestHandler::handle(const HttpRequest& request) {
     try {

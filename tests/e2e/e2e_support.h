@@ -1,0 +1,123 @@
+// Shared pieces of the end-to-end tests: one cluster and one server per test binary, users, mail
+// delivery and short-hand for requests written as XML.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "support/cluster.h"
+#include "support/eas_client.h"
+#include "support/server.h"
+#include "wbxml/wbxml.h"
+
+namespace e2e {
+
+using easd::test::EasClient;
+using easd::test::EasResponse;
+
+inline easd::test::PgCluster& cluster() { return easd::test::shared_cluster(); }
+
+inline easd::test::EasServer& server() {
+    static easd::test::EasServer s(cluster(), [] {
+        easd::test::EasServer::Options o;
+        o.config_lines = {"auth_cache_seconds = 1"};
+        return o;
+    }());
+    return s;
+}
+
+// A fresh user for each test, so tests do not see each other's mail.
+inline std::string new_user(const std::string& stem, const std::string& password = "secret") {
+    static std::atomic<int> n{0};
+    std::string address = stem + std::to_string(++n) + "@e2e.test";
+    easd::test::create_user(cluster(), address, password);
+    return address;
+}
+
+inline EasClient client(const std::string& user, const std::string& device = "DEV1", const std::string& version = "14.1",
+                        const std::string& password = "secret") {
+    return EasClient(server().http_port(), user, password, device, "TestDevice", version);
+}
+
+// A tree from readable XML (namespaces by EAS page name).
+inline easd::wbxml::Node xml(const std::string& text) {
+    std::string error;
+    auto node = easd::wbxml::from_xml(text, &error);
+    if (!node) FAIL("bad test XML: " << error << "\n" << text);
+    return *node;
+}
+
+inline std::string deliver(const std::string& recipient, const std::string& message) {
+    auto r = easd::test::run_process(
+        {EASD_DELIVER_BIN, "--database", cluster().conninfo(), "--recipient", recipient}, message);
+    if (r.exit_code != 0) FAIL("easd-deliver failed (" << r.exit_code << "): " << r.err);
+    return r.out;
+}
+
+inline std::string simple_message(const std::string& subject, const std::string& body = "Hello") {
+    return "From: Sender <sender@example.com>\r\nTo: someone@e2e.test\r\nSubject: " + subject +
+           "\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n";
+}
+
+inline std::string text_of(const easd::wbxml::Node& n, easd::wbxml::Tag t) { return std::string(n.child_text(t)); }
+
+// FolderSync with key 0: returns (key, folder name -> id).
+struct Hierarchy {
+    std::string key;
+    std::map<std::string, std::string> ids;
+};
+inline Hierarchy folder_sync(EasClient& c) {
+    namespace tag = easd::wbxml::tag;
+    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
+    auto r = c.command("FolderSync", &body);
+    REQUIRE(r.status == 200);
+    REQUIRE(r.doc);
+    Hierarchy h;
+    h.key = text_of(*r.doc, tag::FolderHierarchy::SyncKey);
+    for (const auto* add : r.doc->child(tag::FolderHierarchy::Changes)->children_of(tag::FolderHierarchy::Add))
+        h.ids[text_of(*add, tag::FolderHierarchy::DisplayName)] = text_of(*add, tag::FolderHierarchy::ServerId);
+    return h;
+}
+
+// One collection's part of a Sync response.
+struct CollectionResult {
+    std::string status, key;
+    bool more_available = false;
+    std::vector<const easd::wbxml::Node*> adds, changes, deletes;
+};
+
+inline CollectionResult collection_of(const EasResponse& r) {
+    namespace tag = easd::wbxml::tag;
+    CollectionResult out;
+    REQUIRE(r.status == 200);
+    REQUIRE(r.doc);
+    const auto* cols = r.doc->child(tag::AirSync::Collections);
+    REQUIRE(cols);
+    const auto* col = cols->child(tag::AirSync::Collection);
+    REQUIRE(col);
+    out.status = text_of(*col, tag::AirSync::Status);
+    out.key = text_of(*col, tag::AirSync::SyncKey);
+    out.more_available = col->has(tag::AirSync::MoreAvailable);
+    if (const auto* cmds = col->child(tag::AirSync::Commands)) {
+        out.adds = cmds->children_of(tag::AirSync::Add);
+        out.changes = cmds->children_of(tag::AirSync::Change);
+        out.deletes = cmds->children_of(tag::AirSync::Delete);
+    }
+    return out;
+}
+
+// Sync of one collection; `extra` goes inside <Collection> (WindowSize, Options, Commands...).
+// The response is kept alive in `keep` because CollectionResult points into it.
+inline CollectionResult sync(EasClient& c, const std::string& collection, const std::string& key, EasResponse& keep,
+                             const std::string& extra = "") {
+    auto body = xml("<Sync xmlns='AirSync' xmlns:B='AirSyncBase' xmlns:E='Email'><Collections><Collection><SyncKey>" + key +
+                    "</SyncKey><CollectionId>" + collection + "</CollectionId>" + extra +
+                    "</Collection></Collections></Sync>");
+    keep = c.command("Sync", &body);
+    return collection_of(keep);
+}
+
+}  // namespace e2e
