@@ -6,11 +6,23 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace easd::content {
 
 // Call once per process before any other function here (thread-safe, idempotent).
 void init_mime();
+
+// One attachment of a message: every leaf part that is not the chosen text or HTML body (and not
+// an S/MIME signature), plus attached messages (message/rfc822, not descended into).
+struct AttachmentInfo {
+    std::string part_path;      // IMAP-style part number ("2", "1.3"): finds the part again later
+    std::string file_name;      // decoded (RFC 2231 / RFC 2047) to UTF-8; may be empty
+    std::string content_type;   // lower-case "type/subtype"
+    std::string content_id;     // without angle brackets; empty when absent
+    bool is_inline = false;     // not disposition "attachment" and has a Content-ID (e.g. multipart/related images)
+    std::size_t size = 0;       // decoded bytes (EstimatedDataSize)
+};
 
 struct ParsedMessage {
     // Address headers decoded (RFC 2047) to UTF-8 and re-rendered as RFC 5322 address lists,
@@ -19,14 +31,18 @@ struct ParsedMessage {
     std::string display_to;     // display names of the To recipients joined by "; " (address when no name)
     std::string subject;        // decoded to UTF-8
     std::string thread_topic;   // subject without reply/forward prefixes (Re:, Fwd:, AW:, ...)
-    std::string message_id;
+    std::string message_id;     // Message-ID without angle brackets
     std::optional<int64_t> date;  // Date header, seconds since the epoch (UTC); nullopt if absent/invalid
     int importance = 1;         // 0 low, 1 normal, 2 high (Importance, X-Priority, Priority headers)
     bool has_attachments = false;
-    std::string message_class = "IPM.Note";  // IPM.Note, IPM.Note.SMIME, IPM.Note.SMIME.MultipartSigned, IPM.Schedule.Meeting.Request, ...
-    std::string body_plain;     // UTF-8 text body; derived from the HTML when the message has only HTML
+    // IPM.Note, IPM.Note.SMIME, IPM.Note.SMIME.MultipartSigned, IPM.Schedule.Meeting.Request,
+    // IPM.Schedule.Meeting.Canceled, IPM.Schedule.Meeting.Resp.Pos/Neg/Tent, REPORT.IPM.Note.NDR,
+    // REPORT.IPM.Note.DR, REPORT.IPM.Note.Delayed, REPORT.IPM.Note.IPNRN
+    std::string message_class = "IPM.Note";
+    std::string body_plain;     // UTF-8 text body, CRLF line ends; derived from the HTML when the message has only HTML
     std::string body_html;      // UTF-8 HTML body, empty when the message has none
     std::size_t size = 0;       // bytes of the original message
+    std::vector<AttachmentInfo> attachments;  // in MIME order; has_attachments == !attachments.empty()
 };
 
 // Parses one message. nullopt and a one-line reason in *error when the bytes are not a message
@@ -34,7 +50,8 @@ struct ParsedMessage {
 std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* error = nullptr);
 
 // Readable text from HTML: text content with scripts and styles dropped, block elements and <br> as
-// line breaks, entities decoded, runs of blank lines collapsed.
+// line breaks, entities decoded, runs of blank lines collapsed. Input is UTF-8 (a <meta> charset is
+// ignored); output is UTF-8 with "\n" line ends.
 std::string html_to_text(std::string_view html);
 
 // The longest prefix of at most max_bytes bytes that ends on a UTF-8 character boundary.

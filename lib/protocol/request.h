@@ -27,9 +27,9 @@ std::optional<int> command_code_for_name(std::string_view name);
 struct EasQuery {
     std::string cmd;          // "Sync", "FolderSync", ... exactly as the spec names it
     std::string user;         // as sent; informational only (authentication uses the Authorization header)
-    std::string device_id;
+    std::string device_id;    // base64 form: a binary (non-printable) DeviceId becomes upper-case hex
     std::string device_type;
-    std::optional<ProtocolVersion> version;  // only the base64 form carries it
+    std::optional<ProtocolVersion> version;  // only the base64 form carries it; not checked here (is_supported)
     std::optional<uint32_t> policy_key;      // only the base64 form carries it
     std::string locale;                      // base64 form: hex of the 2-byte locale, else empty
     // Command parameters (both forms): AttachmentName, CollectionId, ItemId, LongId, Occurrence,
@@ -44,7 +44,9 @@ struct EasQuery {
 // (percent-decoding, names case-insensitive); anything else is tried as the base64 form. Returns
 // nullopt and a one-line reason in *error when required parts are missing or malformed
 // (Cmd and DeviceId are required; DeviceId must be 1..32 printable ASCII characters without
-// separators; DeviceType 1..32 characters).
+// separators; DeviceType, when present, 1..32 printable characters). Unknown parameters and
+// unassigned base64 tags are ignored; a known parameter given twice is an error.
+// Cmd: the spec's spelling for known commands (any case accepted); other alphabetic names as sent.
 std::optional<EasQuery> parse_query(std::string_view query_string, std::string* error = nullptr);
 
 // Standard base64 (RFC 4648, padding optional, no whitespace). nullopt on invalid input.
