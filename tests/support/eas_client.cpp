@@ -1,0 +1,143 @@
+#include "support/eas_client.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <cctype>
+#include <stdexcept>
+
+namespace easd::test {
+
+namespace {
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool is_wbxml(const std::string& content_type) {
+    return lower(content_type).rfind("application/vnd.ms-sync.wbxml", 0) == 0;
+}
+
+}  // namespace
+
+EasClient::EasClient(int port, std::string user, std::string password, std::string device_id,
+                     std::string device_type, std::string protocol_version)
+    : port_(port),
+      user_(std::move(user)),
+      password_(std::move(password)),
+      device_id_(std::move(device_id)),
+      device_type_(std::move(device_type)),
+      protocol_version_(std::move(protocol_version)) {}
+
+std::string EasClient::url_encode(const std::string& s) {
+    static const char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+std::string EasClient::base64(const std::string& bytes) {
+    static const char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    size_t i = 0;
+    for (; i + 2 < bytes.size(); i += 3) {
+        unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                     static_cast<unsigned char>(bytes[i + 2]);
+        out += table[(v >> 18) & 63];
+        out += table[(v >> 12) & 63];
+        out += table[(v >> 6) & 63];
+        out += table[v & 63];
+    }
+    if (i + 1 == bytes.size()) {
+        unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+        out += table[(v >> 18) & 63];
+        out += table[(v >> 12) & 63];
+        out += "==";
+    } else if (i + 2 == bytes.size()) {
+        unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+        out += table[(v >> 18) & 63];
+        out += table[(v >> 12) & 63];
+        out += table[(v >> 6) & 63];
+        out += '=';
+    }
+    return out;
+}
+
+std::string EasClient::auth_header() const { return "Basic " + base64(user_ + ":" + password_); }
+
+EasResponse EasClient::raw(const std::string& method, const std::string& path_and_query, const std::string& body,
+                           const std::map<std::string, std::string>& headers) {
+    try {
+        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port_));
+        session.setKeepAlive(false);
+        session.setTimeout(Poco::Timespan(static_cast<long>(timeout_.count()), 0));
+        Poco::Net::HTTPRequest request(method, path_and_query, Poco::Net::HTTPMessage::HTTP_1_1);
+        for (const auto& [name, value] : headers) request.set(name, value);
+        // Poco adds no Content-Length on its own: always send one, even 0 (nginx wants it for POST).
+        if (!body.empty() || method != "GET") request.setContentLength(static_cast<std::streamsize>(body.size()));
+        std::ostream& out = session.sendRequest(request);
+        out.write(body.data(), static_cast<std::streamsize>(body.size()));
+
+        Poco::Net::HTTPResponse response;
+        std::istream& in = session.receiveResponse(response);
+        EasResponse result;
+        result.status = static_cast<int>(response.getStatus());
+        for (const auto& [name, value] : response) result.headers.emplace(lower(name), value);
+        Poco::StreamCopier::copyToString(in, result.body);
+        if (!result.body.empty() && is_wbxml(result.header("content-type"))) {
+            auto decoded = easd::wbxml::decode(result.body);
+            if (decoded.root) {
+                result.doc = std::move(decoded.root);
+            } else {
+                result.decode_error = decoded.error.empty() ? "undecodable WBXML" : decoded.error;
+            }
+        }
+        return result;
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("EasClient: " + method + " " + path_and_query + ": " + e.displayText());
+    }
+}
+
+EasResponse EasClient::command(const std::string& cmd, const easd::wbxml::Node* body,
+                               const std::map<std::string, std::string>& extra_query,
+                               const std::map<std::string, std::string>& extra_headers) {
+    std::string uri = "/Microsoft-Server-ActiveSync?Cmd=" + url_encode(cmd) + "&User=" + url_encode(user_) +
+                      "&DeviceId=" + url_encode(device_id_) + "&DeviceType=" + url_encode(device_type_);
+    for (const auto& [k, v] : extra_query) uri += "&" + url_encode(k) + "=" + url_encode(v);
+
+    std::map<std::string, std::string> headers{
+        {"Authorization", auth_header()},
+        {"MS-ASProtocolVersion", protocol_version_},
+        {"User-Agent", "easd-test/1.0"},
+        {"Content-Type", "application/vnd.ms-sync.wbxml"},
+    };
+    if (!policy_key_.empty()) headers["X-MS-PolicyKey"] = policy_key_;
+    for (const auto& [k, v] : extra_headers) {
+        // Replace a default whatever its casing; an empty value removes it.
+        for (auto it = headers.begin(); it != headers.end();) {
+            if (lower(it->first) == lower(k)) it = headers.erase(it);
+            else ++it;
+        }
+        if (!v.empty()) headers[k] = v;
+    }
+    return raw("POST", uri, body ? easd::wbxml::encode(*body) : std::string(), headers);
+}
+
+EasResponse EasClient::options() {
+    return raw("OPTIONS", "/Microsoft-Server-ActiveSync",
+               {}, {{"Authorization", auth_header()}, {"User-Agent", "easd-test/1.0"}});
+}
+
+}  // namespace easd::test

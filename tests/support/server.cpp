@@ -1,0 +1,371 @@
+#include "support/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+namespace easd::test {
+
+namespace {
+
+std::string tail(const std::string& text, size_t max = 4000) {
+    return text.size() <= max ? text : "..." + text.substr(text.size() - max);
+}
+
+void make_dir(const std::string& path, mode_t mode = 0755) {
+    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+        throw std::runtime_error("mkdir " + path + ": " + std::strerror(errno));
+    ::chmod(path.c_str(), mode);
+}
+
+// One GET through nginx; the HTTP status, or 0 when nginx does not answer at all.
+int probe_http(int port) {
+    try {
+        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+        session.setTimeout(Poco::Timespan(5, 0));
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/Microsoft-Server-ActiveSync",
+                                       Poco::Net::HTTPMessage::HTTP_1_1);
+        session.sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        std::istream& body = session.receiveResponse(response);
+        std::string ignored;
+        Poco::StreamCopier::copyToString(body, ignored);
+        return static_cast<int>(response.getStatus());
+    } catch (const Poco::Exception&) {
+        return 0;
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
+std::string nginx_worker_user() {
+    // Workers must open easd's sockets (mode 0666 in a 0755 directory: any user will do).
+    if (::getpwnam("www-data")) return "www-data";
+    return "nobody";
+}
+
+}  // namespace
+
+std::string render_template(const std::string& text, const std::map<std::string, std::string>& values) {
+    std::string out;
+    out.reserve(text.size());
+    size_t pos = 0;
+    std::vector<std::string> missing;
+    while (pos < text.size()) {
+        size_t at = text.find('@', pos);
+        if (at == std::string::npos) break;
+        size_t end = text.find('@', at + 1);
+        if (end == std::string::npos) break;
+        std::string name = text.substr(at + 1, end - at - 1);
+        bool placeholder = !name.empty() && std::isupper(static_cast<unsigned char>(name[0])) &&
+                           std::all_of(name.begin(), name.end(), [](char c) {
+                               return std::isupper(static_cast<unsigned char>(c)) ||
+                                      std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+                           });
+        if (!placeholder) {
+            // Not ours (an e-mail address in a comment...): keep the '@', go on after it.
+            out.append(text, pos, at + 1 - pos);
+            pos = at + 1;
+            continue;
+        }
+        out.append(text, pos, at - pos);
+        auto it = values.find(name);
+        if (it == values.end()) {
+            missing.push_back(name);
+        } else {
+            out += it->second;
+        }
+        pos = end + 1;
+    }
+    out.append(text, pos, std::string::npos);
+    if (!missing.empty()) {
+        std::string list;
+        for (const auto& m : missing) list += " @" + m + "@";
+        throw std::runtime_error("render_template: no value for" + list);
+    }
+    return out;
+}
+
+int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    sockaddr_in addr {};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        int e = errno;
+        ::close(fd);
+        throw std::runtime_error(std::string("bind: ") + std::strerror(e));
+    }
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+ProcessResult run_easctl(const PgCluster& cluster, const std::vector<std::string>& args,
+                         const std::string& input) {
+    std::vector<std::string> argv{EASCTL_BIN, "--database", cluster.conninfo()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, input);
+}
+
+void create_user(const PgCluster& cluster, const std::string& address, const std::string& password) {
+    auto at = address.find('@');
+    if (at == std::string::npos) throw std::invalid_argument("create_user: not an address: " + address);
+    const std::string domain = address.substr(at + 1);
+    auto d = run_easctl(cluster, {"domain", "add", domain});
+    if (d.exit_code != 0) {
+        // Already there is fine; anything else is not.
+        auto list = run_easctl(cluster, {"domain", "list"});
+        if (list.exit_code != 0 || list.out.find(domain) == std::string::npos)
+            throw std::runtime_error("easctl domain add " + domain + " failed:\n" + d.out + d.err);
+    }
+    auto u = run_easctl(cluster, {"user", "add", address, "--password-stdin"}, password + "\n");
+    if (u.exit_code != 0)
+        throw std::runtime_error("easctl user add " + address + " failed:\n" + u.out + u.err);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+EasServer::EasServer(PgCluster& cluster) : EasServer(cluster, Options{}) {}
+
+EasServer::EasServer(PgCluster& cluster, Options options) : cluster_(cluster), options_(std::move(options)) {
+    if (options_.workers < 1) throw std::invalid_argument("EasServer: workers must be >= 1");
+    dir_ = make_temp_dir("easd-srv");
+    try {
+        // nginx's prefix layout (nginx.conf.in): log/, run/, tmp/. easd's sockets go in run/ (0755).
+        for (const char* sub : {"log", "run", "tmp", "tls", "protocol"}) make_dir(dir_ + "/" + sub);
+        write_tls_certificate();
+        workers_.resize(static_cast<size_t>(options_.workers));
+        for (int i = 0; i < options_.workers; ++i) {
+            auto& w = workers_[static_cast<size_t>(i)];
+            w.socket = dir_ + "/run/easd-" + std::to_string(i) + ".sock";
+            w.config = dir_ + "/easd-" + std::to_string(i) + ".conf";
+            w.log = dir_ + "/log/easd-" + std::to_string(i) + ".log";
+            write_easd_config(i);
+        }
+        for (int i = 0; i < options_.workers; ++i) start_easd(i);
+        start_nginx();
+        wait_ready();
+    } catch (...) {
+        std::string diag = diagnostics();
+        stop_all();
+        if (!keep_test_dirs()) remove_tree(dir_);
+        try {
+            throw;
+        } catch (const std::exception& e) {
+            throw std::runtime_error(std::string(e.what()) + "\n" + diag);
+        }
+    }
+}
+
+EasServer::~EasServer() {
+    stop_all();
+    if (!keep_test_dirs()) remove_tree(dir_);
+}
+
+void EasServer::stop_all() noexcept {
+    try {
+        if (nginx_pid_ > 0) stop_child(nginx_pid_, SIGTERM, std::chrono::seconds(10));
+        nginx_pid_ = -1;
+        for (auto& w : workers_) {
+            if (w.pid > 0) stop_child(w.pid, SIGTERM, std::chrono::seconds(15));
+            w.pid = -1;
+        }
+    } catch (...) {
+    }
+}
+
+std::string EasServer::http_url() const { return "http://127.0.0.1:" + std::to_string(http_port_); }
+std::string EasServer::https_url() const { return "https://127.0.0.1:" + std::to_string(https_port_); }
+
+std::string EasServer::socket_path(int worker) const { return workers_.at(static_cast<size_t>(worker)).socket; }
+std::string EasServer::config_path(int worker) const { return workers_.at(static_cast<size_t>(worker)).config; }
+std::string EasServer::easd_log_path(int worker) const { return workers_.at(static_cast<size_t>(worker)).log; }
+std::string EasServer::easd_log(int worker) const { return read_file(easd_log_path(worker)); }
+pid_t EasServer::easd_pid(int worker) const { return workers_.at(static_cast<size_t>(worker)).pid; }
+std::string EasServer::nginx_error_log() const { return read_file(dir_ + "/log/nginx-error.log"); }
+std::string EasServer::nginx_access_log() const { return read_file(dir_ + "/log/nginx-access.log"); }
+
+bool EasServer::easd_running(int worker) {
+    auto& w = workers_.at(static_cast<size_t>(worker));
+    if (w.pid <= 0) return false;
+    if (child_running(w.pid)) return true;
+    w.pid = -1;
+    return false;
+}
+
+void EasServer::write_tls_certificate() {
+    // EC P-256: generated in milliseconds, unlike RSA.
+    auto r = run_process({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                          "-nodes", "-days", "30", "-subj", "/CN=127.0.0.1", "-addext",
+                          "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", dir_ + "/tls/key.pem", "-out",
+                          dir_ + "/tls/cert.pem"});
+    if (r.exit_code != 0) throw std::runtime_error("openssl req failed:\n" + r.err);
+}
+
+void EasServer::write_easd_config(int worker) {
+    const auto& w = workers_.at(static_cast<size_t>(worker));
+    std::string conf = "# written by tests/support/server.cpp\n";
+    conf += "database = " + cluster_.conninfo() + "\n";
+    conf += "socket = " + w.socket + "\n";
+    // 0666 in a 0755 directory: nginx's workers (www-data when root, else us) can connect.
+    conf += "socket_mode = 0666\n";
+    conf += "protocol_log_dir = " + protocol_log_dir() + "\n";
+    for (const auto& line : options_.config_lines) conf += line + "\n";
+    write_file(w.config, conf, 0644);
+}
+
+void EasServer::start_easd(int worker) {
+    auto& w = workers_.at(static_cast<size_t>(worker));
+    if (w.pid > 0 && child_running(w.pid)) throw std::logic_error("start_easd: worker already running");
+    ::unlink(w.socket.c_str());  // so that the wait below sees this process's socket
+    std::vector<std::string> argv{EASD_BIN, "--config", w.config};
+    argv.insert(argv.end(), options_.args.begin(), options_.args.end());
+    SpawnOptions so;
+    so.log_path = w.log;
+    so.env = options_.env;
+    so.death_signal = SIGKILL;  // the test died: no graceful stop needed
+    w.pid = spawn_child(argv, so);
+
+    // Ready when the socket exists with its final mode (easd chmods after bind).
+    auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
+    while (true) {
+        int status = 0;
+        if (!child_running(w.pid, &status)) {
+            w.pid = -1;
+            throw std::runtime_error("easd worker " + std::to_string(worker) + " exited (" + std::to_string(status) +
+                                     ") while starting:\n" + tail(read_file(w.log)));
+        }
+        struct stat st {};
+        if (::stat(w.socket.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0666) return;
+        if (std::chrono::steady_clock::now() > deadline)
+            throw std::runtime_error("easd worker " + std::to_string(worker) + " did not create " + w.socket +
+                                     " (mode 0666) in time:\n" + tail(read_file(w.log)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+int EasServer::stop_easd(int sig, int worker, std::chrono::milliseconds timeout) {
+    auto& w = workers_.at(static_cast<size_t>(worker));
+    int status = stop_child(w.pid, sig, timeout);
+    w.pid = -1;
+    return status;
+}
+
+int EasServer::restart_easd(int worker) {
+    int status = stop_easd(SIGTERM, worker);
+    start_easd(worker);
+    return status;
+}
+
+void EasServer::start_nginx() {
+    const std::string src = std::string(EASD_SOURCE_DIR) + "/nginx/";
+    std::string servers;
+    for (const auto& w : workers_) {
+        // max_fails=0: a worker that a test stopped is never marked down, so it serves again as
+        // soon as it is restarted; meanwhile nginx passes requests it refuses to the next worker.
+        servers += "server unix:" + w.socket + " max_fails=0;\n    ";
+    }
+    write_file(dir_ + "/easd-locations.conf",
+               render_template(read_file(src + "easd-locations.conf.in"),
+                               {{"FASTCGI_PARAMS", "/etc/nginx/fastcgi_params"}}));
+    write_file(dir_ + "/nginx.conf",
+               render_template(read_file(src + "nginx.conf.in"),
+                               {{"USER_DIRECTIVE", running_as_root() ? "user " + nginx_worker_user() + ";" : ""},
+                                {"EASD_LOCAL_CONF", dir_ + "/easd-local.conf"}}));
+    const std::string local_template = read_file(src + "easd-local.conf.in");
+    if (local_template.empty()) throw std::runtime_error("cannot read " + src + "easd-local.conf.in");
+
+    // The ports were free a moment ago; another process may take one first. Try again then.
+    for (int attempt = 1;; ++attempt) {
+        http_port_ = free_port();
+        do {
+            https_port_ = free_port();
+        } while (https_port_ == http_port_);
+        write_file(dir_ + "/easd-local.conf",
+                   render_template(local_template, {{"HTTP_LISTEN", "127.0.0.1:" + std::to_string(http_port_)},
+                                                    {"HTTPS_LISTEN", "127.0.0.1:" + std::to_string(https_port_)},
+                                                    {"TLS_CERT", dir_ + "/tls/cert.pem"},
+                                                    {"TLS_KEY", dir_ + "/tls/key.pem"},
+                                                    {"EASD_SERVERS", servers},
+                                                    {"EASD_LOCATIONS", dir_ + "/easd-locations.conf"}}));
+        SpawnOptions so;
+        so.log_path = dir_ + "/log/nginx-stderr.log";
+        so.death_signal = SIGTERM;  // the master stops its workers
+        nginx_pid_ = spawn_child({"nginx", "-c", dir_ + "/nginx.conf", "-p", dir_ + "/", "-g", "daemon off;"}, so);
+
+        // Up when it accepts a TCP connection on the HTTP port.
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        bool listening = false;
+        int status = 0;
+        bool exited = false;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (!child_running(nginx_pid_, &status)) {
+                exited = true;
+                break;
+            }
+            int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            sockaddr_in addr {};
+            addr.sin_family = AF_INET;
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            addr.sin_port = htons(static_cast<uint16_t>(http_port_));
+            listening = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+            ::close(fd);
+            if (listening) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        if (listening) return;
+        if (!exited) {
+            stop_child(nginx_pid_, SIGTERM, std::chrono::seconds(5));
+            nginx_pid_ = -1;
+            throw std::runtime_error("nginx did not listen on port " + std::to_string(http_port_) + " in time");
+        }
+        nginx_pid_ = -1;
+        const std::string log = read_file(dir_ + "/log/nginx-error.log") + read_file(so.log_path);
+        if (attempt < 5 && log.find("Address already in use") != std::string::npos) continue;
+        throw std::runtime_error("nginx exited (" + std::to_string(status) + ") while starting:\n" + tail(log));
+    }
+}
+
+void EasServer::wait_ready() {
+    auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
+    int last = 0;
+    while (true) {
+        last = probe_http(http_port_);
+        if (last != 0 && last != 502 && last != 504) return;
+        if (nginx_pid_ <= 0 || !child_running(nginx_pid_)) throw std::runtime_error("nginx is not running");
+        if (std::chrono::steady_clock::now() > deadline)
+            throw std::runtime_error("no answer from easd through nginx (last HTTP status " + std::to_string(last) +
+                                     ")");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+std::string EasServer::diagnostics() const {
+    std::string out = "--- test server in " + dir_ + "\n";
+    for (size_t i = 0; i < workers_.size(); ++i)
+        out += "--- easd worker " + std::to_string(i) + " log:\n" + tail(read_file(workers_[i].log)) + "\n";
+    out += "--- nginx error log:\n" + tail(nginx_error_log() + read_file(dir_ + "/log/nginx-stderr.log")) + "\n";
+    return out;
+}
+
+}  // namespace easd::test

@@ -1,0 +1,108 @@
+// easd behind a real nginx, for end-to-end tests: one or more easd workers (each on its own unix
+// socket) in one nginx upstream, plain HTTP and HTTPS on free loopback ports, everything in a
+// temporary directory that the destructor removes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "support/cluster.h"
+#include "support/process.h"
+
+namespace easd::test {
+
+class EasServer {
+public:
+    struct Options {
+        // easd processes behind the one upstream (least_conn; see nginx/easd-local.conf.in).
+        int workers = 1;
+        // Extra `key = value` lines for every worker's config file (threads, heartbeat limits...).
+        std::vector<std::string> config_lines;
+        // Extra command-line arguments and environment for every worker.
+        std::vector<std::string> args;
+        std::map<std::string, std::string> env;
+        // How long to wait for easd and nginx to come up (sanitizer builds start slowly).
+        std::chrono::seconds start_timeout{60};
+    };
+
+    explicit EasServer(PgCluster& cluster);
+    EasServer(PgCluster& cluster, Options options);
+    ~EasServer();  // stops nginx, then every easd (SIGTERM, SIGKILL after 15 s); removes the directory
+    EasServer(const EasServer&) = delete;
+    EasServer& operator=(const EasServer&) = delete;
+
+    int http_port() const { return http_port_; }
+    int https_port() const { return https_port_; }
+    std::string http_url() const;   // http://127.0.0.1:<port>
+    std::string https_url() const;  // https://127.0.0.1:<port> (self-signed: cert_path())
+    const std::string& dir() const { return dir_; }
+    std::string cert_path() const { return dir_ + "/tls/cert.pem"; }
+    int workers() const { return static_cast<int>(workers_.size()); }
+
+    // Worker i's files and process.
+    std::string socket_path(int worker = 0) const;
+    std::string config_path(int worker = 0) const;
+    std::string easd_log_path(int worker = 0) const;
+    std::string easd_log(int worker = 0) const;  // its stderr so far
+    std::string protocol_log_dir() const { return dir_ + "/protocol"; }
+    pid_t easd_pid(int worker = 0) const;
+    bool easd_running(int worker = 0);
+
+    std::string nginx_error_log() const;
+    std::string nginx_access_log() const;
+
+    // Sends sig to worker i and waits up to timeout for it to exit (then SIGKILL). Returns its exit
+    // status (exit code, or 128+signal). nginx answers 502 for that worker until it is started again
+    // (with several workers, nginx passes new requests to the others).
+    int stop_easd(int sig = SIGTERM, int worker = 0,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(15));
+    // Starts worker i again (after stop_easd) and waits until its socket is ready.
+    void start_easd(int worker = 0);
+    // stop_easd(SIGTERM) + start_easd; returns the exit status of the stopped process.
+    int restart_easd(int worker = 0);
+
+    // Waits until an HTTP request to /Microsoft-Server-ActiveSync gets an answer from easd (any
+    // status but nginx's 502/504). Throws with the logs on timeout.
+    void wait_ready();
+
+private:
+    struct Worker {
+        pid_t pid = -1;
+        std::string socket, config, log;
+    };
+    void write_tls_certificate();
+    void write_easd_config(int worker);
+    void start_nginx();
+    void stop_all() noexcept;
+    std::string diagnostics() const;
+
+    PgCluster& cluster_;
+    Options options_;
+    std::string dir_;
+    std::vector<Worker> workers_;
+    pid_t nginx_pid_ = -1;
+    int http_port_ = 0;
+    int https_port_ = 0;
+};
+
+// Replaces each @NAME@ in text with values[NAME] (literally); throws std::runtime_error naming any
+// placeholder left without a value. The C++ twin of scripts/render-config.
+std::string render_template(const std::string& text, const std::map<std::string, std::string>& values);
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
+int free_port();
+
+// Runs EASCTL_BIN --database <cluster.conninfo()> args... with the given stdin.
+ProcessResult run_easctl(const PgCluster& cluster, const std::vector<std::string>& args,
+                         const std::string& input = {});
+
+// Creates address's domain (if it does not exist yet) and the user with that password, through
+// easctl (`domain add`, `user add --password-stdin`). Throws with easctl's output on failure.
+void create_user(const PgCluster& cluster, const std::string& address, const std::string& password);
+
+}  // namespace easd::test
