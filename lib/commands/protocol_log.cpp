@@ -37,14 +37,7 @@ void ProtocolLog::write(const ProtocolLogEntry& e) const {
     mkdir(user_dir.c_str(), 0750);
     std::string path = path_for(e.user, e.device_id);
 
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    tm t{};
-    gmtime_r(&ts.tv_sec, &t);
-    char when[40];
-    std::snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", t.tm_year + 1900, t.tm_mon + 1,
-                  t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec / 1000000);
-    std::string text = "=== " + std::string(when) + " user=" + e.user + " device=" + e.device_id +
+    std::string text = "=== " + utc_timestamp() + " user=" + e.user + " device=" + e.device_id +
                        " cmd=" + e.command + " method=" + e.method + " version=" + e.version +
                        " status=" + std::to_string(e.http_status) + "\n";
     if (!e.note.empty()) text += "note: " + e.note + "\n";

@@ -1,6 +1,7 @@
 #include "commands/request_handler.h"
 
 #include "common/log.h"
+#include "store/pq.h"
 
 namespace easd::commands {
 
@@ -58,6 +59,12 @@ HttpResponse RequestHandler::handle(const HttpRequest& request) {
         EASD_LOG_ERROR("database unavailable: %s", e.what());
         HttpResponse r = plain(503, "service temporarily unavailable");
         r.headers.emplace_back("Retry-After", "30");
+        return r;
+    } catch (const store::QueryError& e) {
+        bool down = e.connection_lost();
+        EASD_LOG_ERROR("database error: %s", e.what());
+        HttpResponse r = plain(down ? 503 : 500, down ? "service temporarily unavailable" : "internal error");
+        if (down) r.headers.emplace_back("Retry-After", "30");
         return r;
     } catch (const soci::soci_error& e) {
         bool down = store::is_connection_error(e);

@@ -131,8 +131,16 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, wbxml::N
         return status_reply(kSuccess, store::SyncKey{state.keys.epoch, state.keys.current_key}.str());
     }
     auto key = store::SyncKey::parse(req.sync_key);
-    auto state = store::load_collection_state(ctx.sql, ctx.device.id, folder->id);
-    if (!key || !state) return status_reply(kInvalidKey, "0");
+    if (!key) return status_reply(kInvalidKey, "0");
+    // The common case, a device asking "anything new?" at its current key with nothing new, is
+    // answered from plain reads: no row lock, no write, so no WAL flush at commit.
+    auto peek = store::load_collection_state(ctx.sql, ctx.device.id, folder->id, false);
+    if (!peek) return status_reply(kInvalidKey, "0");
+    if (peek->keys.match(*key) == store::KeyedState::Match::Current && !req.commands &&
+        (!req.get_changes || !store::has_pending_changes(ctx.sql, *peek, peek->keys.current_mark)))
+        return status_reply(kSuccess, req.sync_key);
+    auto state = store::load_collection_state(ctx.sql, ctx.device.id, folder->id, true);
+    if (!state) return status_reply(kInvalidKey, "0");
     long long from_mark;
     int response_key;
     switch (state->keys.match(*key)) {

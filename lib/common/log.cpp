@@ -14,6 +14,17 @@ std::atomic<int> g_level{static_cast<int>(LogLevel::Info)};
 const char* g_program = "easd";
 }  // namespace
 
+std::string utc_timestamp() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    tm t{};
+    gmtime_r(&ts.tv_sec, &t);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+                  t.tm_hour, t.tm_min, t.tm_sec, static_cast<int>(ts.tv_nsec / 1000000));
+    return buf;
+}
+
 void set_log_program(const char* name) { g_program = name; }
 void set_log_level(LogLevel level) { g_level = static_cast<int>(level); }
 
@@ -21,14 +32,8 @@ void log_message(LogLevel level, const char* fmt, ...) {
     if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) return;
     static const char* names[] = {"debug", "info", "warning", "error"};
     char line[2048];
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    tm t{};
-    gmtime_r(&ts.tv_sec, &t);
-    int n = std::snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%d] %s: ",
-                          t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
-                          ts.tv_nsec / 1000000, g_program, static_cast<int>(getpid()),
-                          names[static_cast<int>(level)]);
+    int n = std::snprintf(line, sizeof line, "%s %s[%d] %s: ", utc_timestamp().c_str(), g_program,
+                          static_cast<int>(getpid()), names[static_cast<int>(level)]);
     va_list ap;
     va_start(ap, fmt);
     int m = std::vsnprintf(line + n, sizeof line - n - 1, fmt, ap);

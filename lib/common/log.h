@@ -2,9 +2,14 @@
 // Never pass passwords or Authorization headers here.
 #pragma once
 
+#include <string>
+
 namespace easd {
 
 enum class LogLevel { Debug = 0, Info = 1, Warning = 2, Error = 3 };
+
+// "2026-11-25T07:50:00.123Z": the current time in UTC with milliseconds.
+std::string utc_timestamp();
 
 void set_log_program(const char* name);
 void set_log_level(LogLevel level);

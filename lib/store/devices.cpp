@@ -1,6 +1,7 @@
 #include "store/devices.h"
 
 #include "store/accounts.h"
+#include "store/pq.h"
 
 namespace easd::store {
 
@@ -8,20 +9,20 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
                        const std::string& device_type, const std::string& user_agent,
                        const std::string& protocol_version) {
     for (int attempt = 0; attempt < 2; ++attempt) {
-        soci::rowset<soci::row> rs = (sql.prepare <<
-            "SELECT id, device_type, user_agent, protocol_version, protocol_log::int, "
-            "(last_seen < now() - interval '1 minute')::int FROM devices WHERE user_id = :u AND device_id = :d",
-            soci::use(user_id), soci::use(device_id));
-        for (const auto& r : rs) {
+        PqResult r = pq_query(sql,
+            "SELECT id, device_type, user_agent, protocol_version, protocol_log, "
+            "last_seen < now() - interval '1 minute' FROM devices WHERE user_id = $1 AND device_id = $2",
+            {std::to_string(user_id), device_id});
+        if (r.rows() == 1) {
             Device d;
-            d.id = r.get<long long>(0);
+            d.id = r.int64(0, 0);
             d.user_id = user_id;
             d.device_id = device_id;
-            d.device_type = r.get<std::string>(1);
-            d.user_agent = r.get<std::string>(2);
-            d.protocol_version = r.get<std::string>(3);
-            d.protocol_log = r.get<int>(4) != 0;
-            bool stale = r.get<int>(5) != 0;
+            d.device_type = r.str(0, 1);
+            d.user_agent = r.str(0, 2);
+            d.protocol_version = r.str(0, 3);
+            d.protocol_log = r.boolean(0, 4);
+            bool stale = r.boolean(0, 5);
             // Keep what we knew when a request does not say (e.g. the version header is absent).
             std::string type = device_type.empty() ? d.device_type : device_type;
             std::string agent = user_agent.empty() ? d.user_agent : user_agent;

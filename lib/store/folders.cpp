@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "store/pq.h"
+
 namespace easd::store {
 
 void create_default_folders(soci::session& sql, long long user_id) {
@@ -52,10 +54,20 @@ std::vector<Folder> list_folders(soci::session& sql, long long user_id) {
 }
 
 std::optional<Folder> find_folder(soci::session& sql, long long user_id, long long folder_id) {
-    soci::rowset<soci::row> rs = (sql.prepare << std::string(kFolderColumns) + "WHERE user_id = :u AND id = :f",
-                                  soci::use(user_id), soci::use(folder_id));
-    for (const auto& r : rs) return folder_from_row(r);
-    return std::nullopt;
+    // On every Sync: one round trip.
+    PqResult r = pq_query(sql,
+        "SELECT id, COALESCE(parent_id, 0), name, type, item_class, created_seq, modseq FROM folders "
+        "WHERE user_id = $1 AND id = $2", {std::to_string(user_id), std::to_string(folder_id)});
+    if (r.rows() != 1) return std::nullopt;
+    Folder f;
+    f.id = r.int64(0, 0);
+    f.parent_id = r.int64(0, 1);
+    f.name = r.str(0, 2);
+    f.type = r.int32(0, 3);
+    f.item_class = r.str(0, 4);
+    f.created_seq = r.int64(0, 5);
+    f.modseq = r.int64(0, 6);
+    return f;
 }
 
 std::optional<Folder> find_folder_by_name(soci::session& sql, long long user_id, const std::string& name) {

@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "store/db.h"
+#include "store/pq.h"
 
 namespace easd::store {
 
@@ -37,32 +38,31 @@ std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const s
         array += std::to_string(ids[i]);
     }
     array += '}';
-    std::string mime_col = with_mime ? "e.mime" : "''::bytea";
-    soci::rowset<soci::row> rs = (sql.prepare <<
+    std::string query =
         "SELECT e.item_id, e.from_addr, e.to_addr, e.cc_addr, e.reply_to, e.display_to, e.subject, e.thread_topic, "
-        "extract(epoch FROM e.date_received)::bigint, e.importance::int, e.read::int, e.message_class, "
-        "e.has_attachments::int, e.body_plain, e.body_html, " + mime_col + " "
-        "FROM emails e JOIN items i ON i.id = e.item_id WHERE i.user_id = :u AND e.item_id = ANY(:ids::bigint[])",
-        soci::use(user_id), soci::use(array));
+        "extract(epoch FROM e.date_received)::bigint, e.importance, e.read, e.message_class, "
+        "e.has_attachments, e.body_plain, e.body_html, " + std::string(with_mime ? "e.mime" : "''::bytea") +
+        " FROM emails e JOIN items i ON i.id = e.item_id WHERE i.user_id = $1 AND e.item_id = ANY($2::bigint[])";
+    PqResult r = pq_query(sql, query.c_str(), {std::to_string(user_id), array});
     std::unordered_map<long long, EmailRow> by_id;
-    for (const auto& r : rs) {
+    for (int n = 0; n < r.rows(); ++n) {
         EmailRow row;
-        row.item_id = r.get<long long>(0);
-        row.from = r.get<std::string>(1);
-        row.to = r.get<std::string>(2);
-        row.cc = r.get<std::string>(3);
-        row.reply_to = r.get<std::string>(4);
-        row.display_to = r.get<std::string>(5);
-        row.subject = r.get<std::string>(6);
-        row.thread_topic = r.get<std::string>(7);
-        row.date_received = r.get<long long>(8);
-        row.importance = r.get<int>(9);
-        row.read = r.get<int>(10) != 0;
-        row.message_class = r.get<std::string>(11);
-        row.has_attachments = r.get<int>(12) != 0;
-        row.body_plain = r.get<std::string>(13);
-        row.body_html = r.get<std::string>(14);
-        if (with_mime) row.mime = bytea_from_text(r.get<std::string>(15));
+        row.item_id = r.int64(n, 0);
+        row.from = r.str(n, 1);
+        row.to = r.str(n, 2);
+        row.cc = r.str(n, 3);
+        row.reply_to = r.str(n, 4);
+        row.display_to = r.str(n, 5);
+        row.subject = r.str(n, 6);
+        row.thread_topic = r.str(n, 7);
+        row.date_received = r.int64(n, 8);
+        row.importance = r.int32(n, 9);
+        row.read = r.boolean(n, 10);
+        row.message_class = r.str(n, 11);
+        row.has_attachments = r.boolean(n, 12);
+        row.body_plain = r.str(n, 13);
+        row.body_html = r.str(n, 14);
+        if (with_mime) row.mime = bytea_from_text(r.text(n, 15));
         by_id.emplace(row.item_id, std::move(row));
     }
     for (long long id : ids) {

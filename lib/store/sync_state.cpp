@@ -4,6 +4,8 @@
 #include <random>
 #include <unordered_set>
 
+#include "store/pq.h"
+
 namespace easd::store {
 
 std::optional<SyncKey> SyncKey::parse(std::string_view text) {
@@ -75,19 +77,35 @@ void reset_device_sync_state(soci::session& sql, long long device_id) {
     sql << "DELETE FROM folder_sync_states WHERE device_id = :d", soci::use(device_id);
 }
 
-std::optional<CollectionState> load_collection_state(soci::session& sql, long long device_id, long long folder_id) {
-    soci::rowset<soci::row> rs = (sql.prepare <<
-        "SELECT id, folder_id, epoch, current_key, current_mark, previous_key, previous_mark "
-        "FROM sync_collections WHERE device_id = :d AND folder_id = :f FOR UPDATE",
-        soci::use(device_id), soci::use(folder_id));
-    for (const auto& r : rs) {
-        CollectionState s;
-        s.id = r.get<long long>(0);
-        s.folder_id = r.get<long long>(1);
-        s.keys = keyed_from_row(r, 2);
-        return s;
+std::optional<CollectionState> load_collection_state(soci::session& sql, long long device_id, long long folder_id,
+                                                     bool lock) {
+    PqResult r = pq_query(sql,
+        lock ? "SELECT id, folder_id, epoch, current_key, current_mark, previous_key, previous_mark "
+               "FROM sync_collections WHERE device_id = $1 AND folder_id = $2 FOR UPDATE"
+             : "SELECT id, folder_id, epoch, current_key, current_mark, previous_key, previous_mark "
+               "FROM sync_collections WHERE device_id = $1 AND folder_id = $2",
+        {std::to_string(device_id), std::to_string(folder_id)});
+    if (r.rows() != 1) return std::nullopt;
+    CollectionState s;
+    s.id = r.int64(0, 0);
+    s.folder_id = r.int64(0, 1);
+    s.keys.epoch = r.str(0, 2);
+    s.keys.current_key = r.int32(0, 3);
+    s.keys.current_mark = r.int64(0, 4);
+    if (!r.is_null(0, 5)) {
+        s.keys.previous_key = r.int32(0, 5);
+        s.keys.previous_mark = r.int64(0, 6);
     }
-    return std::nullopt;
+    return s;
+}
+
+bool has_pending_changes(soci::session& sql, const CollectionState& state, long long mark) {
+    PqResult r = pq_query(sql,
+        "SELECT EXISTS (SELECT 1 FROM items WHERE folder_id = $1 AND modseq > $2)"
+        " OR EXISTS (SELECT 1 FROM item_tombstones WHERE folder_id = $1 AND modseq > $2)"
+        " OR EXISTS (SELECT 1 FROM sync_items WHERE collection_id = $3 AND removed_key IS NOT NULL)",
+        {std::to_string(state.folder_id), std::to_string(mark), std::to_string(state.id)});
+    return r.boolean(0, 0);
 }
 
 CollectionState create_collection_state(soci::session& sql, long long device_id, long long folder_id) {
@@ -148,25 +166,24 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
     while (!done) {
         // Live items changed after the mark, and tombstones of items no longer in the folder, in
         // change order, each with whether the device holds it.
-        soci::rowset<soci::row> rs = (sql.prepare <<
-            "SELECT c.kind, c.item_id, c.modseq, (s.item_id IS NOT NULL)::int FROM ("
+        PqResult rs = pq_query(sql,
+            "SELECT c.kind, c.item_id, c.modseq, s.item_id IS NOT NULL FROM ("
             "  SELECT 0 AS kind, i.id AS item_id, i.modseq FROM items i"
-            "   WHERE i.folder_id = :f AND i.modseq > :m"
+            "   WHERE i.folder_id = $1 AND i.modseq > $2"
             "  UNION ALL"
             "  SELECT 1, t.item_id, t.modseq FROM item_tombstones t"
-            "   WHERE t.folder_id = :f2 AND t.modseq > :m2"
-            "     AND NOT EXISTS (SELECT 1 FROM items i2 WHERE i2.id = t.item_id AND i2.folder_id = :f3)"
-            " ) c LEFT JOIN sync_items s ON s.collection_id = :c AND s.item_id = c.item_id AND s.removed_key IS NULL"
-            " ORDER BY c.modseq LIMIT :lim",
-            soci::use(state.folder_id), soci::use(scan_mark), soci::use(state.folder_id), soci::use(scan_mark),
-            soci::use(state.folder_id), soci::use(state.id), soci::use(batch));
-        int rows = 0;
-        for (const auto& r : rs) {
-            ++rows;
-            int kind = r.get<int>(0);
-            long long item = r.get<long long>(1);
-            long long modseq = r.get<long long>(2);
-            bool held = r.get<int>(3) != 0;
+            "   WHERE t.folder_id = $1 AND t.modseq > $2"
+            "     AND NOT EXISTS (SELECT 1 FROM items i2 WHERE i2.id = t.item_id AND i2.folder_id = $1)"
+            " ) c LEFT JOIN sync_items s ON s.collection_id = $3 AND s.item_id = c.item_id AND s.removed_key IS NULL"
+            " ORDER BY c.modseq LIMIT $4",
+            {std::to_string(state.folder_id), std::to_string(scan_mark), std::to_string(state.id),
+             std::to_string(batch)});
+        int rows = rs.rows();
+        for (int row = 0; row < rows; ++row) {
+            int kind = rs.int32(row, 0);
+            long long item = rs.int64(row, 1);
+            long long modseq = rs.int64(row, 2);
+            bool held = rs.boolean(row, 3);
             scan_mark = modseq;
             if (kind == 1 && (!held || deleted_now.count(item))) {
                 out.new_mark = modseq;  // nothing to tell the device; consumed

@@ -49,8 +49,14 @@ struct CollectionState {
     KeyedState keys;
 };
 
-// Locks the row (FOR UPDATE) so two requests of one device for one collection serialise.
-std::optional<CollectionState> load_collection_state(soci::session& sql, long long device_id, long long folder_id);
+// With `lock`, the row is locked (FOR UPDATE) so that two requests of one device for one
+// collection serialise; without, it is a plain read (the no-change path writes nothing).
+std::optional<CollectionState> load_collection_state(soci::session& sql, long long device_id, long long folder_id,
+                                                     bool lock);
+
+// True when the folder changed after `mark`, or the device has deletions to forget: i.e. when a
+// Sync from the current key would have anything to do. One cheap indexed query.
+bool has_pending_changes(soci::session& sql, const CollectionState& state, long long mark);
 // Key 0: discards any previous state of that collection and starts a new one at key 1, mark 0.
 CollectionState create_collection_state(soci::session& sql, long long device_id, long long folder_id);
 void save_collection_keys(soci::session& sql, const CollectionState& state);

@@ -1,0 +1,48 @@
+// One-round-trip queries for the per-request hot path.
+//
+// SOCI runs a prepared rowset as four round trips (parse, bind, execute, DEALLOCATE); libpq's
+// PQexecParams does the same work in one. The few reads every Sync and Ping make go through here,
+// on the connection of the same SOCI session (same transaction); everything else stays in SOCI.
+#pragma once
+
+#include <libpq-fe.h>
+#include <soci/soci.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace easd::store {
+
+// A failed query. sqlstate is PostgreSQL's error code ("08006" for a broken connection).
+struct QueryError : std::runtime_error {
+    QueryError(const std::string& message, std::string state) : std::runtime_error(message), sqlstate(std::move(state)) {}
+    std::string sqlstate;
+    bool connection_lost() const { return sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P", 0) == 0; }
+};
+
+class PqResult {
+public:
+    explicit PqResult(PGresult* r) : result_(r, &PQclear) {}
+    int rows() const { return PQntuples(result_.get()); }
+    bool is_null(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
+    std::string_view text(int row, int col) const {
+        return {PQgetvalue(result_.get(), row, col), static_cast<std::size_t>(PQgetlength(result_.get(), row, col))};
+    }
+    std::string str(int row, int col) const { return std::string(text(row, col)); }
+    long long int64(int row, int col) const;
+    int int32(int row, int col) const { return static_cast<int>(int64(row, col)); }
+    // PostgreSQL's text form of boolean: "t" / "f".
+    bool boolean(int row, int col) const { return text(row, col) == "t"; }
+
+private:
+    std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
+};
+
+// Runs `query` ($1, $2, ... placeholders, text parameters) on the session's connection.
+// Throws QueryError.
+PqResult pq_query(soci::session& sql, const char* query, const std::vector<std::string>& params = {});
+
+}  // namespace easd::store

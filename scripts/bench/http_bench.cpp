@@ -1,0 +1,152 @@
+// Requests per second and latency through nginx to easd, on a PostgreSQL cluster of its own.
+//
+// Starts PostgreSQL, easd and nginx exactly as the end-to-end tests do (tests/support), creates a
+// user with a synced Inbox of N messages, then measures
+//   - OPTIONS: requests/s with C concurrent clients (authentication, no database work after the
+//     first request of a login, thanks to the auth cache);
+//   - a no-change Sync of the Inbox: latency (median, p99) from one client, and requests/s with C.
+// Each request is a new HTTP connection, as phones mostly behave.
+//
+// usage: http_bench [--messages N] [--requests N] [--concurrency C]
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/cluster.h"
+#include "support/eas_client.h"
+#include "support/server.h"
+#include "wbxml/wbxml.h"
+
+using namespace easd;
+using Clock = std::chrono::steady_clock;
+namespace tag = wbxml::tag;
+
+namespace {
+
+int arg_int(int argc, char** argv, const char* name, int fallback) {
+    for (int i = 1; i + 1 < argc; ++i)
+        if (std::strcmp(argv[i], name) == 0) return std::atoi(argv[i + 1]);
+    return fallback;
+}
+
+std::string child_text(const wbxml::Node& n, wbxml::Tag t) { return std::string(n.child_text(t)); }
+
+struct Synced {
+    std::string collection;
+    std::string key;
+};
+
+// FolderSync, then Sync the Inbox to the end; returns the collection and its final key.
+Synced initial_sync(test::EasClient& c) {
+    wbxml::Node fs(tag::FolderHierarchy::FolderSync);
+    fs.add(tag::FolderHierarchy::SyncKey, "0");
+    auto r = c.command("FolderSync", &fs);
+    if (!r.doc) throw std::runtime_error("FolderSync failed: " + std::to_string(r.status));
+    Synced s;
+    for (const auto* add : r.doc->child(tag::FolderHierarchy::Changes)->children_of(tag::FolderHierarchy::Add))
+        if (child_text(*add, tag::FolderHierarchy::Type) == "2") s.collection = child_text(*add, tag::FolderHierarchy::ServerId);
+    s.key = "0";
+    for (;;) {
+        wbxml::Node sync(tag::AirSync::Sync);
+        auto& col = sync.add(tag::AirSync::Collections).add(tag::AirSync::Collection);
+        col.add(tag::AirSync::SyncKey, s.key);
+        col.add(tag::AirSync::CollectionId, s.collection);
+        col.add(tag::AirSync::WindowSize, "100");
+        auto rr = c.command("Sync", &sync);
+        if (!rr.doc) throw std::runtime_error("Sync failed: " + std::to_string(rr.status));
+        const auto* out = rr.doc->child(tag::AirSync::Collections)->child(tag::AirSync::Collection);
+        std::string key = child_text(*out, tag::AirSync::SyncKey);
+        bool more = out->has(tag::AirSync::MoreAvailable);
+        if (key == s.key && !more) break;
+        s.key = key;
+        if (!more && s.key != "0" && !out->has(tag::AirSync::Commands)) break;
+    }
+    return s;
+}
+
+wbxml::Node no_change_sync(const Synced& s) {
+    wbxml::Node sync(tag::AirSync::Sync);
+    auto& col = sync.add(tag::AirSync::Collections).add(tag::AirSync::Collection);
+    col.add(tag::AirSync::SyncKey, s.key);
+    col.add(tag::AirSync::CollectionId, s.collection);
+    return sync;
+}
+
+template <typename F>
+double throughput(int concurrency, int total, F make_request) {
+    std::atomic<int> next{0}, failures{0};
+    auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < concurrency; ++t)
+        threads.emplace_back([&, t] {
+            while (next.fetch_add(1) < total)
+                if (!make_request(t)) ++failures;
+        });
+    for (auto& th : threads) th.join();
+    double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    if (failures) std::printf("  (%d failed requests)\n", failures.load());
+    return total / secs;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int messages = arg_int(argc, argv, "--messages", 100);
+    int requests = arg_int(argc, argv, "--requests", 2000);
+    int concurrency = arg_int(argc, argv, "--concurrency", 8);
+
+    test::PgCluster cluster;
+    test::EasServer::Options options;
+    options.config_lines = {"threads = 16", "db_pool = 8"};
+    test::EasServer server(cluster, options);
+    test::create_user(cluster, "bench@bench.test", "bench-password");
+    std::string message =
+        "From: Sender <sender@example.com>\r\nTo: bench@bench.test\r\nSubject: benchmark\r\n"
+        "Content-Type: text/plain\r\n\r\nSome text for the benchmark.\r\n";
+    // Bulk insert through SQL: delivery speed is not what this measures.
+    cluster.psql(
+        "WITH u AS (SELECT id FROM users WHERE address = 'bench@bench.test'), "
+        "f AS (SELECT f.id, f.user_id FROM folders f JOIN u ON u.id = f.user_id WHERE f.type = 2), "
+        "i AS (INSERT INTO items (user_id, folder_id) SELECT f.user_id, f.id FROM f, generate_series(1, " +
+        std::to_string(messages) + ") RETURNING id) "
+        "INSERT INTO emails (item_id, mime, subject, body_plain) SELECT id, convert_to('" + message +
+        "', 'UTF8'), 'benchmark', 'Some text for the benchmark.' FROM i");
+
+    std::vector<test::EasClient> clients;
+    for (int i = 0; i < concurrency; ++i)
+        clients.emplace_back(server.http_port(), "bench@bench.test", "bench-password", "BENCH" + std::to_string(i));
+    std::vector<Synced> state;
+    for (auto& c : clients) state.push_back(initial_sync(c));
+
+    std::printf("easd %s behind nginx, %d messages in the Inbox, %d requests, concurrency %d\n",
+                "(1 worker, 16 threads, 8 db connections)", messages, requests, concurrency);
+
+    double options_rps = throughput(concurrency, requests, [&](int t) { return clients[t].options().status == 200; });
+    std::printf("OPTIONS                  %8.0f requests/s\n", options_rps);
+
+    std::vector<wbxml::Node> bodies;
+    for (const auto& s : state) bodies.push_back(no_change_sync(s));
+    std::vector<double> latencies;
+    for (int i = 0; i < std::min(requests, 2000); ++i) {
+        auto t0 = Clock::now();
+        auto r = clients[0].command("Sync", &bodies[0]);
+        latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (r.status != 200) {
+            std::printf("Sync failed: %d\n", r.status);
+            return 1;
+        }
+    }
+    std::sort(latencies.begin(), latencies.end());
+    std::printf("no-change Sync latency   median %.2f ms, p99 %.2f ms (one client, sequential)\n",
+                latencies[latencies.size() / 2], latencies[latencies.size() * 99 / 100]);
+    double sync_rps =
+        throughput(concurrency, requests, [&](int t) { return clients[t].command("Sync", &bodies[t]).status == 200; });
+    std::printf("no-change Sync           %8.0f requests/s\n", sync_rps);
+    return 0;
+}
