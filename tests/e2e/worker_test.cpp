@@ -1,0 +1,55 @@
+// The worker process as an administrator runs it: HTTPS through nginx, a socket inherited on fd 0
+// (spawn-fcgi), graceful stop on SIGTERM.
+#include <csignal>
+#include <thread>
+
+#include "e2e_support.h"
+
+using namespace e2e;
+
+TEST_CASE("HTTPS through nginx with the generated certificate", "[e2e][tls]") {
+    std::string user = new_user("tls");
+    auto r = easd::test::run_process({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+                                      server().cert_path(), "-X", "OPTIONS", "-u", user + ":secret",
+                                      "https://127.0.0.1:" + std::to_string(server().https_port()) +
+                                          "/Microsoft-Server-ActiveSync"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "200");
+}
+
+TEST_CASE("easd serves a socket inherited on fd 0 (spawn-fcgi) and stops cleanly on SIGTERM", "[e2e][worker]") {
+    easd::test::EasServer own(cluster());
+    std::string user = new_user("spawn");
+    EasClient c(own.http_port(), user, "secret", "SPAWN1");
+    REQUIRE(c.options().status == 200);
+
+    // SIGTERM: exit status 0 and the socket file is gone.
+    CHECK(own.stop_easd(SIGTERM) == 0);
+    CHECK(access(own.socket_path().c_str(), F_OK) != 0);
+    CHECK(c.options().status == 502);
+
+    // spawn-fcgi creates the socket and hands it to easd on fd 0; nginx's upstream is the same path.
+    auto r = easd::test::run_process({"spawn-fcgi", "-s", own.socket_path(), "-M", "0666", "-P",
+                                      own.dir() + "/spawned.pid", "--", EASD_BIN, "--database",
+                                      cluster().conninfo()});
+    REQUIRE(r.exit_code == 0);
+    int status = 0;
+    for (int i = 0; i < 100 && (status = c.options().status) != 200; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(status == 200);
+    auto h = folder_sync(c);
+    CHECK(h.ids.count("Inbox") == 1);
+
+    // spawn-fcgi's child is not ours: it is gone when it no longer exists or is a zombie that
+    // whoever adopted it has not reaped yet.
+    pid_t pid = std::stoi(easd::test::read_file(own.dir() + "/spawned.pid"));
+    auto exited = [pid] {
+        std::string stat = easd::test::read_file("/proc/" + std::to_string(pid) + "/stat");
+        auto paren = stat.rfind(')');
+        return stat.empty() || (paren != std::string::npos && stat.compare(paren + 2, 1, "Z") == 0);
+    };
+    REQUIRE(kill(pid, SIGTERM) == 0);
+    for (int i = 0; i < 100 && !exited(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(exited());
+    own.start_easd();  // leave the server as the destructor expects it
+}
