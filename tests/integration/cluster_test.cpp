@@ -17,6 +17,7 @@ TEST_CASE("cluster: the shared cluster runs and answers psql", "[cluster]") {
     CHECK(c.psql("select current_database()") == "easd");
     CHECK(c.psql("select 1 union all select 2 order by 1") == "1\n2");
     CHECK(c.psql("show fsync") == "off");
+    CHECK(c.psql("show synchronous_commit") == "off");
     CHECK(c.psql("show listen_addresses").empty());
     CHECK(c.conninfo().find("host=" + c.dir()) != std::string::npos);
     CHECK_THROWS(c.psql("select no_such_column"));
@@ -44,7 +45,9 @@ TEST_CASE("cluster: stop and start keep the data", "[cluster]") {
     // A cluster of its own: this test takes the database down.
     PgCluster::Options options;
     options.migrate = false;
+    options.synchronous_commit = true;  // the immediate stop below must not lose the last commit
     PgCluster c(options);
+    CHECK(c.psql("show synchronous_commit") == "on");
     c.psql("create table t (x int); insert into t values (42)");
 
     c.stop();

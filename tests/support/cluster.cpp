@@ -338,7 +338,8 @@ void PgCluster::start() {
     // No TCP at all (listen_addresses=''): the port only names the socket file in our private
     // directory, so every cluster can use 5432 without colliding with any other.
     pid_ = spawn_child({pg_program("postgres"), "-D", data_dir_, "-k", dir_, "-p", std::to_string(port_),
-                        "-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                        "-c", "listen_addresses=", "-c", "fsync=off",
+                        "-c", std::string("synchronous_commit=") + (options_.synchronous_commit ? "on" : "off"),
                         "-c", "full_page_writes=off", "-c", "unix_socket_permissions=0777",
                         "-c", "max_connections=" + std::to_string(options_.max_connections),
                         "-c", "shared_buffers=64MB", "-c", "log_min_messages=warning",

@@ -55,7 +55,7 @@ bool keep_test_dirs();
 // ---------------------------------------------------------------------------------------------
 // PgCluster: initdb + postgres in a fresh /tmp/easd-pg-XXXXXX (0755), socket in that directory, no
 // TCP (listen_addresses=''), trust authentication, durability off (fsync, synchronous_commit,
-// full_page_writes) for speed. When root, initdb runs as `postgres` through runuser and the server is
+// full_page_writes) for speed (see Options::synchronous_commit). When root, initdb runs as `postgres` through runuser and the server is
 // started as `postgres`. The constructor waits until the server accepts connections, creates the
 // database `easd` and runs `easctl --database <conninfo> migrate` (both optional).
 class PgCluster {
@@ -64,6 +64,11 @@ public:
         bool create_database = true;  // CREATE DATABASE easd
         bool migrate = true;          // EASCTL_BIN --database <conninfo> migrate (needs create_database)
         int max_connections = 200;
+        // off (the default, for speed): a commit returns before its WAL is written, so an immediate
+        // stop (a crash, for PostgreSQL) may lose the last ~200 ms of commits. Turn it on in tests
+        // that crash the database and then expect committed data back. (fsync stays off either way:
+        // the OS keeps what was written when only the server dies.)
+        bool synchronous_commit = false;
     };
 
     PgCluster();
@@ -80,7 +85,8 @@ public:
     std::string log() const;  // the server's log so far
 
     // Stops the server: fast shutdown (SIGINT, disconnects clients, checkpoints), or immediate
-    // (SIGQUIT: like a crash; recovery runs at the next start). Idempotent.
+    // (SIGQUIT: like a crash; recovery runs at the next start; see Options::synchronous_commit).
+    // Idempotent.
     void stop(bool immediate = false);
     // (Re)starts the server and waits until it accepts connections. Idempotent.
     void start();
