@@ -118,7 +118,10 @@ void AcceptThreads::run() {
         if (!read_body(*req, max_body_bytes_, in.body, too_large)) {
             out.status = too_large ? 413 : 400;
         } else {
+            auto started = std::chrono::steady_clock::now();
             out = handler_.handle(in);
+            EASD_LOG_DEBUG("%s %s -> %d in %.2f ms", in.method.c_str(), in.query_string.c_str(), out.status,
+                           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
         }
         write_response(*req, out);
         FCGX_Finish_r(req.get());

@@ -122,24 +122,29 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, wbxml::N
         out.add(tag::AirSync::Status, static_cast<long long>(status));
     };
 
+    // One read answers the common case, a device asking "anything new?" at its current key when
+    // nothing is: no transaction, no row lock, no write, so no WAL flush.
     auto folder_id = parse_id(req.collection_id);
-    std::optional<store::Folder> folder = folder_id ? store::find_folder(ctx.sql, ctx.user.id, *folder_id) : std::nullopt;
-    if (!folder) return status_reply(kHierarchyChanged, req.sync_key);
-
-    if (req.sync_key == "0") {
-        auto state = store::create_collection_state(ctx.sql, ctx.device.id, folder->id);
-        return status_reply(kSuccess, store::SyncKey{state.keys.epoch, state.keys.current_key}.str());
-    }
+    store::CollectionPeek peek;
+    if (folder_id) peek = store::peek_collection(ctx.sql, ctx.user.id, ctx.device.id, *folder_id);
+    if (!peek.folder_found) return status_reply(kHierarchyChanged, req.sync_key);
     auto key = store::SyncKey::parse(req.sync_key);
-    if (!key) return status_reply(kInvalidKey, "0");
-    // The common case, a device asking "anything new?" at its current key with nothing new, is
-    // answered from plain reads: no row lock, no write, so no WAL flush at commit.
-    auto peek = store::load_collection_state(ctx.sql, ctx.device.id, folder->id, false);
-    if (!peek) return status_reply(kInvalidKey, "0");
-    if (peek->keys.match(*key) == store::KeyedState::Match::Current && !req.commands &&
-        (!req.get_changes || !store::has_pending_changes(ctx.sql, *peek, peek->keys.current_mark)))
-        return status_reply(kSuccess, req.sync_key);
-    auto state = store::load_collection_state(ctx.sql, ctx.device.id, folder->id, true);
+    if (req.sync_key != "0") {
+        if (!key || !peek.state) return status_reply(kInvalidKey, "0");
+        if (peek.state->keys.match(*key) == store::KeyedState::Match::Current && !req.commands &&
+            (!req.get_changes || !peek.pending))
+            return status_reply(kSuccess, req.sync_key);
+    }
+
+    // Everything else changes state: one transaction per collection, so one collection's failure
+    // does not undo another's.
+    soci::transaction tr(ctx.sql);
+    if (req.sync_key == "0") {
+        auto created = store::create_collection_state(ctx.sql, ctx.device.id, *folder_id);
+        tr.commit();
+        return status_reply(kSuccess, store::SyncKey{created.keys.epoch, created.keys.current_key}.str());
+    }
+    auto state = store::load_collection_state(ctx.sql, ctx.device.id, *folder_id, true);
     if (!state) return status_reply(kInvalidKey, "0");
     long long from_mark;
     int response_key;
@@ -188,17 +193,20 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, wbxml::N
         new_key = store::SyncKey{state->keys.epoch, response_key}.str();
     }
     status_reply(kSuccess, new_key);
+    std::vector<store::EmailRow> rows;
+    content::EmailOptions options = content::parse_email_options(req.options);
+    if (peek.item_class == "Email") {
+        std::vector<long long> ids;
+        for (const auto& c : to_send)
+            if (c.kind != store::ItemChange::Kind::Delete) ids.push_back(c.item_id);
+        rows = store::load_emails(ctx.sql, ctx.user.id, ids, options.needs_mime());
+    }
+    tr.commit();
 
     if (!responses.children.empty()) out.children.push_back(std::move(responses));
     if (changes.more_available) out.add(tag::AirSync::MoreAvailable);
     if (to_send.empty()) return;
 
-    content::EmailOptions options = content::parse_email_options(req.options);
-    std::vector<long long> ids;
-    for (const auto& c : to_send)
-        if (c.kind != store::ItemChange::Kind::Delete) ids.push_back(c.item_id);
-    std::vector<store::EmailRow> rows;
-    if (folder->item_class == "Email") rows = store::load_emails(ctx.sql, ctx.user.id, ids, options.needs_mime());
     std::unordered_map<long long, const store::EmailRow*> by_id;
     for (const auto& r : rows) by_id[r.item_id] = &r;
 
@@ -256,12 +264,7 @@ CommandResult handle_sync(CommandContext& ctx) {
 
     wbxml::Node root(tag::AirSync::Sync);
     auto& out = root.add(tag::AirSync::Collections);
-    // Each collection commits on its own, so one collection's failure does not undo another's.
-    for (const auto& r : requests) {
-        soci::transaction tr(ctx.sql);
-        sync_collection(ctx, r, out);
-        tr.commit();
-    }
+    for (const auto& r : requests) sync_collection(ctx, r, out);
     return {200, std::move(root)};
 }
 

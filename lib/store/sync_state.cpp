@@ -99,13 +99,35 @@ std::optional<CollectionState> load_collection_state(soci::session& sql, long lo
     return s;
 }
 
-bool has_pending_changes(soci::session& sql, const CollectionState& state, long long mark) {
+CollectionPeek peek_collection(soci::session& sql, long long user_id, long long device_id, long long folder_id) {
     PqResult r = pq_query(sql,
-        "SELECT EXISTS (SELECT 1 FROM items WHERE folder_id = $1 AND modseq > $2)"
-        " OR EXISTS (SELECT 1 FROM item_tombstones WHERE folder_id = $1 AND modseq > $2)"
-        " OR EXISTS (SELECT 1 FROM sync_items WHERE collection_id = $3 AND removed_key IS NOT NULL)",
-        {std::to_string(state.folder_id), std::to_string(mark), std::to_string(state.id)});
-    return r.boolean(0, 0);
+        "SELECT f.item_class, sc.id, sc.epoch, sc.current_key, sc.current_mark, sc.previous_key, sc.previous_mark,"
+        "  sc.id IS NOT NULL AND ("
+        "    EXISTS (SELECT 1 FROM items WHERE folder_id = f.id AND modseq > sc.current_mark)"
+        "    OR EXISTS (SELECT 1 FROM item_tombstones WHERE folder_id = f.id AND modseq > sc.current_mark)"
+        "    OR EXISTS (SELECT 1 FROM sync_items WHERE collection_id = sc.id AND removed_key IS NOT NULL))"
+        " FROM folders f LEFT JOIN sync_collections sc ON sc.folder_id = f.id AND sc.device_id = $3"
+        " WHERE f.user_id = $1 AND f.id = $2",
+        {std::to_string(user_id), std::to_string(folder_id), std::to_string(device_id)});
+    CollectionPeek peek;
+    if (r.rows() != 1) return peek;
+    peek.folder_found = true;
+    peek.item_class = r.str(0, 0);
+    if (!r.is_null(0, 1)) {
+        CollectionState s;
+        s.id = r.int64(0, 1);
+        s.folder_id = folder_id;
+        s.keys.epoch = r.str(0, 2);
+        s.keys.current_key = r.int32(0, 3);
+        s.keys.current_mark = r.int64(0, 4);
+        if (!r.is_null(0, 5)) {
+            s.keys.previous_key = r.int32(0, 5);
+            s.keys.previous_mark = r.int64(0, 6);
+        }
+        peek.state = s;
+    }
+    peek.pending = r.boolean(0, 7);
+    return peek;
 }
 
 CollectionState create_collection_state(soci::session& sql, long long device_id, long long folder_id) {

@@ -54,9 +54,17 @@ struct CollectionState {
 std::optional<CollectionState> load_collection_state(soci::session& sql, long long device_id, long long folder_id,
                                                      bool lock);
 
-// True when the folder changed after `mark`, or the device has deletions to forget: i.e. when a
-// Sync from the current key would have anything to do. One cheap indexed query.
-bool has_pending_changes(soci::session& sql, const CollectionState& state, long long mark);
+// What a Sync request needs to know first, in one statement: the user's folder (absent when the
+// id is not one of this user's folders), the device's state for it (absent before key 0), and
+// whether a Sync from the current key would have anything to do (the folder changed after the
+// current watermark, or deletions are waiting to be forgotten).
+struct CollectionPeek {
+    bool folder_found = false;
+    std::string item_class;
+    std::optional<CollectionState> state;
+    bool pending = false;
+};
+CollectionPeek peek_collection(soci::session& sql, long long user_id, long long device_id, long long folder_id);
 // Key 0: discards any previous state of that collection and starts a new one at key 1, mark 0.
 CollectionState create_collection_state(soci::session& sql, long long device_id, long long folder_id);
 void save_collection_keys(soci::session& sql, const CollectionState& state);

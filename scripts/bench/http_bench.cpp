@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -61,11 +62,9 @@ Synced initial_sync(test::EasClient& c) {
         auto rr = c.command("Sync", &sync);
         if (!rr.doc) throw std::runtime_error("Sync failed: " + std::to_string(rr.status));
         const auto* out = rr.doc->child(tag::AirSync::Collections)->child(tag::AirSync::Collection);
-        std::string key = child_text(*out, tag::AirSync::SyncKey);
-        bool more = out->has(tag::AirSync::MoreAvailable);
-        if (key == s.key && !more) break;
-        s.key = key;
-        if (!more && s.key != "0" && !out->has(tag::AirSync::Commands)) break;
+        bool first = s.key == "0";  // the key-0 round only hands out the first key
+        s.key = child_text(*out, tag::AirSync::SyncKey);
+        if (!first && !out->has(tag::AirSync::MoreAvailable) && !out->has(tag::AirSync::Commands)) break;
     }
     return s;
 }
@@ -104,6 +103,7 @@ int main(int argc, char** argv) {
     test::PgCluster cluster;
     test::EasServer::Options options;
     options.config_lines = {"threads = 16", "db_pool = 8"};
+    if (std::getenv("EASD_BENCH_VERBOSE")) options.args = {"--verbose"};
     test::EasServer server(cluster, options);
     test::create_user(cluster, "bench@bench.test", "bench-password");
     std::string message =

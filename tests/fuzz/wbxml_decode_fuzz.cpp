@@ -6,9 +6,9 @@
 // tree whenever the texts are representable in XML 1.0 (control characters other than tab, CR and LF
 // are not).
 //
-// Seeds: tests/fuzz/corpus/wbxml/*.wbxml are a few small documents encoded with easd::wbxml::encode()
+// Seeds: tests/fuzz/corpus/wbxml_decode/*.wbxml are a few small documents encoded with easd::wbxml::encode()
 // from tests/data/wbxml/<same name>.xml (from_xml + encode, committed as binary files). Run:
-//   mkdir -p /tmp/wbxml-fuzz && ./wbxml_decode_fuzz /tmp/wbxml-fuzz tests/fuzz/corpus/wbxml -max_total_time=60
+//   mkdir -p /tmp/wbxml-fuzz && ./wbxml_decode_fuzz /tmp/wbxml-fuzz tests/fuzz/corpus/wbxml_decode -max_total_time=60
 // (the first directory collects new inputs, the second only seeds).
 #include <cstddef>
 #include <cstdint>

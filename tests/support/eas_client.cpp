@@ -2,6 +2,8 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
@@ -80,10 +82,17 @@ std::string EasClient::auth_header() const { return "Basic " + base64(user_ + ":
 EasResponse EasClient::raw(const std::string& method, const std::string& path_and_query, const std::string& body,
                            const std::map<std::string, std::string>& headers) {
     try {
-        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port_));
+        // Connect ourselves to switch Nagle off: Poco writes the header and the body separately,
+        // and with Nagle the body waits for the delayed ACK of the header (milliseconds per request).
+        Poco::Net::StreamSocket socket;
+        socket.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)),
+                       Poco::Timespan(static_cast<long>(timeout_.count()), 0));
+        socket.setNoDelay(true);
+        Poco::Net::HTTPClientSession session(socket);
         session.setKeepAlive(false);
         session.setTimeout(Poco::Timespan(static_cast<long>(timeout_.count()), 0));
         Poco::Net::HTTPRequest request(method, path_and_query, Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setHost("127.0.0.1", static_cast<Poco::UInt16>(port_));
         for (const auto& [name, value] : headers) request.set(name, value);
         // Poco adds no Content-Length on its own: always send one, even 0 (nginx wants it for POST).
         if (!body.empty() || method != "GET") request.setContentLength(static_cast<std::streamsize>(body.size()));
