@@ -362,3 +362,28 @@ TEST_CASE("the protocol log records decoded requests and responses, never creden
     folder_sync(q);
     CHECK(easd::test::read_file(server().protocol_log_dir() + "/" + quiet + "/QDEV.log").empty());
 }
+
+TEST_CASE("the base64-encoded query form works without the version header", "[e2e][http]") {
+    std::string user = new_user("b64");
+    auto c = client(user);
+    // MS-ASHTTP 2.2.1.1.1.1: version 14.1, command 9 (FolderSync), locale 0x0409, DeviceId,
+    // no policy key, DeviceType.
+    std::string raw;
+    raw += static_cast<char>(141);
+    raw += static_cast<char>(9);
+    raw += std::string("\x09\x04", 2);
+    raw += static_cast<char>(6);
+    raw += "B64DEV";
+    raw += static_cast<char>(0);
+    raw += static_cast<char>(5);
+    raw += "Phone";
+    std::string query = EasClient::url_encode(EasClient::base64(raw));
+    auto body = easd::wbxml::encode(xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>"));
+    auto r = c.raw("POST", "/Microsoft-Server-ActiveSync?" + query, body,
+                   {{"Authorization", c.auth_header()}, {"Content-Type", "application/vnd.ms-sync.wbxml"}});
+    REQUIRE(r.status == 200);
+    REQUIRE(r.doc);
+    CHECK(text_of(*r.doc, tag::FolderHierarchy::Status) == "1");
+    CHECK(cluster().psql("SELECT device_type || '/' || protocol_version FROM devices d JOIN users u ON u.id = d.user_id "
+                         "WHERE u.address = '" + user + "' AND d.device_id = 'B64DEV'") == "Phone/14.1");
+}
