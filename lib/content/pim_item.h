@@ -1,0 +1,75 @@
+// Contacts, calendar items, tasks and notes <-> Sync ApplicationData (MS-ASCNTC, MS-ASCAL,
+// MS-ASTASK, MS-ASNOTE), for every protocol version 2.5..16.1.
+//
+// Storage model: what a client sends is kept whole, as a tree (every field, including ones we never
+// interpret), in a version-neutral form: the "canonical" form is the 16.1 one, with the body as an
+// AirSyncBase:Body element. Rendering for a client filters and converts to that client's version
+// and body preference. The few fields the server itself needs (time range, recurrence, completion,
+// subject) are extracted into columns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "content/email_item.h"
+#include "wbxml/wbxml.h"
+
+namespace easd::content {
+
+enum class ItemClass { Email, Contacts, Calendar, Tasks, Notes };
+
+// "Email", "Contacts", "Calendar", "Tasks", "Notes" <-> ItemClass. nullopt for anything else.
+std::optional<ItemClass> item_class_from_name(std::string_view name);
+std::string_view item_class_name(ItemClass c);
+
+// Converts the ApplicationData a client sent (Add, or the full content of a Change) into the
+// canonical stored form: 2.5 bodies (e.g. contacts:Body / contacts:BodySize / BodyTruncated) become
+// airsyncbase:Body with Type 1 and Data; elements the server computes (e.g. NativeBodyType,
+// airsyncbase:Body/EstimatedDataSize, Truncated) are dropped; everything else is kept as sent, in
+// order. Returns nullopt and sets *error when the data is not valid for the class (an element of a
+// code page that does not belong to the class, e.g. Email:Subject in a contact) — the caller
+// answers status 6.
+std::optional<wbxml::Node> canonical_from_client(ItemClass cls, const wbxml::Node& application_data, int version,
+                                                 std::string* error = nullptr);
+
+// The client's <Supported> list for a collection (MS-ASCMD 2.2.3.168): the tags it declared it
+// supports. nullopt when the client sent no Supported element.
+using SupportedSet = std::optional<std::set<wbxml::Tag>>;
+SupportedSet parse_supported(const wbxml::Node* supported);
+
+// Applies a Change to stored data (both canonical). The change replaces the item: properties it
+// carries replace the stored ones, properties it omits are removed — except "ghosted" ones: when
+// the client declared a Supported list, stored properties not in that list are kept (MS-ASCMD
+// 2.2.3.168). A Change carrying no body keeps the stored body when the client cannot have sent it
+// (body truncated on that client). Children of container properties (Attendees, Recurrence,
+// Exceptions, Categories, Children) are replaced as a whole.
+wbxml::Node merge_change(ItemClass cls, const wbxml::Node& stored, const wbxml::Node& change,
+                         const SupportedSet& supported);
+
+// Appends the stored item's properties to <ApplicationData> for a client of `version`: elements
+// that version does not define are left out, the body is rendered per `options`
+// (BodyPreference for 12.0+, Truncation for 2.5) in the form of that version, and renamed or
+// reshaped elements are converted (e.g. 16.x airsyncbase:Location <-> calendar:Location text for
+// older versions).
+void append_pim_data(wbxml::Node& application_data, ItemClass cls, const wbxml::Node& stored,
+                     const EmailOptions& options, int version);
+
+// What the server itself reads from an item.
+struct PimFields {
+    std::string subject;                // Subject, or FileAs / names for contacts
+    std::optional<int64_t> start_time;  // calendar StartTime, task StartDate (seconds since epoch, UTC)
+    std::optional<int64_t> end_time;    // calendar EndTime; for a recurring event the recurrence's
+                                        // Until (or nullopt when it recurs without end)
+    bool recurring = false;
+    bool complete = false;              // tasks
+    std::optional<int64_t> due;         // tasks DueDate / UtcDueDate
+};
+PimFields extract_fields(ItemClass cls, const wbxml::Node& stored);
+
+// MS-ASDTYPE dateTime ("2026-11-25T07:50:00.000Z", also the compact "20261125T075000Z" form that
+// calendar items use) -> seconds since the epoch. nullopt when malformed.
+std::optional<int64_t> parse_eas_datetime(std::string_view text);
+
+}  // namespace easd::content
