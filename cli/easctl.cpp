@@ -1,4 +1,5 @@
-// easctl: administration of an easd installation (schema, domains, users, protocol log).
+// easctl: administration of an easd installation (schema, domains, users, devices, folders,
+// protocol log).
 // Human-readable tables by default, --json for scripts; one-line errors and non-zero exits.
 #include <termios.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 #include "cli_common.h"
 #include "store/accounts.h"
+#include "store/admin.h"
 #include "store/db.h"
 #include "store/devices.h"
 
@@ -28,6 +30,10 @@ const char* kUsage =
     "  user enable ADDRESS | user disable ADDRESS  (ActiveSync access)\n"
     "  log enable ADDRESS [--device DEVICEID]   protocol log for a user or one of their devices\n"
     "  log disable ADDRESS [--device DEVICEID]\n"
+    "  device list [ADDRESS | --domain DOMAIN]  devices, with user agent, version, first/last seen\n"
+    "  device show ADDRESS DEVICEID             a device and its sync state (keys, items per folder)\n"
+    "  device resync ADDRESS DEVICEID           discard its sync state (never data): full sync next\n"
+    "  folder list ADDRESS                      the user's folders, types and item counts\n"
     "Passwords are read from the terminal (asked twice) or, with --password-stdin, from the first\n"
     "line of standard input; never from the command line.\n";
 
@@ -87,6 +93,105 @@ void done(const cli::Args& a, const std::string& message) {
         std::cout << "{\"ok\":true,\"message\":" << cli::json_string(message) << "}\n";
     else
         std::cout << message << "\n";
+}
+
+void no_more_words(const cli::Args& a, std::size_t n) {
+    if (a.words.size() > n) throw UsageError("unexpected argument " + a.words[n]);
+}
+
+std::string json_bool(bool b) { return b ? "true" : "false"; }
+
+std::string json_key(const store::KeyInfo& k) {
+    return "{\"current\":" + cli::json_string(k.current) +
+           ",\"previous\":" + (k.previous ? cli::json_string(*k.previous) : std::string("null")) + "}";
+}
+
+std::string json_device_fields(const store::DeviceInfo& d) {
+    return "\"user\":" + cli::json_string(d.user) + ",\"device_id\":" + cli::json_string(d.device_id) +
+           ",\"device_type\":" + cli::json_string(d.device_type) + ",\"user_agent\":" + cli::json_string(d.user_agent) +
+           ",\"protocol_version\":" + cli::json_string(d.protocol_version) +
+           ",\"protocol_log\":" + json_bool(d.protocol_log) + ",\"first_seen\":" + cli::json_string(d.first_seen) +
+           ",\"last_seen\":" + cli::json_string(d.last_seen);
+}
+
+std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
+
+void print_device_list(const std::vector<store::DeviceInfo>& devices, bool json) {
+    if (json) {
+        std::cout << "[";
+        for (std::size_t i = 0; i < devices.size(); ++i)
+            std::cout << (i ? "," : "") << "{" << json_device_fields(devices[i]) << "}";
+        std::cout << "]\n";
+        return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& d : devices)
+        rows.push_back({d.user, d.device_id, or_dash(d.device_type), or_dash(d.user_agent), or_dash(d.protocol_version),
+                        d.first_seen, d.last_seen});
+    print_table({"USER", "DEVICE ID", "TYPE", "USER AGENT", "VERSION", "FIRST SEEN", "LAST SEEN"}, rows);
+}
+
+std::string key_text(const store::KeyInfo& k) {
+    return k.current + (k.previous ? " (previous " + *k.previous + ")" : "");
+}
+
+void print_device_details(const store::DeviceDetails& s, bool json) {
+    const auto& d = s.device;
+    if (json) {
+        std::cout << "{" << json_device_fields(d) << ",\"folder_sync_key\":"
+                  << (s.folder_sync ? json_key(*s.folder_sync) : std::string("null")) << ",\"collections\":[";
+        for (std::size_t i = 0; i < s.collections.size(); ++i) {
+            const auto& c = s.collections[i];
+            std::cout << (i ? "," : "") << "{\"folder_id\":" << c.folder_id
+                      << ",\"folder_name\":" << cli::json_string(c.folder_name)
+                      << ",\"class\":" << cli::json_string(c.item_class) << ",\"sync_key\":" << json_key(c.key)
+                      << ",\"items_on_device\":" << c.items_held << "}";
+        }
+        std::cout << "]}\n";
+        return;
+    }
+    std::cout << "User:              " << d.user << "\n"
+              << "DeviceId:          " << d.device_id << "\n"
+              << "DeviceType:        " << or_dash(d.device_type) << "\n"
+              << "User agent:        " << or_dash(d.user_agent) << "\n"
+              << "Protocol version:  " << or_dash(d.protocol_version) << "\n"
+              << "Protocol log:      " << (d.protocol_log ? "on" : "off") << "\n"
+              << "First seen:        " << d.first_seen << "\n"
+              << "Last seen:         " << d.last_seen << "\n"
+              << "FolderSync key:    "
+              << (s.folder_sync ? key_text(*s.folder_sync) : std::string("none (the next FolderSync starts from 0)"))
+              << "\n";
+    if (s.collections.empty()) {
+        std::cout << "Collections:       none\n";
+        return;
+    }
+    std::cout << "\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : s.collections)
+        rows.push_back({c.folder_name, std::to_string(c.folder_id), c.item_class, key_text(c.key),
+                        std::to_string(c.items_held)});
+    print_table({"FOLDER", "FOLDER ID", "CLASS", "SYNC KEY", "ITEMS ON DEVICE"}, rows);
+}
+
+void print_folder_list(const std::vector<store::FolderInfo>& folders, bool json) {
+    if (json) {
+        std::cout << "[";
+        for (std::size_t i = 0; i < folders.size(); ++i) {
+            const auto& f = folders[i];
+            std::cout << (i ? "," : "") << "{\"id\":" << f.id << ",\"parent_id\":" << f.parent_id
+                      << ",\"name\":" << cli::json_string(f.name) << ",\"type\":" << f.type
+                      << ",\"type_name\":" << cli::json_string(store::folder_type_name(f.type))
+                      << ",\"class\":" << cli::json_string(f.item_class) << ",\"items\":" << f.items << "}";
+        }
+        std::cout << "]\n";
+        return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& f : folders)
+        rows.push_back({std::to_string(f.id), std::to_string(f.parent_id), f.name,
+                        std::to_string(f.type) + " " + store::folder_type_name(f.type), f.item_class,
+                        std::to_string(f.items)});
+    print_table({"ID", "PARENT", "NAME", "TYPE", "CLASS", "ITEMS"}, rows);
 }
 
 int run(const cli::Args& a) {
@@ -179,6 +284,51 @@ int run(const cli::Args& a) {
             store::set_device_protocol_log(*sql, u->id, device, on);
             done(a, std::string("protocol log ") + (on ? "on" : "off") + " for device " + device + " of " + u->address);
         }
+        return 0;
+    }
+    if (cmd == "device" && sub == "list") {
+        std::string address = a.words.size() > 2 ? a.words[2] : "";
+        no_more_words(a, 3);
+        if (!address.empty() && !a.value("--domain").empty())
+            throw UsageError("give an address or --domain, not both");
+        print_device_list(store::list_devices(*sql, address, a.value("--domain")), json);
+        return 0;
+    }
+    if (cmd == "device" && sub == "show") {
+        const std::string& address = word(a, 2, "address");
+        const std::string& device = word(a, 3, "device id");
+        no_more_words(a, 4);
+        print_device_details(store::show_device(*sql, address, device), json);
+        return 0;
+    }
+    if (cmd == "device" && sub == "resync") {
+        const std::string& address = word(a, 2, "address");
+        const std::string& device = word(a, 3, "device id");
+        no_more_words(a, 4);
+        auto r = store::resync_device(*sql, address, device);
+        std::string who = "device " + device + " of " + store::normalize_address(address);
+        std::string msg;
+        if (!r.folder_sync_state && r.collections == 0) {
+            msg = who + " had no sync state; nothing to discard (its next FolderSync starts from 0)";
+        } else {
+            msg = "discarded the sync state of " + who + ": " +
+                  (r.folder_sync_state ? "the FolderSync key, " : "") + std::to_string(r.collections) +
+                  " collection(s), the record of " + std::to_string(r.items_held) +
+                  " item(s) on the device; no mail or other data was touched. Its next request gets "
+                  "FolderSync status 9 / Sync status 3 and the device starts a full sync.";
+        }
+        if (json)
+            std::cout << "{\"ok\":true,\"message\":" << cli::json_string(msg)
+                      << ",\"folder_sync_state\":" << json_bool(r.folder_sync_state)
+                      << ",\"collections\":" << r.collections << ",\"items_on_device\":" << r.items_held << "}\n";
+        else
+            std::cout << msg << "\n";
+        return 0;
+    }
+    if (cmd == "folder" && sub == "list") {
+        const std::string& address = word(a, 2, "address");
+        no_more_words(a, 3);
+        print_folder_list(store::list_user_folders(*sql, address), json);
         return 0;
     }
     throw UsageError("unknown command: " + cmd + (sub.empty() ? "" : " " + sub));
