@@ -52,6 +52,8 @@ const CommandInfo* find_command(std::string_view name);
 // Command handlers.
 CommandResult handle_folder_sync(CommandContext& ctx);
 CommandResult handle_sync(CommandContext& ctx);
+CommandResult handle_get_item_estimate(CommandContext& ctx);
+CommandResult handle_move_items(CommandContext& ctx);
 
 // Thrown by a handler for a request that is not valid for its command: answered with HTTP 400
 // (or the command's own protocol-error status, if the handler prefers to build one).

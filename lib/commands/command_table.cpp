@@ -6,6 +6,8 @@ const std::vector<CommandInfo>& implemented_commands() {
     static const std::vector<CommandInfo> table = {
         {"FolderSync", handle_folder_sync, true},
         {"Sync", handle_sync, false},  // an empty Sync repeats the previous request (12.1+)
+        {"GetItemEstimate", handle_get_item_estimate, true},
+        {"MoveItems", handle_move_items, true},
     };
     return table;
 }

@@ -1,17 +1,28 @@
 // Sync (MS-ASCMD 2.2.1.21): per collection, the device's key is checked against the stored state,
 // the client's changes are applied, and the server's changes since the key are sent in windows.
+//
+// SmartSync (docs/ARCHITECTURE.md): a device that repeats its previous key gets the lost response
+// again. Client Adds are idempotent through the ClientId map, repeated Changes and Deletes are
+// harmless, and the server's changes are re-sent in their current form.
+#include <algorithm>
 #include <charconv>
+#include <set>
+#include <chrono>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "commands/command.h"
 #include "content/email_item.h"
+#include "content/pim_item.h"
 #include "store/folders.h"
+#include "store/items.h"
 #include "store/mail.h"
 #include "store/sync_state.h"
 
 namespace easd::commands {
 
 namespace tag = wbxml::tag;
+using content::ItemClass;
 
 namespace {
 
@@ -21,10 +32,15 @@ enum SyncStatus {
     kInvalidKey = 3,
     kProtocolError = 4,
     kServerError = 5,
+    kConversionError = 6,
     kObjectNotFound = 8,
     kHierarchyChanged = 12,
     kIncompleteRequest = 13,
 };
+
+// A Sync that would run longer answers with what it has and MoreAvailable (issue: phones and
+// proxies give up on long requests).
+constexpr auto kTimeBudget = std::chrono::seconds(25);
 
 std::optional<long long> parse_id(std::string_view s) {
     long long v = 0;
@@ -40,82 +56,214 @@ CommandResult top_level_status(int status) {
 }
 
 struct CollectionRequest {
-    const wbxml::Node* node;
+    const wbxml::Node* node = nullptr;
     std::string sync_key;
     std::string collection_id;
     std::string class_name;  // 2.5 sends it
     bool get_changes = true;
-    int window_size;
-    const wbxml::Node* options;
-    const wbxml::Node* commands;
+    int window_size = 100;
+    const wbxml::Node* options = nullptr;
+    const wbxml::Node* commands = nullptr;
 };
 
-// Client changes to emails the device holds: the read flag (Change) and Delete. Returns, per
-// item, the change number the client's own edit produced, so it is not echoed back.
-struct ClientEdits {
-    std::unordered_map<long long, bool> own_changes;  // item id -> we changed it for the client
-};
+// Renders items of one class for this client: ServerId -> ApplicationData.
+class ItemRenderer {
+public:
+    ItemRenderer(CommandContext& ctx, ItemClass cls, const wbxml::Node* options)
+        : ctx_(ctx), cls_(cls), options_(content::parse_email_options(options)) {}
 
-void apply_client_commands(CommandContext& ctx, const CollectionRequest& req, const store::CollectionState& state,
-                           int key_for_changes, wbxml::Node& responses, ClientEdits& edits) {
-    if (!req.commands) return;
-    bool deletes_as_moves = true;
-    if (auto* d = req.node->child(tag::AirSync::DeletesAsMoves)) deletes_as_moves = d->text() != "0";
-    for (const auto& cmd : req.commands->children) {
-        auto server_id = parse_id(cmd.child_text(tag::AirSync::ServerId));
-        if (cmd.tag == tag::AirSync::Change || cmd.tag == tag::AirSync::Delete) {
-            // The item must be one this user has in this folder.
-            int found = 0;
-            long long id = server_id.value_or(0);
-            ctx.sql << "SELECT count(*) FROM items WHERE id = :i AND user_id = :u AND folder_id = :f",
-                soci::use(id), soci::use(ctx.user.id), soci::use(state.folder_id), soci::into(found);
-            if (!found) {
-                auto& r = responses.add(cmd.tag);
-                r.add(tag::AirSync::ServerId, std::string(cmd.child_text(tag::AirSync::ServerId)));
-                r.add(tag::AirSync::Status, static_cast<long long>(kObjectNotFound));
-                continue;
-            }
-            if (cmd.tag == tag::AirSync::Change) {
-                const wbxml::Node* data = cmd.child(tag::AirSync::ApplicationData);
-                const wbxml::Node* read = data ? data->child(tag::Email::Read) : nullptr;
-                if (read) {
-                    int flag = read->text() == "1" ? 1 : 0;
-                    ctx.sql << "UPDATE emails SET read = (:r = 1) WHERE item_id = :i", soci::use(flag), soci::use(id);
-                    edits.own_changes[id] = true;
-                }
-                // Other properties arrive with two-way sync of every field (later work); a Change
-                // that only carries them succeeds without effect, as the spec allows for
-                // read-only properties, and is not answered (success is implied).
-            } else {
-                long long trash_id = 0;
-                soci::indicator ind = soci::i_null;
-                if (deletes_as_moves)
-                    ctx.sql << "SELECT id FROM folders WHERE user_id = :u AND type = 4", soci::use(ctx.user.id),
-                        soci::into(trash_id, ind);
-                if (deletes_as_moves && ind == soci::i_ok && trash_id != state.folder_id)
-                    ctx.sql << "UPDATE items SET folder_id = :t WHERE id = :i", soci::use(trash_id), soci::use(id);
-                else
-                    ctx.sql << "DELETE FROM items WHERE id = :i", soci::use(id);
-                // The device no longer holds it; undone if this response is lost.
-                ctx.sql << "UPDATE sync_items SET removed_key = :k WHERE collection_id = :c AND item_id = :i",
-                    soci::use(key_for_changes), soci::use(state.id), soci::use(id);
+    std::unordered_map<long long, wbxml::Node> render(const std::vector<long long>& ids) {
+        std::unordered_map<long long, wbxml::Node> out;
+        if (ids.empty()) return out;
+        if (cls_ == ItemClass::Email) {
+            for (const auto& row : store::load_emails(ctx_.sql, ctx_.user.id, ids, options_.needs_mime())) {
+                wbxml::Node data(tag::AirSync::ApplicationData);
+                content::append_email_data(data, row, options_, ctx_.version);
+                out.emplace(row.item_id, std::move(data));
             }
         } else {
-            // Add and Fetch come with two-way sync of every class; answer honestly for now.
-            auto& r = responses.add(cmd.tag);
-            if (auto client_id = cmd.child(tag::AirSync::ClientId))
-                r.add(tag::AirSync::ClientId, std::string(client_id->text()));
-            if (server_id) r.add(tag::AirSync::ServerId, static_cast<long long>(*server_id));
-            r.add(tag::AirSync::Status, static_cast<long long>(6));  // error in client/server conversion
+            for (const auto& row : store::load_pim_items(ctx_.sql, ctx_.user.id, ids)) {
+                auto stored = wbxml::decode(row.data);
+                if (!stored.root) continue;  // cannot happen for data we wrote; skip rather than fail all
+                wbxml::Node data(tag::AirSync::ApplicationData);
+                content::append_pim_data(data, cls_, *stored.root, options_, ctx_.version);
+                out.emplace(row.item_id, std::move(data));
+            }
         }
+        return out;
     }
+
+private:
+    CommandContext& ctx_;
+    ItemClass cls_;
+    content::EmailOptions options_;
+};
+
+// What the client's own commands did in this request, so they are not echoed back as changes.
+struct ClientEdits {
+    std::unordered_set<long long> own;  // items the client added or changed in this request
+};
+
+store::PimRow pim_row_of(ItemClass cls, const wbxml::Node& canonical, long long item_id) {
+    store::PimRow row;
+    row.item_id = item_id;
+    row.data = wbxml::encode(canonical);
+    content::PimFields f = content::extract_fields(cls, canonical);
+    row.subject = f.subject;
+    if (f.start_time) row.start_time = *f.start_time;
+    if (f.end_time) row.end_time = *f.end_time;
+    if (f.due) row.due = *f.due;
+    row.recurring = f.recurring;
+    row.complete = f.complete;
+    return row;
 }
 
-void sync_collection(CommandContext& ctx, const CollectionRequest& req, wbxml::Node& collections) {
-    auto& out = collections.add(tag::AirSync::Collection);
-    if (ctx.version < 121 || !req.class_name.empty()) {
-        if (!req.class_name.empty()) out.add(tag::AirSync::Class, req.class_name);
+void respond(wbxml::Node& responses, wbxml::Tag command, const std::string& client_id, const std::string& server_id,
+             int status) {
+    auto& r = responses.add(command);
+    if (!client_id.empty()) r.add(tag::AirSync::ClientId, client_id);
+    if (!server_id.empty()) r.add(tag::AirSync::ServerId, server_id);
+    r.add(tag::AirSync::Status, static_cast<long long>(status));
+}
+
+class ClientCommands {
+public:
+    ClientCommands(CommandContext& ctx, const CollectionRequest& req, const store::CollectionState& state,
+                   ItemClass cls, int response_key, long long from_mark)
+        : ctx_(ctx), req_(req), state_(state), cls_(cls), key_(response_key), from_mark_(from_mark) {}
+
+    void apply(wbxml::Node& responses, ClientEdits& edits, ItemRenderer& renderer) {
+        if (!req_.commands) return;
+        const wbxml::Node* options = req_.options;
+        // Conflict: 1 (default) the server's version wins, 0 the client's.
+        client_wins_ = options && options->child_text(tag::AirSync::Conflict) == "0";
+        if (const auto* d = req_.node->child(tag::AirSync::DeletesAsMoves)) deletes_as_moves_ = d->text() != "0";
+        std::string supported = store::load_supported(ctx_.sql, state_.id);
+        if (!supported.empty()) {
+            auto node = wbxml::decode(supported);
+            if (node.root) supported_ = content::parse_supported(&*node.root);
+        }
+        for (const auto& cmd : req_.commands->children) {
+            if (cmd.tag == tag::AirSync::Add) add(cmd, responses, edits);
+            else if (cmd.tag == tag::AirSync::Change) change(cmd, responses, edits);
+            else if (cmd.tag == tag::AirSync::Delete || cmd.tag == tag::AirSync::SoftDelete) remove(cmd, responses);
+            else if (cmd.tag == tag::AirSync::Fetch) fetch(cmd, responses, renderer);
+        }
     }
+
+private:
+    void add(const wbxml::Node& cmd, wbxml::Node& responses, ClientEdits& edits) {
+        std::string client_id(cmd.child_text(tag::AirSync::ClientId));
+        if (client_id.empty() || client_id.size() > 64) return respond(responses, tag::AirSync::Add, client_id, "", kProtocolError);
+        // A repeated Add (our response to it was lost): the same item again, not a duplicate.
+        if (auto existing = store::find_client_add(ctx_.sql, state_.id, client_id)) {
+            store::mark_held(ctx_.sql, state_.id, *existing, key_);
+            edits.own.insert(*existing);
+            return respond(responses, tag::AirSync::Add, client_id, std::to_string(*existing), kSuccess);
+        }
+        const wbxml::Node* data = cmd.child(tag::AirSync::ApplicationData);
+        if (!data || cls_ == ItemClass::Email)
+            // Email arrives by delivery; drafts from the phone (16.0+) are later work.
+            return respond(responses, tag::AirSync::Add, client_id, "", kConversionError);
+        std::string error;
+        auto canonical = content::canonical_from_client(cls_, *data, ctx_.version, &error);
+        if (!canonical) return respond(responses, tag::AirSync::Add, client_id, "", kConversionError);
+        long long id = store::insert_pim_item(ctx_.sql, ctx_.user.id, state_.folder_id, pim_row_of(cls_, *canonical, 0));
+        store::record_client_add(ctx_.sql, state_.id, client_id, id, key_);
+        store::mark_held(ctx_.sql, state_.id, id, key_);
+        edits.own.insert(id);
+        respond(responses, tag::AirSync::Add, client_id, std::to_string(id), kSuccess);
+    }
+
+    // The user's item in this collection, or nullopt (and the error answer) for anything else.
+    std::optional<store::ItemRef> own_item(const wbxml::Node& cmd, wbxml::Node& responses) {
+        std::string sid(cmd.child_text(tag::AirSync::ServerId));
+        auto id = parse_id(sid);
+        auto ref = id ? store::find_item(ctx_.sql, ctx_.user.id, *id) : std::nullopt;
+        if (ref && ref->folder_id == state_.folder_id) return ref;
+        respond(responses, cmd.tag, "", sid, kObjectNotFound);
+        return std::nullopt;
+    }
+
+    void change(const wbxml::Node& cmd, wbxml::Node& responses, ClientEdits& edits) {
+        auto ref = own_item(cmd, responses);
+        if (!ref) return;
+        // Changed on the server since the client last saw it: the server's version wins unless
+        // the client asked otherwise, and goes to the client as a Change in this response.
+        if (ref->modseq > from_mark_ && !client_wins_) return;
+        const wbxml::Node* data = cmd.child(tag::AirSync::ApplicationData);
+        if (!data) return;
+        if (cls_ == ItemClass::Email) {
+            store::EmailEdit edit;
+            if (const auto* read = data->child(tag::Email::Read)) edit.read = read->text() == "1";
+            if (const auto* flag = data->child(tag::Email::Flag))
+                edit.flag = flag->children.empty() ? std::string() : wbxml::encode(*flag);
+            if (const auto* cats = data->child(tag::Email::Categories))
+                edit.categories = cats->children.empty() ? std::string() : wbxml::encode(*cats);
+            store::update_email(ctx_.sql, ref->id, edit);
+        } else {
+            auto rows = store::load_pim_items(ctx_.sql, ctx_.user.id, {ref->id});
+            auto stored = rows.empty() ? wbxml::DecodeResult{} : wbxml::decode(rows[0].data);
+            auto incoming = content::canonical_from_client(cls_, *data, ctx_.version);
+            if (!stored.root || !incoming)
+                return respond(responses, tag::AirSync::Change, "", std::to_string(ref->id), kConversionError);
+            wbxml::Node merged = content::merge_change(cls_, *stored.root, *incoming, supported_);
+            store::update_pim_item(ctx_.sql, pim_row_of(cls_, merged, ref->id));
+        }
+        edits.own.insert(ref->id);
+    }
+
+    void remove(const wbxml::Node& cmd, wbxml::Node& responses) {
+        std::string sid(cmd.child_text(tag::AirSync::ServerId));
+        auto id = parse_id(sid);
+        auto ref = id ? store::find_item(ctx_.sql, ctx_.user.id, *id) : std::nullopt;
+        if (!ref || ref->folder_id != state_.folder_id) {
+            // Already gone from this folder (a repeated Delete): nothing to do, nothing to say.
+            if (id && store::was_removed_from(ctx_.sql, ctx_.user.id, state_.folder_id, *id)) {
+                store::mark_removed(ctx_.sql, state_.id, *id, key_);
+                return;
+            }
+            return respond(responses, tag::AirSync::Delete, "", sid, kObjectNotFound);
+        }
+        std::optional<store::Folder> trash;
+        if (cls_ == ItemClass::Email && deletes_as_moves_ && cmd.tag == tag::AirSync::Delete)
+            trash = store::find_folder_by_name(ctx_.sql, ctx_.user.id, "Deleted Items");
+        if (trash && trash->type == store::kFolderDeleted && trash->id != state_.folder_id)
+            ctx_.sql << "UPDATE items SET folder_id = :t WHERE id = :i", soci::use(trash->id), soci::use(ref->id);
+        else
+            ctx_.sql << "DELETE FROM items WHERE id = :i", soci::use(ref->id);
+        // The device no longer holds it; undone if this response is lost.
+        store::mark_removed(ctx_.sql, state_.id, ref->id, key_);
+    }
+
+    void fetch(const wbxml::Node& cmd, wbxml::Node& responses, ItemRenderer& renderer) {
+        auto ref = own_item(cmd, responses);
+        if (!ref) return;
+        auto rendered = renderer.render({ref->id});
+        auto it = rendered.find(ref->id);
+        if (it == rendered.end())
+            return respond(responses, tag::AirSync::Fetch, "", std::to_string(ref->id), kObjectNotFound);
+        auto& r = responses.add(tag::AirSync::Fetch);
+        r.add(tag::AirSync::ServerId, static_cast<long long>(ref->id));
+        r.add(tag::AirSync::Status, static_cast<long long>(kSuccess));
+        r.children.push_back(std::move(it->second));
+    }
+
+    CommandContext& ctx_;
+    const CollectionRequest& req_;
+    const store::CollectionState& state_;
+    ItemClass cls_;
+    int key_;
+    long long from_mark_;
+    bool client_wins_ = false;
+    bool deletes_as_moves_ = true;
+    content::SupportedSet supported_;
+};
+
+void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chrono::steady_clock::time_point deadline,
+                     wbxml::Node& collections) {
+    auto& out = collections.add(tag::AirSync::Collection);
+    if (!req.class_name.empty()) out.add(tag::AirSync::Class, req.class_name);
     auto status_reply = [&](int status, const std::string& key) {
         out.add(tag::AirSync::SyncKey, key);
         out.add(tag::AirSync::CollectionId, req.collection_id);
@@ -128,6 +276,8 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, wbxml::N
     store::CollectionPeek peek;
     if (folder_id) peek = store::peek_collection(ctx.sql, ctx.user.id, ctx.device.id, *folder_id);
     if (!peek.folder_found) return status_reply(kHierarchyChanged, req.sync_key);
+    auto cls = content::item_class_from_name(peek.item_class);
+    if (!cls) return status_reply(kServerError, req.sync_key);
     auto key = store::SyncKey::parse(req.sync_key);
     if (req.sync_key != "0") {
         if (!key || !peek.state) return status_reply(kInvalidKey, "0");
@@ -141,6 +291,8 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, wbxml::N
     soci::transaction tr(ctx.sql);
     if (req.sync_key == "0") {
         auto created = store::create_collection_state(ctx.sql, ctx.device.id, *folder_id);
+        if (const auto* supported = req.node->child(tag::AirSync::Supported))
+            store::save_supported(ctx.sql, created.id, wbxml::encode(*supported));
         tr.commit();
         return status_reply(kSuccess, store::SyncKey{created.keys.epoch, created.keys.current_key}.str());
     }
@@ -164,20 +316,22 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, wbxml::N
             return status_reply(kInvalidKey, "0");
     }
 
+    ItemRenderer renderer(ctx, *cls, req.options);
     wbxml::Node responses(tag::AirSync::Responses);
     ClientEdits edits;
-    apply_client_commands(ctx, req, *state, response_key, responses, edits);
+    ClientCommands(ctx, req, *state, *cls, response_key, from_mark).apply(responses, edits, renderer);
 
     store::CollectedChanges changes;
     changes.new_mark = from_mark;
-    if (req.get_changes) changes = store::collect_changes(ctx.sql, *state, from_mark, req.window_size, response_key);
+    if (req.get_changes)
+        changes = store::collect_changes(ctx.sql, *state, from_mark, req.window_size, response_key, deadline);
 
-    // The client's own edits come back as changes of ours: don't echo them.
+    // The client's own adds and edits come back as changes of ours: don't echo them.
     std::vector<store::ItemChange> to_send;
     for (const auto& c : changes.changes)
-        if (!(c.kind == store::ItemChange::Kind::Change && edits.own_changes.count(c.item_id))) to_send.push_back(c);
+        if (c.kind == store::ItemChange::Kind::Delete || !edits.own.count(c.item_id)) to_send.push_back(c);
 
-    bool nothing_happened = to_send.empty() && changes.changes.empty() && !req.commands &&
+    bool nothing_happened = changes.changes.empty() && !req.commands &&
                             response_key == state->keys.current_key + 1 && changes.new_mark == from_mark;
     std::string new_key;
     if (nothing_happened) {
@@ -193,57 +347,107 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, wbxml::N
         new_key = store::SyncKey{state->keys.epoch, response_key}.str();
     }
     status_reply(kSuccess, new_key);
-    std::vector<store::EmailRow> rows;
-    content::EmailOptions options = content::parse_email_options(req.options);
-    if (peek.item_class == "Email") {
-        std::vector<long long> ids;
-        for (const auto& c : to_send)
-            if (c.kind != store::ItemChange::Kind::Delete) ids.push_back(c.item_id);
-        rows = store::load_emails(ctx.sql, ctx.user.id, ids, options.needs_mime());
-    }
+
+    std::vector<long long> ids;
+    for (const auto& c : to_send)
+        if (c.kind != store::ItemChange::Kind::Delete) ids.push_back(c.item_id);
+    auto rendered = renderer.render(ids);
     tr.commit();
 
     if (!responses.children.empty()) out.children.push_back(std::move(responses));
     if (changes.more_available) out.add(tag::AirSync::MoreAvailable);
     if (to_send.empty()) return;
-
-    std::unordered_map<long long, const store::EmailRow*> by_id;
-    for (const auto& r : rows) by_id[r.item_id] = &r;
-
     auto& commands = out.add(tag::AirSync::Commands);
     for (const auto& c : to_send) {
         if (c.kind == store::ItemChange::Kind::Delete) {
             commands.add(tag::AirSync::Delete).add(tag::AirSync::ServerId, static_cast<long long>(c.item_id));
             continue;
         }
-        auto it = by_id.find(c.item_id);
-        if (it == by_id.end()) continue;  // vanished meanwhile: its Delete follows in a later Sync
+        auto it = rendered.find(c.item_id);
+        if (it == rendered.end()) continue;  // vanished meanwhile: its Delete follows in a later Sync
         auto& cmd = commands.add(c.kind == store::ItemChange::Kind::Add ? tag::AirSync::Add : tag::AirSync::Change);
         cmd.add(tag::AirSync::ServerId, static_cast<long long>(c.item_id));
-        auto& data = cmd.add(tag::AirSync::ApplicationData);
-        content::append_email_data(data, *it->second, options, ctx.version);
+        cmd.children.push_back(std::move(it->second));
     }
     if (commands.children.empty()) out.children.pop_back();
+}
+
+// The request as kept for the next empty or partial Sync: without client commands, and without
+// keys (they are taken from the state when the request is replayed), so that it stays the same
+// from one Sync to the next and storing it rarely writes.
+wbxml::Node without_commands(const wbxml::Node& request) {
+    wbxml::Node copy = request;
+    if (auto* cols = copy.child(tag::AirSync::Collections))
+        for (auto& c : cols->children) {
+            if (auto* key = c.child(tag::AirSync::SyncKey)) key->content.clear();
+            auto& kids = c.children;
+            kids.erase(std::remove_if(kids.begin(), kids.end(),
+                                      [](const wbxml::Node& n) { return n.tag == tag::AirSync::Commands; }),
+                       kids.end());
+        }
+    copy.children.erase(std::remove_if(copy.children.begin(), copy.children.end(),
+                                       [](const wbxml::Node& n) { return n.tag == tag::AirSync::Partial; }),
+                        copy.children.end());
+    return copy;
+}
+
+// Sets each collection's SyncKey to the device's current key (the one our last response gave it).
+void refresh_keys(CommandContext& ctx, wbxml::Node& request) {
+    auto* cols = request.child(tag::AirSync::Collections);
+    if (!cols) return;
+    for (auto& c : cols->children) {
+        auto id = parse_id(c.child_text(tag::AirSync::CollectionId));
+        auto* key = c.child(tag::AirSync::SyncKey);
+        if (!id || !key) continue;
+        auto peek = store::peek_collection(ctx.sql, ctx.user.id, ctx.device.id, *id);
+        if (peek.state) {
+            key->content = store::SyncKey{peek.state->keys.epoch, peek.state->keys.current_key}.str();
+            key->content_kind = wbxml::Node::Content::Text;
+        }
+    }
 }
 
 }  // namespace
 
 CommandResult handle_sync(CommandContext& ctx) {
+    // An empty request repeats the device's last one (12.1+); a Partial one names only some
+    // collections and takes the rest from the last one. The last request lives in the database,
+    // so any worker can serve either.
+    wbxml::Node request;
     if (!ctx.request) {
-        // An empty Sync repeats the previous request (12.1+). Until that request is kept, ask the
-        // device to send it in full, which the specification allows.
-        return top_level_status(kIncompleteRequest);
+        std::string last = store::load_last_sync_request(ctx.sql, ctx.device.id);
+        auto decoded = last.empty() ? wbxml::DecodeResult{} : wbxml::decode(last);
+        if (!decoded.root) return top_level_status(kIncompleteRequest);
+        request = std::move(*decoded.root);
+        refresh_keys(ctx, request);
+    } else {
+        if (ctx.request->tag != tag::AirSync::Sync) return top_level_status(kProtocolError);
+        request = *ctx.request;
+        if (request.has(tag::AirSync::Partial)) {
+            std::string last = store::load_last_sync_request(ctx.sql, ctx.device.id);
+            auto decoded = last.empty() ? wbxml::DecodeResult{} : wbxml::decode(last);
+            if (!decoded.root) return top_level_status(kIncompleteRequest);
+            refresh_keys(ctx, *decoded.root);
+            auto* cols = request.child(tag::AirSync::Collections);
+            if (!cols) cols = &request.add(tag::AirSync::Collections);
+            std::set<std::string> named;
+            for (const auto* c : cols->children_of(tag::AirSync::Collection))
+                named.insert(std::string(c->child_text(tag::AirSync::CollectionId)));
+            if (const auto* old_cols = decoded.root->child(tag::AirSync::Collections))
+                for (const auto* c : old_cols->children_of(tag::AirSync::Collection))
+                    if (!named.count(std::string(c->child_text(tag::AirSync::CollectionId))))
+                        cols->children.push_back(*c);
+        }
     }
-    if (ctx.request->tag != tag::AirSync::Sync) return top_level_status(kProtocolError);
-    const wbxml::Node* collections = ctx.request->child(tag::AirSync::Collections);
+    const wbxml::Node* collections = request.child(tag::AirSync::Collections);
     if (!collections) return top_level_status(kIncompleteRequest);
 
     int default_window = ctx.settings.default_window_size;
-    if (auto w = parse_id(ctx.request->child_text(tag::AirSync::WindowSize))) default_window = static_cast<int>(*w);
+    if (auto w = parse_id(request.child_text(tag::AirSync::WindowSize))) default_window = static_cast<int>(*w);
 
     std::vector<CollectionRequest> requests;
     for (const wbxml::Node* c : collections->children_of(tag::AirSync::Collection)) {
-        CollectionRequest r{};
+        CollectionRequest r;
         r.node = c;
         const wbxml::Node* key = c->child(tag::AirSync::SyncKey);
         const wbxml::Node* id = c->child(tag::AirSync::CollectionId);
@@ -261,10 +465,12 @@ CommandResult handle_sync(CommandContext& ctx) {
         requests.push_back(r);
     }
     if (requests.empty()) return top_level_status(kIncompleteRequest);
+    if (ctx.request) store::save_last_sync_request(ctx.sql, ctx.device.id, wbxml::encode(without_commands(request)));
 
+    auto deadline = std::chrono::steady_clock::now() + kTimeBudget;
     wbxml::Node root(tag::AirSync::Sync);
     auto& out = root.add(tag::AirSync::Collections);
-    for (const auto& r : requests) sync_collection(ctx, r, out);
+    for (const auto& r : requests) sync_collection(ctx, r, deadline, out);
     return {200, std::move(root)};
 }
 

@@ -166,7 +166,21 @@ void append_email_data(wbxml::Node& data, const store::EmailRow& e, const EmailO
         append_25_body(data, e, options);
     }
     data.add(tag::Email::MessageClass, e.message_class);
+    // The follow-up flag (12.0+) and categories (14.0+) as the phones set them; sent empty when
+    // unset, so a cleared flag clears on the other devices too.
+    auto stored_element = [&](const std::string& wbxml, wbxml::Tag element) {
+        if (!wbxml.empty()) {
+            auto decoded = wbxml::decode(wbxml);
+            if (decoded.root && decoded.root->tag == element) {
+                data.children.push_back(std::move(*decoded.root));
+                return;
+            }
+        }
+        data.add(element);
+    };
     data.add(tag::Email::InternetCPID, "65001");  // bodies are stored and sent as UTF-8
+    if (version >= 120) stored_element(e.flag, tag::Email::Flag);
+    if (version >= 140) stored_element(e.categories, tag::Email::Categories);
     if (version >= 120) {
         data.add(tag::Email::ContentClass, "urn:content-classes:message");
         data.add(tag::AirSyncBase::NativeBodyType, static_cast<long long>(e.body_html.empty() ? kBodyPlain : kBodyHtml));

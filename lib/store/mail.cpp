@@ -41,7 +41,8 @@ std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const s
     std::string query =
         "SELECT e.item_id, e.from_addr, e.to_addr, e.cc_addr, e.reply_to, e.display_to, e.subject, e.thread_topic, "
         "extract(epoch FROM e.date_received)::bigint, e.importance, e.read, e.message_class, "
-        "e.has_attachments, e.body_plain, e.body_html, " + std::string(with_mime ? "e.mime" : "''::bytea") +
+        "e.has_attachments, e.body_plain, e.body_html, e.flag, e.categories, " +
+        std::string(with_mime ? "e.mime" : "''::bytea") +
         " FROM emails e JOIN items i ON i.id = e.item_id WHERE i.user_id = $1 AND e.item_id = ANY($2::bigint[])";
     PqResult r = pq_query(sql, query.c_str(), {std::to_string(user_id), array});
     std::unordered_map<long long, EmailRow> by_id;
@@ -62,7 +63,9 @@ std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const s
         row.has_attachments = r.boolean(n, 12);
         row.body_plain = r.str(n, 13);
         row.body_html = r.str(n, 14);
-        if (with_mime) row.mime = bytea_from_text(r.text(n, 15));
+        if (!r.is_null(n, 15)) row.flag = bytea_from_text(r.text(n, 15));
+        if (!r.is_null(n, 16)) row.categories = bytea_from_text(r.text(n, 16));
+        if (with_mime) row.mime = bytea_from_text(r.text(n, 17));
         by_id.emplace(row.item_id, std::move(row));
     }
     for (long long id : ids) {

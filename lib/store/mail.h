@@ -33,7 +33,9 @@ struct EmailRow {
     std::string message_class;
     bool has_attachments = false;
     std::string body_plain, body_html;
-    std::string mime;  // only when asked for
+    std::string flag;        // WBXML of <Flag>, empty when none
+    std::string categories;  // WBXML of <Categories>, empty when none
+    std::string mime;        // only when asked for
 };
 
 // The emails with these ids in that folder of that user (ids of other users or folders are

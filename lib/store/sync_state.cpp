@@ -177,7 +177,7 @@ std::string pg_array(const std::vector<long long>& ids) {
 }  // namespace
 
 CollectedChanges collect_changes(soci::session& sql, const CollectionState& state, long long mark,
-                                 int window, int key_for_changes) {
+                                 int window, int key_for_changes, std::chrono::steady_clock::time_point deadline) {
     CollectedChanges out;
     out.new_mark = mark;
     std::vector<long long> added, removed;
@@ -227,6 +227,10 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
             out.new_mark = modseq;
         }
         if (rows < batch) done = true;
+        if (!done && std::chrono::steady_clock::now() > deadline) {
+            out.more_available = !out.changes.empty() || rows > 0;
+            done = true;
+        }
     }
     if (!added.empty()) {
         std::string ids = pg_array(added);
@@ -242,4 +246,17 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
     return out;
 }
 
+}  // namespace easd::store
+
+namespace easd::store {
+long long count_pending_changes(soci::session& sql, const CollectionState& state, long long mark) {
+    PqResult r = pq_query(sql,
+        "SELECT (SELECT count(*) FROM items WHERE folder_id = $1 AND modseq > $2)"
+        " + (SELECT count(DISTINCT t.item_id) FROM item_tombstones t"
+        "    JOIN sync_items s ON s.collection_id = $3 AND s.item_id = t.item_id AND s.removed_key IS NULL"
+        "    WHERE t.folder_id = $1 AND t.modseq > $2"
+        "      AND NOT EXISTS (SELECT 1 FROM items i WHERE i.id = t.item_id AND i.folder_id = $1))",
+        {std::to_string(state.folder_id), std::to_string(mark), std::to_string(state.id)});
+    return r.int64(0, 0);
+}
 }  // namespace easd::store

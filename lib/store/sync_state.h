@@ -7,6 +7,7 @@
 
 #include <soci/soci.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,7 +90,15 @@ struct CollectedChanges {
 // Changes of the folder after `mark`, in change order, at most `window` of them, judged against
 // the items the device holds. Records the Adds (added_key = key_for_changes) and Deletes
 // (removed_key = key_for_changes) in the held set. Call inside a transaction.
+// Stops early, with more_available, at `deadline`.
 CollectedChanges collect_changes(soci::session& sql, const CollectionState& state, long long mark,
-                                 int window, int key_for_changes);
+                                 int window, int key_for_changes,
+                                 std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
+}  // namespace easd::store
+
+namespace easd::store {
+// How many changes a Sync from `mark` would send (GetItemEstimate): items changed after the mark
+// and deletions of items the device holds.
+long long count_pending_changes(soci::session& sql, const CollectionState& state, long long mark);
 }  // namespace easd::store

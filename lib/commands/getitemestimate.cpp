@@ -1,0 +1,56 @@
+// GetItemEstimate (MS-ASCMD 2.2.1.9): how many changes the next Sync of each collection would bring.
+#include <charconv>
+
+#include "commands/command.h"
+#include "store/sync_state.h"
+
+namespace easd::commands {
+
+namespace tag = wbxml::tag;
+
+namespace {
+// GetItemEstimate status codes (MS-ASCMD 2.2.3.177.6).
+enum EstimateStatus { kSuccess = 1, kInvalidCollection = 2, kNotPrimed = 3, kInvalidKey = 4 };
+}  // namespace
+
+CommandResult handle_get_item_estimate(CommandContext& ctx) {
+    wbxml::Node root(tag::GetItemEstimate::GetItemEstimate);
+    const wbxml::Node* cols = ctx.request && ctx.request->tag == tag::GetItemEstimate::GetItemEstimate
+                                  ? ctx.request->child(tag::GetItemEstimate::Collections)
+                                  : nullptr;
+    if (!cols) {
+        root.add(tag::GetItemEstimate::Status, static_cast<long long>(kInvalidCollection));
+        return {200, std::move(root)};
+    }
+    for (const auto* c : cols->children_of(tag::GetItemEstimate::Collection)) {
+        auto& response = root.add(tag::GetItemEstimate::Response);
+        std::string collection_id(c->child_text(tag::GetItemEstimate::CollectionId));
+        std::string key_text(c->child_text(tag::AirSync::SyncKey));
+        long long folder_id = 0;
+        auto [p, ec] = std::from_chars(collection_id.data(), collection_id.data() + collection_id.size(), folder_id);
+        bool valid_id = ec == std::errc() && p == collection_id.data() + collection_id.size() && folder_id > 0;
+        store::CollectionPeek peek;
+        if (valid_id) peek = store::peek_collection(ctx.sql, ctx.user.id, ctx.device.id, folder_id);
+        int status = kSuccess;
+        long long estimate = 0;
+        auto key = store::SyncKey::parse(key_text);
+        if (!peek.folder_found) status = kInvalidCollection;
+        else if (key_text == "0" || !peek.state) status = kNotPrimed;
+        else if (!key || peek.state->keys.match(*key) == store::KeyedState::Match::None) status = kInvalidKey;
+        else {
+            long long mark = peek.state->keys.match(*key) == store::KeyedState::Match::Current
+                                 ? peek.state->keys.current_mark
+                                 : peek.state->keys.previous_mark;
+            estimate = store::count_pending_changes(ctx.sql, *peek.state, mark);
+        }
+        response.add(tag::GetItemEstimate::Status, static_cast<long long>(status));
+        auto& col = response.add(tag::GetItemEstimate::Collection);
+        if (ctx.version < 140 && c->has(tag::GetItemEstimate::Class))
+            col.add(tag::GetItemEstimate::Class, std::string(c->child_text(tag::GetItemEstimate::Class)));
+        col.add(tag::GetItemEstimate::CollectionId, collection_id);
+        if (status == kSuccess) col.add(tag::GetItemEstimate::Estimate, estimate);
+    }
+    return {200, std::move(root)};
+}
+
+}  // namespace easd::commands

@@ -1,0 +1,63 @@
+// MoveItems (MS-ASCMD 2.2.1.12): moves items between folders of the same class. The item keeps its
+// ServerId. The moving device's sync state is updated too, so it is not told about its own move.
+#include <charconv>
+
+#include "commands/command.h"
+#include "store/folders.h"
+#include "store/items.h"
+#include "store/sync_state.h"
+
+namespace easd::commands {
+
+namespace tag = wbxml::tag;
+
+namespace {
+// MoveItems status codes (MS-ASCMD 2.2.3.177.9).
+enum MoveStatus { kInvalidSource = 1, kInvalidDestination = 2, kSuccess = 3, kSameFolder = 4, kFailure = 5 };
+
+std::optional<long long> parse_id(std::string_view s) {
+    long long v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
+    return v;
+}
+}  // namespace
+
+CommandResult handle_move_items(CommandContext& ctx) {
+    if (!ctx.request || ctx.request->tag != tag::Move::MoveItems) throw MalformedRequest("MoveItems expected");
+    wbxml::Node root(tag::Move::MoveItems);
+    for (const auto* move : ctx.request->children_of(tag::Move::Move)) {
+        std::string src_msg(move->child_text(tag::Move::SrcMsgId));
+        auto item_id = parse_id(src_msg);
+        auto src_id = parse_id(move->child_text(tag::Move::SrcFldId));
+        auto dst_id = parse_id(move->child_text(tag::Move::DstFldId));
+
+        soci::transaction tr(ctx.sql);
+        auto item = item_id ? store::find_item(ctx.sql, ctx.user.id, *item_id) : std::nullopt;
+        auto src = src_id ? store::find_folder(ctx.sql, ctx.user.id, *src_id) : std::nullopt;
+        auto dst = dst_id ? store::find_folder(ctx.sql, ctx.user.id, *dst_id) : std::nullopt;
+        int status = kSuccess;
+        if (!item || !src || item->folder_id != src->id) status = kInvalidSource;
+        else if (!dst) status = kInvalidDestination;
+        else if (src->id == dst->id) status = kSameFolder;
+        else if (src->item_class != dst->item_class) status = kInvalidDestination;
+
+        auto& response = root.add(tag::Move::Response);
+        response.add(tag::Move::SrcMsgId, src_msg);
+        response.add(tag::Move::Status, static_cast<long long>(status));
+        if (status != kSuccess) continue;  // the transaction rolls back: nothing was written
+
+        ctx.sql << "UPDATE items SET folder_id = :d WHERE id = :i", soci::use(dst->id), soci::use(item->id);
+        // This device already moved it: it no longer holds it in the source, and holds it in the
+        // destination (as of its current keys there).
+        if (auto s = store::load_collection_state(ctx.sql, ctx.device.id, src->id, true))
+            store::mark_removed(ctx.sql, s->id, item->id, s->keys.current_key);
+        if (auto d = store::load_collection_state(ctx.sql, ctx.device.id, dst->id, true))
+            store::mark_held(ctx.sql, d->id, item->id, d->keys.current_key);
+        tr.commit();
+        response.add(tag::Move::DstMsgId, static_cast<long long>(item->id));
+    }
+    return {200, std::move(root)};
+}
+
+}  // namespace easd::commands
