@@ -48,6 +48,19 @@ SupportedSet parse_supported(const wbxml::Node* supported);
 wbxml::Node merge_change(ItemClass cls, const wbxml::Node& stored, const wbxml::Node& change,
                          const SupportedSet& supported);
 
+// What merge_change may know beyond the two trees. The defaults are the conservative reading.
+struct MergeOptions {
+    // The client's protocol version (25..161); 0 when unknown. In 16.0 and 16.1 every top-level
+    // calendar property the Change omits is ghosted (MS-ASCAL 3.1.5.3).
+    int version = 0;
+    // Whether the client holds only a truncated copy of the stored body (so a Change without a body
+    // says nothing about it). Unknown (nullopt) keeps the stored body, as does true; false lets a
+    // Change that omits the body remove it, unless the body is ghosted.
+    std::optional<bool> body_truncated_on_client;
+};
+wbxml::Node merge_change(ItemClass cls, const wbxml::Node& stored, const wbxml::Node& change,
+                         const SupportedSet& supported, const MergeOptions& options);
+
 // Appends the stored item's properties to <ApplicationData> for a client of `version`: elements
 // that version does not define are left out, the body is rendered per `options`
 // (BodyPreference for 12.0+, Truncation for 2.5) in the form of that version, and renamed or
