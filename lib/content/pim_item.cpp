@@ -303,7 +303,9 @@ std::optional<std::string> body_as_plain(int stored_type, const std::string& dat
     return data;
 }
 
-void render_body(Node& out, ItemClass cls, const Node& stored, const EmailOptions& options, int version) {
+// `in_exception`: a calendar Exception, which in 2.5 carries calendar:Body but no BodyTruncated.
+void render_body(Node& out, ItemClass cls, const Node& stored, const EmailOptions& options, int version,
+                 bool in_exception = false) {
     const int stored_type = static_cast<int>(to_number(stored.child_text(tag::AirSyncBase::Type)).value_or(kBodyPlain));
     const std::string data(stored.child_text(tag::AirSyncBase::Data));
 
@@ -325,7 +327,7 @@ void render_body(Node& out, ItemClass cls, const Node& stored, const EmailOption
         if (!truncated || *limit > 0)
             out.add(lb.body, std::string(truncated ? truncate_utf8(text, *limit) : std::string_view(text)));
         if (truncated && lb.size) out.add(lb.size, static_cast<long long>(text.size()));
-        out.add(lb.truncated, truncated ? "1" : "0");
+        if (!in_exception) out.add(lb.truncated, truncated ? "1" : "0");
         return;
     }
 
@@ -415,7 +417,7 @@ void render_calendar_children(Node& out, const std::vector<Node>& in, const Emai
     for (const auto& c : in) {
         // Replaced elements first: they are converted, not filtered.
         if (c.tag == tag::AirSyncBase::Body) {
-            render_body(out, ItemClass::Calendar, c, options, version);
+            render_body(out, ItemClass::Calendar, c, options, version, exception);
             continue;
         }
         if (c.tag == tag::AirSyncBase::Location) {

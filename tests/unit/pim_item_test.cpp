@@ -421,7 +421,11 @@ TEST_CASE("pim: added as 16.1, rendered for older versions", "[pim]") {
         // 2.5 exceptions carry the series UID.
         const Node* ex = r25.child(tag::Calendar::Exceptions);
         REQUIRE(ex);
-        for (const auto& e : ex->children) CHECK(e.child_text(tag::Calendar::UID) == "series-uid-1");
+        for (const auto& e : ex->children) {
+            CHECK(e.child_text(tag::Calendar::UID) == "series-uid-1");
+            CHECK_FALSE(e.has(tag::Calendar::BodyTruncated));  // not a child of Exception
+        }
+        CHECK(ex->children.at(1).child_text(tag::Calendar::Body) == "Exception notes");
 
         Node r161 = render(ItemClass::Calendar, stored, 161);
         CHECK_FALSE(tags_of(r161).count(tag::Calendar::ExceptionStartTime));
