@@ -8,6 +8,7 @@
 #include <charconv>
 #include <set>
 #include <chrono>
+#include <ctime>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -279,10 +280,16 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
     auto cls = content::item_class_from_name(peek.item_class);
     if (!cls) return status_reply(kServerError, req.sync_key);
     auto key = store::SyncKey::parse(req.sync_key);
+    int filter_type = 0;
+    if (req.options) {
+        std::string_view ft = req.options->child_text(tag::AirSync::FilterType);
+        std::from_chars(ft.data(), ft.data() + ft.size(), filter_type);
+    }
+    store::SyncFilter filter = store::make_filter(peek.item_class, filter_type, static_cast<long long>(std::time(nullptr)));
     if (req.sync_key != "0") {
         if (!key || !peek.state) return status_reply(kInvalidKey, "0");
         if (peek.state->keys.match(*key) == store::KeyedState::Match::Current && !req.commands &&
-            (!req.get_changes || !peek.pending))
+            (!req.get_changes || (!peek.pending && !store::needs_reconcile(*peek.state, filter))))
             return status_reply(kSuccess, req.sync_key);
     }
 
@@ -309,6 +316,7 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
         case store::KeyedState::Match::Previous:
             // Our last response never arrived: answer again from the previous state.
             store::rollback_current_key(ctx.sql, *state);
+            state->filter_cutoff.reset();
             from_mark = state->keys.previous_mark;
             response_key = state->keys.current_key;
             break;
@@ -321,15 +329,32 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
     ClientEdits edits;
     ClientCommands(ctx, req, *state, *cls, response_key, from_mark).apply(responses, edits, renderer);
 
+    // A new or moved filter window first brings the held set in line (SoftDelete what left it, Add
+    // what entered it), then the changes since the mark are sent, filtered the same way.
     store::CollectedChanges changes;
     changes.new_mark = from_mark;
-    if (req.get_changes)
-        changes = store::collect_changes(ctx.sql, *state, from_mark, req.window_size, response_key, deadline);
+    if (req.get_changes) {
+        bool reconciled = true;
+        if (store::needs_reconcile(*state, filter)) {
+            reconciled = store::reconcile_filter(ctx.sql, *state, filter, from_mark, req.window_size, response_key, changes);
+            store::save_filter_state(ctx.sql, *state, filter, reconciled);
+        }
+        if (reconciled) {
+            int room = req.window_size - static_cast<int>(changes.changes.size());
+            auto scanned = store::collect_changes(ctx.sql, *state, from_mark, std::max(room, 0), response_key, filter,
+                                                  deadline);
+            changes.changes.insert(changes.changes.end(), scanned.changes.begin(), scanned.changes.end());
+            changes.more_available = scanned.more_available;
+            changes.new_mark = scanned.new_mark;
+        }
+    }
 
     // The client's own adds and edits come back as changes of ours: don't echo them.
     std::vector<store::ItemChange> to_send;
     for (const auto& c : changes.changes)
-        if (c.kind == store::ItemChange::Kind::Delete || !edits.own.count(c.item_id)) to_send.push_back(c);
+        if (c.kind == store::ItemChange::Kind::Delete || c.kind == store::ItemChange::Kind::SoftDelete ||
+            !edits.own.count(c.item_id))
+            to_send.push_back(c);
 
     bool nothing_happened = changes.changes.empty() && !req.commands &&
                             response_key == state->keys.current_key + 1 && changes.new_mark == from_mark;
@@ -350,7 +375,7 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
 
     std::vector<long long> ids;
     for (const auto& c : to_send)
-        if (c.kind != store::ItemChange::Kind::Delete) ids.push_back(c.item_id);
+        if (c.kind == store::ItemChange::Kind::Add || c.kind == store::ItemChange::Kind::Change) ids.push_back(c.item_id);
     auto rendered = renderer.render(ids);
     tr.commit();
 
@@ -359,8 +384,9 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
     if (to_send.empty()) return;
     auto& commands = out.add(tag::AirSync::Commands);
     for (const auto& c : to_send) {
-        if (c.kind == store::ItemChange::Kind::Delete) {
-            commands.add(tag::AirSync::Delete).add(tag::AirSync::ServerId, static_cast<long long>(c.item_id));
+        if (c.kind == store::ItemChange::Kind::Delete || c.kind == store::ItemChange::Kind::SoftDelete) {
+            commands.add(c.kind == store::ItemChange::Kind::Delete ? tag::AirSync::Delete : tag::AirSync::SoftDelete)
+                .add(tag::AirSync::ServerId, static_cast<long long>(c.item_id));
             continue;
         }
         auto it = rendered.find(c.item_id);

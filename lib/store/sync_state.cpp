@@ -80,10 +80,10 @@ void reset_device_sync_state(soci::session& sql, long long device_id) {
 std::optional<CollectionState> load_collection_state(soci::session& sql, long long device_id, long long folder_id,
                                                      bool lock) {
     PqResult r = pq_query(sql,
-        lock ? "SELECT id, folder_id, epoch, current_key, current_mark, previous_key, previous_mark "
-               "FROM sync_collections WHERE device_id = $1 AND folder_id = $2 FOR UPDATE"
-             : "SELECT id, folder_id, epoch, current_key, current_mark, previous_key, previous_mark "
-               "FROM sync_collections WHERE device_id = $1 AND folder_id = $2",
+        lock ? "SELECT id, folder_id, epoch, current_key, current_mark, previous_key, previous_mark, filter_type, "
+               "filter_cutoff FROM sync_collections WHERE device_id = $1 AND folder_id = $2 FOR UPDATE"
+             : "SELECT id, folder_id, epoch, current_key, current_mark, previous_key, previous_mark, filter_type, "
+               "filter_cutoff FROM sync_collections WHERE device_id = $1 AND folder_id = $2",
         {std::to_string(device_id), std::to_string(folder_id)});
     if (r.rows() != 1) return std::nullopt;
     CollectionState s;
@@ -96,12 +96,15 @@ std::optional<CollectionState> load_collection_state(soci::session& sql, long lo
         s.keys.previous_key = r.int32(0, 5);
         s.keys.previous_mark = r.int64(0, 6);
     }
+    s.filter_type = r.int32(0, 7);
+    if (!r.is_null(0, 8)) s.filter_cutoff = r.int64(0, 8);
     return s;
 }
 
 CollectionPeek peek_collection(soci::session& sql, long long user_id, long long device_id, long long folder_id) {
     PqResult r = pq_query(sql,
         "SELECT f.item_class, sc.id, sc.epoch, sc.current_key, sc.current_mark, sc.previous_key, sc.previous_mark,"
+        "  sc.filter_type, sc.filter_cutoff,"
         "  sc.id IS NOT NULL AND ("
         "    EXISTS (SELECT 1 FROM items WHERE folder_id = f.id AND modseq > sc.current_mark)"
         "    OR EXISTS (SELECT 1 FROM item_tombstones WHERE folder_id = f.id AND modseq > sc.current_mark)"
@@ -124,9 +127,11 @@ CollectionPeek peek_collection(soci::session& sql, long long user_id, long long 
             s.keys.previous_key = r.int32(0, 5);
             s.keys.previous_mark = r.int64(0, 6);
         }
+        s.filter_type = r.int32(0, 7);
+        if (!r.is_null(0, 8)) s.filter_cutoff = r.int64(0, 8);
         peek.state = s;
     }
-    peek.pending = r.boolean(0, 7);
+    peek.pending = r.boolean(0, 9);
     return peek;
 }
 
@@ -162,6 +167,8 @@ void rollback_current_key(soci::session& sql, const CollectionState& s) {
         soci::use(s.keys.current_key);
     sql << "UPDATE sync_items SET removed_key = NULL WHERE collection_id = :c AND removed_key = :k",
         soci::use(s.id), soci::use(s.keys.current_key);
+    // SoftDeletes or filter Adds of the lost response are undone too: reconcile again.
+    sql << "UPDATE sync_collections SET filter_cutoff = NULL WHERE id = :c", soci::use(s.id);
 }
 
 namespace {
@@ -177,7 +184,8 @@ std::string pg_array(const std::vector<long long>& ids) {
 }  // namespace
 
 CollectedChanges collect_changes(soci::session& sql, const CollectionState& state, long long mark,
-                                 int window, int key_for_changes, std::chrono::steady_clock::time_point deadline) {
+                                 int window, int key_for_changes, const SyncFilter& filter,
+                                 std::chrono::steady_clock::time_point deadline) {
     CollectedChanges out;
     out.new_mark = mark;
     std::vector<long long> added, removed;
@@ -188,16 +196,17 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
     while (!done) {
         // Live items changed after the mark, and tombstones of items no longer in the folder, in
         // change order, each with whether the device holds it.
-        PqResult rs = pq_query(sql,
-            "SELECT c.kind, c.item_id, c.modseq, s.item_id IS NOT NULL FROM ("
-            "  SELECT 0 AS kind, i.id AS item_id, i.modseq FROM items i"
+        std::string query =
+            "SELECT c.kind, c.item_id, c.modseq, s.item_id IS NOT NULL, c.in_filter FROM ("
+            "  SELECT 0 AS kind, i.id AS item_id, i.modseq, (" + filter.condition() + ") AS in_filter FROM items i"
             "   WHERE i.folder_id = $1 AND i.modseq > $2"
             "  UNION ALL"
-            "  SELECT 1, t.item_id, t.modseq FROM item_tombstones t"
+            "  SELECT 1, t.item_id, t.modseq, true FROM item_tombstones t"
             "   WHERE t.folder_id = $1 AND t.modseq > $2"
             "     AND NOT EXISTS (SELECT 1 FROM items i2 WHERE i2.id = t.item_id AND i2.folder_id = $1)"
             " ) c LEFT JOIN sync_items s ON s.collection_id = $3 AND s.item_id = c.item_id AND s.removed_key IS NULL"
-            " ORDER BY c.modseq LIMIT $4",
+            " ORDER BY c.modseq LIMIT $4";
+        PqResult rs = pq_query(sql, query.c_str(),
             {std::to_string(state.folder_id), std::to_string(scan_mark), std::to_string(state.id),
              std::to_string(batch)});
         int rows = rs.rows();
@@ -206,8 +215,9 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
             long long item = rs.int64(row, 1);
             long long modseq = rs.int64(row, 2);
             bool held = rs.boolean(row, 3);
+            bool in_filter = rs.boolean(row, 4);
             scan_mark = modseq;
-            if (kind == 1 && (!held || deleted_now.count(item))) {
+            if ((kind == 1 || !in_filter) && (!held || deleted_now.count(item))) {
                 out.new_mark = modseq;  // nothing to tell the device; consumed
                 continue;
             }
@@ -216,7 +226,12 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
                 done = true;
                 break;
             }
-            if (kind == 0) {
+            if (kind == 0 && !in_filter) {
+                // Changed and now outside the window: the device drops it without deleting it.
+                out.changes.push_back({ItemChange::Kind::SoftDelete, item});
+                removed.push_back(item);
+                deleted_now.insert(item);
+            } else if (kind == 0) {
                 out.changes.push_back({held ? ItemChange::Kind::Change : ItemChange::Kind::Add, item});
                 if (!held) added.push_back(item);
             } else {
@@ -259,4 +274,81 @@ long long count_pending_changes(soci::session& sql, const CollectionState& state
         {std::to_string(state.folder_id), std::to_string(mark), std::to_string(state.id)});
     return r.int64(0, 0);
 }
+}  // namespace easd::store
+
+namespace easd::store {
+
+SyncFilter make_filter(const std::string& item_class, int filter_type, long long now) {
+    // MS-ASCMD 2.2.3.73.2: 1 one day, 2 three days, 3 one week, 4 two weeks, 5 one month,
+    // 6 three months, 7 six months, 8 incomplete tasks.
+    static const long long day = 86400;
+    static const long long span[] = {0, day, 3 * day, 7 * day, 14 * day, 31 * day, 92 * day, 183 * day};
+    SyncFilter f;
+    f.type = filter_type;
+    if (item_class == "Email" && filter_type >= 1 && filter_type <= 7) f.cutoff = now - span[filter_type];
+    else if (item_class == "Calendar" && filter_type >= 4 && filter_type <= 7) f.cutoff = now - span[filter_type];
+    else if (item_class == "Tasks" && filter_type == 8) f.incomplete_only = true;
+    else f.type = 0;  // not a filter for this class: everything
+    return f;
+}
+
+std::string SyncFilter::condition() const {
+    if (incomplete_only)
+        return "NOT EXISTS (SELECT 1 FROM pim_items p WHERE p.item_id = i.id AND p.complete)";
+    if (!cutoff) return "true";
+    std::string t = "to_timestamp(" + std::to_string(*cutoff) + ")";
+    // Email by the time it arrived; calendar items by when they (or their recurrence) end.
+    return "(EXISTS (SELECT 1 FROM emails e WHERE e.item_id = i.id AND e.date_received >= " + t + ")"
+           " OR EXISTS (SELECT 1 FROM pim_items p WHERE p.item_id = i.id"
+           "            AND (p.end_time IS NULL OR p.end_time >= " + t + " OR (p.recurring AND p.end_time IS NULL))))";
+}
+
+bool needs_reconcile(const CollectionState& state, const SyncFilter& filter) {
+    if (state.filter_type != filter.type || !state.filter_cutoff) return true;
+    return filter.cutoff && *filter.cutoff - *state.filter_cutoff >= 3600;
+}
+
+bool reconcile_filter(soci::session& sql, const CollectionState& state, const SyncFilter& filter, long long mark,
+                      int window, int key_for_changes, CollectedChanges& out) {
+    std::string cond = filter.condition();
+    // Held items outside the window: SoftDelete.
+    std::string drop =
+        "UPDATE sync_items s SET removed_key = $3 FROM items i WHERE s.collection_id = $1 AND s.item_id = i.id"
+        " AND s.removed_key IS NULL AND i.folder_id = $2 AND i.modseq <= $4 AND NOT (" + cond + ") RETURNING s.item_id";
+    PqResult dropped = pq_query(sql, drop.c_str(),
+                                {std::to_string(state.id), std::to_string(state.folder_id),
+                                 std::to_string(key_for_changes), std::to_string(mark)});
+    for (int r = 0; r < dropped.rows(); ++r) out.changes.push_back({ItemChange::Kind::SoftDelete, dropped.int64(r, 0)});
+
+    // Items inside it the device does not hold: Add, newest first.
+    int room = std::max(0, window - static_cast<int>(out.changes.size()));
+    std::string add =
+        "SELECT i.id FROM items i WHERE i.folder_id = $1 AND i.modseq <= $2 AND (" + cond + ")"
+        " AND NOT EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = $3 AND s.item_id = i.id"
+        "                 AND s.removed_key IS NULL) ORDER BY i.id DESC LIMIT $4";
+    PqResult adds = pq_query(sql, add.c_str(),
+                             {std::to_string(state.folder_id), std::to_string(mark), std::to_string(state.id),
+                              std::to_string(room + 1)});
+    std::vector<long long> ids;
+    for (int r = 0; r < adds.rows() && r < room; ++r) ids.push_back(adds.int64(r, 0));
+    for (long long id : ids) out.changes.push_back({ItemChange::Kind::Add, id});
+    if (!ids.empty())
+        pq_query(sql,
+                 "INSERT INTO sync_items (collection_id, item_id, added_key) SELECT $1, unnest($2::bigint[]), $3 "
+                 "ON CONFLICT (collection_id, item_id) DO UPDATE SET removed_key = NULL, added_key = EXCLUDED.added_key",
+                 {std::to_string(state.id), pg_array(ids), std::to_string(key_for_changes)});
+    bool complete = adds.rows() <= room;
+    if (!complete) out.more_available = true;
+    return complete;
+}
+
+void save_filter_state(soci::session& sql, const CollectionState& state, const SyncFilter& filter, bool complete) {
+    if (complete)
+        pq_query(sql, "UPDATE sync_collections SET filter_type = $2, filter_cutoff = $3 WHERE id = $1",
+                 {std::to_string(state.id), std::to_string(filter.type), std::to_string(filter.reconciled_mark())});
+    else
+        pq_query(sql, "UPDATE sync_collections SET filter_type = $2, filter_cutoff = NULL WHERE id = $1",
+                 {std::to_string(state.id), std::to_string(filter.type)});
+}
+
 }  // namespace easd::store

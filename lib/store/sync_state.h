@@ -48,7 +48,26 @@ struct CollectionState {
     long long id = 0;  // sync_collections.id
     long long folder_id = 0;
     KeyedState keys;
+    int filter_type = 0;                  // the FilterType the held set was reconciled for
+    std::optional<long long> filter_cutoff;  // and the cutoff it was reconciled at; nullopt: pending
 };
+
+// A client's FilterType (MS-ASCMD 2.2.3.73.2) as the server applies it to one class of folder.
+struct SyncFilter {
+    int type = 0;                     // as the client sent it
+    std::optional<long long> cutoff;  // oldest time in the window (email received, event end), seconds
+    bool incomplete_only = false;     // tasks: FilterType 8
+    // An SQL condition on an item row aliased `i`, true when the item is in the window.
+    std::string condition() const;
+    // The value stored as filter_cutoff once reconciled (the cutoff, or 0 for filters without one).
+    long long reconciled_mark() const { return cutoff.value_or(0); }
+};
+// `item_class` "Email", "Calendar", "Tasks", ...; `now` in seconds. Unknown or inapplicable
+// FilterTypes mean "everything".
+SyncFilter make_filter(const std::string& item_class, int filter_type, long long now);
+// True when the held set must be reconciled with the filter: a new FilterType, a reconciliation
+// left unfinished, or a time window that moved by an hour or more since the last one.
+bool needs_reconcile(const CollectionState& state, const SyncFilter& filter);
 
 // With `lock`, the row is locked (FOR UPDATE) so that two requests of one device for one
 // collection serialise; without, it is a plain read (the no-change path writes nothing).
@@ -76,7 +95,7 @@ void commit_current_key(soci::session& sql, const CollectionState& state);
 void rollback_current_key(soci::session& sql, const CollectionState& state);
 
 struct ItemChange {
-    enum class Kind { Add, Change, Delete };
+    enum class Kind { Add, Change, Delete, SoftDelete };
     Kind kind;
     long long item_id;
 };
@@ -90,10 +109,19 @@ struct CollectedChanges {
 // Changes of the folder after `mark`, in change order, at most `window` of them, judged against
 // the items the device holds. Records the Adds (added_key = key_for_changes) and Deletes
 // (removed_key = key_for_changes) in the held set. Call inside a transaction.
-// Stops early, with more_available, at `deadline`.
+// Only items within `filter` are sent; held items that leave it become SoftDeletes. Stops early,
+// with more_available, at `deadline`.
 CollectedChanges collect_changes(soci::session& sql, const CollectionState& state, long long mark,
-                                 int window, int key_for_changes,
+                                 int window, int key_for_changes, const SyncFilter& filter = {},
                                  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+
+// Brings the held set in line with the filter for items up to `mark` (those after it are the
+// change scan's): held items outside it become SoftDeletes, items inside it the device lacks
+// become Adds (newest first, at most `window`). Returns false, with more_available set, when the
+// window cut it short; the caller then leaves filter_cutoff pending.
+bool reconcile_filter(soci::session& sql, const CollectionState& state, const SyncFilter& filter, long long mark,
+                      int window, int key_for_changes, CollectedChanges& out);
+void save_filter_state(soci::session& sql, const CollectionState& state, const SyncFilter& filter, bool complete);
 
 }  // namespace easd::store
 
