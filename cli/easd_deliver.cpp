@@ -15,6 +15,7 @@
 #include <string>
 
 #include "cli_common.h"
+#include "content/attachment.h"
 #include "content/message.h"
 #include "store/accounts.h"
 #include "store/db.h"
@@ -91,6 +92,19 @@ int main(int argc, char** argv) {
         e.has_attachments = parsed->has_attachments;
         e.body_plain = std::move(parsed->body_plain);
         e.body_html = std::move(parsed->body_html);
+        for (const auto& a : parsed->attachments) {
+            // A part no FileReference can name (more than 9999 siblings: hostile input) is not listed.
+            if (!content::valid_part_path(a.part_path)) continue;
+            store::EmailAttachment row;
+            row.part_path = a.part_path;
+            row.file_name = a.file_name;
+            row.content_type = a.content_type;
+            row.content_id = a.content_id;
+            row.is_inline = a.is_inline;
+            row.size = static_cast<long long>(a.size);
+            row.method = content::attachment_method(a);
+            e.attachments.push_back(std::move(row));
+        }
         store::insert_email(*sql, user->id, folder->id, e);
         tr.commit();
         return EX_OK;

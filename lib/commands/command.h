@@ -33,8 +33,16 @@ struct CommandContext {
 };
 
 struct CommandResult {
+    CommandResult() = default;
+    CommandResult(int status, std::optional<wbxml::Node> wbxml_body = std::nullopt)
+        : http_status(status), body(std::move(wbxml_body)) {}
+
     int http_status = 200;
-    std::optional<wbxml::Node> body;  // sent as WBXML when set
+    std::optional<wbxml::Node> body;  // sent as WBXML when set (and raw_body is not)
+    // Sent as is, with content_type, instead of `body` (GetAttachment's bytes, a multipart
+    // ItemOperations response). `body` may still be set: the protocol log shows it.
+    std::optional<std::string> raw_body;
+    std::string content_type;
 };
 
 using CommandHandler = CommandResult (*)(CommandContext&);
@@ -54,6 +62,8 @@ CommandResult handle_folder_sync(CommandContext& ctx);
 CommandResult handle_sync(CommandContext& ctx);
 CommandResult handle_get_item_estimate(CommandContext& ctx);
 CommandResult handle_move_items(CommandContext& ctx);
+CommandResult handle_item_operations(CommandContext& ctx);
+CommandResult handle_get_attachment(CommandContext& ctx);
 
 // Thrown by a handler for a request that is not valid for its command: answered with HTTP 400
 // (or the command's own protocol-error status, if the handler prefers to build one).

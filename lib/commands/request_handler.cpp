@@ -154,7 +154,11 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     HttpResponse r;
     r.status = result.http_status;
     r.headers.emplace_back("MS-Server-ActiveSync", kServerVersion);
-    if (result.body) {
+    if (result.raw_body) {
+        r.headers.emplace_back("Content-Type",
+                               result.content_type.empty() ? "application/octet-stream" : result.content_type);
+        r.body = std::move(*result.raw_body);
+    } else if (result.body) {
         r.headers.emplace_back("Content-Type", kWbxmlType);
         r.body = wbxml::encode(*result.body);
     } else if (r.status == 400) {

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "content/attachment.h"
 #include "content/message.h"
 
 namespace easd::content {
@@ -91,6 +92,34 @@ void append_25_body(wbxml::Node& data, const store::EmailRow& email, const Email
     if (!truncated || *limit > 0) data.add(tag::Email::Body, std::string(truncated ? truncate_utf8(body, *limit) : body));
 }
 
+// MS-ASAIRS 2.2.2.7 (12.0+): airsyncbase:Attachments; MS-ASEMAIL 2.2.2.3 (2.5): email:Attachments.
+// The FileReference / AttName is "<item id>:<part>" (content/attachment.h).
+void append_attachments(wbxml::Node& data, const store::EmailRow& e, int version) {
+    if (e.attachments.empty()) return;
+    if (version >= 120) {
+        auto& list = data.add(tag::AirSyncBase::Attachments);
+        for (const auto& a : e.attachments) {
+            auto& att = list.add(tag::AirSyncBase::Attachment);
+            att.add(tag::AirSyncBase::DisplayName, attachment_display_name(a));
+            att.add(tag::AirSyncBase::FileReference, format_file_reference({e.item_id, a.part_path}));
+            att.add(tag::AirSyncBase::Method, static_cast<long long>(a.method));
+            att.add(tag::AirSyncBase::EstimatedDataSize, a.size);
+            if (!a.content_id.empty()) att.add(tag::AirSyncBase::ContentId, a.content_id);
+            att.add(tag::AirSyncBase::IsInline, a.is_inline ? "1" : "0");
+        }
+        return;
+    }
+    auto& list = data.add(tag::Email::Attachments);
+    for (const auto& a : e.attachments) {
+        auto& att = list.add(tag::Email::Attachment);
+        att.add(tag::Email::AttMethod, static_cast<long long>(a.method));
+        att.add(tag::Email::AttSize, a.size);
+        att.add(tag::Email::DisplayName, attachment_display_name(a));
+        att.add(tag::Email::AttName, format_file_reference({e.item_id, a.part_path}));
+        if (!a.content_id.empty()) att.add(tag::Email::Att0Id, a.content_id);
+    }
+}
+
 }  // namespace
 
 bool EmailOptions::needs_mime() const {
@@ -165,6 +194,7 @@ void append_email_data(wbxml::Node& data, const store::EmailRow& e, const EmailO
     } else {
         append_25_body(data, e, options);
     }
+    append_attachments(data, e, version);
     data.add(tag::Email::MessageClass, e.message_class);
     // The follow-up flag (12.0+) and categories (14.0+) as the phones set them; sent empty when
     // unset, so a cleared flag clears on the other devices too.

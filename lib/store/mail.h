@@ -5,9 +5,22 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace easd::store {
+
+// One attachment of an email as delivery found it (MIME order). The bytes stay in the stored
+// original; `part_path` finds them again (content::extract_attachment).
+struct EmailAttachment {
+    std::string part_path;     // IMAP-style part number: "2", "1.2.2"
+    std::string file_name;     // decoded; may be empty
+    std::string content_type;  // lower-case "type/subtype"
+    std::string content_id;    // without angle brackets; empty when none
+    bool is_inline = false;
+    long long size = 0;        // decoded bytes
+    int method = 1;            // MS-ASAIRS Method: 1 normal attachment, 5 embedded message, 6 OLE
+};
 
 struct NewEmail {
     std::string mime;  // the original bytes, stored unchanged
@@ -18,6 +31,7 @@ struct NewEmail {
     std::string message_class = "IPM.Note";
     bool has_attachments = false;
     std::string body_plain, body_html;
+    std::vector<EmailAttachment> attachments;  // stored with the message, in this order
 };
 
 // Stores the message in the folder as one transaction (the caller's, if one is open). Returns the
@@ -36,11 +50,28 @@ struct EmailRow {
     std::string flag;        // WBXML of <Flag>, empty when none
     std::string categories;  // WBXML of <Categories>, empty when none
     std::string mime;        // only when asked for
+    std::vector<EmailAttachment> attachments;  // in MIME order
 };
 
-// The emails with these ids in that folder of that user (ids of other users or folders are
-// skipped), in the order of `ids`.
+// The emails with these ids of that user (ids of other users are skipped), in the order of `ids`,
+// with their attachments (one more query, only when some of them have attachments).
 std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const std::vector<long long>& ids,
                                   bool with_mime);
+
+// The attachments of these items of that user (one query), by item id, each list in MIME order.
+// Items of other users, and items without attachments, are absent.
+std::unordered_map<long long, std::vector<EmailAttachment>> load_attachments(soci::session& sql, long long user_id,
+                                                                            const std::vector<long long>& ids);
+
+// One attachment of one of the user's emails, with the original message it is in; nullopt when
+// there is no such item, the item belongs to another user, or it has no attachment at that part.
+struct FoundAttachment {
+    long long item_id = 0;
+    long long folder_id = 0;
+    EmailAttachment attachment;
+    std::string mime;  // the whole stored message
+};
+std::optional<FoundAttachment> find_attachment(soci::session& sql, long long user_id, long long item_id,
+                                               const std::string& part_path);
 
 }  // namespace easd::store
