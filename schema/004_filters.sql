@@ -6,3 +6,6 @@ ALTER TABLE sync_collections
     ADD COLUMN filter_type smallint NOT NULL DEFAULT 0,
     ADD COLUMN filter_cutoff bigint;
 CREATE INDEX emails_date_received ON emails (date_received);
+-- Deletions waiting for the device's acknowledgement, found without scanning the held set (the
+-- no-change Sync asks for them on every request).
+CREATE INDEX sync_items_removed ON sync_items (collection_id) WHERE removed_key IS NOT NULL;

@@ -196,16 +196,22 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
     while (!done) {
         // Live items changed after the mark, and tombstones of items no longer in the folder, in
         // change order, each with whether the device holds it.
+        // Each branch is limited in index order before anything else, and "held" is looked up per
+        // returned row: the cost is that of one window whatever the table statistics say (a
+        // join here degenerates into a nested loop over the whole held set when they are stale).
         std::string query =
-            "SELECT c.kind, c.item_id, c.modseq, s.item_id IS NOT NULL, c.in_filter FROM ("
-            "  SELECT 0 AS kind, i.id AS item_id, i.modseq, (" + filter.condition() + ") AS in_filter FROM items i"
-            "   WHERE i.folder_id = $1 AND i.modseq > $2"
+            "SELECT c.kind, c.item_id, c.modseq,"
+            "  EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = $3 AND s.item_id = c.item_id"
+            "          AND s.removed_key IS NULL),"
+            "  c.in_filter FROM ("
+            "  (SELECT 0 AS kind, i.id AS item_id, i.modseq, (" + filter.condition() + ") AS in_filter FROM items i"
+            "    WHERE i.folder_id = $1 AND i.modseq > $2 ORDER BY i.modseq LIMIT $4)"
             "  UNION ALL"
-            "  SELECT 1, t.item_id, t.modseq, true FROM item_tombstones t"
-            "   WHERE t.folder_id = $1 AND t.modseq > $2"
-            "     AND NOT EXISTS (SELECT 1 FROM items i2 WHERE i2.id = t.item_id AND i2.folder_id = $1)"
-            " ) c LEFT JOIN sync_items s ON s.collection_id = $3 AND s.item_id = c.item_id AND s.removed_key IS NULL"
-            " ORDER BY c.modseq LIMIT $4";
+            "  (SELECT 1, t.item_id, t.modseq, true FROM item_tombstones t"
+            "    WHERE t.folder_id = $1 AND t.modseq > $2"
+            "      AND NOT EXISTS (SELECT 1 FROM items i2 WHERE i2.id = t.item_id AND i2.folder_id = $1)"
+            "    ORDER BY t.modseq LIMIT $4)"
+            " ) c ORDER BY c.modseq LIMIT $4";
         PqResult rs = pq_query(sql, query.c_str(),
             {std::to_string(state.folder_id), std::to_string(scan_mark), std::to_string(state.id),
              std::to_string(batch)});
