@@ -112,6 +112,7 @@ void AcceptThreads::run() {
         in.policy_key = param(*req, "HTTP_X_MS_POLICYKEY");
         in.user_agent = param(*req, "HTTP_USER_AGENT");
         in.content_type = param(*req, "CONTENT_TYPE");
+        in.accept_multipart = param(*req, "HTTP_MS_ASACCEPTMULTIPART");
 
         bool too_large = false;
         commands::HttpResponse out;

@@ -117,6 +117,9 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     auto query = protocol::parse_query(request.query_string, &query_error);
     if (!query) return plain(400, "bad request: " + query_error);
 
+    // The header form of AcceptMultiPart (MS-ASHTTP 2.2.1.1.2.1), same meaning as the query's.
+    if (request.accept_multipart == "T" || request.accept_multipart == "t") query->accept_multipart = true;
+
     const CommandInfo* command = find_command(query->cmd);
     if (!command) return plain(501, "command not implemented: " + query->cmd);
 

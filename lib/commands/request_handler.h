@@ -22,6 +22,7 @@ struct HttpRequest {
     std::string policy_key;        // HTTP_X_MS_POLICYKEY
     std::string user_agent;        // HTTP_USER_AGENT
     std::string content_type;      // CONTENT_TYPE
+    std::string accept_multipart;  // HTTP_MS_ASACCEPTMULTIPART ("T": multipart ItemOperations responses)
     std::string body;
 };
 

@@ -341,6 +341,12 @@ TEST_CASE("multipart ItemOperations responses", "[e2e][attachments][multipart]")
     CHECK_FALSE(b->has(tag::AirSyncBase::Data));
     CHECK(text_of(*b, tag::ItemOperations::Part) == "2");
     CHECK(p2[2] == message_with_attachments("two attachments"));
+
+    // The header form (MS-ASAcceptMultiPart: T) means the same as the query parameter.
+    auto by_header = f.a.command("ItemOperations", &body, {}, {{"MS-ASAcceptMultiPart", "T"}});
+    REQUIRE(by_header.status == 200);
+    CHECK(by_header.header("content-type") == "application/vnd.ms-sync.multipart");
+    CHECK(split_multipart(by_header.body).size() == 3);
 }
 
 TEST_CASE("EmptyFolderContents empties Deleted Items; a second device gets the Deletes", "[e2e][attachments][empty]") {
