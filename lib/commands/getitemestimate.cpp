@@ -1,5 +1,6 @@
 // GetItemEstimate (MS-ASCMD 2.2.1.9): how many changes the next Sync of each collection would bring.
 #include <charconv>
+#include <ctime>
 
 #include "commands/command.h"
 #include "store/sync_state.h"
@@ -41,7 +42,15 @@ CommandResult handle_get_item_estimate(CommandContext& ctx) {
             long long mark = peek.state->keys.match(*key) == store::KeyedState::Match::Current
                                  ? peek.state->keys.current_mark
                                  : peek.state->keys.previous_mark;
-            estimate = store::count_pending_changes(ctx.sql, *peek.state, mark);
+            // The filter of the request: Options/FilterType (14.0+) or FilterType in the
+            // Collection (12.x).
+            const wbxml::Node* options = c->child(tag::AirSync::Options);
+            std::string_view ft = options ? options->child_text(tag::AirSync::FilterType)
+                                          : c->child_text(tag::AirSync::FilterType);
+            int filter_type = 0;
+            std::from_chars(ft.data(), ft.data() + ft.size(), filter_type);
+            auto filter = store::make_filter(peek.item_class, filter_type, static_cast<long long>(std::time(nullptr)));
+            estimate = store::count_pending_changes(ctx.sql, *peek.state, mark, filter);
         }
         response.add(tag::GetItemEstimate::Status, static_cast<long long>(status));
         auto& col = response.add(tag::GetItemEstimate::Collection);

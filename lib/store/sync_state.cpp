@@ -270,14 +270,25 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
 }  // namespace easd::store
 
 namespace easd::store {
-long long count_pending_changes(soci::session& sql, const CollectionState& state, long long mark) {
-    PqResult r = pq_query(sql,
-        "SELECT (SELECT count(*) FROM items WHERE folder_id = $1 AND modseq > $2)"
+long long count_pending_changes(soci::session& sql, const CollectionState& state, long long mark,
+                                const SyncFilter& filter) {
+    std::string cond = filter.condition();
+    std::string held =
+        "EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = $3 AND s.item_id = i.id AND s.removed_key IS NULL)";
+    std::string reconcile =
+        needs_reconcile(state, filter)
+            ? " + (SELECT count(*) FROM items i WHERE i.folder_id = $1 AND i.modseq <= $2 AND ((" + cond + ") <> " +
+                  held + "))"
+            : std::string();
+    std::string query =
+        "SELECT (SELECT count(*) FROM items i WHERE i.folder_id = $1 AND i.modseq > $2 AND ((" + cond + ") OR " + held +
+        "))" + reconcile +
         " + (SELECT count(DISTINCT t.item_id) FROM item_tombstones t"
         "    JOIN sync_items s ON s.collection_id = $3 AND s.item_id = t.item_id AND s.removed_key IS NULL"
         "    WHERE t.folder_id = $1 AND t.modseq > $2"
-        "      AND NOT EXISTS (SELECT 1 FROM items i WHERE i.id = t.item_id AND i.folder_id = $1))",
-        {std::to_string(state.folder_id), std::to_string(mark), std::to_string(state.id)});
+        "      AND NOT EXISTS (SELECT 1 FROM items i WHERE i.id = t.item_id AND i.folder_id = $1))";
+    PqResult r = pq_query(sql, query.c_str(),
+                          {std::to_string(state.folder_id), std::to_string(mark), std::to_string(state.id)});
     return r.int64(0, 0);
 }
 }  // namespace easd::store

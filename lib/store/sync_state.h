@@ -126,7 +126,9 @@ void save_filter_state(soci::session& sql, const CollectionState& state, const S
 }  // namespace easd::store
 
 namespace easd::store {
-// How many changes a Sync from `mark` would send (GetItemEstimate): items changed after the mark
-// and deletions of items the device holds.
-long long count_pending_changes(soci::session& sql, const CollectionState& state, long long mark);
+// How many changes a Sync from `mark` under `filter` would send (GetItemEstimate): items changed
+// after the mark inside the filter (or held: they leave it), deletions of held items, and what a
+// pending reconciliation with the filter would add or soft-delete.
+long long count_pending_changes(soci::session& sql, const CollectionState& state, long long mark,
+                                const SyncFilter& filter);
 }  // namespace easd::store

@@ -97,3 +97,33 @@ TEST_CASE("tasks filter: incomplete tasks only", "[e2e][filter]") {
     REQUIRE(r.adds.size() == 1);
     CHECK(text_of(*r.adds[0]->child(tag::AirSync::ApplicationData), tag::Tasks::Subject) == "open");
 }
+
+TEST_CASE("GetItemEstimate counts under the filter", "[e2e][filter][estimate]") {
+    std::string user = new_user("estfilter");
+    deliver(user, simple_message("old"));
+    deliver(user, simple_message("new"));
+    std::string uid = cluster().psql("SELECT id FROM users WHERE address = '" + user + "'");
+    cluster().psql("UPDATE emails SET date_received = now() - interval '10 days' WHERE subject = 'old' AND item_id IN "
+                   "(SELECT id FROM items WHERE user_id = " + uid + ")");
+    auto c = client(user);
+    auto h = folder_sync(c);
+    EasResponse k;
+    std::string key = sync(c, h.ids["Inbox"], "0", k, options(1)).key;
+    auto estimate = [&](int filter) {
+        auto body = xml("<GetItemEstimate xmlns='GetItemEstimate' xmlns:A='AirSync'><Collections><Collection>"
+                        "<A:SyncKey>" + key + "</A:SyncKey><CollectionId>" + h.ids["Inbox"] +
+                        "</CollectionId><A:Options><A:FilterType>" + std::to_string(filter) +
+                        "</A:FilterType></A:Options></Collection></Collections></GetItemEstimate>");
+        auto r = c.command("GetItemEstimate", &body);
+        REQUIRE(r.doc);
+        return text_of(*r.doc->child(tag::GetItemEstimate::Response)->child(tag::GetItemEstimate::Collection),
+                       tag::GetItemEstimate::Estimate);
+    };
+    CHECK(estimate(1) == "1");
+    CHECK(estimate(0) == "2");
+    auto r = sync(c, h.ids["Inbox"], key, k, options(1));
+    CHECK(r.adds.size() == 1);
+    key = r.key;
+    CHECK(estimate(1) == "0");
+    CHECK(estimate(0) == "1");  // widening would add the old one
+}
