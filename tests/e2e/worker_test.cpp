@@ -53,3 +53,28 @@ TEST_CASE("easd serves a socket inherited on fd 0 (spawn-fcgi) and stops cleanly
     CHECK(exited());
     own.start_easd();  // leave the server as the destructor expects it
 }
+
+TEST_CASE("database down: 503 with Retry-After, and service resumes when it is back", "[e2e][worker][database]") {
+    easd::test::PgCluster::Options pg_options;
+    pg_options.synchronous_commit = true;
+    easd::test::PgCluster own_cluster(pg_options);
+    easd::test::EasServer own(own_cluster);
+    easd::test::create_user(own_cluster, "dbdown@e2e.test", "secret");
+    EasClient c(own.http_port(), "dbdown@e2e.test", "secret", "DBDOWN");
+    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
+    REQUIRE(c.command("FolderSync", &body).status == 200);
+
+    own_cluster.stop();
+    auto down = c.command("FolderSync", &body);
+    CHECK(down.status == 503);
+    CHECK(down.header("retry-after") == "30");
+    CHECK(own.easd_running());
+
+    own_cluster.start();
+    int status = 0;
+    for (int i = 0; i < 50 && status != 200; ++i) {
+        status = c.command("FolderSync", &body).status;
+        if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    CHECK(status == 200);
+}
