@@ -7,6 +7,30 @@
 
 namespace easd::store {
 
+namespace {
+
+// Delivery and draft edits, not the hot path: one prepared statement, executed per attachment.
+void insert_attachments(soci::session& sql, long long item_id, const std::vector<EmailAttachment>& list) {
+    if (list.empty()) return;
+    EmailAttachment a;
+    int position = 0, is_inline = 0;
+    soci::statement st =
+        (sql.prepare << "INSERT INTO email_attachments (item_id, part_path, position, file_name, content_type, "
+                        "content_id, is_inline, size, method) VALUES (:id, :p, :pos, :fn, :ct, :cid, :inl = 1, "
+                        ":sz, :m)",
+         soci::use(item_id), soci::use(a.part_path), soci::use(position), soci::use(a.file_name),
+         soci::use(a.content_type), soci::use(a.content_id), soci::use(is_inline), soci::use(a.size),
+         soci::use(a.method));
+    for (const auto& each : list) {
+        a = each;
+        is_inline = a.is_inline ? 1 : 0;
+        st.execute(true);
+        ++position;
+    }
+}
+
+}  // namespace
+
 long long insert_email(soci::session& sql, long long user_id, long long folder_id, const NewEmail& e) {
     long long item_id = 0;
     sql << "INSERT INTO items (user_id, folder_id) VALUES (:u, :f) RETURNING id", soci::use(user_id),
@@ -25,25 +49,31 @@ long long insert_email(soci::session& sql, long long user_id, long long folder_i
         soci::use(e.message_id), soci::use(date, date_ind), soci::use(e.importance), soci::use(read),
         soci::use(e.message_class), soci::use(size), soci::use(attach), soci::use(e.body_plain),
         soci::use(e.body_html);
-    if (!e.attachments.empty()) {
-        // Delivery, not the hot path: one prepared statement, executed per attachment.
-        EmailAttachment a;
-        int position = 0, is_inline = 0;
-        soci::statement st =
-            (sql.prepare << "INSERT INTO email_attachments (item_id, part_path, position, file_name, content_type, "
-                            "content_id, is_inline, size, method) VALUES (:id, :p, :pos, :fn, :ct, :cid, :inl = 1, "
-                            ":sz, :m)",
-             soci::use(item_id), soci::use(a.part_path), soci::use(position), soci::use(a.file_name),
-             soci::use(a.content_type), soci::use(a.content_id), soci::use(is_inline), soci::use(a.size),
-             soci::use(a.method));
-        for (const auto& each : e.attachments) {
-            a = each;
-            is_inline = a.is_inline ? 1 : 0;
-            st.execute(true);
-            ++position;
-        }
-    }
+    insert_attachments(sql, item_id, e.attachments);
     return item_id;
+}
+
+bool replace_email_message(soci::session& sql, long long user_id, long long item_id, const NewEmail& e) {
+    long long owned = 0;
+    sql << "SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id WHERE i.user_id = :u AND e.item_id = :i",
+        soci::use(user_id), soci::use(item_id), soci::into(owned);
+    if (owned != 1) return false;
+    std::string mime_hex = bytea_to_hex_literal(e.mime);
+    long long date = e.date_sent.value_or(0);
+    soci::indicator date_ind = e.date_sent ? soci::i_ok : soci::i_null;
+    int size = static_cast<int>(std::min<std::size_t>(e.mime.size(), 0x7fffffff));
+    int attach = e.has_attachments ? 1 : 0;
+    sql << "UPDATE emails SET mime = :mime::bytea, from_addr = :fr, to_addr = :to, cc_addr = :cc, reply_to = :rt, "
+           "display_to = :dt, subject = :s, thread_topic = :tt, message_id = :mid, date_sent = to_timestamp(:ds), "
+           "importance = :imp, message_class = :mc, size = :sz, has_attachments = :att = 1, body_plain = :bp, "
+           "body_html = :bh WHERE item_id = :id",
+        soci::use(mime_hex), soci::use(e.from), soci::use(e.to), soci::use(e.cc), soci::use(e.reply_to),
+        soci::use(e.display_to), soci::use(e.subject), soci::use(e.thread_topic), soci::use(e.message_id),
+        soci::use(date, date_ind), soci::use(e.importance), soci::use(e.message_class), soci::use(size),
+        soci::use(attach), soci::use(e.body_plain), soci::use(e.body_html), soci::use(item_id);
+    sql << "DELETE FROM email_attachments WHERE item_id = :id", soci::use(item_id);
+    insert_attachments(sql, item_id, e.attachments);
+    return true;
 }
 
 namespace {

@@ -38,6 +38,12 @@ struct NewEmail {
 // item id.
 long long insert_email(soci::session& sql, long long user_id, long long folder_id, const NewEmail& email);
 
+// Replaces the message of an existing email (a draft edited on the phone): the original bytes, every
+// column parsed from them and the attachment rows. Read state, flag, categories and the arrival
+// time stay. The trigger on emails makes it a change of the item. Call inside a transaction.
+// False when the user has no such email.
+bool replace_email_message(soci::session& sql, long long user_id, long long item_id, const NewEmail& email);
+
 struct EmailRow {
     long long item_id = 0;
     std::string from, to, cc, reply_to, display_to, subject, thread_topic;
