@@ -77,61 +77,54 @@ void reset_device_sync_state(soci::session& sql, long long device_id) {
     sql << "DELETE FROM folder_sync_states WHERE device_id = :d", soci::use(device_id);
 }
 
+namespace {
+// The state columns, in this order, as both queries below select them.
+constexpr const char* kStateColumns =
+    "sc.id, sc.folder_id, sc.epoch, sc.current_key, sc.current_mark, sc.previous_key, sc.previous_mark, "
+    "sc.filter_type, sc.filter_cutoff";
+
+CollectionState state_from_row(const PqResult& r, int first) {
+    CollectionState s;
+    s.id = r.int64(0, first);
+    s.folder_id = r.int64(0, first + 1);
+    s.keys.epoch = r.str(0, first + 2);
+    s.keys.current_key = r.int32(0, first + 3);
+    s.keys.current_mark = r.int64(0, first + 4);
+    if (!r.is_null(0, first + 5)) {
+        s.keys.previous_key = r.int32(0, first + 5);
+        s.keys.previous_mark = r.int64(0, first + 6);
+    }
+    s.filter_type = r.int32(0, first + 7);
+    if (!r.is_null(0, first + 8)) s.filter_cutoff = r.int64(0, first + 8);
+    return s;
+}
+}  // namespace
+
 std::optional<CollectionState> load_collection_state(soci::session& sql, long long device_id, long long folder_id,
                                                      bool lock) {
-    PqResult r = pq_query(sql,
-        lock ? "SELECT id, folder_id, epoch, current_key, current_mark, previous_key, previous_mark, filter_type, "
-               "filter_cutoff FROM sync_collections WHERE device_id = $1 AND folder_id = $2 FOR UPDATE"
-             : "SELECT id, folder_id, epoch, current_key, current_mark, previous_key, previous_mark, filter_type, "
-               "filter_cutoff FROM sync_collections WHERE device_id = $1 AND folder_id = $2",
-        {std::to_string(device_id), std::to_string(folder_id)});
+    std::string query = std::string("SELECT ") + kStateColumns +
+                        " FROM sync_collections sc WHERE sc.device_id = $1 AND sc.folder_id = $2" +
+                        (lock ? " FOR UPDATE" : "");
+    PqResult r = pq_query(sql, query.c_str(), {std::to_string(device_id), std::to_string(folder_id)});
     if (r.rows() != 1) return std::nullopt;
-    CollectionState s;
-    s.id = r.int64(0, 0);
-    s.folder_id = r.int64(0, 1);
-    s.keys.epoch = r.str(0, 2);
-    s.keys.current_key = r.int32(0, 3);
-    s.keys.current_mark = r.int64(0, 4);
-    if (!r.is_null(0, 5)) {
-        s.keys.previous_key = r.int32(0, 5);
-        s.keys.previous_mark = r.int64(0, 6);
-    }
-    s.filter_type = r.int32(0, 7);
-    if (!r.is_null(0, 8)) s.filter_cutoff = r.int64(0, 8);
-    return s;
+    return state_from_row(r, 0);
 }
 
 CollectionPeek peek_collection(soci::session& sql, long long user_id, long long device_id, long long folder_id) {
-    PqResult r = pq_query(sql,
-        "SELECT f.item_class, sc.id, sc.epoch, sc.current_key, sc.current_mark, sc.previous_key, sc.previous_mark,"
-        "  sc.filter_type, sc.filter_cutoff,"
+    std::string query = std::string("SELECT f.item_class, ") + kStateColumns + ","
         "  sc.id IS NOT NULL AND ("
         "    EXISTS (SELECT 1 FROM items WHERE folder_id = f.id AND modseq > sc.current_mark)"
         "    OR EXISTS (SELECT 1 FROM item_tombstones WHERE folder_id = f.id AND modseq > sc.current_mark)"
         "    OR EXISTS (SELECT 1 FROM sync_items WHERE collection_id = sc.id AND removed_key IS NOT NULL))"
         " FROM folders f LEFT JOIN sync_collections sc ON sc.folder_id = f.id AND sc.device_id = $3"
-        " WHERE f.user_id = $1 AND f.id = $2",
-        {std::to_string(user_id), std::to_string(folder_id), std::to_string(device_id)});
+        " WHERE f.user_id = $1 AND f.id = $2";
+    PqResult r = pq_query(sql, query.c_str(), {std::to_string(user_id), std::to_string(folder_id), std::to_string(device_id)});
     CollectionPeek peek;
     if (r.rows() != 1) return peek;
     peek.folder_found = true;
     peek.item_class = r.str(0, 0);
-    if (!r.is_null(0, 1)) {
-        CollectionState s;
-        s.id = r.int64(0, 1);
-        s.folder_id = folder_id;
-        s.keys.epoch = r.str(0, 2);
-        s.keys.current_key = r.int32(0, 3);
-        s.keys.current_mark = r.int64(0, 4);
-        if (!r.is_null(0, 5)) {
-            s.keys.previous_key = r.int32(0, 5);
-            s.keys.previous_mark = r.int64(0, 6);
-        }
-        s.filter_type = r.int32(0, 7);
-        if (!r.is_null(0, 8)) s.filter_cutoff = r.int64(0, 8);
-        peek.state = s;
-    }
-    peek.pending = r.boolean(0, 9);
+    if (!r.is_null(0, 1)) peek.state = state_from_row(r, 1);
+    peek.pending = r.boolean(0, 10);
     return peek;
 }
 
