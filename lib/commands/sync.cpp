@@ -13,7 +13,10 @@
 #include <unordered_set>
 
 #include "commands/command.h"
+#include "content/attachment.h"
+#include "content/draft.h"
 #include "content/email_item.h"
+#include "content/message.h"
 #include "content/pim_item.h"
 #include "store/folders.h"
 #include "store/items.h"
@@ -163,8 +166,9 @@ private:
             return respond(responses, tag::AirSync::Add, client_id, std::to_string(*existing), kSuccess);
         }
         const wbxml::Node* data = cmd.child(tag::AirSync::ApplicationData);
+        if (data && cls_ == ItemClass::Email && drafts_here()) return add_draft(cmd, *data, client_id, responses, edits);
         if (!data || cls_ == ItemClass::Email)
-            // Email arrives by delivery; drafts from the phone (16.0+) are later work.
+            // Email arrives by delivery; from the phone only drafts (16.0+, in the Drafts folder).
             return respond(responses, tag::AirSync::Add, client_id, "", kConversionError);
         std::string error;
         auto canonical = content::canonical_from_client(cls_, *data, ctx_.version, &error);
@@ -201,7 +205,13 @@ private:
                 edit.flag = flag->children.empty() ? std::string() : wbxml::encode(*flag);
             if (const auto* cats = data->child(tag::Email::Categories))
                 edit.categories = cats->children.empty() ? std::string() : wbxml::encode(*cats);
+            // A draft's own fields (16.0+, Drafts folder): the message is built again.
+            DraftChange drafted = drafts_here() ? change_draft(cmd, *data, *ref, responses) : DraftChange::Done;
+            if (drafted == DraftChange::Refused) return;
             store::update_email(ctx_.sql, ref->id, edit);
+            // Attachments added or removed renumber the message's parts, so the FileReferences the
+            // device holds for the others may have moved: the draft goes back to it as a Change.
+            if (drafted == DraftChange::Renumbered) return;
         } else {
             auto rows = store::load_pim_items(ctx_.sql, ctx_.user.id, {ref->id});
             auto stored = rows.empty() ? wbxml::DecodeResult{} : wbxml::decode(rows[0].data);
@@ -212,6 +222,116 @@ private:
             store::update_pim_item(ctx_.sql, pim_row_of(cls_, merged, ref->id));
         }
         edits.own.insert(ref->id);
+    }
+
+    // Drafts from the phone (MS-ASEMAIL, 16.0+): only in a Drafts folder (type 3); elsewhere, and
+    // below 16.0, an email Add stays status 6 and a Change only sets Read, Flag and Categories.
+    bool drafts_here() {
+        if (ctx_.version < 160) return false;
+        if (!drafts_folder_) {
+            auto folder = store::find_folder(ctx_.sql, ctx_.user.id, state_.folder_id);
+            drafts_folder_ = folder && folder->type == store::kFolderDrafts;
+        }
+        return *drafts_folder_;
+    }
+
+    std::string owner_mailbox() const {
+        std::string name = ctx_.user.display_name;
+        if (name.empty()) return ctx_.user.address;
+        std::string quoted = "\"";
+        for (char c : name) {
+            if (c == '"' || c == '\\') quoted += '\\';
+            quoted += c;
+        }
+        return quoted + "\" <" + ctx_.user.address + ">";
+    }
+
+    std::string mail_domain() const {
+        if (!ctx_.user.domain.empty()) return ctx_.user.domain;
+        auto at = ctx_.user.address.rfind('@');
+        return at == std::string::npos ? std::string("localhost") : ctx_.user.address.substr(at + 1);
+    }
+
+    // The message of a draft, parsed back as delivery would parse it; nullopt if it does not parse
+    // (it is ours, so that is a server error).
+    std::optional<store::NewEmail> draft_email(const content::Draft& draft) {
+        std::string mime = content::build_draft_message(draft, static_cast<long long>(std::time(nullptr)), mail_domain());
+        auto parsed = content::parse_message(mime);
+        if (!parsed || parsed->attachments.size() != draft.attachments.size()) return std::nullopt;
+        return content::email_from_parsed(std::move(mime), *parsed);
+    }
+
+    // airsyncbase:Attachments with ClientId and FileReference of the attachments this request added
+    // (MS-ASAIRS 2.2.2.7, in Responses); nullopt when it added none.
+    static std::optional<wbxml::Node> added_attachments(const content::Draft& draft, const store::NewEmail& email,
+                                                        long long item_id) {
+        std::optional<wbxml::Node> data;
+        for (std::size_t i = 0; i < draft.attachments.size() && i < email.attachments.size(); ++i) {
+            if (draft.attachments[i].client_id.empty()) continue;
+            if (!data) data.emplace(tag::AirSync::ApplicationData).add(tag::AirSyncBase::Attachments);
+            auto& att = data->child(tag::AirSyncBase::Attachments)->add(tag::AirSyncBase::Attachment);
+            att.add(tag::AirSyncBase::ClientId, draft.attachments[i].client_id);
+            att.add(tag::AirSyncBase::FileReference,
+                    content::format_file_reference({item_id, email.attachments[i].part_path}));
+        }
+        return data;
+    }
+
+    void add_draft(const wbxml::Node& cmd, const wbxml::Node& data, const std::string& client_id,
+                   wbxml::Node& responses, ClientEdits& edits) {
+        // Sending (email2:Send) needs mail submission, which this server does not do: refuse
+        // rather than let the phone believe the message went out.
+        if (cmd.has(tag::Email2::Send)) return respond(responses, tag::AirSync::Add, client_id, "", kConversionError);
+        auto edit = content::parse_draft_edit(data);
+        content::Draft draft;
+        draft.from = owner_mailbox();
+        if (!edit || !content::apply_draft_edit(draft, *edit, 0))
+            return respond(responses, tag::AirSync::Add, client_id, "", kConversionError);
+        auto email = draft_email(draft);
+        if (!email) return respond(responses, tag::AirSync::Add, client_id, "", kServerError);
+        email->read = true;
+        long long id = store::insert_email(ctx_.sql, ctx_.user.id, state_.folder_id, *email);
+        store::record_client_add(ctx_.sql, state_.id, client_id, id, key_);
+        store::mark_held(ctx_.sql, state_.id, id, key_);
+        edits.own.insert(id);
+        auto& r = responses.add(tag::AirSync::Add);
+        r.add(tag::AirSync::ClientId, client_id);
+        r.add(tag::AirSync::ServerId, static_cast<long long>(id));
+        if (auto atts = added_attachments(draft, *email, id)) r.children.push_back(std::move(*atts));
+        r.add(tag::AirSync::Status, static_cast<long long>(kSuccess));
+    }
+
+    enum class DraftChange { Done, Renumbered, Refused };
+
+    // Replaces the draft's fields that the Change carries and stores the rebuilt message. Refused:
+    // the answer is written and nothing changed.
+    DraftChange change_draft(const wbxml::Node& cmd, const wbxml::Node& data, const store::ItemRef& ref,
+                             wbxml::Node& responses) {
+        std::string sid = std::to_string(ref.id);
+        auto refuse = [&](int status) {
+            respond(responses, tag::AirSync::Change, "", sid, status);
+            return DraftChange::Refused;
+        };
+        if (cmd.has(tag::Email2::Send)) return refuse(kConversionError);
+        auto edit = content::parse_draft_edit(data);
+        if (!edit) return refuse(kConversionError);
+        if (!edit->touches_message()) return DraftChange::Done;
+        auto rows = store::load_emails(ctx_.sql, ctx_.user.id, {ref.id}, true);
+        if (rows.empty()) return refuse(kObjectNotFound);
+        auto draft = content::draft_from_message(rows[0].mime);
+        if (!draft) return refuse(kServerError);
+        draft->from = owner_mailbox();
+        if (!content::apply_draft_edit(*draft, *edit, ref.id)) return refuse(kObjectNotFound);
+        auto email = draft_email(*draft);
+        if (!email) return refuse(kServerError);
+        if (!store::replace_email_message(ctx_.sql, ctx_.user.id, ref.id, *email)) return refuse(kObjectNotFound);
+        if (auto atts = added_attachments(*draft, *email, ref.id)) {
+            auto& r = responses.add(tag::AirSync::Change);
+            r.add(tag::AirSync::ServerId, sid);
+            r.children.push_back(std::move(*atts));
+            r.add(tag::AirSync::Status, static_cast<long long>(kSuccess));
+        }
+        return edit->added.empty() && edit->deleted.empty() ? DraftChange::Done : DraftChange::Renumbered;
     }
 
     void remove(const wbxml::Node& cmd, wbxml::Node& responses) {
@@ -259,6 +379,7 @@ private:
     bool client_wins_ = false;
     bool deletes_as_moves_ = true;
     content::SupportedSet supported_;
+    std::optional<bool> drafts_folder_;
 };
 
 void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chrono::steady_clock::time_point deadline,

@@ -74,6 +74,38 @@ void append_airsyncbase_body(wbxml::Node& data, const store::EmailRow& email, co
     }
 }
 
+// MS-ASAIRS 2.2.2.10 (14.1+): airsyncbase:BodyPart, the message part of the email, as HTML.
+// We keep no separate "message part" (the new text of a reply without the quoted conversation),
+// so the message part is the whole HTML body (plain text wrapped as HTML when there is none).
+// Status 176 when AllOrNone forbids truncating a part larger than TruncationSize.
+void append_body_part(wbxml::Node& data, const store::EmailRow& email, const EmailOptions& options) {
+    const BodyPreference* pref = nullptr;
+    for (const auto& p : options.body_part_preferences)
+        if (p.type == kBodyHtml) {
+            pref = &p;
+            break;
+        }
+    if (!pref) return;  // only Type 2 is defined for BodyPart
+    std::string part = email.body_html.empty() ? plain_to_html(email.body_plain) : email.body_html;
+    bool too_large = pref->truncation_size && part.size() > *pref->truncation_size;
+    auto& b = data.add(tag::AirSyncBase::BodyPart);
+    b.add(tag::AirSyncBase::Status, static_cast<long long>(too_large && pref->all_or_none ? 176 : 1));
+    b.add(tag::AirSyncBase::Type, static_cast<long long>(kBodyHtml));
+    b.add(tag::AirSyncBase::EstimatedDataSize, static_cast<long long>(part.size()));
+    if (too_large) {
+        b.add(tag::AirSyncBase::Truncated, "1");
+        if (!pref->all_or_none) b.add(tag::AirSyncBase::Data, std::string(truncate_utf8(part, *pref->truncation_size)));
+    } else {
+        b.add(tag::AirSyncBase::Data, part);
+    }
+    if (pref->preview && *pref->preview > 0) {
+        std::string flat = email.body_plain;
+        for (auto& c : flat)
+            if (c == '\r' || c == '\n' || c == '\t') c = ' ';
+        b.add(tag::AirSyncBase::Preview, std::string(truncate_utf8(flat, static_cast<std::size_t>(*pref->preview))));
+    }
+}
+
 void append_25_body(wbxml::Node& data, const store::EmailRow& email, const EmailOptions& options) {
     bool send_mime = options.mime_support == 2 || (options.mime_support == 1 && is_smime(email));
     if (send_mime) {
@@ -133,7 +165,7 @@ EmailOptions parse_email_options(const wbxml::Node* options) {
     EmailOptions out;
     if (!options) return out;
     for (const auto& child : options->children) {
-        if (child.tag == tag::AirSyncBase::BodyPreference) {
+        if (child.tag == tag::AirSyncBase::BodyPreference || child.tag == tag::AirSyncBase::BodyPartPreference) {
             BodyPreference p;
             if (auto t = to_number(child.child_text(tag::AirSyncBase::Type))) p.type = static_cast<int>(*t);
             if (auto ts = to_number(child.child_text(tag::AirSyncBase::TruncationSize)))
@@ -141,7 +173,10 @@ EmailOptions parse_email_options(const wbxml::Node* options) {
             p.all_or_none = child.child_text(tag::AirSyncBase::AllOrNone) == "1";
             if (auto pv = to_number(child.child_text(tag::AirSyncBase::Preview)))
                 p.preview = static_cast<int>(std::min<long long>(*pv, 255));
-            out.body_preferences.push_back(p);
+            if (child.tag == tag::AirSyncBase::BodyPreference)
+                out.body_preferences.push_back(p);
+            else
+                out.body_part_preferences.push_back(p);
         } else if (child.tag == tag::AirSync::Truncation) {
             if (auto v = to_number(child.text())) out.truncation = static_cast<int>(*v);
         } else if (child.tag == tag::AirSync::MIMESupport) {
@@ -191,6 +226,7 @@ void append_email_data(wbxml::Node& data, const store::EmailRow& e, const EmailO
     data.add(tag::Email::Read, e.read ? "1" : "0");
     if (version >= 120) {
         append_airsyncbase_body(data, e, options, version);
+        if (version >= 141) append_body_part(data, e, options);
     } else {
         append_25_body(data, e, options);
     }

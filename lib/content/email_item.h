@@ -23,6 +23,9 @@ struct BodyPreference {
 
 struct EmailOptions {
     std::vector<BodyPreference> body_preferences;  // 12.0+
+    // airsyncbase:BodyPartPreference (14.1+, MS-ASAIRS 2.2.2.11): asks for airsyncbase:BodyPart,
+    // the message part of an email, beside Body. Only Type 2 (HTML) is defined for it.
+    std::vector<BodyPreference> body_part_preferences;
     std::optional<int> truncation;       // 2.5 AirSync:Truncation code 0..9
     int mime_support = 0;                // 0 never, 1 S/MIME only, 2 always
     std::optional<int> mime_truncation;  // 2.5 AirSync:MIMETruncation code 0..8
