@@ -343,3 +343,35 @@ TEST_CASE("BodyPartPreference brings a BodyPart beside the Body (14.1+)", "[e2e]
         CHECK_FALSE(data.has(tag::AirSyncBase::BodyPart));
     }
 }
+
+TEST_CASE("a repeated draft Change that adds an attachment adds it once", "[e2e][drafts][smartsync]") {
+    std::string user = new_user("draftrepeat");
+    auto a = client(user, "REP", "16.1");
+    auto h = folder_sync(a);
+    std::string col = h.ids["Drafts"];
+    EasResponse k;
+    std::string key = sync(a, col, "0", k).key;
+    key = sync_with(a, col, key, k, draft_add("rep-1")).key;
+    std::string id = text_of(*responses_of(k)->child(tag::AirSync::Add), tag::AirSync::ServerId);
+    std::string change = "<Commands><Change><ServerId>" + id + "</ServerId><ApplicationData><B:Attachments><B:Add>"
+                         "<B:ClientId>f1</B:ClientId><B:Content>hello</B:Content><B:DisplayName>a.txt</B:DisplayName>"
+                         "<B:Method>1</B:Method></B:Add></B:Attachments></ApplicationData></Change></Commands>";
+    auto first = sync_with(a, col, key, k, change);
+    REQUIRE(first.status == "1");
+    const auto* r = responses_of(k)->child(tag::AirSync::Change);
+    REQUIRE(r);  // a Change that adds an attachment is answered with its FileReference
+    const auto* att = r->child(tag::AirSync::ApplicationData)->child(tag::AirSyncBase::Attachments)->child(
+        tag::AirSyncBase::Attachment);
+    CHECK(text_of(*att, tag::AirSyncBase::ClientId) == "f1");
+    CHECK(text_of(*att, tag::AirSyncBase::FileReference) == id + ":2");
+    // Lost response: the same request again. The server's version (with one attachment) wins and
+    // goes out as a Change; nothing is added twice.
+    auto second = sync_with(a, col, key, k, change);
+    CHECK(second.status == "1");
+    CHECK(second.key == first.key);
+    CHECK(cluster().psql("SELECT count(*) FROM email_attachments WHERE item_id = " + id) == "1");
+    REQUIRE(second.changes.size() == 1);
+    const auto* atts = second.changes[0]->child(tag::AirSync::ApplicationData)->child(tag::AirSyncBase::Attachments);
+    REQUIRE(atts);
+    CHECK(atts->children_of(tag::AirSyncBase::Attachment).size() == 1);
+}
