@@ -12,6 +12,7 @@
 #include "content/pim_item.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <ctime>
 
@@ -473,6 +474,101 @@ bool supported_has(const std::set<Tag>& s, Tag t) {
     return false;
 }
 
+// ---- what an older client cannot see --------------------------------------------------------------
+//
+// A client can only send what its version defines. When its Change replaces an item, a property its
+// version cannot express was never shown to it, so leaving it out says nothing about it: it is
+// kept, like a ghosted one — at the top level, and inside the containers the Change replaces
+// (Recurrence; an Attendee, matched by e-mail address; an Exception, matched by its occurrence). A
+// structured 16.x location that a client before 16.0 sends back as the same text it was shown stays
+// as it was. Request-only elements (ClientUid) are shown to no client: this does not apply to them.
+// Needs MergeOptions::version; with 0 (unknown) nothing here applies.
+
+// Replaced elements: every version sends them in its own spelling, converted when stored.
+bool has_older_spelling(Tag t) {
+    return t == tag::AirSyncBase::Body || t == tag::AirSyncBase::Location || t == tag::AirSyncBase::InstanceId;
+}
+
+template <std::size_t N>
+bool expressible(const Rule (&rules)[N], Tag t, int version) {
+    if (version <= 0 || has_older_spelling(t)) return true;
+    for (const auto& r : rules)
+        if (r.tag == t) return r.min_version == kNever || (version >= r.min_version && version <= r.max_version);
+    return true;
+}
+
+bool expressible_top(ItemClass cls, Tag t, int version) {
+    switch (cls) {
+        case ItemClass::Contacts: return expressible(kContactsTop, t, version);
+        case ItemClass::Calendar: return expressible(kCalendarTop, t, version);
+        case ItemClass::Tasks: return expressible(kTasksTop, t, version);
+        case ItemClass::Notes: return expressible(kNotesTop, t, version);
+        case ItemClass::Email: return true;
+    }
+    return true;
+}
+
+// Adds to the client's copy of a container the stored children its version cannot express.
+template <std::size_t N>
+void carry_over(Node& changed, const Node& stored, const Rule (&rules)[N], int version) {
+    for (const auto& s : stored.children)
+        if (!expressible(rules, s.tag, version) && !changed.has(s.tag)) changed.children.push_back(s);
+}
+
+bool same_address(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+Node merge_container(ItemClass cls, const Node& stored, Node changed, int version);
+
+void merge_exception(Node& changed, const Node& stored, int version) {
+    if (changed.child_text(tag::Calendar::Deleted) == "1") return;  // a deleted occurrence has nothing more
+    for (auto& c : changed.children)
+        if (const Node* s = stored.child(c.tag)) c = merge_container(ItemClass::Calendar, *s, std::move(c), version);
+    carry_over(changed, stored, kCalendarException, version);
+}
+
+// The client's replacement of the stored container `stored`, completed with what it cannot see.
+Node merge_container(ItemClass cls, const Node& stored, Node changed, int version) {
+    if (version <= 0) return changed;
+    const Tag t = changed.tag;
+    if (t == tag::AirSyncBase::Location && cls == ItemClass::Calendar) {
+        // Before 16.0 only the text travels (canonical: a DisplayName alone).
+        const bool text_only = changed.children.size() <= 1;
+        if (version < kV160 && text_only && changed.child_text(tag::AirSyncBase::DisplayName) == location_text(stored))
+            return stored;
+    } else if (t == tag::Calendar::Recurrence && cls == ItemClass::Calendar) {
+        carry_over(changed, stored, kCalendarRecurrence, version);
+    } else if (t == tag::Tasks::Recurrence && cls == ItemClass::Tasks) {
+        carry_over(changed, stored, kTasksRecurrence, version);
+    } else if (t == tag::Calendar::Attendees && cls == ItemClass::Calendar) {
+        for (auto& a : changed.children) {
+            if (a.tag != tag::Calendar::Attendee) continue;
+            for (const Node* s : stored.children_of(tag::Calendar::Attendee))
+                if (same_address(s->child_text(tag::Calendar::Email), a.child_text(tag::Calendar::Email))) {
+                    carry_over(a, *s, kCalendarAttendee, version);
+                    break;
+                }
+        }
+    } else if (t == tag::Calendar::Exceptions && cls == ItemClass::Calendar) {
+        for (auto& e : changed.children) {
+            if (e.tag != tag::Calendar::Exception) continue;
+            std::string_view id = e.child_text(tag::AirSyncBase::InstanceId);
+            if (id.empty()) continue;
+            for (const Node* s : stored.children_of(tag::Calendar::Exception))
+                if (s->child_text(tag::AirSyncBase::InstanceId) == id) {
+                    merge_exception(e, *s, version);
+                    break;
+                }
+        }
+    }
+    return changed;
+}
+
 bool parse_time_fields(std::string_view s, std::size_t& pos, std::size_t n, int& out) {
     if (pos + n > s.size()) return false;
     int v = 0;
@@ -553,6 +649,7 @@ Node merge_change(ItemClass cls, const Node& stored, const Node& change, const S
     // top-level calendar property is ghosted when absent (MS-ASCAL 3.1.5.3).
     auto ghosted = [&](Tag t) {
         if (supported && !supported_has(*supported, t)) return true;
+        if (!expressible_top(cls, t, options.version)) return true;  // the client never saw it
         if (cls == ItemClass::Calendar && options.version >= kV160) return true;
         if (t == tag::AirSyncBase::Body) return options.body_truncated_on_client.value_or(true);
         return false;
@@ -566,7 +663,7 @@ Node merge_change(ItemClass cls, const Node& stored, const Node& change, const S
         if (in_change.count(s.tag)) {
             if (emitted.insert(s.tag).second)
                 for (const auto& c : change.children)
-                    if (c.tag == s.tag) out.children.push_back(c);
+                    if (c.tag == s.tag) out.children.push_back(merge_container(cls, s, c, options.version));
         } else if (ghosted(s.tag)) {
             out.children.push_back(s);
         }

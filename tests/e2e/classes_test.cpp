@@ -320,7 +320,7 @@ std::string calendar(const Form& f, int kind) {
         x += leaf("A:StartTime", f.changed ? "20261125T080000Z" : "20261125T075000Z");
         x += leaf("A:EndTime", "20261125T085000Z");
     }
-    x += location(f, f.changed ? "Room 7" : "Room 1", true);
+    x += location(f, f.changed && kind == 0 ? "Room 7" : "Room 1", true);  // the others keep their place
     x += leaf("A:Reminder", all_day ? "1080" : f.changed ? "5" : "15");
     x += leaf("A:Sensitivity", kind == 3 ? "2" : "0");
     x += leaf("A:Subject", "Item " + std::to_string(kind) + (f.changed ? " (edited)" : ""));
@@ -608,6 +608,15 @@ TEST_CASE("classes: every note field survives a round trip", "[e2e][classes][not
     }
 }
 
+TEST_CASE("classes: each class also round trips within 2.5, 12.0, 12.1, 14.0 and 16.0", "[e2e][classes][versions]") {
+    for (int v : {25, 120, 121, 140, 160})
+        for (std::string cls : {"Contacts", "Calendar", "Tasks", "Notes"}) {
+            if (cls == "Notes" && v < 140) continue;  // the class exists from 14.0 on
+            INFO(cls << " " << version_text(v));
+            same_version_round_trip(cls, v);
+        }
+}
+
 // ---- versions meeting ---------------------------------------------------------------------------------
 
 TEST_CASE("classes: added by 16.1, received by 14.1 and 12.1 with the fields of their version",
@@ -661,6 +670,39 @@ TEST_CASE("classes: added by 2.5 with a 2.5 body, received by 16.1 with airsyncb
         auto expected_on_a = items_of(cls, Form{25, 25, false, true});
         round_trip(a, b, sent, expected_on_b, changed, expected_on_a, kUidMadeByServer);
     }
+}
+
+// A Change from an older client replaces the item with what that client holds, and it holds only
+// what its version defines: the rest (Alias, the 14.x recurrence fields, exception attendees, a
+// structured 16.x location whose text it sent back unchanged...) must stay as it was. The
+// conversion layer does this when it knows the client's version (merge_change with
+// MergeOptions::version); lib/commands/sync.cpp does not pass it yet, hence "may fail".
+TEST_CASE("classes: a change made on 12.1 or 14.1 keeps what only 16.1 sees", "[e2e][classes][versions][!mayfail]") {
+    for (std::string cls : {"Contacts", "Calendar", "Tasks"})
+        for (int old : {121, 141}) {
+            INFO(cls << ", changed on " << version_text(old));
+            std::string user = new_user("cls-oldchange-");
+            Device a(user, "NEW161", 161, cls);
+            Device b(user, "OLD" + std::to_string(old), old, cls);
+            auto sent = items_of(cls, same(161));
+            auto changed = items_of(cls, Form{old, old, true, true});
+            // What the old client changed, plus everything it cannot see, as it was.
+            auto expected = items_of(cls, Form{161, 161, false, true});
+            if (cls == "Calendar") {
+                for (std::size_t k = 0; k < expected.size(); ++k) {
+                    Node e = xml(expected[k]);
+                    if (old < 140 && e.has(tag::Calendar::DisallowNewTimeProposal))
+                        e = with_values(e, {{tag::Calendar::DisallowNewTimeProposal, "0"}});  // unseen: unchanged
+                    if (k == 0) {  // the old client renamed the place: its details are gone
+                        for (auto& c : e.children)
+                            if (c.tag == tag::AirSyncBase::Location) c = xml("<Location xmlns='AirSyncBase'>"
+                                                                             "<DisplayName>Room 7</DisplayName></Location>");
+                    }
+                    expected[k] = easd::wbxml::to_xml(e);
+                }
+            }
+            round_trip(a, b, sent, items_of(cls, Form{old, old, false, false}), changed, expected, kUidMadeByServer);
+        }
 }
 
 // ---- ghosted properties and elements the server never reads ------------------------------------------------
