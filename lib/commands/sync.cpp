@@ -6,6 +6,7 @@
 // harmless, and the server's changes are re-sent in their current form.
 #include <algorithm>
 #include <charconv>
+#include <random>
 #include <set>
 #include <chrono>
 #include <ctime>
@@ -130,6 +131,44 @@ void respond(wbxml::Node& responses, wbxml::Tag command, const std::string& clie
     r.add(tag::AirSync::Status, static_cast<long long>(status));
 }
 
+// "20261125T075000Z": the compact dateTime calendar items use.
+std::string compact_utc_now() {
+    std::time_t t = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &utc);
+    return buf;
+}
+
+// A globally unique id for a new event (128 random bits, hex).
+std::string random_uid() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    static const char digits[] = "0123456789ABCDEF";
+    std::string uid;
+    for (int half = 0; half < 2; ++half) {
+        uint64_t v = rng();
+        for (int i = 0; i < 16; ++i, v >>= 4) uid += digits[v & 15];
+    }
+    return uid;
+}
+
+// The exception of `event` for the occurrence `instance_id`, emptied to just its InstanceId, or a
+// new one (with the Exceptions container when there was none).
+wbxml::Node& occurrence_exception(wbxml::Node& event, const std::string& instance_id) {
+    wbxml::Node* exceptions = event.child(tag::Calendar::Exceptions);
+    if (!exceptions) exceptions = &event.add(tag::Calendar::Exceptions);
+    for (auto& e : exceptions->children)
+        if (e.tag == tag::Calendar::Exception && e.child_text(tag::AirSyncBase::InstanceId) == instance_id) {
+            e.children.clear();
+            e.add(tag::AirSyncBase::InstanceId, instance_id);
+            return e;
+        }
+    wbxml::Node& e = exceptions->add(tag::Calendar::Exception);
+    e.add(tag::AirSyncBase::InstanceId, instance_id);
+    return e;
+}
+
 class ClientCommands {
 public:
     ClientCommands(CommandContext& ctx, const CollectionRequest& req, const store::CollectionState& state,
@@ -150,7 +189,7 @@ public:
         for (const auto& cmd : req_.commands->children) {
             if (cmd.tag == tag::AirSync::Add) add(cmd, responses, edits);
             else if (cmd.tag == tag::AirSync::Change) change(cmd, responses, edits);
-            else if (cmd.tag == tag::AirSync::Delete || cmd.tag == tag::AirSync::SoftDelete) remove(cmd, responses);
+            else if (cmd.tag == tag::AirSync::Delete || cmd.tag == tag::AirSync::SoftDelete) remove(cmd, responses, edits);
             else if (cmd.tag == tag::AirSync::Fetch) fetch(cmd, responses, renderer);
         }
     }
@@ -173,11 +212,30 @@ private:
         std::string error;
         auto canonical = content::canonical_from_client(cls_, *data, ctx_.version, &error);
         if (!canonical) return respond(responses, tag::AirSync::Add, client_id, "", kConversionError);
+        std::string made_uid = complete_new_event(*canonical);
         long long id = store::insert_pim_item(ctx_.sql, ctx_.user.id, state_.folder_id, pim_row_of(cls_, *canonical, 0));
         store::record_client_add(ctx_.sql, state_.id, client_id, id, key_);
         store::mark_held(ctx_.sql, state_.id, id, key_);
         edits.own.insert(id);
         respond(responses, tag::AirSync::Add, client_id, std::to_string(id), kSuccess);
+        // 16.x: the UID the server made goes back to the client (MS-ASCAL 2.2.2.46).
+        if (!made_uid.empty())
+            responses.children.back().add(tag::AirSync::ApplicationData).add(tag::Calendar::UID, made_uid);
+    }
+
+    // A 16.x client sends no UID, organizer or DtStamp for a new event: the server provides them.
+    // Returns the UID made, or "".
+    std::string complete_new_event(wbxml::Node& event) {
+        if (cls_ != ItemClass::Calendar || ctx_.version < 160) return {};
+        if (!event.has(tag::Calendar::OrganizerEmail)) event.add(tag::Calendar::OrganizerEmail, ctx_.user.address);
+        if (!event.has(tag::Calendar::OrganizerName))
+            event.add(tag::Calendar::OrganizerName,
+                      ctx_.user.display_name.empty() ? ctx_.user.address : ctx_.user.display_name);
+        if (!event.has(tag::Calendar::DtStamp)) event.add(tag::Calendar::DtStamp, compact_utc_now());
+        if (event.has(tag::Calendar::UID)) return {};
+        std::string uid = random_uid();
+        event.add(tag::Calendar::UID, uid);
+        return uid;
     }
 
     // The user's item in this collection, or nullopt (and the error answer) for anything else.
@@ -218,7 +276,21 @@ private:
             auto incoming = content::canonical_from_client(cls_, *data, ctx_.version);
             if (!stored.root || !incoming)
                 return respond(responses, tag::AirSync::Change, "", std::to_string(ref->id), kConversionError);
-            wbxml::Node merged = content::merge_change(cls_, *stored.root, *incoming, supported_);
+            wbxml::Node merged;
+            std::string instance(cmd.child_text(tag::AirSyncBase::InstanceId));
+            if (cls_ == ItemClass::Calendar && !instance.empty()) {
+                // 16.x: a change of one occurrence becomes (or replaces) that occurrence's exception.
+                merged = *stored.root;
+                wbxml::Node& exception = occurrence_exception(merged, instance);
+                for (auto& child : incoming->children)
+                    if (child.tag != tag::Calendar::Exceptions && child.tag != tag::Calendar::Recurrence &&
+                        child.tag != tag::Calendar::UID && child.tag != tag::Calendar::TimeZone)
+                        exception.children.push_back(child);
+            } else {
+                content::MergeOptions merge_options;
+                merge_options.version = ctx_.version;
+                merged = content::merge_change(cls_, *stored.root, *incoming, supported_, merge_options);
+            }
             store::update_pim_item(ctx_.sql, pim_row_of(cls_, merged, ref->id));
         }
         edits.own.insert(ref->id);
@@ -334,7 +406,7 @@ private:
         return edit->added.empty() && edit->deleted.empty() ? DraftChange::Done : DraftChange::Renumbered;
     }
 
-    void remove(const wbxml::Node& cmd, wbxml::Node& responses) {
+    void remove(const wbxml::Node& cmd, wbxml::Node& responses, ClientEdits& edits) {
         std::string sid(cmd.child_text(tag::AirSync::ServerId));
         auto id = parse_id(sid);
         auto ref = id ? store::find_item(ctx_.sql, ctx_.user.id, *id) : std::nullopt;
@@ -345,6 +417,18 @@ private:
                 return;
             }
             return respond(responses, tag::AirSync::Delete, "", sid, kObjectNotFound);
+        }
+        std::string instance(cmd.child_text(tag::AirSyncBase::InstanceId));
+        if (cls_ == ItemClass::Calendar && !instance.empty()) {
+            // 16.x: deleting one occurrence of a series adds a deleted exception; the series stays.
+            auto rows = store::load_pim_items(ctx_.sql, ctx_.user.id, {ref->id});
+            auto stored = rows.empty() ? wbxml::DecodeResult{} : wbxml::decode(rows[0].data);
+            if (!stored.root) return respond(responses, tag::AirSync::Delete, "", sid, kConversionError);
+            wbxml::Node& exception = occurrence_exception(*stored.root, instance);
+            exception.add(tag::Calendar::Deleted, "1");
+            store::update_pim_item(ctx_.sql, pim_row_of(cls_, *stored.root, ref->id));
+            edits.own.insert(ref->id);
+            return;
         }
         std::optional<store::Folder> trash;
         if (cls_ == ItemClass::Email && deletes_as_moves_ && cmd.tag == tag::AirSync::Delete)
