@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <algorithm>
 #include <thread>
 
 #include "commands/request_handler.h"
@@ -70,8 +71,15 @@ int main(int argc, char** argv) {
     commands::ServerSettings settings;
     settings.protocol_log_dir = options->protocol_log_dir;
     settings.auth_cache_seconds = options->auth_cache_seconds;
+    settings.heartbeat_min = options->heartbeat_min;
+    settings.heartbeat_max = std::max(options->heartbeat_min, options->heartbeat_max);
+    settings.max_ping_folders = options->max_ping_folders;
     commands::RequestHandler handler(*db, settings);
-    app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes);
+
+    app::Finisher finisher(options->finisher_threads);
+    push::PushHub hub(*db, options->database, commands::ping_changed_folders, commands::ping_response_body);
+    hub.start();
+    app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes, &hub, finisher);
     threads.start(options->threads);
     EASD_LOG_INFO("listening on %s with %d threads and %d database connections", listener->description().c_str(),
                   options->threads, options->db_pool);
@@ -87,6 +95,8 @@ int main(int argc, char** argv) {
     FCGX_ShutdownPending();
     listener->stop_accepting();
     threads.join();
+    // Every parked Ping gets status 1 now, so phones reconnect (to another worker) at once.
+    hub.shutdown();
     if (!options->pid_file.empty()) unlink(options->pid_file.c_str());
     EASD_LOG_INFO("stopped");
     return 0;

@@ -38,6 +38,7 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         {"--socket", "socket"},          {"--socket-mode", "socket_mode"}, {"--socket-owner", "socket_owner"},
         {"--threads", "threads"},        {"--db-pool", "db_pool"},         {"--protocol-log-dir", "protocol_log_dir"},
         {"--pid-file", "pid_file"},       {"--auth-cache-seconds", "auth_cache_seconds"},
+        {"--heartbeat-min", "heartbeat_min"}, {"--heartbeat-max", "heartbeat_max"},
     };
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -108,6 +109,10 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         {"threads", 10, 1, 4096, &o.threads},
         {"db_pool", 10, 1, 1024, &o.db_pool},
         {"auth_cache_seconds", 10, 0, 3600, &o.auth_cache_seconds},
+        {"heartbeat_min", 10, 1, 86400, &o.heartbeat_min},
+        {"heartbeat_max", 10, 1, 86400, &o.heartbeat_max},
+        {"max_ping_folders", 10, 1, 10000, &o.max_ping_folders},
+        {"finisher_threads", 10, 1, 64, &o.finisher_threads},
     };
     for (const auto& s : ints) {
         std::string v = get(s.key);

@@ -18,6 +18,10 @@ struct Options {
     std::string pid_file;
     std::size_t max_body_bytes = 64u << 20;
     int auth_cache_seconds = 30;
+    int heartbeat_min = 60;      // Ping HeartbeatInterval bounds (seconds)
+    int heartbeat_max = 1800;
+    int max_ping_folders = 300;
+    int finisher_threads = 2;
     bool verbose = false;
 };
 

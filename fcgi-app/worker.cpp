@@ -18,22 +18,6 @@ std::string param(FCGX_Request& r, const char* name) {
     return v ? v : "";
 }
 
-const char* reason_phrase(int status) {
-    switch (status) {
-        case 200: return "OK";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 405: return "Method Not Allowed";
-        case 413: return "Payload Too Large";
-        case 449: return "Retry With";
-        case 500: return "Internal Server Error";
-        case 501: return "Not Implemented";
-        case 503: return "Service Unavailable";
-        default: return "Status";
-    }
-}
-
 // Reads the whole body. Returns false when it exceeds the limit or the stream broke.
 bool read_body(FCGX_Request& r, std::size_t limit, std::string& body, bool& too_large) {
     too_large = false;
@@ -59,18 +43,11 @@ bool read_body(FCGX_Request& r, std::size_t limit, std::string& body, bool& too_
     return FCGX_GetError(r.in) == 0;
 }
 
-void write_response(FCGX_Request& r, const commands::HttpResponse& resp) {
-    std::string head = "Status: " + std::to_string(resp.status) + " " + reason_phrase(resp.status) + "\r\n";
-    for (const auto& [name, value] : resp.headers) head += name + ": " + value + "\r\n";
-    head += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n\r\n";
-    FCGX_PutStr(head.data(), static_cast<int>(head.size()), r.out);
-    if (!resp.body.empty()) FCGX_PutStr(resp.body.data(), static_cast<int>(resp.body.size()), r.out);
-}
-
 }  // namespace
 
-AcceptThreads::AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes)
-    : listen_fd_(listen_fd), handler_(handler), max_body_bytes_(max_body_bytes) {}
+AcceptThreads::AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes,
+                             push::PushHub* hub, Finisher& finisher)
+    : listen_fd_(listen_fd), handler_(handler), max_body_bytes_(max_body_bytes), hub_(hub), finisher_(finisher) {}
 
 AcceptThreads::~AcceptThreads() {
     request_stop();
@@ -124,8 +101,16 @@ void AcceptThreads::run() {
             EASD_LOG_DEBUG("%s %s -> %d in %.2f ms", in.method.c_str(), in.query_string.c_str(), out.status,
                            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
         }
-        write_response(*req, out);
-        FCGX_Finish_r(req.get());
+        if (out.park && hub_) {
+            // The request waits in the push hub, holding only its descriptor; this thread goes on.
+            hub_->park(std::make_unique<FcgiResponder>(std::move(req), finisher_), std::move(*out.park));
+            continue;
+        }
+        if (out.park) {
+            out.status = 500;  // no hub (cannot happen in easd): never leave a request unanswered
+            out.park.reset();
+        }
+        write_and_finish(*req, out);
     }
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "protocol/request.h"
+#include "push/push_hub.h"
 #include "store/accounts.h"
 #include "store/db.h"
 #include "store/devices.h"
@@ -20,6 +21,9 @@ struct ServerSettings {
     int default_window_size = 100;
     std::string protocol_log_dir;  // empty: protocol logging is unavailable
     int auth_cache_seconds = 30;   // how long a verified login is trusted without a new hash check
+    int heartbeat_min = 60;        // Ping HeartbeatInterval bounds, seconds
+    int heartbeat_max = 1800;
+    int max_ping_folders = 300;
 };
 
 struct CommandContext {
@@ -43,6 +47,8 @@ struct CommandResult {
     // ItemOperations response). `body` may still be set: the protocol log shows it.
     std::optional<std::string> raw_body;
     std::string content_type;
+    // Set when the request waits (Ping): no answer now; the worker parks it with the push hub.
+    std::optional<push::PingWait> park;
 };
 
 using CommandHandler = CommandResult (*)(CommandContext&);
@@ -61,6 +67,13 @@ const CommandInfo* find_command(std::string_view name);
 CommandResult handle_folder_sync(CommandContext& ctx);
 CommandResult handle_sync(CommandContext& ctx);
 CommandResult handle_get_item_estimate(CommandContext& ctx);
+CommandResult handle_ping(CommandContext& ctx);
+
+// For the push hub: which of the folders a parked Ping watches have something for the device
+// (changes after its sync state, no sync state yet, or the folder is gone), and the Ping response
+// body for a status.
+std::vector<long long> ping_changed_folders(soci::session& sql, const push::PingWait& wait);
+std::string ping_response_body(int status, const std::vector<long long>& folders);
 CommandResult handle_move_items(CommandContext& ctx);
 CommandResult handle_item_operations(CommandContext& ctx);
 CommandResult handle_get_attachment(CommandContext& ctx);

@@ -8,6 +8,7 @@ const std::vector<CommandInfo>& implemented_commands() {
         {"Sync", handle_sync, false},  // an empty Sync repeats the previous request (12.1+)
         {"GetItemEstimate", handle_get_item_estimate, true},
         {"MoveItems", handle_move_items, true},
+        {"Ping", handle_ping, false},  // an empty Ping repeats the last one
         {"ItemOperations", handle_item_operations, true},
         {"GetAttachment", handle_get_attachment, false},  // AttachmentName in the query, no body
     };

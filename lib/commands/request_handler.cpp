@@ -28,6 +28,10 @@ HttpResponse unauthorized() {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> wbxml_response_headers() {
+    return {{"MS-Server-ActiveSync", kServerVersion}, {"Content-Type", kWbxmlType}};
+}
+
 std::string advertised_versions() {
     std::string s;
     for (auto v : protocol::supported_versions()) {
@@ -157,7 +161,10 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     HttpResponse r;
     r.status = result.http_status;
     r.headers.emplace_back("MS-Server-ActiveSync", kServerVersion);
-    if (result.raw_body) {
+    if (result.park) {
+        r.park = std::move(result.park);
+        note = "parked";
+    } else if (result.raw_body) {
         r.headers.emplace_back("Content-Type",
                                result.content_type.empty() ? "application/octet-stream" : result.content_type);
         r.body = std::move(*result.raw_body);

@@ -30,7 +30,12 @@ struct HttpResponse {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    // Set instead of an answer when the request waits (Ping): the worker parks it.
+    std::optional<push::PingWait> park;
 };
+
+// The headers every ActiveSync WBXML answer carries (used for parked requests answered later).
+std::vector<std::pair<std::string, std::string>> wbxml_response_headers();
 
 class RequestHandler {
 public:

@@ -23,7 +23,7 @@ inline easd::test::PgCluster& cluster() { return easd::test::shared_cluster(); }
 inline easd::test::EasServer& server() {
     static easd::test::EasServer s(cluster(), [] {
         easd::test::EasServer::Options o;
-        o.config_lines = {"auth_cache_seconds = 1"};
+        o.config_lines = {"auth_cache_seconds = 1", "heartbeat_min = 1"};
         return o;
     }());
     return s;

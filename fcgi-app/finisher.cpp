@@ -1,0 +1,77 @@
+#include "finisher.h"
+
+#include <string>
+
+namespace easd::app {
+
+namespace {
+const char* reason_phrase(int status) {
+    switch (status) {
+        case 200: return "OK";
+        case 400: return "Bad Request";
+        case 401: return "Unauthorized";
+        case 403: return "Forbidden";
+        case 405: return "Method Not Allowed";
+        case 413: return "Payload Too Large";
+        case 449: return "Retry With";
+        case 500: return "Internal Server Error";
+        case 501: return "Not Implemented";
+        case 503: return "Service Unavailable";
+        default: return "Status";
+    }
+}
+}  // namespace
+
+void write_and_finish(FCGX_Request& r, const commands::HttpResponse& resp) {
+    std::string head = "Status: " + std::to_string(resp.status) + " " + reason_phrase(resp.status) + "\r\n";
+    for (const auto& [name, value] : resp.headers) head += name + ": " + value + "\r\n";
+    head += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n\r\n";
+    FCGX_PutStr(head.data(), static_cast<int>(head.size()), r.out);
+    if (!resp.body.empty()) FCGX_PutStr(resp.body.data(), static_cast<int>(resp.body.size()), r.out);
+    FCGX_Finish_r(&r);
+}
+
+Finisher::Finisher(int threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+}
+
+Finisher::~Finisher() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : threads_) t.join();
+}
+
+void Finisher::finish(std::unique_ptr<FCGX_Request> request, commands::HttpResponse response) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        jobs_.push_back({std::move(request), std::move(response)});
+    }
+    ready_.notify_one();
+}
+
+void Finisher::run() {
+    for (;;) {
+        Job job;
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+            if (jobs_.empty()) return;  // stopping, and everything was written
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+        write_and_finish(*job.request, job.response);
+    }
+}
+
+void FcgiResponder::respond(int http_status, std::string wbxml_body) {
+    commands::HttpResponse r;
+    r.status = http_status;
+    r.headers = commands::wbxml_response_headers();
+    r.body = std::move(wbxml_body);
+    finisher_.finish(std::move(request_), std::move(r));
+}
+
+}  // namespace easd::app

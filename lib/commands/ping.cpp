@@ -1,0 +1,147 @@
+// Ping (MS-ASCMD 2.2.1.13): wait until one of the given folders changes or the heartbeat ends.
+// The waiting itself happens in lib/push: this answers at once when it can, else asks to park.
+#include <charconv>
+
+#include "commands/command.h"
+#include "store/pq.h"
+#include "store/sync_state.h"
+
+namespace easd::commands {
+
+namespace tag = wbxml::tag;
+
+namespace {
+
+// Ping status codes (MS-ASCMD 2.2.3.177.12).
+enum PingStatus {
+    kExpired = 1,
+    kChanges = 2,
+    kMissingParameters = 3,
+    kSyntaxError = 4,
+    kBadHeartbeat = 5,
+    kTooManyFolders = 6,
+    kFolderSyncRequired = 7,
+    kServerError = 8,
+};
+
+CommandResult status_with(int status, wbxml::Tag extra = 0, long long value = 0) {
+    wbxml::Node root(tag::Ping::Ping);
+    root.add(tag::Ping::Status, static_cast<long long>(status));
+    if (extra) root.add(extra, value);
+    return {200, std::move(root)};
+}
+
+std::optional<long long> parse_number(std::string_view s) {
+    long long v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+std::string join(const std::vector<long long>& ids) {
+    std::string s;
+    for (long long id : ids) s += (s.empty() ? "" : ",") + std::to_string(id);
+    return s;
+}
+
+}  // namespace
+
+std::vector<long long> ping_changed_folders(soci::session& sql, const push::PingWait& wait) {
+    std::vector<long long> changed;
+    for (long long folder : wait.folders) {
+        auto peek = store::peek_collection(sql, wait.user_id, wait.device_row, folder);
+        // Gone, never synced, or changed after the device's key: the device has to look.
+        if (!peek.folder_found || !peek.state || peek.pending) changed.push_back(folder);
+    }
+    return changed;
+}
+
+std::string ping_response_body(int status, const std::vector<long long>& folders) {
+    wbxml::Node root(tag::Ping::Ping);
+    root.add(tag::Ping::Status, static_cast<long long>(status));
+    if (!folders.empty()) {
+        auto& f = root.add(tag::Ping::Folders);
+        for (long long id : folders) f.add(tag::Ping::Folder, id);
+    }
+    return wbxml::encode(root);
+}
+
+CommandResult handle_ping(CommandContext& ctx) {
+    if (ctx.request && ctx.request->tag != tag::Ping::Ping) return status_with(kSyntaxError);
+
+    // What the request says, completed by the device's last Ping (an empty Ping, or one without
+    // folders or heartbeat, repeats the last values).
+    std::optional<long long> heartbeat;
+    std::vector<long long> folders;
+    bool folders_given = false;
+    if (ctx.request) {
+        if (const auto* hb = ctx.request->child(tag::Ping::HeartbeatInterval)) {
+            heartbeat = parse_number(hb->text());
+            if (!heartbeat) return status_with(kSyntaxError);
+        }
+        if (const auto* fs = ctx.request->child(tag::Ping::Folders)) {
+            folders_given = true;
+            for (const auto* f : fs->children_of(tag::Ping::Folder)) {
+                auto id = parse_number(f->child_text(tag::Ping::Id));
+                if (!id) return status_with(kSyntaxError);
+                folders.push_back(*id);
+            }
+        }
+    }
+    store::PqResult last = store::pq_query(ctx.sql, "SELECT ping_folders, ping_heartbeat FROM devices WHERE id = $1",
+                                           {std::to_string(ctx.device.id)});
+    if (!heartbeat && last.rows() == 1 && !last.is_null(0, 1)) heartbeat = last.int64(0, 1);
+    if (!folders_given && last.rows() == 1 && !last.is_null(0, 0)) {
+        std::string_view list = last.text(0, 0);
+        while (!list.empty()) {
+            auto comma = list.find(',');
+            if (auto id = parse_number(list.substr(0, comma))) folders.push_back(*id);
+            list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+        }
+    }
+    if (!heartbeat || folders.empty()) return status_with(kMissingParameters);
+    if (*heartbeat < ctx.settings.heartbeat_min)
+        return status_with(kBadHeartbeat, tag::Ping::HeartbeatInterval, ctx.settings.heartbeat_min);
+    if (*heartbeat > ctx.settings.heartbeat_max)
+        return status_with(kBadHeartbeat, tag::Ping::HeartbeatInterval, ctx.settings.heartbeat_max);
+    if (static_cast<long long>(folders.size()) > ctx.settings.max_ping_folders)
+        return status_with(kTooManyFolders, tag::Ping::MaxFolders, ctx.settings.max_ping_folders);
+
+    push::PingWait wait;
+    wait.user_id = ctx.user.id;
+    wait.device_row = ctx.device.id;
+    wait.folders = folders;
+    wait.heartbeat = std::chrono::seconds(*heartbeat);
+
+    // Every watched folder must be one of this user's: otherwise the device's hierarchy is stale.
+    for (long long id : folders) {
+        store::PqResult f = store::pq_query(ctx.sql, "SELECT 1 FROM folders WHERE id = $1 AND user_id = $2",
+                                            {std::to_string(id), std::to_string(ctx.user.id)});
+        if (f.rows() != 1) return status_with(kFolderSyncRequired);
+    }
+
+    // Remember the parameters, take the next number of the device's push sequence and tell every
+    // process: an older Ping of this device, wherever it waits, is answered now.
+    {
+        soci::transaction tr(ctx.sql);
+        store::PqResult seq = store::pq_query(ctx.sql,
+            "UPDATE devices SET ping_folders = $2, ping_heartbeat = $3, push_seq = push_seq + 1 WHERE id = $1 "
+            "RETURNING push_seq",
+            {std::to_string(ctx.device.id), join(folders), std::to_string(*heartbeat)});
+        wait.push_seq = seq.int64(0, 0);
+        store::pq_query(ctx.sql, "SELECT pg_notify('easd_supersede', $1)",
+                        {std::to_string(ctx.device.id) + ":" + std::to_string(wait.push_seq)});
+        tr.commit();
+    }
+
+    std::vector<long long> changed = ping_changed_folders(ctx.sql, wait);
+    if (!changed.empty()) {
+        auto decoded = wbxml::decode(ping_response_body(kChanges, changed));
+        return {200, std::move(decoded.root)};
+    }
+    CommandResult parked;
+    parked.park = std::move(wait);
+    return parked;
+}
+
+}  // namespace easd::commands

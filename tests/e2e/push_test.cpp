@@ -1,0 +1,220 @@
+// DirectPush end to end: Ping parks in the push hub and is woken by LISTEN/NOTIFY within
+// milliseconds of a commit, from any writer; heartbeats expire; a newer Ping supersedes an older
+// one across processes; SIGTERM and database restarts lose nothing.
+#include <chrono>
+#include <csignal>
+#include <future>
+#include <thread>
+
+#include "e2e_support.h"
+
+using namespace e2e;
+namespace tag = easd::wbxml::tag;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string ping_xml(int heartbeat, const std::vector<std::string>& folders) {
+    std::string x = "<Ping xmlns='Ping'><HeartbeatInterval>" + std::to_string(heartbeat) + "</HeartbeatInterval><Folders>";
+    for (const auto& f : folders) x += "<Folder><Id>" + f + "</Id><Class>Email</Class></Folder>";
+    return x + "</Folders></Ping>";
+}
+
+struct PingResult {
+    std::string status;
+    std::vector<std::string> folders;
+    double seconds = 0;
+    std::string heartbeat, max_folders;
+};
+
+PingResult ping(EasClient& c, const std::string& body_xml) {
+    auto start = Clock::now();
+    EasResponse r;
+    if (body_xml.empty()) {
+        r = c.command("Ping");
+    } else {
+        auto body = xml(body_xml);
+        r = c.command("Ping", &body);
+    }
+    PingResult out;
+    out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    REQUIRE(r.status == 200);
+    REQUIRE(r.doc);
+    out.status = text_of(*r.doc, tag::Ping::Status);
+    out.heartbeat = text_of(*r.doc, tag::Ping::HeartbeatInterval);
+    out.max_folders = text_of(*r.doc, tag::Ping::MaxFolders);
+    if (const auto* fs = r.doc->child(tag::Ping::Folders))
+        for (const auto* f : fs->children_of(tag::Ping::Folder)) out.folders.push_back(std::string(f->text()));
+    return out;
+}
+
+// A device with a synced Inbox and Contacts (so a Ping waits for new changes only).
+struct Phone {
+    std::string user;
+    EasClient c;
+    Hierarchy h;
+    Phone(const std::string& u, const std::string& device, int port = 0)
+        : user(u), c(port ? port : server().http_port(), u, "secret", device) {
+        h = folder_sync(c);
+        for (const char* name : {"Inbox", "Contacts"}) {
+            EasResponse k;
+            std::string key = sync(c, h.ids[name], "0", k).key;
+            sync(c, h.ids[name], key, k);
+        }
+    }
+};
+
+}  // namespace
+
+TEST_CASE("Ping: validation answers at once", "[e2e][push]") {
+    Phone p(new_user("pingval"), "PV");
+    CHECK(ping(p.c, "").status == "3");  // no Ping yet: nothing to repeat
+    auto low = ping(p.c, ping_xml(0, {p.h.ids["Inbox"]}));
+    CHECK(low.status == "5");
+    CHECK(low.heartbeat == "1");
+    auto high = ping(p.c, ping_xml(100000, {p.h.ids["Inbox"]}));
+    CHECK(high.status == "5");
+    CHECK(high.heartbeat == "1800");
+    std::vector<std::string> many(301, p.h.ids["Inbox"]);
+    auto too_many = ping(p.c, ping_xml(5, many));
+    CHECK(too_many.status == "6");
+    CHECK(too_many.max_folders == "300");
+    std::string other = new_user("pingval-other");
+    auto o = client(other);
+    auto ho = folder_sync(o);
+    CHECK(ping(p.c, ping_xml(5, {ho.ids["Inbox"]})).status == "7");  // not one of hers
+    CHECK(ping(p.c, "<Ping xmlns='Ping'><HeartbeatInterval>x</HeartbeatInterval></Ping>").status == "4");
+    // A folder the device never synced has something for it at once.
+    auto unsynced = ping(p.c, ping_xml(5, {p.h.ids["Calendar"]}));
+    CHECK(unsynced.status == "2");
+    CHECK(unsynced.folders == std::vector<std::string>{p.h.ids["Calendar"]});
+}
+
+TEST_CASE("Ping: status 1 at the heartbeat when nothing changes; the empty Ping repeats", "[e2e][push]") {
+    Phone p(new_user("pingidle"), "PI");
+    auto r = ping(p.c, ping_xml(2, {p.h.ids["Inbox"]}));
+    CHECK(r.status == "1");
+    CHECK(r.seconds >= 1.9);
+    CHECK(r.seconds < 6);
+    auto again = ping(p.c, "");  // same folders, same heartbeat, from the database
+    CHECK(again.status == "1");
+    CHECK(again.seconds >= 1.9);
+}
+
+TEST_CASE("Ping wakes within a second of a delivery, another device's change, or SQL", "[e2e][push]") {
+    std::string user = new_user("pingwake");
+    Phone p(user, "PHONE");
+    Phone other(user, "TABLET");
+    auto wait_then = [&](const std::vector<std::string>& folders, const std::function<void()>& change) {
+        auto fut = std::async(std::launch::async, [&] { return ping(p.c, ping_xml(30, folders)); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // parked by now
+        auto t0 = Clock::now();
+        change();
+        auto r = fut.get();
+        double latency = std::chrono::duration<double>(Clock::now() - t0).count();
+        CHECK(latency < 1.0);
+        return r;
+    };
+    auto r = wait_then({p.h.ids["Inbox"], p.h.ids["Contacts"]}, [&] { deliver(user, simple_message("wake up")); });
+    CHECK(r.status == "2");
+    CHECK(r.folders == std::vector<std::string>{p.h.ids["Inbox"]});
+    {
+        EasResponse k;  // the phone syncs what woke it
+        auto s = sync(p.c, p.h.ids["Inbox"], "0", k);
+        sync(p.c, p.h.ids["Inbox"], s.key, k);
+    }
+
+    r = wait_then({p.h.ids["Inbox"], p.h.ids["Contacts"]}, [&] {
+        EasResponse k;
+        std::string key = sync(other.c, other.h.ids["Contacts"], "0", k).key;
+        key = sync(other.c, other.h.ids["Contacts"], key, k).key;
+        sync(other.c, other.h.ids["Contacts"], key, k,
+             "<Commands><Add><ClientId>n1</ClientId><ApplicationData xmlns:C='Contacts'><C:FileAs>New</C:FileAs>"
+             "</ApplicationData></Add></Commands>");
+    });
+    CHECK(r.status == "2");
+    CHECK(r.folders == std::vector<std::string>{p.h.ids["Contacts"]});
+
+    r = wait_then({p.h.ids["Inbox"]}, [&] {
+        cluster().psql("UPDATE emails SET read = true WHERE item_id IN (SELECT id FROM items WHERE folder_id = " +
+                       p.h.ids["Inbox"] + ")");
+    });
+    CHECK(r.status == "2");
+}
+
+TEST_CASE("a second Ping of the same device answers the first at once", "[e2e][push]") {
+    Phone p(new_user("pingsuper"), "PS");
+    EasClient second(server().http_port(), p.user, "secret", "PS");
+    auto first = std::async(std::launch::async, [&] { return ping(p.c, ping_xml(30, {p.h.ids["Inbox"]})); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto t0 = Clock::now();
+    auto newer = std::async(std::launch::async, [&] { return ping(second, ping_xml(2, {p.h.ids["Inbox"]})); });
+    auto old = first.get();
+    CHECK(old.status == "1");
+    CHECK(std::chrono::duration<double>(Clock::now() - t0).count() < 1.0);
+    CHECK(newer.get().status == "1");
+}
+
+TEST_CASE("two easd processes: supersede and wake-ups cross them; SIGTERM answers parked Pings",
+          "[e2e][push][processes]") {
+    easd::test::EasServer::Options o;
+    o.workers = 2;
+    o.config_lines = {"heartbeat_min = 1"};
+    easd::test::EasServer two(cluster(), o);
+    std::string user = new_user("pingtwo");
+    Phone p(user, "TWO", two.http_port());
+    // least_conn: while the first Ping waits on one worker, the next request goes to the other.
+    auto first = std::async(std::launch::async, [&] { return ping(p.c, ping_xml(30, {p.h.ids["Inbox"]})); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    EasClient again(two.http_port(), user, "secret", "TWO");
+    auto second = std::async(std::launch::async, [&] { return ping(again, ping_xml(30, {p.h.ids["Inbox"]})); });
+    CHECK(first.get().status == "1");  // superseded from the other process
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    deliver(user, simple_message("cross-process"));
+    auto woken = second.get();
+    CHECK(woken.status == "2");
+
+    // SIGTERM: every parked Ping is answered with 1 before the process exits.
+    {
+        EasResponse k;
+        auto s = sync(p.c, p.h.ids["Inbox"], "0", k);
+        sync(p.c, p.h.ids["Inbox"], s.key, k);
+    }
+    auto parked = std::async(std::launch::async, [&] { return ping(p.c, ping_xml(60, {p.h.ids["Inbox"]})); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto t0 = Clock::now();
+    two.stop_easd(SIGTERM, 0);
+    two.stop_easd(SIGTERM, 1);
+    auto r = parked.get();
+    CHECK(r.status == "1");
+    CHECK(std::chrono::duration<double>(Clock::now() - t0).count() < 5.0);
+    two.start_easd(0);
+    two.start_easd(1);
+}
+
+TEST_CASE("a change during a PostgreSQL restart wakes the Ping after the reconnect", "[e2e][push][database]") {
+    easd::test::PgCluster::Options pg;
+    pg.synchronous_commit = true;
+    easd::test::PgCluster own_cluster(pg);
+    easd::test::EasServer::Options o;
+    o.config_lines = {"heartbeat_min = 1"};
+    easd::test::EasServer own(own_cluster, o);
+    easd::test::create_user(own_cluster, "restart@e2e.test", "secret");
+    EasClient c(own.http_port(), "restart@e2e.test", "secret", "RST");
+    auto h = folder_sync(c);
+    EasResponse k;
+    auto s = sync(c, h.ids["Inbox"], "0", k);
+    sync(c, h.ids["Inbox"], s.key, k);
+    auto parked = std::async(std::launch::async, [&] { return ping(c, ping_xml(60, {h.ids["Inbox"]})); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    own_cluster.stop();
+    own_cluster.start();
+    // Delivered while the listener is still reconnecting: its NOTIFY may be lost, the re-check is not.
+    auto r = easd::test::run_process({EASD_DELIVER_BIN, "--database", own_cluster.conninfo(), "--recipient",
+                                      "restart@e2e.test"},
+                                     simple_message("during the outage"));
+    REQUIRE(r.exit_code == 0);
+    auto result = parked.get();
+    CHECK(result.status == "2");
+    CHECK(result.seconds < 20);
+}
