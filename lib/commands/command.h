@@ -72,7 +72,7 @@ CommandResult handle_ping(CommandContext& ctx);
 // For the push hub: which of the folders a parked Ping watches have something for the device
 // (changes after its sync state, no sync state yet, or the folder is gone), and the Ping response
 // body for a status.
-std::vector<long long> ping_changed_folders(soci::session& sql, const push::PingWait& wait);
+std::vector<std::vector<long long>> ping_changed_folders(soci::session& sql, const std::vector<push::PingWait>& waits);
 std::string ping_response_body(int status, const std::vector<long long>& folders);
 CommandResult handle_move_items(CommandContext& ctx);
 CommandResult handle_item_operations(CommandContext& ctx);

@@ -46,13 +46,33 @@ std::string join(const std::vector<long long>& ids) {
 
 }  // namespace
 
-std::vector<long long> ping_changed_folders(soci::session& sql, const push::PingWait& wait) {
-    std::vector<long long> changed;
-    for (long long folder : wait.folders) {
-        auto peek = store::peek_collection(sql, wait.user_id, wait.device_row, folder);
-        // Gone, never synced, or changed after the device's key: the device has to look.
-        if (!peek.folder_found || !peek.state || peek.pending) changed.push_back(folder);
-    }
+std::vector<std::vector<long long>> ping_changed_folders(soci::session& sql, const std::vector<push::PingWait>& waits) {
+    // One query for every (wait, folder) pair: a folder has something for the device when it is
+    // gone, was never synced by it, or changed after its current key (as the no-change Sync sees it).
+    std::string users = "{", devices = "{", folders = "{", owners = "{";
+    bool first = true;
+    for (std::size_t w = 0; w < waits.size(); ++w)
+        for (long long f : waits[w].folders) {
+            std::string sep = first ? "" : ",";
+            users += sep + std::to_string(waits[w].user_id);
+            devices += sep + std::to_string(waits[w].device_row);
+            folders += sep + std::to_string(f);
+            owners += sep + std::to_string(w);
+            first = false;
+        }
+    std::vector<std::vector<long long>> changed(waits.size());
+    if (first) return changed;
+    store::PqResult r = store::pq_query(sql,
+        "SELECT w.o, w.f FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS w(u, d, f, o)"
+        " LEFT JOIN folders fo ON fo.id = w.f AND fo.user_id = w.u"
+        " LEFT JOIN sync_collections sc ON sc.folder_id = w.f AND sc.device_id = w.d"
+        " WHERE fo.id IS NULL OR sc.id IS NULL"
+        "    OR EXISTS (SELECT 1 FROM items i WHERE i.folder_id = w.f AND i.modseq > sc.current_mark)"
+        "    OR EXISTS (SELECT 1 FROM item_tombstones t WHERE t.folder_id = w.f AND t.modseq > sc.current_mark)"
+        "    OR EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = sc.id AND s.removed_key IS NOT NULL)",
+        {users + "}", devices + "}", folders + "}", owners + "}"});
+    for (int row = 0; row < r.rows(); ++row)
+        changed[static_cast<std::size_t>(r.int64(row, 0))].push_back(r.int64(row, 1));
     return changed;
 }
 
@@ -134,7 +154,7 @@ CommandResult handle_ping(CommandContext& ctx) {
         tr.commit();
     }
 
-    std::vector<long long> changed = ping_changed_folders(ctx.sql, wait);
+    std::vector<long long> changed = ping_changed_folders(ctx.sql, {wait})[0];
     if (!changed.empty()) {
         auto decoded = wbxml::decode(ping_response_body(kChanges, changed));
         return {200, std::move(decoded.root)};

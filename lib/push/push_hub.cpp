@@ -142,22 +142,33 @@ void PushHub::answer(Id id, int status, const std::vector<long long>& folders) {
 
 void PushHub::check(const std::vector<Id>& ids) {
     if (ids.empty()) return;
+    // In batches, each one query: a burst of changes costs a few round trips, not one per request.
+    constexpr std::size_t kBatch = 500;
     try {
         store::Database::Lease sql(db_);
-        for (Id id : ids) {
-            PingWait wait;
+        for (std::size_t from = 0; from < ids.size(); from += kBatch) {
+            std::vector<Id> batch_ids;
+            std::vector<PingWait> waits;
             {
                 std::lock_guard<std::mutex> lock(mutex_);
-                auto it = parked_.find(id);
-                if (it == parked_.end()) continue;
-                wait = it->second.wait;
+                for (std::size_t i = from; i < std::min(ids.size(), from + kBatch); ++i) {
+                    auto it = parked_.find(ids[i]);
+                    if (it == parked_.end()) continue;
+                    batch_ids.push_back(ids[i]);
+                    waits.push_back(it->second.wait);
+                }
             }
-            std::vector<long long> changed = checker_(*sql, wait);
+            auto started = Clock::now();
+            std::vector<std::vector<long long>> changed = checker_(*sql, waits);
+            EASD_LOG_DEBUG("push: checked %zu parked requests in %.1f ms", waits.size(),
+                           std::chrono::duration<double, std::milli>(Clock::now() - started).count());
             std::lock_guard<std::mutex> lock(mutex_);
-            auto it = parked_.find(id);
-            if (it == parked_.end()) continue;
-            it->second.needs_check = false;
-            if (!changed.empty()) answer(id, 2, changed);
+            for (std::size_t i = 0; i < batch_ids.size() && i < changed.size(); ++i) {
+                auto it = parked_.find(batch_ids[i]);
+                if (it == parked_.end()) continue;
+                it->second.needs_check = false;
+                if (!changed[i].empty()) answer(batch_ids[i], 2, changed[i]);
+            }
         }
     } catch (const std::exception& e) {
         // The database is unreachable: the requests stay parked and are checked again later.

@@ -47,9 +47,10 @@ struct PingWait {
 
 class PushHub {
 public:
-    // `checker` answers which of the watched folders have changes for the device now (empty:
-    // none); it runs on the hub's thread with a session from `db`.
-    using Checker = std::function<std::vector<long long>(soci::session&, const PingWait&)>;
+    // `checker` answers, for each of the waits, which of its folders have changes for the device
+    // now (empty: none), in one go; it runs on the hub's thread with a session from `db`.
+    using Checker =
+        std::function<std::vector<std::vector<long long>>(soci::session&, const std::vector<PingWait>&)>;
     // Builds the response body for a status (1, 2 with folders).
     using Answer = std::function<std::string(int status, const std::vector<long long>& folders)>;
 

@@ -24,6 +24,7 @@ inline easd::test::EasServer& server() {
     static easd::test::EasServer s(cluster(), [] {
         easd::test::EasServer::Options o;
         o.config_lines = {"auth_cache_seconds = 1", "heartbeat_min = 1"};
+        if (std::getenv("EASD_TEST_VERBOSE")) o.args = {"--verbose"};
         return o;
     }());
     return s;
