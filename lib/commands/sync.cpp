@@ -4,6 +4,8 @@
 // SmartSync (docs/ARCHITECTURE.md): a device that repeats its previous key gets the lost response
 // again. Client Adds are idempotent through the ClientId map, repeated Changes and Deletes are
 // harmless, and the server's changes are re-sent in their current form.
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <charconv>
 #include <random>
@@ -603,6 +605,20 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
     if (commands.children.empty()) out.children.pop_back();
 }
 
+// Lower-case hex MD5, as PostgreSQL's md5() writes it (a change detector, not security).
+std::string md5_hex(const std::string& data) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < len; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 15];
+    }
+    return out;
+}
+
 // The request as kept for the next empty or partial Sync: without client commands, and without
 // keys (they are taken from the state when the request is replayed), so that it stays the same
 // from one Sync to the next and storing it rarely writes.
@@ -696,7 +712,12 @@ CommandResult handle_sync(CommandContext& ctx) {
         requests.push_back(r);
     }
     if (requests.empty()) return top_level_status(kIncompleteRequest);
-    if (ctx.request) store::save_last_sync_request(ctx.sql, ctx.device.id, wbxml::encode(without_commands(request)));
+    if (ctx.request) {
+        // Kept for the next empty or Partial request; usually it is the same as last time, which the
+        // device row (read anyway) tells by its hash, and then nothing is sent to the database.
+        std::string kept = wbxml::encode(without_commands(request));
+        if (md5_hex(kept) != ctx.device.last_sync_request_md5) store::save_last_sync_request(ctx.sql, ctx.device.id, kept);
+    }
 
     auto deadline = std::chrono::steady_clock::now() + kTimeBudget;
     wbxml::Node root(tag::AirSync::Sync);

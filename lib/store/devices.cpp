@@ -11,7 +11,8 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
     for (int attempt = 0; attempt < 2; ++attempt) {
         PqResult r = pq_query(sql,
             "SELECT id, device_type, user_agent, protocol_version, protocol_log, "
-            "last_seen < now() - interval '1 minute' FROM devices WHERE user_id = $1 AND device_id = $2",
+            "last_seen < now() - interval '1 minute', COALESCE(md5(last_sync_request), '') "
+            "FROM devices WHERE user_id = $1 AND device_id = $2",
             {std::to_string(user_id), device_id});
         if (r.rows() == 1) {
             Device d;
@@ -23,6 +24,7 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
             d.protocol_version = r.str(0, 3);
             d.protocol_log = r.boolean(0, 4);
             bool stale = r.boolean(0, 5);
+            d.last_sync_request_md5 = r.str(0, 6);
             // Keep what we knew when a request does not say (e.g. the version header is absent).
             std::string type = device_type.empty() ? d.device_type : device_type;
             std::string agent = user_agent.empty() ? d.user_agent : user_agent;

@@ -17,6 +17,7 @@ struct Device {
     std::string user_agent;
     std::string protocol_version;
     bool protocol_log = false;
+    std::string last_sync_request_md5;  // hex MD5 of the kept Sync request ("" when none)
 };
 
 // Finds or creates the device and refreshes its type, user agent, version and last-seen time.
