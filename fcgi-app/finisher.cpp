@@ -66,6 +66,16 @@ void Finisher::run() {
     }
 }
 
+void FcgiResponder::abandon() {
+    // Nobody to answer: close the connection and free the request.
+    if (request_) FCGX_Free(request_.get(), 1);
+    request_.reset();
+}
+
+FcgiResponder::~FcgiResponder() {
+    if (request_) FCGX_Free(request_.get(), 1);  // never answered nor abandoned: still release it
+}
+
 void FcgiResponder::respond(int http_status, std::string wbxml_body) {
     commands::HttpResponse r;
     r.status = http_status;

@@ -47,7 +47,10 @@ class FcgiResponder : public push::Responder {
 public:
     FcgiResponder(std::unique_ptr<FCGX_Request> request, Finisher& finisher)
         : request_(std::move(request)), finisher_(finisher) {}
+    ~FcgiResponder() override;
     void respond(int http_status, std::string wbxml_body) override;
+    int connection_fd() const override { return request_ ? request_->ipcFd : -1; }
+    void abandon() override;
 
 private:
     std::unique_ptr<FCGX_Request> request_;

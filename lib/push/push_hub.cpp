@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -33,11 +34,14 @@ PushHub::PushHub(store::Database& db, std::string listen_conninfo, Checker check
     : db_(db), conninfo_(std::move(listen_conninfo)), checker_(std::move(checker)), answer_(std::move(answer)) {
     wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd_ < 0) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
 }
 
 PushHub::~PushHub() {
     shutdown();
     if (wake_fd_ >= 0) close(wake_fd_);
+    if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
 void PushHub::start() {
@@ -59,6 +63,11 @@ std::size_t PushHub::parked() const {
     return parked_.size();
 }
 
+std::size_t PushHub::abandoned() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return gone_;
+}
+
 void PushHub::wake() {
     uint64_t one = 1;
     ssize_t ignored = write(wake_fd_, &one, sizeof one);
@@ -76,6 +85,15 @@ void PushHub::park(std::unique_ptr<Responder> responder, PingWait wait) {
         Id id = next_id_++;
         by_user_.emplace(wait.user_id, id);
         by_device_.emplace(wait.device_row, id);
+        // Watch the connection: a request has nothing to read after its body, so readability or a
+        // hang-up means the peer went away (nginx closes its side when the phone disconnects).
+        if (int fd = responder->connection_fd(); fd >= 0) {
+            epoll_event ev{};
+            ev.events = EPOLLIN | EPOLLRDHUP;
+            ev.data.u64 = id;
+            if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)
+                EASD_LOG_WARN("push: cannot watch fd %d: %s", fd, std::strerror(errno));
+        }
         Parked p;
         p.responder = std::move(responder);
         p.deadline = Clock::now() + wait.heartbeat;
@@ -122,9 +140,9 @@ void PushHub::drain_notifications(std::set<long long>& users_changed, std::map<l
     }
 }
 
-void PushHub::answer(Id id, int status, const std::vector<long long>& folders) {
+std::unique_ptr<Responder> PushHub::unpark(Id id) {
     auto it = parked_.find(id);
-    if (it == parked_.end()) return;
+    if (it == parked_.end()) return nullptr;
     auto erase_from = [id](std::multimap<long long, Id>& index, long long key) {
         auto range = index.equal_range(key);
         for (auto i = range.first; i != range.second; ++i)
@@ -137,7 +155,25 @@ void PushHub::answer(Id id, int status, const std::vector<long long>& folders) {
     erase_from(by_device_, it->second.wait.device_row);
     std::unique_ptr<Responder> responder = std::move(it->second.responder);
     parked_.erase(it);
-    responder->respond(200, answer_(status, folders));
+    if (int fd = responder->connection_fd(); fd >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    return responder;
+}
+
+void PushHub::answer(Id id, int status, const std::vector<long long>& folders) {
+    if (auto responder = unpark(id)) responder->respond(200, answer_(status, folders));
+}
+
+void PushHub::drop_hangups() {
+    epoll_event events[256];
+    int n = epoll_wait(epoll_fd_, events, 256, 0);
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (int i = 0; i < n; ++i) {
+        if (auto responder = unpark(events[i].data.u64)) {
+            responder->abandon();
+            ++gone_;
+            EASD_LOG_DEBUG("push: a parked request's client went away; dropped");
+        }
+    }
 }
 
 void PushHub::check(const std::vector<Id>& ids) {
@@ -192,14 +228,16 @@ void PushHub::run() {
                 timeout = std::max(std::chrono::milliseconds(0), std::min(timeout, until));
             }
         }
-        pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {listener_ ? PQsocket(listener_.get()) : -1, POLLIN, 0}};
-        int n = poll(fds, listener_ ? 2 : 1, static_cast<int>(timeout.count()));
+        pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {epoll_fd_, POLLIN, 0},
+                         {listener_ ? PQsocket(listener_.get()) : -1, POLLIN, 0}};
+        int n = poll(fds, listener_ ? 3 : 2, static_cast<int>(timeout.count()));
         if (n < 0 && errno != EINTR) EASD_LOG_WARN("push: poll: %s", std::strerror(errno));
         if (fds[0].revents & POLLIN) {
             uint64_t count;
             ssize_t ignored = read(wake_fd_, &count, sizeof count);
             (void)ignored;
         }
+        if (fds[1].revents & POLLIN) drop_hangups();
 
         std::set<long long> users_changed;
         std::map<long long, long long> superseded;

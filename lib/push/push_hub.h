@@ -35,6 +35,11 @@ class Responder {
 public:
     virtual ~Responder() = default;
     virtual void respond(int http_status, std::string wbxml_body) = 0;
+    // The connection the answer goes to, watched while the request waits so that a client (or
+    // web server) that hangs up is noticed; -1 when there is none to watch.
+    virtual int connection_fd() const { return -1; }
+    // The peer went away: release the request without answering.
+    virtual void abandon() {}
 };
 
 struct PingWait {
@@ -67,6 +72,8 @@ public:
     void shutdown();
 
     std::size_t parked() const;
+    // Parked requests whose client hung up and were dropped, since start.
+    std::size_t abandoned() const;
 
 private:
     struct Parked {
@@ -81,6 +88,9 @@ private:
     bool connect_listener();
     void drain_notifications(std::set<long long>& users_changed, std::map<long long, long long>& superseded);
     void answer(Id id, int status, const std::vector<long long>& folders);  // with mutex_ held
+    // Removes the request from every index; with mutex_ held. Returns its responder.
+    std::unique_ptr<Responder> unpark(Id id);
+    void drop_hangups();
     void check(const std::vector<Id>& ids);
     void wake();
 
@@ -96,7 +106,9 @@ private:
     Id next_id_ = 1;
     bool stopping_ = false;
 
-    int wake_fd_ = -1;  // eventfd: new requests, shutdown
+    int wake_fd_ = -1;   // eventfd: new requests, shutdown
+    int epoll_fd_ = -1;  // the parked requests' connections, to notice hang-ups (data: the Id)
+    std::size_t gone_ = 0;
     struct PgConnDeleter {
         void operator()(::pg_conn* c) const;
     };

@@ -9,6 +9,9 @@
 #include <set>
 #include <thread>
 
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+
 #include "e2e_support.h"
 
 using namespace e2e;
@@ -303,4 +306,31 @@ TEST_CASE("500 parked Pings under random changes: each answered with exactly its
     CHECK(latencies.back() < 12.0);
     CHECK(woken > 100);
     CHECK(expired > 50);
+}
+
+TEST_CASE("a phone that hangs up while its Ping waits is noticed and dropped", "[e2e][push][hangup]") {
+    easd::test::EasServer::Options o;
+    o.config_lines = {"heartbeat_min = 1"};
+    o.args = {"--verbose"};  // the drop is a debug line
+    easd::test::EasServer own(cluster(), o);
+    std::string user = new_user("hangup");
+    Phone p(user, "HANG", own.http_port());
+    std::string body = easd::wbxml::encode(xml(ping_xml(60, {p.h.ids["Inbox"]})));
+    std::string request = "POST /Microsoft-Server-ActiveSync?Cmd=Ping&User=x&DeviceId=HANG&DeviceType=T HTTP/1.1\r\n"
+                          "Host: 127.0.0.1\r\nAuthorization: " + p.c.auth_header() +
+                          "\r\nMS-ASProtocolVersion: 14.1\r\nContent-Type: application/vnd.ms-sync.wbxml\r\n"
+                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    {
+        Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(own.http_port())));
+        s.sendBytes(request.data(), static_cast<int>(request.size()));
+        std::this_thread::sleep_for(std::chrono::milliseconds(700));  // parked by now
+    }  // the phone goes away
+    bool dropped = false;
+    for (int i = 0; i < 50 && !dropped; ++i) {
+        dropped = own.easd_log().find("client went away") != std::string::npos;
+        if (!dropped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(dropped);
+    // The server is unharmed: the next Ping of that device is answered normally.
+    CHECK(ping(p.c, ping_xml(1, {p.h.ids["Inbox"]})).status == "1");
 }
