@@ -1,6 +1,7 @@
 // Attachments: FileReference strings, derived properties, and extracting one part's bytes from the
 // stored original with GMime (parsed with the same options as at delivery, so part numbers match).
 #include "content/attachment.h"
+#include "content/gmime_raii.h"
 
 #include <gmime/gmime.h>
 
@@ -12,19 +13,7 @@ namespace easd::content {
 
 namespace {
 
-struct GObjectUnref {
-    void operator()(void* p) const noexcept {
-        if (p) g_object_unref(p);
-    }
-};
-template <class T>
-using GPtr = std::unique_ptr<T, GObjectUnref>;  // owns one reference
 
-struct ParserOptionsFree {
-    void operator()(GMimeParserOptions* o) const noexcept {
-        if (o) g_mime_parser_options_free(o);
-    }
-};
 
 constexpr std::size_t kMaxReference = 300;
 constexpr std::size_t kMaxDepth = 64;  // as message.cpp descends
@@ -134,7 +123,7 @@ std::string attachment_display_name(const store::EmailAttachment& a) {
 std::optional<std::string> extract_attachment(std::string_view mime, std::string_view part_path) {
     if (mime.empty() || !valid_part_path(part_path)) return std::nullopt;
     init_mime();
-    std::unique_ptr<GMimeParserOptions, ParserOptionsFree> opts(g_mime_parser_options_new());
+    ParserOptionsPtr opts(g_mime_parser_options_new());
     if (!opts) return std::nullopt;
     // The same options as at delivery (message.cpp), so the structure, and the numbering, match.
     g_mime_parser_options_set_rfc2047_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);

@@ -1,6 +1,7 @@
 // Drafts from the phone: ApplicationData -> DraftEdit -> Draft -> RFC 5322 (GMime 3), and a stored
 // draft back into a Draft for the next Change.
 #include "content/draft.h"
+#include "content/gmime_raii.h"
 
 #include <gmime/gmime.h>
 
@@ -18,25 +19,6 @@ namespace tag = wbxml::tag;
 namespace {
 
 // RAII for GObject references and GLib-allocated memory.
-struct GObjectUnref {
-    void operator()(void* p) const noexcept {
-        if (p) g_object_unref(p);
-    }
-};
-template <class T>
-using GPtr = std::unique_ptr<T, GObjectUnref>;
-
-struct GFree {
-    void operator()(void* p) const noexcept { g_free(p); }
-};
-using GCharPtr = std::unique_ptr<char, GFree>;
-
-struct ParserOptionsFree {
-    void operator()(GMimeParserOptions* o) const noexcept {
-        if (o) g_mime_parser_options_free(o);
-    }
-};
-using ParserOptionsPtr = std::unique_ptr<GMimeParserOptions, ParserOptionsFree>;
 
 struct DateTimeUnref {
     void operator()(GDateTime* d) const noexcept {
@@ -122,23 +104,6 @@ std::string lf_only(std::string_view in) {
     return out;
 }
 
-// Every line end as CRLF (the message is 7-bit clean, so this never touches content bytes).
-std::string crlf(std::string_view in) {
-    std::string out;
-    out.reserve(in.size() + in.size() / 32);
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        char c = in[i];
-        if (c == '\r') {
-            out += "\r\n";
-            if (i + 1 < in.size() && in[i + 1] == '\n') ++i;
-        } else if (c == '\n') {
-            out += "\r\n";
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
 
 // Encoded words (RFC 2047) in UTF-8, never the narrowest charset GMime would pick (ISO-8859-1).
 void utf8_names(InternetAddressList* list, int depth = 0) {
@@ -434,7 +399,7 @@ std::string build_draft_message(const Draft& d, long long date_unix, const std::
     }
     GPtr<GMimeStream> out(g_mime_stream_mem_new());
     g_mime_object_write_to_stream(mobj, nullptr, out.get());
-    return crlf(stream_bytes(out.get()));
+    return normalize_crlf(stream_bytes(out.get()));  // 7-bit clean: only line ends change
 }
 
 store::NewEmail email_from_parsed(std::string mime, const ParsedMessage& parsed) {

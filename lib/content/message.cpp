@@ -1,6 +1,7 @@
 // Parsing a stored RFC 5322 message once, at delivery, with GMime 3: decoded headers, the best
 // text and HTML bodies, attachments, importance and the EAS message class.
 #include "content/message.h"
+#include "content/gmime_raii.h"
 
 #include <gmime/gmime.h>
 #include <libxml/parser.h>
@@ -16,18 +17,6 @@ namespace easd::content {
 namespace {
 
 // RAII for GObject references and g_malloc'd memory; nothing here throws across GLib callbacks.
-struct GObjectUnref {
-    void operator()(void* p) const noexcept {
-        if (p) g_object_unref(p);
-    }
-};
-template <class T>
-using GPtr = std::unique_ptr<T, GObjectUnref>;  // owns one reference
-
-struct GFree {
-    void operator()(void* p) const noexcept { g_free(p); }
-};
-using GCharPtr = std::unique_ptr<char, GFree>;
 
 }  // namespace
 
@@ -94,22 +83,6 @@ std::string clean_header(const char* v) {
     return std::string(trim(s));
 }
 
-std::string normalize_crlf(std::string_view in) {
-    std::string out;
-    out.reserve(in.size() + in.size() / 32);
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        char c = in[i];
-        if (c == '\r') {
-            out += "\r\n";
-            if (i + 1 < in.size() && in[i + 1] == '\n') ++i;
-        } else if (c == '\n') {
-            out += "\r\n";
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
 
 // The transfer-decoded bytes of a leaf part.
 std::string part_bytes(GMimePart* part) {
@@ -431,11 +404,6 @@ bool has_header_section(std::string_view raw) {
     return j < raw.size() && raw[j] == ':';
 }
 
-struct ParserOptionsFree {
-    void operator()(GMimeParserOptions* o) const noexcept {
-        if (o) g_mime_parser_options_free(o);
-    }
-};
 
 // GObject classes are initialised lazily on first use; do that once, on one thread, for every
 // type a parse touches, so that concurrent first parses do not race into class initialisation.
@@ -462,7 +430,7 @@ std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::strin
     if (raw.empty()) return fail("empty message");
     if (!has_header_section(raw)) return fail("no header section");
 
-    std::unique_ptr<GMimeParserOptions, ParserOptionsFree> opts(g_mime_parser_options_new());
+    ParserOptionsPtr opts(g_mime_parser_options_new());
     if (!opts) return fail("out of memory");
     g_mime_parser_options_set_rfc2047_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);
     g_mime_parser_options_set_parameter_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);
