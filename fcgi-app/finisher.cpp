@@ -1,5 +1,7 @@
 #include "finisher.h"
 
+#include <unistd.h>
+
 #include <string>
 
 namespace easd::app {
@@ -22,13 +24,33 @@ const char* reason_phrase(int status) {
 }
 }  // namespace
 
-void write_and_finish(FCGX_Request& r, const commands::HttpResponse& resp) {
+namespace {
+void write_response(FCGX_Request& r, const commands::HttpResponse& resp) {
     std::string head = "Status: " + std::to_string(resp.status) + " " + reason_phrase(resp.status) + "\r\n";
     for (const auto& [name, value] : resp.headers) head += name + ": " + value + "\r\n";
     head += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n\r\n";
     FCGX_PutStr(head.data(), static_cast<int>(head.size()), r.out);
     if (!resp.body.empty()) FCGX_PutStr(resp.body.data(), static_cast<int>(resp.body.size()), r.out);
+}
+}  // namespace
+
+void write_and_finish(FCGX_Request& r, const commands::HttpResponse& resp) {
+    write_response(r, resp);
     FCGX_Finish_r(&r);
+}
+
+void write_and_close(FCGX_Request& r, const commands::HttpResponse& resp) {
+    write_response(r, resp);
+    // End the FastCGI request (flush, end-of-stream and END_REQUEST records), then close the
+    // connection ourselves: libfcgi's own close lingers up to seconds for the peer to close first,
+    // which would serialise a burst of woken requests behind each other. The request's input was
+    // read to its end before it parked, so nothing unread can turn the close into a reset.
+    FCGX_FClose(r.err);
+    FCGX_FClose(r.out);
+    int fd = r.ipcFd;
+    r.ipcFd = -1;
+    FCGX_Free(&r, 0);
+    if (fd >= 0) close(fd);
 }
 
 Finisher::Finisher(int threads) {
@@ -62,7 +84,7 @@ void Finisher::run() {
             job = std::move(jobs_.front());
             jobs_.pop_front();
         }
-        write_and_finish(*job.request, job.response);
+        write_and_close(*job.request, job.response);
     }
 }
 

@@ -19,6 +19,9 @@ namespace easd::app {
 
 // Writes the response (Status line, headers, Content-Length, body) and finishes the request.
 void write_and_finish(FCGX_Request& request, const commands::HttpResponse& response);
+// The same for a request whose input was read to its end (a parked one), without libfcgi's
+// lingering close.
+void write_and_close(FCGX_Request& request, const commands::HttpResponse& response);
 
 class Finisher {
 public:

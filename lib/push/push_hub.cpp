@@ -285,6 +285,8 @@ void PushHub::run() {
             for (const auto& [id, p] : parked_)
                 if (p.needs_check && may_check) to_check.push_back(id);
         }
+        if (!users_changed.empty())
+            EASD_LOG_DEBUG("push: %zu users changed, %zu requests to check", users_changed.size(), to_check.size());
         check(to_check);
         {
             std::lock_guard<std::mutex> lock(mutex_);

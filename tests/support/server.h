@@ -51,6 +51,7 @@ public:
     std::string easd_log(int worker = 0) const;  // its stderr so far
     std::string protocol_log_dir() const { return dir_ + "/protocol"; }
     pid_t easd_pid(int worker = 0) const;
+    pid_t nginx_pid() const { return nginx_pid_; }
     bool easd_running(int worker = 0);
 
     std::string nginx_error_log() const;

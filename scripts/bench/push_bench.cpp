@@ -1,0 +1,262 @@
+// DirectPush under load: parks N Pings through nginx, then commits changes at a steady rate and
+// measures commit-to-response latency; prints easd's and nginx's memory per parked Ping.
+//
+// usage: push_bench [--pings N] [--rate CHANGES_PER_S] [--seconds S]
+// Each parked Ping holds one descriptor in easd and two in nginx (client and upstream): N is
+// bounded by the descriptor limit and nginx's worker_connections (16384 in nginx/nginx.conf.in,
+// so about 8,000 through one nginx worker).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "protocol/request.h"
+#include "store/db.h"
+#include "support/cluster.h"
+#include "support/server.h"
+#include "wbxml/wbxml.h"
+
+using namespace easd;
+using Clock = std::chrono::steady_clock;
+namespace tag = wbxml::tag;
+
+namespace {
+
+int arg_int(int argc, char** argv, const char* name, int fallback) {
+    for (int i = 1; i + 1 < argc; ++i)
+        if (std::strcmp(argv[i], name) == 0) return std::atoi(argv[i + 1]);
+    return fallback;
+}
+
+long rss_kb(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    return 0;
+}
+
+// nginx's master and its workers (children of the master).
+long nginx_rss_kb(pid_t master) {
+    long total = rss_kb(master);
+    std::ifstream children("/proc/" + std::to_string(master) + "/task/" + std::to_string(master) + "/children");
+    pid_t child;
+    while (children >> child) total += rss_kb(child);
+    return total;
+}
+
+struct Conn {
+    int fd = -1;
+    std::string out;
+    std::size_t sent = 0;
+    std::string in;
+    int user = 0;
+    bool done = false;
+    bool have_first_byte = false;
+    Clock::time_point finished;  // when the first byte of the answer arrived
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const int pings = arg_int(argc, argv, "--pings", 5000);
+    const int rate = arg_int(argc, argv, "--rate", 100);
+    const int seconds = arg_int(argc, argv, "--seconds", 10);
+    const int devices_per_user = 10;
+    const int users = (pings + devices_per_user - 1) / devices_per_user;
+
+    rlimit lim{};
+    getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+
+    test::PgCluster cluster;
+    test::EasServer::Options options;
+    options.config_lines = {"threads = 16", "db_pool = 8", "heartbeat_max = 3600"};
+    if (std::getenv("EASD_BENCH_VERBOSE")) options.args = {"--verbose"};
+    test::EasServer server(cluster, options);
+    std::printf("creating %d users x %d devices...\n", users, devices_per_user);
+    test::create_user(cluster, "bench0@push.test", "pw");
+    // The other users share the first one's password hash; folders come from a copy of its set.
+    cluster.psql(
+        "WITH src AS (SELECT domain_id, password_hash FROM users WHERE address = 'bench0@push.test'), "
+        "u AS (INSERT INTO users (domain_id, address, password_hash) SELECT src.domain_id, 'bench' || g || "
+        "'@push.test', src.password_hash FROM src, generate_series(1, " + std::to_string(users - 1) +
+        ") g RETURNING id) "
+        "INSERT INTO folders (user_id, name, type, item_class) SELECT u.id, 'Inbox', 2, 'Email' FROM u");
+    // Devices already synced to the current state of their Inbox, so every Ping waits.
+    cluster.psql(
+        "INSERT INTO devices (user_id, device_id, device_type) SELECT u.id, 'PUSH' || d, 'Bench' "
+        "FROM users u, generate_series(1, " + std::to_string(devices_per_user) + ") d WHERE u.address LIKE 'bench%'");
+    cluster.psql(
+        "INSERT INTO sync_collections (device_id, folder_id, epoch, current_key, current_mark, filter_cutoff) "
+        "SELECT d.id, f.id, 'bench', 1, (SELECT last_value FROM change_seq), 0 FROM devices d "
+        "JOIN folders f ON f.user_id = d.user_id AND f.type = 2 WHERE d.device_type = 'Bench'");
+    std::string rows = cluster.psql(
+        "SELECT u.id || ' ' || f.id FROM users u JOIN folders f ON f.user_id = u.id AND f.type = 2 "
+        "WHERE u.address LIKE 'bench%' ORDER BY u.id");
+    std::vector<std::pair<long long, long long>> inbox_of;  // user index -> (user id, inbox id)
+    {
+        std::size_t pos = 0;
+        while (pos < rows.size()) {
+            auto nl = rows.find('\n', pos);
+            std::string line = rows.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+            inbox_of.emplace_back(std::atoll(line.c_str()), std::atoll(line.c_str() + line.find(' ') + 1));
+            if (nl == std::string::npos) break;
+            pos = nl + 1;
+        }
+    }
+    std::map<long long, int> index_of_user;
+    std::vector<std::string> address_of(inbox_of.size());
+    {
+        std::string addrs = cluster.psql("SELECT id || ' ' || address FROM users WHERE address LIKE 'bench%'");
+        std::size_t pos = 0;
+        while (pos < addrs.size()) {
+            auto nl = addrs.find('\n', pos);
+            std::string line = addrs.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+            long long id = std::atoll(line.c_str());
+            for (std::size_t i = 0; i < inbox_of.size(); ++i)
+                if (inbox_of[i].first == id) address_of[i] = line.substr(line.find(' ') + 1);
+            if (nl == std::string::npos) break;
+            pos = nl + 1;
+        }
+    }
+
+    long easd_before = rss_kb(server.easd_pid()), nginx_before = nginx_rss_kb(server.nginx_pid());
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    std::vector<Conn> conns(static_cast<std::size_t>(pings));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server.http_port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    auto start_parking = Clock::now();
+    for (int i = 0; i < pings; ++i) {
+        Conn& c = conns[static_cast<std::size_t>(i)];
+        c.user = i / devices_per_user;
+        wbxml::Node ping(tag::Ping::Ping);
+        ping.add(tag::Ping::HeartbeatInterval, "3000");
+        auto& f = ping.add(tag::Ping::Folders).add(tag::Ping::Folder);
+        f.add(tag::Ping::Id, static_cast<long long>(inbox_of[static_cast<std::size_t>(c.user)].second));
+        f.add(tag::Ping::Class, "Email");
+        std::string body = wbxml::encode(ping);
+        c.out = "POST /Microsoft-Server-ActiveSync?Cmd=Ping&User=x&DeviceId=PUSH" +
+                std::to_string(i % devices_per_user + 1) + "&DeviceType=Bench HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Authorization: Basic " + protocol::base64_encode(address_of[static_cast<std::size_t>(c.user)] + ":pw") +
+                "\r\nMS-ASProtocolVersion: 14.1\r\nContent-Type: application/vnd.ms-sync.wbxml\r\nConnection: close\r\n"
+                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (c.fd < 0) {
+            std::printf("socket: %s after %d connections (raise the descriptor limit)\n", std::strerror(errno), i);
+            return 1;
+        }
+        connect(c.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        epoll_event ev{};
+        ev.events = EPOLLOUT | EPOLLIN;
+        ev.data.u32 = static_cast<uint32_t>(i);
+        epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
+        if (i % 200 == 199) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // stay under the listen backlog
+    }
+    // Drive the connections: send requests, collect answers.
+    int answered = 0;
+    std::vector<epoll_event> events(1024);
+    auto pump = [&](int timeout_ms) {
+        int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), timeout_ms);
+        for (int k = 0; k < n; ++k) {
+            Conn& c = conns[events[static_cast<std::size_t>(k)].data.u32];
+            if (c.done) continue;
+            if ((events[static_cast<std::size_t>(k)].events & EPOLLOUT) && c.sent < c.out.size()) {
+                ssize_t w = send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
+                if (w > 0) c.sent += static_cast<std::size_t>(w);
+                if (c.sent == c.out.size()) {
+                    epoll_event ev{};
+                    ev.events = EPOLLIN;
+                    ev.data.u32 = events[static_cast<std::size_t>(k)].data.u32;
+                    epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+                }
+            }
+            if (events[static_cast<std::size_t>(k)].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+                char buf[4096];
+                ssize_t r;
+                while ((r = recv(c.fd, buf, sizeof buf, 0)) > 0) {
+                    if (!c.have_first_byte) {
+                        c.have_first_byte = true;
+                        c.finished = Clock::now();
+                    }
+                    c.in.append(buf, static_cast<std::size_t>(r));
+                }
+                if (r == 0 || (r < 0 && errno != EAGAIN)) {
+                    c.done = true;
+                    if (!c.have_first_byte) c.finished = Clock::now();
+                    close(c.fd);
+                    ++answered;
+                }
+            }
+        }
+    };
+    while (std::chrono::duration<double>(Clock::now() - start_parking).count() < 10 + pings / 500.0) pump(100);
+    long easd_parked = rss_kb(server.easd_pid()), nginx_parked = nginx_rss_kb(server.nginx_pid());
+    const int parked = pings - answered;
+    std::printf("parked %d Pings (%d answered early) in %.1f s\n", pings - answered, answered,
+                std::chrono::duration<double>(Clock::now() - start_parking).count());
+    std::printf("easd  RSS %ld -> %ld KB: %.1f KB per parked Ping\n", easd_before, easd_parked,
+                double(easd_parked - easd_before) / std::max(1, pings - answered));
+    std::printf("nginx RSS %ld -> %ld KB: %.1f KB per parked Ping\n", nginx_before, nginx_parked,
+                double(nginx_parked - nginx_before) / std::max(1, pings - answered));
+
+    // Changes at a steady rate, each to a different user; their devices' Pings must answer.
+    std::vector<int> order(inbox_of.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    std::shuffle(order.begin(), order.end(), std::mt19937(7));
+    std::map<int, Clock::time_point> committed;
+    auto sql = store::open_session(cluster.conninfo());
+    int changes = std::min<int>(rate * seconds, static_cast<int>(order.size()));
+    auto t0 = Clock::now();
+    for (int k = 0; k < changes; ++k) {
+        auto due = t0 + std::chrono::microseconds(static_cast<long long>(k) * 1000000 / rate);
+        while (Clock::now() < due) pump(1);
+        int u = order[static_cast<std::size_t>(k)];
+        *sql << "WITH i AS (INSERT INTO items (user_id, folder_id) VALUES (" + std::to_string(inbox_of[u].first) + ", " +
+                    std::to_string(inbox_of[u].second) + ") RETURNING id) "
+                    "INSERT INTO emails (item_id, mime, subject) SELECT id, 'x', 'push' FROM i";
+        committed[u] = Clock::now();
+    }
+    auto until = Clock::now() + std::chrono::seconds(10);
+    while (Clock::now() < until) pump(50);
+
+    std::vector<double> latency_ms;
+    int woken = 0, missing = 0;
+    for (auto& c : conns) {
+        auto it = committed.find(c.user);
+        if (it == committed.end()) continue;
+        if (!c.done || c.in.find(" 200 ") == std::string::npos) {
+            ++missing;
+            continue;
+        }
+        ++woken;
+        latency_ms.push_back(std::chrono::duration<double, std::milli>(c.finished - it->second).count());
+    }
+    std::sort(latency_ms.begin(), latency_ms.end());
+    auto pct = [&](double p) { return latency_ms.empty() ? 0.0 : latency_ms[std::min(latency_ms.size() - 1, static_cast<std::size_t>(p * latency_ms.size()))]; };
+    std::printf("%d changes at %d/s with %d Pings parked: %d woken, %d not answered\n", changes, rate, parked,
+                woken, missing);
+    std::printf("commit-to-response latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", pct(0.5), pct(0.99),
+                latency_ms.empty() ? 0.0 : latency_ms.back());
+    for (auto& c : conns)
+        if (!c.done) close(c.fd);
+    return 0;
+}
