@@ -1,6 +1,8 @@
 #include "worker.h"
 
 #include <fcgiapp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -66,19 +68,32 @@ void AcceptThreads::join() {
 
 void AcceptThreads::run() {
     while (!stopping_) {
-        // A new request object per accept; it will outlive this loop once requests can be parked.
-        auto req = std::make_unique<FCGX_Request>();
-        if (FCGX_InitRequest(req.get(), listen_fd_, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-            EASD_LOG_ERROR("FCGX_InitRequest failed");
-            return;
-        }
-        if (FCGX_Accept_r(req.get()) < 0) {
+        // We accept ourselves and hand libfcgi the connection: its own accept checks the new
+        // descriptor with select(), whose fd_set overflows beyond descriptor 1023 — and a server
+        // holding thousands of parked requests has descriptors far beyond that.
+        int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) {
             if (stopping_) return;
             if (errno == EMFILE || errno == ENFILE) {
                 // Out of descriptors: back off briefly rather than spin.
                 EASD_LOG_WARN("accept: %s", std::strerror(errno));
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            } else if (errno == EINVAL || errno == EBADF) {
+                return;  // the listening socket was shut down
             }
+            continue;
+        }
+        // A new request object per connection: it outlives this loop when the request is parked.
+        auto req = std::make_unique<FCGX_Request>();
+        if (FCGX_InitRequest(req.get(), listen_fd_, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+            EASD_LOG_ERROR("FCGX_InitRequest failed");
+            close(fd);
+            return;
+        }
+        req->ipcFd = fd;
+        req->keepConnection = 1;  // so FCGX_Accept_r's opening Finish does not close our descriptor
+        if (FCGX_Accept_r(req.get()) < 0) {
+            if (stopping_) return;
             continue;
         }
         commands::HttpRequest in;
@@ -110,7 +125,12 @@ void AcceptThreads::run() {
             out.status = 500;  // no hub (cannot happen in easd): never leave a request unanswered
             out.park.reset();
         }
-        write_and_finish(*req, out);
+        // A body read to its end can be closed at once; one cut short (413) needs libfcgi's
+        // lingering close, so the unread rest does not turn the close into a reset.
+        if (too_large)
+            write_and_finish(*req, out);
+        else
+            write_and_close(*req, out);
     }
 }
 
