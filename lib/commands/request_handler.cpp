@@ -20,6 +20,16 @@ HttpResponse plain(int status, std::string text = {}) {
     return r;
 }
 
+// A failed query: 503 with Retry-After when the database is out of reach (the phone retries),
+// else 500. The reason goes to the server log, never to the client.
+HttpResponse database_failure(const char* what, bool connection_lost) {
+    EASD_LOG_ERROR("database error: %s", what);
+    HttpResponse r = plain(connection_lost ? 503 : 500,
+                           connection_lost ? "service temporarily unavailable" : "internal error");
+    if (connection_lost) r.headers.emplace_back("Retry-After", "30");
+    return r;
+}
+
 HttpResponse unauthorized() {
     HttpResponse r = plain(401, "authentication required");
     r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"ActiveSync\"");
@@ -65,17 +75,9 @@ HttpResponse RequestHandler::handle(const HttpRequest& request) {
         r.headers.emplace_back("Retry-After", "30");
         return r;
     } catch (const store::QueryError& e) {
-        bool down = e.connection_lost();
-        EASD_LOG_ERROR("database error: %s", e.what());
-        HttpResponse r = plain(down ? 503 : 500, down ? "service temporarily unavailable" : "internal error");
-        if (down) r.headers.emplace_back("Retry-After", "30");
-        return r;
+        return database_failure(e.what(), e.connection_lost());
     } catch (const soci::soci_error& e) {
-        bool down = store::is_connection_error(e);
-        EASD_LOG_ERROR("database error: %s", e.what());
-        HttpResponse r = plain(down ? 503 : 500, down ? "service temporarily unavailable" : "internal error");
-        if (down) r.headers.emplace_back("Retry-After", "30");
-        return r;
+        return database_failure(e.what(), store::is_connection_error(e));
     } catch (const std::exception& e) {
         EASD_LOG_ERROR("internal error: %s", e.what());
         return plain(500, "internal error");

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_args.h"
 #include "support/cluster.h"
 #include "support/eas_client.h"
 #include "support/server.h"
@@ -34,11 +35,7 @@ namespace tag = wbxml::tag;
 
 namespace {
 
-int arg_int(int argc, char** argv, const char* name, int fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], name) == 0) return std::atoi(argv[i + 1]);
-    return fallback;
-}
+using bench::arg_int;
 
 std::string child_text(const wbxml::Node& n, wbxml::Tag t) { return std::string(n.child_text(t)); }
 

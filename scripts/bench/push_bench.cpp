@@ -27,6 +27,7 @@
 
 #include "protocol/request.h"
 #include "store/db.h"
+#include "bench_args.h"
 #include "support/cluster.h"
 #include "support/server.h"
 #include "wbxml/wbxml.h"
@@ -37,11 +38,7 @@ namespace tag = wbxml::tag;
 
 namespace {
 
-int arg_int(int argc, char** argv, const char* name, int fallback) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], name) == 0) return std::atoi(argv[i + 1]);
-    return fallback;
-}
+using bench::arg_int;
 
 long rss_kb(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");

@@ -15,15 +15,20 @@ std::vector<std::string> subjects(const std::vector<const easd::wbxml::Node*>& a
     std::sort(out.begin(), out.end());
     return out;
 }
-}  // namespace
-
-TEST_CASE("email filter: a changed window sends SoftDelete and Add, never a resync", "[e2e][filter]") {
-    std::string user = new_user("filter");
+// Delivers "old" (received 10 days ago) and "new" to the user; returns the user's id.
+std::string deliver_old_and_new(const std::string& user) {
     deliver(user, simple_message("old"));
     deliver(user, simple_message("new"));
     std::string uid = cluster().psql("SELECT id FROM users WHERE address = '" + user + "'");
     cluster().psql("UPDATE emails SET date_received = now() - interval '10 days' WHERE subject = 'old' AND item_id IN "
                    "(SELECT id FROM items WHERE user_id = " + uid + ")");
+    return uid;
+}
+}  // namespace
+
+TEST_CASE("email filter: a changed window sends SoftDelete and Add, never a resync", "[e2e][filter]") {
+    std::string user = new_user("filter");
+    std::string uid = deliver_old_and_new(user);
     auto c = client(user);
     auto h = folder_sync(c);
     std::string inbox = h.ids["Inbox"];
@@ -100,11 +105,7 @@ TEST_CASE("tasks filter: incomplete tasks only", "[e2e][filter]") {
 
 TEST_CASE("GetItemEstimate counts under the filter", "[e2e][filter][estimate]") {
     std::string user = new_user("estfilter");
-    deliver(user, simple_message("old"));
-    deliver(user, simple_message("new"));
-    std::string uid = cluster().psql("SELECT id FROM users WHERE address = '" + user + "'");
-    cluster().psql("UPDATE emails SET date_received = now() - interval '10 days' WHERE subject = 'old' AND item_id IN "
-                   "(SELECT id FROM items WHERE user_id = " + uid + ")");
+    std::string uid = deliver_old_and_new(user);
     auto c = client(user);
     auto h = folder_sync(c);
     EasResponse k;

@@ -19,12 +19,14 @@
 // as opaque for the tags it knows to be opaque (ConversationId, ...); the comparison accepts both.
 #include <catch2/catch.hpp>
 
+#include "support/cluster.h"
+#include "support/wbxml_corpus.h"
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <dirent.h>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -96,27 +98,9 @@ std::optional<Tag> tag_from_lib_name(uint8_t page, const std::string& name) {
     return tag_by_name(page, name);
 }
 
-std::string corpus_dir() { return std::string(EASD_SOURCE_DIR) + "/tests/data/wbxml"; }
-
-std::vector<std::string> corpus_files() {
-    std::vector<std::string> out;
-    if (DIR* d = opendir(corpus_dir().c_str())) {
-        while (dirent* e = readdir(d)) {
-            std::string n = e->d_name;
-            if (n.size() > 4 && n.compare(n.size() - 4, 4, ".xml") == 0) out.push_back(n);
-        }
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
+std::string corpus_dir() { return easd::test::wbxml_corpus_dir(); }
+std::vector<std::string> corpus_files() { return easd::test::wbxml_corpus_files(); }
+std::string slurp(const std::string& path) { return easd::test::read_file(path); }
 
 void spit(const std::string& path, const std::string& data) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);

@@ -3,9 +3,11 @@
 // drives the round-trip and robustness tests.
 #include <catch2/catch.hpp>
 
+#include "support/cluster.h"
+#include "support/wbxml_corpus.h"
+
 #include <algorithm>
 #include <cstdint>
-#include <dirent.h>
 #include <fstream>
 #include <map>
 #include <set>
@@ -27,27 +29,9 @@ std::string bytes(std::initializer_list<int> b) {
 
 const std::string kHeader = bytes({0x03, 0x01, 0x6A, 0x00});
 
-std::string corpus_dir() { return std::string(EASD_SOURCE_DIR) + "/tests/data/wbxml"; }
-
-std::vector<std::string> corpus_files() {
-    std::vector<std::string> out;
-    if (DIR* d = opendir(corpus_dir().c_str())) {
-        while (dirent* e = readdir(d)) {
-            std::string n = e->d_name;
-            if (n.size() > 4 && n.compare(n.size() - 4, 4, ".xml") == 0) out.push_back(n);
-        }
-        closedir(d);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
+std::string corpus_dir() { return easd::test::wbxml_corpus_dir(); }
+std::vector<std::string> corpus_files() { return easd::test::wbxml_corpus_files(); }
+std::string slurp(const std::string& path) { return easd::test::read_file(path); }
 
 Node load(const std::string& file) {
     std::string err;
