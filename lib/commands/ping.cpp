@@ -1,5 +1,6 @@
 // Ping (MS-ASCMD 2.2.1.13): wait until one of the given folders changes or the heartbeat ends.
 // The waiting itself happens in lib/push: this answers at once when it can, else asks to park.
+#include <algorithm>
 #include <charconv>
 
 #include "commands/command.h"
@@ -134,11 +135,13 @@ CommandResult handle_ping(CommandContext& ctx) {
     wait.heartbeat = std::chrono::seconds(*heartbeat);
 
     // Every watched folder must be one of this user's: otherwise the device's hierarchy is stale.
-    for (long long id : folders) {
-        store::PqResult f = store::pq_query(ctx.sql, "SELECT 1 FROM folders WHERE id = $1 AND user_id = $2",
-                                            {std::to_string(id), std::to_string(ctx.user.id)});
-        if (f.rows() != 1) return status_with(kFolderSyncRequired);
-    }
+    // One query for all of them (up to max_ping_folders).
+    std::vector<long long> distinct = folders;
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    store::PqResult owned = store::pq_query(ctx.sql, "SELECT count(*) FROM folders WHERE user_id = $1 AND id = ANY($2::bigint[])",
+                                            {std::to_string(ctx.user.id), "{" + join(distinct) + "}"});
+    if (owned.int64(0, 0) != static_cast<long long>(distinct.size())) return status_with(kFolderSyncRequired);
 
     // Remember the parameters, take the next number of the device's push sequence and tell every
     // process: an older Ping of this device, wherever it waits, is answered now.
