@@ -129,7 +129,7 @@ void set_user_protocol_log(soci::session& sql, const std::string& address, bool 
 
 namespace {
 constexpr const char* kUserColumns =
-    "SELECT u.id, u.address, d.name, u.display_name, u.activesync::int, u.protocol_log::int, u.password_hash "
+    "SELECT u.id, u.address, d.name, u.display_name, COALESCE(u.activesync, true)::int, u.protocol_log::int, u.password_hash "
     "FROM users u JOIN domains d ON d.id = u.domain_id ";
 
 User user_from_row(const soci::row& r) {
