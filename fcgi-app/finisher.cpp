@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include <string>
+#include "common/log.h"
 
 namespace easd::app {
 
@@ -22,17 +22,20 @@ const char* reason_phrase(int status) {
         default: return "Status";
     }
 }
-}  // namespace
 
-namespace {
 void write_response(FCGX_Request& r, const commands::HttpResponse& resp) {
-    std::string head = "Status: " + std::to_string(resp.status) + " " + reason_phrase(resp.status) + "\r\n";
-    for (const auto& [name, value] : resp.headers) head += name + ": " + value + "\r\n";
-    head += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n\r\n";
+    std::string head = cgi_head(resp);
     FCGX_PutStr(head.data(), static_cast<int>(head.size()), r.out);
     if (!resp.body.empty()) FCGX_PutStr(resp.body.data(), static_cast<int>(resp.body.size()), r.out);
 }
 }  // namespace
+
+std::string cgi_head(const commands::HttpResponse& resp) {
+    std::string head = "Status: " + std::to_string(resp.status) + " " + reason_phrase(resp.status) + "\r\n";
+    for (const auto& [name, value] : resp.headers) head += name + ": " + value + "\r\n";
+    head += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n\r\n";
+    return head;
+}
 
 void write_and_finish(FCGX_Request& r, const commands::HttpResponse& resp) {
     write_response(r, resp);
@@ -43,8 +46,8 @@ void write_and_close(FCGX_Request& r, const commands::HttpResponse& resp) {
     write_response(r, resp);
     // End the FastCGI request (flush, end-of-stream and END_REQUEST records), then close the
     // connection ourselves: libfcgi's own close lingers up to seconds for the peer to close first,
-    // which would serialise a burst of woken requests behind each other. The request's input was
-    // read to its end before it parked, so nothing unread can turn the close into a reset.
+    // which would serialise a burst of answers behind each other. The request's input was read to
+    // its end, so nothing unread can turn the close into a reset.
     FCGX_FClose(r.err);
     FCGX_FClose(r.out);
     int fd = r.ipcFd;
@@ -57,53 +60,45 @@ Finisher::Finisher(int threads) {
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
 
-Finisher::~Finisher() {
+Finisher::~Finisher() { stop(); }
+
+void Finisher::stop() {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         stopping_ = true;
     }
     ready_.notify_all();
-    for (auto& t : threads_) t.join();
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
+    threads_.clear();
 }
 
-void Finisher::finish(std::unique_ptr<FCGX_Request> request, commands::HttpResponse response) {
+void Finisher::submit(std::function<void()> job) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        jobs_.push_back({std::move(request), std::move(response)});
+        jobs_.push_back(std::move(job));
     }
     ready_.notify_one();
 }
 
 void Finisher::run() {
     for (;;) {
-        Job job;
+        std::function<void()> job;
         {
             std::unique_lock<std::mutex> lock(mutex_);
             ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-            if (jobs_.empty()) return;  // stopping, and everything was written
+            // Stopping with an empty queue: a job that submits another is still running on this
+            // very pool, so the new one cannot be left behind by every thread leaving at once.
+            if (jobs_.empty()) return;
             job = std::move(jobs_.front());
             jobs_.pop_front();
         }
-        write_and_close(*job.request, job.response);
+        try {
+            job();
+        } catch (const std::exception& e) {
+            EASD_LOG_ERROR("answering a parked request failed: %s", e.what());
+        }
     }
-}
-
-void FcgiResponder::abandon() {
-    // Nobody to answer: close the connection and free the request.
-    if (request_) FCGX_Free(request_.get(), 1);
-    request_.reset();
-}
-
-FcgiResponder::~FcgiResponder() {
-    if (request_) FCGX_Free(request_.get(), 1);  // never answered nor abandoned: still release it
-}
-
-void FcgiResponder::respond(int http_status, std::string wbxml_body) {
-    commands::HttpResponse r;
-    r.status = http_status;
-    r.headers = commands::wbxml_response_headers();
-    r.body = std::move(wbxml_body);
-    finisher_.finish(std::move(request_), std::move(r));
 }
 
 }  // namespace easd::app

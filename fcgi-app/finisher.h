@@ -1,63 +1,50 @@
 // Writing answers and finishing FastCGI requests off the accept threads. FCGX_Finish_r lingers
-// until the peer closes (up to 144 ms behind Apache), so answers of parked requests are written
-// by a small pool of threads, never by the push hub's thread.
+// until the peer closes (up to 144 ms behind Apache), and a woken hanging Sync runs the Sync again,
+// so the answers of parked requests are produced and written by a small pool of threads, never by
+// the push hub's thread.
 #pragma once
 
 #include <fcgiapp.h>
 
 #include <condition_variable>
 #include <deque>
-#include <memory>
+#include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "commands/request_handler.h"
-#include "push/push_hub.h"
 
 namespace easd::app {
 
-// Writes the response (Status line, headers, Content-Length, body) and finishes the request.
+// "Status: 200 OK\r\nName: value\r\n...Content-Length: N\r\n\r\n": the CGI head of a response.
+std::string cgi_head(const commands::HttpResponse& response);
+
+// Writes the response and finishes the request through libfcgi.
 void write_and_finish(FCGX_Request& request, const commands::HttpResponse& response);
-// The same for a request whose input was read to its end (a parked one), without libfcgi's
-// lingering close.
+// The same for a request whose input was read to its end, without libfcgi's lingering close.
 void write_and_close(FCGX_Request& request, const commands::HttpResponse& response);
 
 class Finisher {
 public:
     explicit Finisher(int threads);
-    ~Finisher();  // drains the queue, then joins
+    ~Finisher();  // stop()
     Finisher(const Finisher&) = delete;
     Finisher& operator=(const Finisher&) = delete;
 
-    void finish(std::unique_ptr<FCGX_Request> request, commands::HttpResponse response);
+    // Runs the job on one of the pool's threads. Jobs may submit further jobs.
+    void submit(std::function<void()> job);
+    // Runs every job submitted so far and since (until the queue is empty), then joins the threads.
+    void stop();
 
 private:
     void run();
-    struct Job {
-        std::unique_ptr<FCGX_Request> request;
-        commands::HttpResponse response;
-    };
     std::mutex mutex_;
     std::condition_variable ready_;
-    std::deque<Job> jobs_;
+    std::deque<std::function<void()>> jobs_;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
-};
-
-// A parked FastCGI request: the push hub's answer goes to the finisher pool.
-class FcgiResponder : public push::Responder {
-public:
-    FcgiResponder(std::unique_ptr<FCGX_Request> request, Finisher& finisher)
-        : request_(std::move(request)), finisher_(finisher) {}
-    ~FcgiResponder() override;
-    void respond(int http_status, std::string wbxml_body) override;
-    int connection_fd() const override { return request_ ? request_->ipcFd : -1; }
-    void abandon() override;
-
-private:
-    std::unique_ptr<FCGX_Request> request_;
-    Finisher& finisher_;
 };
 
 }  // namespace easd::app

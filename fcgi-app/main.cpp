@@ -3,6 +3,7 @@
 // progress finish, then exit.
 #include <fcgiapp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -20,6 +21,25 @@
 #include "worker.h"
 
 using namespace easd;
+
+namespace {
+
+// Every parked request holds one descriptor: take the hard limit, and park no more than it leaves
+// after what the rest of the process needs (accept threads, database pool, listener, logs).
+std::size_t descriptor_budget(const app::Options& options) {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &lim) != 0) getrlimit(RLIMIT_NOFILE, &lim);
+    }
+    long long reserve = 64 + 2LL * options.threads + options.db_pool;
+    long long budget = static_cast<long long>(lim.rlim_cur == RLIM_INFINITY ? 1 << 20 : lim.rlim_cur) - reserve;
+    budget = std::max(16LL, budget);
+    if (options.max_parked > 0) budget = std::min<long long>(budget, options.max_parked);
+    return static_cast<std::size_t>(budget);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     set_log_program("easd");
@@ -77,12 +97,13 @@ int main(int argc, char** argv) {
     commands::RequestHandler handler(*db, settings);
 
     app::Finisher finisher(options->finisher_threads);
-    push::PushHub hub(*db, options->database, commands::ping_changed_folders, commands::ping_response_body);
+    push::PushHub hub(*db, options->database, commands::parked_folders_with_changes, descriptor_budget(*options));
     hub.start();
-    app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes, &hub, finisher);
+    app::ParkingServices parking{finisher, handler, hub};
+    app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes, parking);
     threads.start(options->threads);
-    EASD_LOG_INFO("listening on %s with %d threads and %d database connections", listener->description().c_str(),
-                  options->threads, options->db_pool);
+    EASD_LOG_INFO("listening on %s with %d threads, %d database connections, up to %zu parked requests",
+                  listener->description().c_str(), options->threads, options->db_pool, hub.max_parked());
 
     for (;;) {
         int sig = 0;
@@ -95,8 +116,10 @@ int main(int argc, char** argv) {
     FCGX_ShutdownPending();
     listener->stop_accepting();
     threads.join();
-    // Every parked Ping gets status 1 now, so phones reconnect (to another worker) at once.
+    // Every parked Ping gets status 1 now (a hanging Sync an empty answer), so phones reconnect (to
+    // another worker) at once; the pool writes those answers before the process ends.
     hub.shutdown();
+    finisher.stop();
     if (!options->pid_file.empty()) unlink(options->pid_file.c_str());
     EASD_LOG_INFO("stopped");
     return 0;

@@ -113,6 +113,7 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         {"heartbeat_max", 10, 1, 86400, &o.heartbeat_max},
         {"max_ping_folders", 10, 1, 10000, &o.max_ping_folders},
         {"finisher_threads", 10, 1, 64, &o.finisher_threads},
+        {"max_parked", 10, 0, 10000000, &o.max_parked},
     };
     for (const auto& s : ints) {
         std::string v = get(s.key);

@@ -21,7 +21,8 @@ struct Options {
     int heartbeat_min = 60;      // Ping HeartbeatInterval bounds (seconds)
     int heartbeat_max = 1800;
     int max_ping_folders = 300;
-    int finisher_threads = 2;
+    int finisher_threads = 4;
+    int max_parked = 0;          // parked Pings/Syncs at once; 0: as many as descriptors allow
     bool verbose = false;
 };
 

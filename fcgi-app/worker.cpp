@@ -48,8 +48,8 @@ bool read_body(FCGX_Request& r, std::size_t limit, std::string& body, bool& too_
 }  // namespace
 
 AcceptThreads::AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes,
-                             push::PushHub* hub, Finisher& finisher)
-    : listen_fd_(listen_fd), handler_(handler), max_body_bytes_(max_body_bytes), hub_(hub), finisher_(finisher) {}
+                             ParkingServices& parking)
+    : listen_fd_(listen_fd), handler_(handler), max_body_bytes_(max_body_bytes), parking_(parking) {}
 
 AcceptThreads::~AcceptThreads() {
     request_stop();
@@ -75,9 +75,14 @@ void AcceptThreads::run() {
         if (fd < 0) {
             if (stopping_) return;
             if (errno == EMFILE || errno == ENFILE) {
-                // Out of descriptors: back off briefly rather than spin.
+                // Out of descriptors: the oldest parked requests answer early (their phones ask
+                // again) so that new requests are served rather than refused. Their descriptors
+                // close once the answers are written.
                 EASD_LOG_WARN("accept: %s", std::strerror(errno));
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                if (parking_.hub.release_oldest(16) == 0)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                else
+                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
             } else if (errno == EINVAL || errno == EBADF) {
                 return;  // the listening socket was shut down
             }
@@ -116,14 +121,12 @@ void AcceptThreads::run() {
             EASD_LOG_DEBUG("%s %s -> %d in %.2f ms", in.method.c_str(), in.query_string.c_str(), out.status,
                            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
         }
-        if (out.park && hub_) {
-            // The request waits in the push hub, holding only its descriptor; this thread goes on.
-            hub_->park(std::make_unique<FcgiResponder>(std::move(req), finisher_), std::move(*out.park));
-            continue;
-        }
         if (out.park) {
-            out.status = 500;  // no hub (cannot happen in easd): never leave a request unanswered
-            out.park.reset();
+            // The request waits in the push hub, holding only its descriptor; this thread goes on.
+            push::ParkedWait wait = out.park->wait;
+            parking_.hub.park(std::make_unique<ParkedRequest>(std::move(req), std::move(*out.park), parking_),
+                              std::move(wait));
+            continue;
         }
         // A body read to its end can be closed at once; one cut short (413) needs libfcgi's
         // lingering close, so the unread rest does not turn the close into a reset.

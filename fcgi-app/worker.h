@@ -8,15 +8,14 @@
 #include <vector>
 
 #include "commands/request_handler.h"
-#include "finisher.h"
-#include "push/push_hub.h"
+#include "parked_request.h"
 
 namespace easd::app {
 
 class AcceptThreads {
 public:
-    AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes, push::PushHub* hub,
-                  Finisher& finisher);
+    AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes,
+                  ParkingServices& parking);
     ~AcceptThreads();
 
     void start(int count);
@@ -31,8 +30,7 @@ private:
     int listen_fd_;
     commands::RequestHandler& handler_;
     std::size_t max_body_bytes_;
-    push::PushHub* hub_;
-    Finisher& finisher_;
+    ParkingServices& parking_;
     std::atomic<bool> stopping_{false};
     std::vector<std::thread> threads_;
 };

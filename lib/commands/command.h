@@ -2,7 +2,9 @@
 // One file per command (foldersync.cpp, sync.cpp, ...), as in the specification's chapters.
 #pragma once
 
+#include <chrono>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,8 @@ struct CommandContext {
     const protocol::EasQuery& query;
     protocol::ProtocolVersion version;
     const wbxml::Node* request;  // the decoded body; nullptr when the request had none
+    // A hanging Sync run again after it woke: its wait ends then, not a full interval from now.
+    std::optional<std::chrono::steady_clock::time_point> wait_deadline = std::nullopt;
 };
 
 struct CommandResult {
@@ -47,8 +51,9 @@ struct CommandResult {
     // ItemOperations response). `body` may still be set: the protocol log shows it.
     std::optional<std::string> raw_body;
     std::string content_type;
-    // Set when the request waits (Ping): no answer now; the worker parks it with the push hub.
-    std::optional<push::PingWait> park;
+    // Set when the request waits (Ping, hanging Sync): no answer now; the worker parks it with
+    // the push hub.
+    std::optional<push::ParkedWait> park;
 };
 
 using CommandHandler = CommandResult (*)(CommandContext&);
@@ -69,11 +74,17 @@ CommandResult handle_sync(CommandContext& ctx);
 CommandResult handle_get_item_estimate(CommandContext& ctx);
 CommandResult handle_ping(CommandContext& ctx);
 
-// For the push hub: which of the folders a parked Ping watches have something for the device
-// (changes after its sync state, no sync state yet, or the folder is gone), and the Ping response
-// body for a status.
-std::vector<std::vector<long long>> ping_changed_folders(soci::session& sql, const std::vector<push::PingWait>& waits);
+// For the push hub: which of the folders a parked Ping or hanging Sync watches have something for
+// the device (changes after its sync state, no sync state yet, or the folder is gone).
+std::vector<std::vector<long long>> parked_folders_with_changes(soci::session& sql,
+                                                                const std::vector<push::ParkedWait>& waits);
+// The Ping response body for a status (2 with the folders).
 std::string ping_response_body(int status, const std::vector<long long>& folders);
+// Takes the next number of the device's push sequence and tells every easd process, so that an
+// older Ping or hanging Sync of the device, wherever it waits, is answered now. For Ping, also
+// remembers its folders and heartbeat (for the empty Ping). One transaction.
+long long announce_waiting_request(soci::session& sql, long long device_row,
+                                   const std::optional<std::pair<std::string, long long>>& ping_folders_and_heartbeat);
 CommandResult handle_move_items(CommandContext& ctx);
 CommandResult handle_item_operations(CommandContext& ctx);
 CommandResult handle_get_attachment(CommandContext& ctx);

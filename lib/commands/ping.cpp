@@ -47,36 +47,6 @@ std::string join(const std::vector<long long>& ids) {
 
 }  // namespace
 
-std::vector<std::vector<long long>> ping_changed_folders(soci::session& sql, const std::vector<push::PingWait>& waits) {
-    // One query for every (wait, folder) pair: a folder has something for the device when it is
-    // gone, was never synced by it, or changed after its current key (as the no-change Sync sees it).
-    std::string users = "{", devices = "{", folders = "{", owners = "{";
-    bool first = true;
-    for (std::size_t w = 0; w < waits.size(); ++w)
-        for (long long f : waits[w].folders) {
-            std::string sep = first ? "" : ",";
-            users += sep + std::to_string(waits[w].user_id);
-            devices += sep + std::to_string(waits[w].device_row);
-            folders += sep + std::to_string(f);
-            owners += sep + std::to_string(w);
-            first = false;
-        }
-    std::vector<std::vector<long long>> changed(waits.size());
-    if (first) return changed;
-    store::PqResult r = store::pq_query(sql,
-        "SELECT w.o, w.f FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS w(u, d, f, o)"
-        " LEFT JOIN folders fo ON fo.id = w.f AND fo.user_id = w.u"
-        " LEFT JOIN sync_collections sc ON sc.folder_id = w.f AND sc.device_id = w.d"
-        " WHERE fo.id IS NULL OR sc.id IS NULL"
-        "    OR EXISTS (SELECT 1 FROM items i WHERE i.folder_id = w.f AND i.modseq > sc.current_mark)"
-        "    OR EXISTS (SELECT 1 FROM item_tombstones t WHERE t.folder_id = w.f AND t.modseq > sc.current_mark)"
-        "    OR EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = sc.id AND s.removed_key IS NOT NULL)",
-        {users + "}", devices + "}", folders + "}", owners + "}"});
-    for (int row = 0; row < r.rows(); ++row)
-        changed[static_cast<std::size_t>(r.int64(row, 0))].push_back(r.int64(row, 1));
-    return changed;
-}
-
 std::string ping_response_body(int status, const std::vector<long long>& folders) {
     wbxml::Node root(tag::Ping::Ping);
     root.add(tag::Ping::Status, static_cast<long long>(status));
@@ -128,7 +98,7 @@ CommandResult handle_ping(CommandContext& ctx) {
     if (static_cast<long long>(folders.size()) > ctx.settings.max_ping_folders)
         return status_with(kTooManyFolders, tag::Ping::MaxFolders, ctx.settings.max_ping_folders);
 
-    push::PingWait wait;
+    push::ParkedWait wait;
     wait.user_id = ctx.user.id;
     wait.device_row = ctx.device.id;
     wait.folders = folders;
@@ -143,21 +113,9 @@ CommandResult handle_ping(CommandContext& ctx) {
                                             {std::to_string(ctx.user.id), "{" + join(distinct) + "}"});
     if (owned.int64(0, 0) != static_cast<long long>(distinct.size())) return status_with(kFolderSyncRequired);
 
-    // Remember the parameters, take the next number of the device's push sequence and tell every
-    // process: an older Ping of this device, wherever it waits, is answered now.
-    {
-        soci::transaction tr(ctx.sql);
-        store::PqResult seq = store::pq_query(ctx.sql,
-            "UPDATE devices SET ping_folders = $2, ping_heartbeat = $3, push_seq = push_seq + 1 WHERE id = $1 "
-            "RETURNING push_seq",
-            {std::to_string(ctx.device.id), join(folders), std::to_string(*heartbeat)});
-        wait.push_seq = seq.int64(0, 0);
-        store::pq_query(ctx.sql, "SELECT pg_notify('easd_supersede', $1)",
-                        {std::to_string(ctx.device.id) + ":" + std::to_string(wait.push_seq)});
-        tr.commit();
-    }
+    wait.push_seq = announce_waiting_request(ctx.sql, ctx.device.id, std::make_pair(join(folders), *heartbeat));
 
-    std::vector<long long> changed = ping_changed_folders(ctx.sql, {wait})[0];
+    std::vector<long long> changed = parked_folders_with_changes(ctx.sql, {wait})[0];
     if (!changed.empty()) {
         auto decoded = wbxml::decode(ping_response_body(kChanges, changed));
         return {200, std::move(decoded.root)};

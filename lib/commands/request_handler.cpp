@@ -84,6 +84,21 @@ HttpResponse RequestHandler::handle(const HttpRequest& request) {
     }
 }
 
+HttpResponse RequestHandler::answer_parked(const ParkedCommand& parked, push::WakeReason reason,
+                                           const std::vector<long long>& folders) {
+    if (parked.kind == ParkedCommand::Kind::Sync && reason == push::WakeReason::Changes) return handle(parked.request);
+    HttpResponse r;
+    if (parked.kind == ParkedCommand::Kind::Ping) {
+        r.headers = wbxml_response_headers();
+        r.body = reason == push::WakeReason::Changes ? ping_response_body(2, folders) : ping_response_body(1, {});
+    } else {
+        // A hanging Sync that ends without changes gets the empty response (MS-ASCMD 3.1.5.4): the
+        // client keeps its keys and asks again.
+        r.headers.emplace_back("MS-Server-ActiveSync", kServerVersion);
+    }
+    return r;
+}
+
 HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     bool is_options = request.method == "OPTIONS";
     if (!is_options && request.method != "POST") {
@@ -96,7 +111,17 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     auto credentials = protocol::parse_basic_auth(request.authorization);
     if (!credentials) return unauthorized();
     std::string login = protocol::normalize_login(credentials->user);
-    std::optional<store::User> user = auth_cache_.find(login, credentials->password);
+    std::optional<store::User> user;
+    if (!request.verified_login.empty() && request.verified_login == login) {
+        // A woken hanging Sync: the password was checked when it arrived; the account is read
+        // again, so a disabled user is still refused.
+        store::Database::Lease sql(db_);
+        auto found = store::find_login(*sql, login);
+        if (!found) return unauthorized();
+        user = found->user;
+    } else {
+        user = auth_cache_.find(login, credentials->password);
+    }
     if (!user) {
         store::Database::Lease sql(db_);
         auto found = store::find_login(*sql, login);
@@ -150,7 +175,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     store::Database::Lease sql(db_);
     store::Device device = store::register_device(*sql, user->id, query->device_id, query->device_type,
                                                   request.user_agent, protocol::version_string(*version));
-    CommandContext ctx{*sql, settings_, *user, device, *query, *version, body ? &*body : nullptr};
+    CommandContext ctx{*sql, settings_, *user, device, *query, *version, body ? &*body : nullptr, request.wait_deadline};
     CommandResult result;
     std::string note;
     try {
@@ -164,7 +189,15 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     r.status = result.http_status;
     r.headers.emplace_back("MS-Server-ActiveSync", kServerVersion);
     if (result.park) {
-        r.park = std::move(result.park);
+        ParkedCommand parked;
+        parked.kind = query->cmd == "Sync" ? ParkedCommand::Kind::Sync : ParkedCommand::Kind::Ping;
+        parked.wait = std::move(*result.park);
+        if (parked.kind == ParkedCommand::Kind::Sync) {
+            parked.request = request;
+            parked.request.verified_login = login;
+            parked.request.wait_deadline = std::chrono::steady_clock::now() + parked.wait.heartbeat;
+        }
+        r.park = std::move(parked);
         note = "parked";
     } else if (result.raw_body) {
         r.headers.emplace_back("Content-Type",

@@ -3,6 +3,8 @@
 // fcgi-app/ adapts FastCGI requests to this; tests can drive it directly.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,14 +26,28 @@ struct HttpRequest {
     std::string content_type;      // CONTENT_TYPE
     std::string accept_multipart;  // HTTP_MS_ASACCEPTMULTIPART ("T": multipart ItemOperations responses)
     std::string body;
+
+    // Set only by easd itself when it runs a woken hanging Sync again, never from what a client
+    // sent: the login whose password was verified when the request arrived (not checked again),
+    // and when the client's wait ends.
+    std::string verified_login;
+    std::optional<std::chrono::steady_clock::time_point> wait_deadline;
+};
+
+// A request that waits in the push hub, and what is needed to answer it when it wakes.
+struct ParkedCommand {
+    enum class Kind { Ping, Sync };
+    Kind kind = Kind::Ping;
+    push::ParkedWait wait;
+    HttpRequest request;  // a hanging Sync's request, run again when its folders change (empty for Ping)
 };
 
 struct HttpResponse {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
-    // Set instead of an answer when the request waits (Ping): the worker parks it.
-    std::optional<push::PingWait> park;
+    // Set instead of an answer when the request waits (Ping, hanging Sync): the worker parks it.
+    std::optional<ParkedCommand> park;
 };
 
 // The headers every ActiveSync WBXML answer carries (used for parked requests answered later).
@@ -42,6 +58,11 @@ public:
     RequestHandler(store::Database& db, ServerSettings settings);
     // Never throws: every failure becomes an HTTP answer (and a server-log line for 5xx).
     HttpResponse handle(const HttpRequest& request);
+    // The answer of a parked request woken for `reason` (never throws): a Ping's status (2 with
+    // the folders that changed, else 1); for a hanging Sync, on changes the Sync run again (which
+    // may park again, for the rest of its interval), else the empty response.
+    HttpResponse answer_parked(const ParkedCommand& parked, push::WakeReason reason,
+                               const std::vector<long long>& folders);
 
 private:
     HttpResponse handle_unchecked(const HttpRequest& request);

@@ -43,6 +43,7 @@ enum SyncStatus {
     kObjectNotFound = 8,
     kHierarchyChanged = 12,
     kIncompleteRequest = 13,
+    kInvalidWait = 14,
 };
 
 // A Sync that would run longer answers with what it has and MoreAvailable (issue: phones and
@@ -468,8 +469,11 @@ private:
     std::optional<bool> drafts_folder_;
 };
 
+// `quiet` is set when the answer for the collection says nothing new: status 1, the same key, no
+// responses, no changes (a hanging Sync waits only when every collection is quiet).
 void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chrono::steady_clock::time_point deadline,
-                     wbxml::Node& collections) {
+                     wbxml::Node& collections, bool& quiet) {
+    quiet = false;
     auto& out = collections.add(tag::AirSync::Collection);
     if (!req.class_name.empty()) out.add(tag::AirSync::Class, req.class_name);
     auto status_reply = [&](int status, const std::string& key) {
@@ -496,8 +500,10 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
     if (req.sync_key != "0") {
         if (!key || !peek.state) return status_reply(kInvalidKey, "0");
         if (peek.state->keys.match(*key) == store::KeyedState::Match::Current && !req.commands &&
-            (!req.get_changes || (!peek.pending && !store::needs_reconcile(*peek.state, filter))))
+            (!req.get_changes || (!peek.pending && !store::needs_reconcile(*peek.state, filter)))) {
+            quiet = true;
             return status_reply(kSuccess, req.sync_key);
+        }
     }
 
     // Everything else changes state: one transaction per collection, so one collection's failure
@@ -586,6 +592,7 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
     auto rendered = renderer.render(ids);
     tr.commit();
 
+    quiet = nothing_happened && responses.children.empty() && !changes.more_available && to_send.empty();
     if (!responses.children.empty()) out.children.push_back(std::move(responses));
     if (changes.more_available) out.add(tag::AirSync::MoreAvailable);
     if (to_send.empty()) return;
@@ -603,6 +610,51 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
         cmd.children.push_back(std::move(it->second));
     }
     if (commands.children.empty()) out.children.pop_back();
+}
+
+// How long a hanging Sync (12.1+) may wait: Wait in minutes (1..59) or HeartbeatInterval in seconds,
+// within the server's heartbeat bounds. An answer (status 4 or 14 with Limit) when it is invalid.
+struct SyncWait {
+    std::optional<std::chrono::seconds> interval;  // none: answer at once
+    std::optional<CommandResult> refusal;
+};
+
+SyncWait parse_sync_wait(const CommandContext& ctx, const wbxml::Node& request) {
+    SyncWait w;
+    if (ctx.version < 121) return w;
+    const wbxml::Node* wait = request.child(tag::AirSync::Wait);
+    const wbxml::Node* heartbeat = request.child(tag::AirSync::HeartbeatInterval);
+    if (!wait && !heartbeat) return w;
+    if (wait && heartbeat) {
+        w.refusal = top_level_status(kProtocolError);
+        return w;
+    }
+    auto refuse_with_limit = [&](long long limit) {
+        wbxml::Node root(tag::AirSync::Sync);
+        root.add(tag::AirSync::Status, static_cast<long long>(kInvalidWait));
+        root.add(tag::AirSync::Limit, limit);
+        w.refusal = CommandResult{200, std::move(root)};
+    };
+    long long value = 0;
+    std::string_view text = (wait ? wait : heartbeat)->text();
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || p != text.data() + text.size()) {
+        w.refusal = top_level_status(kProtocolError);
+        return w;
+    }
+    if (wait) {
+        // Minutes: the spec's 1..59, narrowed to the server's bounds.
+        long long lo = std::max(1, (ctx.settings.heartbeat_min + 59) / 60);
+        long long hi = std::max(lo, std::min(59LL, ctx.settings.heartbeat_max / 60LL));
+        if (value < lo) refuse_with_limit(lo);
+        else if (value > hi) refuse_with_limit(hi);
+        else w.interval = std::chrono::minutes(value);
+    } else {
+        if (value < ctx.settings.heartbeat_min) refuse_with_limit(ctx.settings.heartbeat_min);
+        else if (value > ctx.settings.heartbeat_max) refuse_with_limit(ctx.settings.heartbeat_max);
+        else w.interval = std::chrono::seconds(value);
+    }
+    return w;
 }
 
 // Lower-case hex MD5, as PostgreSQL's md5() writes it (a change detector, not security).
@@ -712,6 +764,8 @@ CommandResult handle_sync(CommandContext& ctx) {
         requests.push_back(r);
     }
     if (requests.empty()) return top_level_status(kIncompleteRequest);
+    SyncWait wait = parse_sync_wait(ctx, request);
+    if (wait.refusal) return std::move(*wait.refusal);
     if (ctx.request) {
         // Kept for the next empty or Partial request; usually it is the same as last time, which the
         // device row (read anyway) tells by its hash, and then nothing is sent to the database.
@@ -722,8 +776,33 @@ CommandResult handle_sync(CommandContext& ctx) {
     auto deadline = std::chrono::steady_clock::now() + kTimeBudget;
     wbxml::Node root(tag::AirSync::Sync);
     auto& out = root.add(tag::AirSync::Collections);
-    for (const auto& r : requests) sync_collection(ctx, r, deadline, out);
-    return {200, std::move(root)};
+    bool all_quiet = true;
+    std::vector<long long> watched;
+    for (const auto& r : requests) {
+        bool quiet = false;
+        sync_collection(ctx, r, deadline, out, quiet);
+        all_quiet = all_quiet && quiet;
+        if (auto id = parse_id(r.collection_id); id && r.get_changes) watched.push_back(*id);
+    }
+    if (!wait.interval || !all_quiet || watched.empty()) return {200, std::move(root)};
+
+    // Hanging Sync with nothing to say: wait for changes in its collections (lib/push), for the
+    // interval or, when this is the request run again after it woke, for what is left of it.
+    auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(*wait.interval);
+    if (ctx.wait_deadline) {
+        interval = std::chrono::duration_cast<std::chrono::milliseconds>(*ctx.wait_deadline -
+                                                                          std::chrono::steady_clock::now());
+        if (interval <= std::chrono::milliseconds(0)) return CommandResult(200);  // the empty response
+    }
+    push::ParkedWait park;
+    park.user_id = ctx.user.id;
+    park.device_row = ctx.device.id;
+    park.folders = std::move(watched);
+    park.heartbeat = interval;
+    park.push_seq = announce_waiting_request(ctx.sql, ctx.device.id, std::nullopt);
+    CommandResult parked;
+    parked.park = std::move(park);
+    return parked;
 }
 
 }  // namespace easd::commands

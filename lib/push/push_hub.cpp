@@ -16,7 +16,6 @@
 namespace easd::push {
 
 namespace {
-using Clock = std::chrono::steady_clock;
 
 bool parse_pair(std::string_view payload, long long& a, std::string_view& rest) {
     auto colon = payload.find(':');
@@ -26,16 +25,36 @@ bool parse_pair(std::string_view payload, long long& a, std::string_view& rest) 
     rest = payload.substr(colon + 1);
     return true;
 }
+
+// One query checks this many parked requests: a burst of changes costs a few round trips, not
+// one per request.
+constexpr std::size_t kCheckBatch = 500;
+
 }  // namespace
+
+const char* wake_reason_name(WakeReason reason) {
+    switch (reason) {
+        case WakeReason::Changes: return "changes";
+        case WakeReason::Expired: return "expired";
+        case WakeReason::Superseded: return "superseded";
+        case WakeReason::Crowded: return "crowded";
+        case WakeReason::Shutdown: return "shutdown";
+    }
+    return "?";
+}
 
 void PushHub::PgConnDeleter::operator()(::pg_conn* c) const { PQfinish(c); }
 
-PushHub::PushHub(store::Database& db, std::string listen_conninfo, Checker checker, Answer answer)
-    : db_(db), conninfo_(std::move(listen_conninfo)), checker_(std::move(checker)), answer_(std::move(answer)) {
+PushHub::PushHub(store::Database& db, std::string listen_conninfo, Checker checker, std::size_t max_parked)
+    : db_(db), conninfo_(std::move(listen_conninfo)), checker_(std::move(checker)), max_parked_(std::max<std::size_t>(1, max_parked)) {
     wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd_ < 0) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+    if (epoll_fd_ < 0) {
+        int err = errno;
+        close(wake_fd_);
+        throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(err));
+    }
 }
 
 PushHub::~PushHub() {
@@ -54,8 +73,11 @@ void PushHub::shutdown() {
         std::lock_guard<std::mutex> lock(mutex_);
         stopping_ = true;
     }
-    wake();
+    signal_thread();
     if (thread_.joinable()) thread_.join();
+    // Without a thread (never started), answer what is left here.
+    std::lock_guard<std::mutex> lock(mutex_);
+    while (!parked_.empty()) wake(parked_.begin()->first, WakeReason::Shutdown);
 }
 
 std::size_t PushHub::parked() const {
@@ -68,19 +90,24 @@ std::size_t PushHub::abandoned() const {
     return gone_;
 }
 
-void PushHub::wake() {
+void PushHub::signal_thread() {
     uint64_t one = 1;
     ssize_t ignored = write(wake_fd_, &one, sizeof one);
     (void)ignored;
 }
 
-void PushHub::park(std::unique_ptr<Responder> responder, PingWait wait) {
+void PushHub::park(std::unique_ptr<Responder> responder, ParkedWait wait) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (stopping_) {
-            std::string body = answer_(1, {});
-            responder->respond(200, std::move(body));
+            responder->wake(WakeReason::Shutdown, {});
             return;
+        }
+        // Full: the oldest waiter answers now (its phone simply asks again), never the newcomer.
+        while (parked_.size() >= max_parked_) {
+            EASD_LOG_WARN("push: %zu requests parked (the most this process holds); answering the oldest early",
+                          parked_.size());
+            wake(parked_.begin()->first, WakeReason::Crowded);
         }
         Id id = next_id_++;
         by_user_.emplace(wait.user_id, id);
@@ -98,9 +125,21 @@ void PushHub::park(std::unique_ptr<Responder> responder, PingWait wait) {
         p.responder = std::move(responder);
         p.deadline = Clock::now() + wait.heartbeat;
         p.wait = std::move(wait);
+        deadlines_.emplace(p.deadline, id);
         parked_.emplace(id, std::move(p));
+        queue_check(id);
     }
-    wake();
+    signal_thread();
+}
+
+std::size_t PushHub::release_oldest(std::size_t count) {
+    std::size_t released = 0;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (; released < count && !parked_.empty(); ++released) wake(parked_.begin()->first, WakeReason::Crowded);
+    }
+    if (released) EASD_LOG_WARN("push: out of descriptors; answered the %zu oldest parked requests early", released);
+    return released;
 }
 
 bool PushHub::connect_listener() {
@@ -153,14 +192,22 @@ std::unique_ptr<Responder> PushHub::unpark(Id id) {
     };
     erase_from(by_user_, it->second.wait.user_id);
     erase_from(by_device_, it->second.wait.device_row);
+    deadlines_.erase({it->second.deadline, id});
     std::unique_ptr<Responder> responder = std::move(it->second.responder);
-    parked_.erase(it);
+    parked_.erase(it);  // a stale entry in check_queue_ is skipped when it comes up
     if (int fd = responder->connection_fd(); fd >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
     return responder;
 }
 
-void PushHub::answer(Id id, int status, const std::vector<long long>& folders) {
-    if (auto responder = unpark(id)) responder->respond(200, answer_(status, folders));
+void PushHub::wake(Id id, WakeReason reason, const std::vector<long long>& folders) {
+    if (auto responder = unpark(id)) responder->wake(reason, folders);
+}
+
+void PushHub::queue_check(Id id) {
+    auto it = parked_.find(id);
+    if (it == parked_.end() || it->second.queued_for_check) return;
+    it->second.queued_for_check = true;
+    check_queue_.push_back(id);
 }
 
 void PushHub::drop_hangups() {
@@ -176,39 +223,37 @@ void PushHub::drop_hangups() {
     }
 }
 
-void PushHub::check(const std::vector<Id>& ids) {
-    if (ids.empty()) return;
-    // In batches, each one query: a burst of changes costs a few round trips, not one per request.
-    constexpr std::size_t kBatch = 500;
+bool PushHub::check(const std::vector<Id>& ids) {
     try {
         store::Database::Lease sql(db_);
-        for (std::size_t from = 0; from < ids.size(); from += kBatch) {
+        for (std::size_t from = 0; from < ids.size(); from += kCheckBatch) {
             std::vector<Id> batch_ids;
-            std::vector<PingWait> waits;
+            std::vector<ParkedWait> waits;
             {
                 std::lock_guard<std::mutex> lock(mutex_);
-                for (std::size_t i = from; i < std::min(ids.size(), from + kBatch); ++i) {
+                for (std::size_t i = from; i < std::min(ids.size(), from + kCheckBatch); ++i) {
                     auto it = parked_.find(ids[i]);
                     if (it == parked_.end()) continue;
                     batch_ids.push_back(ids[i]);
                     waits.push_back(it->second.wait);
                 }
             }
+            if (waits.empty()) continue;
             auto started = Clock::now();
             std::vector<std::vector<long long>> changed = checker_(*sql, waits);
             EASD_LOG_DEBUG("push: checked %zu parked requests in %.1f ms", waits.size(),
                            std::chrono::duration<double, std::milli>(Clock::now() - started).count());
             std::lock_guard<std::mutex> lock(mutex_);
-            for (std::size_t i = 0; i < batch_ids.size() && i < changed.size(); ++i) {
-                auto it = parked_.find(batch_ids[i]);
-                if (it == parked_.end()) continue;
-                it->second.needs_check = false;
-                if (!changed[i].empty()) answer(batch_ids[i], 2, changed[i]);
-            }
+            for (std::size_t i = 0; i < batch_ids.size() && i < changed.size(); ++i)
+                if (!changed[i].empty()) wake(batch_ids[i], WakeReason::Changes, changed[i]);
         }
+        return true;
     } catch (const std::exception& e) {
         // The database is unreachable: the requests stay parked and are checked again later.
         EASD_LOG_WARN("push: re-check failed, will retry: %s", e.what());
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (Id id : ids) queue_check(id);
+        return false;
     }
 }
 
@@ -217,14 +262,14 @@ void PushHub::run() {
     auto last_check_failure = Clock::time_point{};
     for (;;) {
         // Sleep until the next heartbeat deadline, a notification, a new request or a second (to
-        // retry a lost listener connection).
-        auto now = Clock::now();
+        // retry a lost listener connection or a failed check).
         auto timeout = std::chrono::milliseconds(1000);
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            for (const auto& [id, p] : parked_) {
-                if (p.needs_check) timeout = std::chrono::milliseconds(0);
-                auto until = std::chrono::duration_cast<std::chrono::milliseconds>(p.deadline - now);
+            bool may_check = Clock::now() - last_check_failure >= std::chrono::seconds(1);
+            if (!check_queue_.empty() && may_check) timeout = std::chrono::milliseconds(0);
+            if (!deadlines_.empty()) {
+                auto until = std::chrono::ceil<std::chrono::milliseconds>(deadlines_.begin()->first - Clock::now());
                 timeout = std::max(std::chrono::milliseconds(0), std::min(timeout, until));
             }
         }
@@ -260,7 +305,7 @@ void PushHub::run() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
             if (stopping_) {
-                while (!parked_.empty()) answer(parked_.begin()->first, 1, {});
+                while (!parked_.empty()) wake(parked_.begin()->first, WakeReason::Shutdown);
                 return;
             }
             for (const auto& [device, seq] : superseded) {
@@ -268,33 +313,28 @@ void PushHub::run() {
                 auto range = by_device_.equal_range(device);
                 for (auto i = range.first; i != range.second; ++i)
                     if (parked_.at(i->second).wait.push_seq < seq) older.push_back(i->second);
-                for (Id id : older) answer(id, 1, {});
+                for (Id id : older) wake(id, WakeReason::Superseded);
             }
-            now = Clock::now();
-            std::vector<Id> expired;
-            for (auto& [id, p] : parked_) {
-                if (p.deadline <= now) expired.push_back(id);
-                else if (reconnected) p.needs_check = true;
-            }
-            for (Id id : expired) answer(id, 1, {});
+            auto now = Clock::now();
+            while (!deadlines_.empty() && deadlines_.begin()->first <= now)
+                wake(deadlines_.begin()->second, WakeReason::Expired);
+            if (reconnected)
+                for (const auto& entry : parked_) queue_check(entry.first);
             for (long long user : users_changed) {
                 auto range = by_user_.equal_range(user);
-                for (auto i = range.first; i != range.second; ++i) parked_.at(i->second).needs_check = true;
+                for (auto i = range.first; i != range.second; ++i) queue_check(i->second);
             }
-            bool may_check = Clock::now() - last_check_failure >= std::chrono::seconds(1);
-            for (const auto& [id, p] : parked_)
-                if (p.needs_check && may_check) to_check.push_back(id);
+            if (Clock::now() - last_check_failure >= std::chrono::seconds(1)) {
+                to_check.swap(check_queue_);
+                // A notification from now on queues the request again: the check below may read
+                // the database before that change committed.
+                for (Id id : to_check)
+                    if (auto it = parked_.find(id); it != parked_.end()) it->second.queued_for_check = false;
+            }
         }
         if (!users_changed.empty())
             EASD_LOG_DEBUG("push: %zu users changed, %zu requests to check", users_changed.size(), to_check.size());
-        check(to_check);
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            for (Id id : to_check) {
-                auto it = parked_.find(id);
-                if (it != parked_.end() && it->second.needs_check) last_check_failure = Clock::now();
-            }
-        }
+        if (!to_check.empty() && !check(to_check)) last_check_failure = Clock::now();
     }
 }
 

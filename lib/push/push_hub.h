@@ -1,19 +1,21 @@
 // Parked requests and the LISTEN/NOTIFY hub (DESIGN.md, Push).
 //
-// A parked request holds only a Responder (in easd: the FastCGI request, i.e. its file descriptor)
-// and what it waits for. One thread per process owns a dedicated libpq connection that LISTENs,
-// keeps the parked requests, fires heartbeat timers, and answers:
-//   - a change notification for a watched folder -> re-check the database (a notification is only
-//     a hint), then status 2 with the folders that changed;
-//   - a newer Ping of the same device, in any process ("easd_supersede") -> status 1 at once;
-//   - the heartbeat expired -> status 1;
-//   - shutdown -> status 1, so phones reconnect to another worker.
+// A parked request (a Ping, or a Sync with Wait/HeartbeatInterval) holds only a Responder (in easd:
+// the FastCGI connection's descriptor) and what it waits for. One thread per process owns a
+// dedicated libpq connection that LISTENs, keeps the parked requests, fires heartbeat timers, and
+// wakes requests with a reason:
+//   - Changes: a notification for a watched folder, confirmed by the database (a notification is
+//     only a hint), with the folders that have something for the device;
+//   - Superseded: a newer Ping or hanging Sync of the same device, in any process
+//     ("easd_supersede");
+//   - Expired: the heartbeat ended;
+//   - Crowded: descriptors run short, and this is among the oldest parked requests;
+//   - Shutdown: the process stops, so phones reconnect to another worker.
 // After the listener connection is lost and re-established, every parked request is re-checked,
 // since notifications sent during the gap are gone.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -21,6 +23,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "store/db.h"
@@ -29,12 +32,17 @@ struct pg_conn;  // libpq's PGconn, kept out of this header
 
 namespace easd::push {
 
-// Where the answer of a parked request goes. respond() is called exactly once, from the hub's
-// thread; it must not block for long (easd hands the write to a finisher pool).
+enum class WakeReason { Changes, Expired, Superseded, Crowded, Shutdown };
+const char* wake_reason_name(WakeReason reason);
+
+// Where the answer of a parked request goes. wake() is called exactly once (unless abandon() is),
+// from the hub's thread with the hub's lock held: it must not block (easd hands the work to a
+// pool) and must not call back into the hub.
 class Responder {
 public:
     virtual ~Responder() = default;
-    virtual void respond(int http_status, std::string wbxml_body) = 0;
+    // `folders`: for Changes, the watched folders that have something for the device.
+    virtual void wake(WakeReason reason, const std::vector<long long>& folders) = 0;
     // The connection the answer goes to, watched while the request waits so that a client (or
     // web server) that hangs up is noticed; -1 when there is none to watch.
     virtual int connection_fd() const { return -1; }
@@ -42,12 +50,14 @@ public:
     virtual void abandon() {}
 };
 
-struct PingWait {
+// What a parked request waits for. The same for Ping and hanging Sync: folders of the user whose
+// changes after the device's sync state end the wait.
+struct ParkedWait {
     long long user_id = 0;
     long long device_row = 0;  // devices.id
-    long long push_seq = 0;    // this Ping's number in the device's push sequence
+    long long push_seq = 0;    // this request's number in the device's push sequence
     std::vector<long long> folders;
-    std::chrono::seconds heartbeat{0};
+    std::chrono::milliseconds heartbeat{0};
 };
 
 class PushHub {
@@ -55,11 +65,10 @@ public:
     // `checker` answers, for each of the waits, which of its folders have changes for the device
     // now (empty: none), in one go; it runs on the hub's thread with a session from `db`.
     using Checker =
-        std::function<std::vector<std::vector<long long>>(soci::session&, const std::vector<PingWait>&)>;
-    // Builds the response body for a status (1, 2 with folders).
-    using Answer = std::function<std::string(int status, const std::vector<long long>& folders)>;
+        std::function<std::vector<std::vector<long long>>(soci::session&, const std::vector<ParkedWait>&)>;
 
-    PushHub(store::Database& db, std::string listen_conninfo, Checker checker, Answer answer);
+    // At most `max_parked` requests wait at once: parking one more wakes the oldest (Crowded).
+    PushHub(store::Database& db, std::string listen_conninfo, Checker checker, std::size_t max_parked);
     ~PushHub();
     PushHub(const PushHub&) = delete;
     PushHub& operator=(const PushHub&) = delete;
@@ -67,48 +76,59 @@ public:
     void start();
     // Hands a request to the hub. It is checked once against the database after it is registered
     // (closing the race with a change committed just before).
-    void park(std::unique_ptr<Responder> responder, PingWait wait);
-    // Answers every parked request with status 1 and stops the thread.
+    void park(std::unique_ptr<Responder> responder, ParkedWait wait);
+    // Wakes the `count` oldest parked requests (Crowded), to free their descriptors; returns how
+    // many there were.
+    std::size_t release_oldest(std::size_t count);
+    // Wakes every parked request (Shutdown) and stops the thread. park() after this wakes the
+    // request at once.
     void shutdown();
 
     std::size_t parked() const;
+    std::size_t max_parked() const { return max_parked_; }
     // Parked requests whose client hung up and were dropped, since start.
     std::size_t abandoned() const;
 
 private:
+    using Clock = std::chrono::steady_clock;
+    using Id = unsigned long long;  // increasing: the smallest parked Id is the oldest
     struct Parked {
         std::unique_ptr<Responder> responder;
-        PingWait wait;
-        std::chrono::steady_clock::time_point deadline;
-        bool needs_check = true;
+        ParkedWait wait;
+        Clock::time_point deadline;
+        bool queued_for_check = false;
     };
-    using Id = unsigned long long;
 
     void run();
     bool connect_listener();
     void drain_notifications(std::set<long long>& users_changed, std::map<long long, long long>& superseded);
-    void answer(Id id, int status, const std::vector<long long>& folders);  // with mutex_ held
-    // Removes the request from every index; with mutex_ held. Returns its responder.
-    std::unique_ptr<Responder> unpark(Id id);
+    // The following take mutex_ held.
+    void wake(Id id, WakeReason reason, const std::vector<long long>& folders = {});
+    std::unique_ptr<Responder> unpark(Id id);  // removes the request from every index
+    void queue_check(Id id);
+    // Checks the requests against the database in batches; false if the database failed (the
+    // requests stay queued).
+    bool check(const std::vector<Id>& ids);
     void drop_hangups();
-    void check(const std::vector<Id>& ids);
-    void wake();
+    void signal_thread();
 
     store::Database& db_;
     std::string conninfo_;
     Checker checker_;
-    Answer answer_;
+    std::size_t max_parked_;
 
     mutable std::mutex mutex_;
-    std::map<Id, Parked> parked_;
+    std::map<Id, Parked> parked_;                      // oldest first
+    std::set<std::pair<Clock::time_point, Id>> deadlines_;  // earliest first
     std::multimap<long long, Id> by_user_;
     std::multimap<long long, Id> by_device_;
+    std::vector<Id> check_queue_;  // requests to check against the database
     Id next_id_ = 1;
     bool stopping_ = false;
+    std::size_t gone_ = 0;
 
     int wake_fd_ = -1;   // eventfd: new requests, shutdown
     int epoll_fd_ = -1;  // the parked requests' connections, to notice hang-ups (data: the Id)
-    std::size_t gone_ = 0;
     struct PgConnDeleter {
         void operator()(::pg_conn* c) const;
     };

@@ -1,0 +1,58 @@
+// What Ping and hanging Sync share for waiting in the push hub (lib/push): announcing a new wait of
+// a device (which answers its older one, in any process) and checking, in one query for many
+// parked requests, which watched folders have something for the device.
+#include "commands/command.h"
+#include "store/pq.h"
+
+namespace easd::commands {
+
+std::vector<std::vector<long long>> parked_folders_with_changes(soci::session& sql,
+                                                                const std::vector<push::ParkedWait>& waits) {
+    // One query for every (wait, folder) pair: a folder has something for the device when it is
+    // gone, was never synced by it, or changed after its current key (as the no-change Sync sees it).
+    std::string users = "{", devices = "{", folders = "{", owners = "{";
+    bool first = true;
+    for (std::size_t w = 0; w < waits.size(); ++w)
+        for (long long f : waits[w].folders) {
+            std::string sep = first ? "" : ",";
+            users += sep + std::to_string(waits[w].user_id);
+            devices += sep + std::to_string(waits[w].device_row);
+            folders += sep + std::to_string(f);
+            owners += sep + std::to_string(w);
+            first = false;
+        }
+    std::vector<std::vector<long long>> changed(waits.size());
+    if (first) return changed;
+    store::PqResult r = store::pq_query(sql,
+        "SELECT w.o, w.f FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS w(u, d, f, o)"
+        " LEFT JOIN folders fo ON fo.id = w.f AND fo.user_id = w.u"
+        " LEFT JOIN sync_collections sc ON sc.folder_id = w.f AND sc.device_id = w.d"
+        " WHERE fo.id IS NULL OR sc.id IS NULL"
+        "    OR EXISTS (SELECT 1 FROM items i WHERE i.folder_id = w.f AND i.modseq > sc.current_mark)"
+        "    OR EXISTS (SELECT 1 FROM item_tombstones t WHERE t.folder_id = w.f AND t.modseq > sc.current_mark)"
+        "    OR EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = sc.id AND s.removed_key IS NOT NULL)",
+        {users + "}", devices + "}", folders + "}", owners + "}"});
+    for (int row = 0; row < r.rows(); ++row)
+        changed[static_cast<std::size_t>(r.int64(row, 0))].push_back(r.int64(row, 1));
+    return changed;
+}
+
+long long announce_waiting_request(soci::session& sql, long long device_row,
+                                   const std::optional<std::pair<std::string, long long>>& ping_folders_and_heartbeat) {
+    soci::transaction tr(sql);
+    store::PqResult seq = ping_folders_and_heartbeat
+        ? store::pq_query(sql,
+              "UPDATE devices SET ping_folders = $2, ping_heartbeat = $3, push_seq = push_seq + 1 WHERE id = $1 "
+              "RETURNING push_seq",
+              {std::to_string(device_row), ping_folders_and_heartbeat->first,
+               std::to_string(ping_folders_and_heartbeat->second)})
+        : store::pq_query(sql, "UPDATE devices SET push_seq = push_seq + 1 WHERE id = $1 RETURNING push_seq",
+                          {std::to_string(device_row)});
+    long long push_seq = seq.int64(0, 0);
+    store::pq_query(sql, "SELECT pg_notify('easd_supersede', $1)",
+                    {std::to_string(device_row) + ":" + std::to_string(push_seq)});
+    tr.commit();
+    return push_seq;
+}
+
+}  // namespace easd::commands
