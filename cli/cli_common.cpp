@@ -75,4 +75,26 @@ std::string json_string(const std::string& s) {
     return out + "\"";
 }
 
+JsonObject& JsonObject::raw(const std::string& key, const std::string& json) {
+    if (!members_.empty()) members_ += ',';
+    members_ += json_string(key) + ":" + json;
+    return *this;
+}
+
+JsonObject& JsonObject::text(const std::string& key, const std::string& value) { return raw(key, json_string(value)); }
+
+JsonObject& JsonObject::text_or_null(const std::string& key, const std::string& value) {
+    return raw(key, value.empty() ? "null" : json_string(value));
+}
+
+JsonObject& JsonObject::number(const std::string& key, long long value) { return raw(key, std::to_string(value)); }
+
+JsonObject& JsonObject::boolean(const std::string& key, bool value) { return raw(key, value ? "true" : "false"); }
+
+std::string json_array(const std::vector<std::string>& values) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + values[i];
+    return out + "]";
+}
+
 }  // namespace easd::cli

@@ -28,4 +28,22 @@ std::string conninfo_for(const Args& args);
 
 std::string json_string(const std::string& s);
 
+// One JSON object, members in the order they are added, no spaces (what `--json` prints).
+class JsonObject {
+public:
+    JsonObject& text(const std::string& key, const std::string& value);
+    JsonObject& text_or_null(const std::string& key, const std::string& value);  // "" -> null
+    JsonObject& number(const std::string& key, long long value);
+    JsonObject& boolean(const std::string& key, bool value);
+    JsonObject& raw(const std::string& key, const std::string& json);  // a value already in JSON
+    std::string str() const { return "{" + members_ + "}"; }
+    const std::string& members() const { return members_; }  // without the braces
+
+private:
+    std::string members_;
+};
+
+// "[a,b,c]" of values already in JSON.
+std::string json_array(const std::vector<std::string>& values);
+
 }  // namespace easd::cli

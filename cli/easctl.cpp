@@ -1,15 +1,18 @@
 // easctl: administration of an easd installation (schema, domains, users, devices, folders,
-// protocol log).
+// protocol log, access control).
 // Human-readable tables by default, --json for scripts; one-line errors and non-zero exits.
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli_common.h"
+#include "store/access.h"
 #include "store/accounts.h"
 #include "store/admin.h"
 #include "store/db.h"
@@ -27,12 +30,28 @@ const char* kUsage =
     "  user add ADDRESS [--name NAME] [--password-stdin]\n"
     "  user passwd ADDRESS [--password-stdin]\n"
     "  user list [--domain DOMAIN]\n"
-    "  user enable ADDRESS | user disable ADDRESS  (ActiveSync access)\n"
+    "  user activesync ADDRESS on|off|default  the account's ActiveSync flag; default follows access_mode\n"
+    "  user enable ADDRESS | user disable ADDRESS  the same as activesync on | off\n"
+    "  server show                              access mode, default device access, administrator address\n"
+    "  server set NAME VALUE                    access_mode all|flagged, default_access allow|block|quarantine,\n"
+    "                                           admin_address ADDRESS (\"\" for none)\n"
+    "  rule add allow|block|quarantine FIELD PATTERN\n"
+    "                                           device access rule on model, os, device_type or user_agent;\n"
+    "                                           case is ignored, '*' matches anything\n"
+    "  rule list                                the rules, in the order they are weighed\n"
+    "  rule remove ID\n"
     "  log enable ADDRESS [--device DEVICEID]   protocol log for a user or one of their devices\n"
     "  log disable ADDRESS [--device DEVICEID]\n"
-    "  device list [ADDRESS | --domain DOMAIN]  devices, with user agent, version, first/last seen\n"
-    "  device show ADDRESS DEVICEID             a device and its sync state (keys, items per folder)\n"
+    "  device list [ADDRESS | --domain DOMAIN] [--all]\n"
+    "                                           devices with model, OS, sync times, access, policy and wipe\n"
+    "                                           status (--all: wiped devices too)\n"
+    "  device show ADDRESS DEVICEID             a device, its standing and its sync state (keys, items per folder)\n"
+    "  device allow ADDRESS DEVICEID            the administrator's decision, which beats the rules\n"
+    "  device block ADDRESS DEVICEID\n"
+    "  device access ADDRESS DEVICEID allow|block|default\n"
+    "                                           the same; default drops the decision and the rules decide\n"
     "  device resync ADDRESS DEVICEID           discard its sync state (never data): full sync next\n"
+    "  device remove ADDRESS DEVICEID           delete the device with its sync state and its own policy\n"
     "  folder list ADDRESS                      the user's folders, types and item counts\n"
     "Passwords are read from the terminal (asked twice) or, with --password-stdin, from the first\n"
     "line of standard input; never from the command line.\n";
@@ -40,6 +59,10 @@ const char* kUsage =
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+UsageError unknown_command(const std::string& command, const std::string& sub) {
+    return UsageError("unknown command: " + command + (sub.empty() ? "" : " " + sub));
+}
 
 std::string read_password(bool from_stdin) {
     std::string pw;
@@ -88,81 +111,364 @@ const std::string& word(const cli::Args& a, std::size_t i, const char* what) {
     return a.words[i];
 }
 
-void done(const cli::Args& a, const std::string& message) {
-    if (a.flag("--json"))
-        std::cout << "{\"ok\":true,\"message\":" << cli::json_string(message) << "}\n";
-    else
+// The answer of a command that changes something: the message, or with --json
+// {"ok":true,"message":...} followed by the details.
+void done(const cli::Args& a, const std::string& message, const cli::JsonObject& details = {}) {
+    if (!a.flag("--json")) {
         std::cout << message << "\n";
+        return;
+    }
+    std::string members = cli::JsonObject().boolean("ok", true).text("message", message).members();
+    if (!details.members().empty()) members += "," + details.members();
+    std::cout << "{" << members << "}\n";
 }
 
 void no_more_words(const cli::Args& a, std::size_t n) {
     if (a.words.size() > n) throw UsageError("unexpected argument " + a.words[n]);
 }
 
-std::string json_bool(bool b) { return b ? "true" : "false"; }
+std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
 std::string json_key(const store::KeyInfo& k) {
-    return "{\"current\":" + cli::json_string(k.current) +
-           ",\"previous\":" + (k.previous ? cli::json_string(*k.previous) : std::string("null")) + "}";
+    return cli::JsonObject()
+        .text("current", k.current)
+        .raw("previous", k.previous ? cli::json_string(*k.previous) : "null")
+        .str();
 }
+
+// ---------------------------------------------------------------------------------------------
+// users
+
+// on / off / default, and in JSON true / false / null (the column's own three values).
+const char* flag_text(store::ActiveSyncFlag flag) {
+    switch (flag) {
+        case store::ActiveSyncFlag::on: return "on";
+        case store::ActiveSyncFlag::off: return "off";
+        case store::ActiveSyncFlag::unset: return "default";
+    }
+    return "default";
+}
+
+const char* flag_json(store::ActiveSyncFlag flag) {
+    switch (flag) {
+        case store::ActiveSyncFlag::on: return "true";
+        case store::ActiveSyncFlag::off: return "false";
+        case store::ActiveSyncFlag::unset: return "null";
+    }
+    return "null";
+}
+
+void print_user_list(const std::vector<store::User>& users, bool json) {
+    if (json) {
+        std::vector<std::string> objects;
+        for (const auto& u : users)
+            objects.push_back(cli::JsonObject()
+                                  .text("address", u.address)
+                                  .text("name", u.display_name)
+                                  .raw("activesync", flag_json(u.activesync))
+                                  .boolean("protocol_log", u.protocol_log)
+                                  .str());
+        std::cout << cli::json_array(objects) << "\n";
+        return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& u : users)
+        rows.push_back({u.address, u.display_name, flag_text(u.activesync), u.protocol_log ? "on" : "off"});
+    print_table({"ADDRESS", "NAME", "ACTIVESYNC", "PROTOCOL LOG"}, rows);
+}
+
+std::optional<store::ActiveSyncFlag> parse_flag(const std::string& word) {
+    if (word == "on") return store::ActiveSyncFlag::on;
+    if (word == "off") return store::ActiveSyncFlag::off;
+    if (word == "default") return store::ActiveSyncFlag::unset;
+    return std::nullopt;
+}
+
+// `user activesync ADDRESS on|off|default` and its aliases `user enable|disable ADDRESS`.
+void set_user_flag(const cli::Args& a, soci::session& sql, const std::string& address, store::ActiveSyncFlag flag) {
+    store::set_activesync_flag(sql, address, flag);
+    std::string who = store::normalize_address(address);
+    if (flag != store::ActiveSyncFlag::unset) {
+        done(a, std::string("ActiveSync ") + flag_text(flag) + " for " + who);
+        return;
+    }
+    // Say what "default" means right now, so nobody has to look the mode up.
+    auto mode = store::read_server_settings(sql).access_mode;
+    bool allowed = mode == store::AccessMode::all;
+    done(a, "ActiveSync flag of " + who + " not set: it follows the access mode (" + store::to_string(mode) +
+                ": " + (allowed ? "allowed" : "refused") + ")");
+}
+
+int user_command(const cli::Args& a, soci::session& sql, const std::string& sub) {
+    if (sub == "add") {
+        const std::string& address = word(a, 2, "address");
+        store::normalize_address(address);  // fail before asking for a password
+        std::string pw = read_password(a.flag("--password-stdin"));
+        auto u = store::add_user(sql, address, pw, a.value("--name"));
+        done(a, "added user " + u.address);
+        return 0;
+    }
+    if (sub == "passwd") {
+        const std::string& address = word(a, 2, "address");
+        if (!store::find_user(sql, address)) throw store::InvalidRequest("unknown user " + address);
+        store::set_password(sql, address, read_password(a.flag("--password-stdin")));
+        done(a, "password changed for " + store::normalize_address(address));
+        return 0;
+    }
+    if (sub == "enable" || sub == "disable") {
+        const std::string& address = word(a, 2, "address");
+        no_more_words(a, 3);
+        set_user_flag(a, sql, address, sub == "enable" ? store::ActiveSyncFlag::on : store::ActiveSyncFlag::off);
+        return 0;
+    }
+    if (sub == "activesync") {
+        const std::string& address = word(a, 2, "address");
+        auto flag = parse_flag(word(a, 3, "on, off or default"));
+        if (!flag) throw UsageError("the ActiveSync flag is on, off or default, not " + a.words[3]);
+        no_more_words(a, 4);
+        set_user_flag(a, sql, address, *flag);
+        return 0;
+    }
+    if (sub == "list") {
+        no_more_words(a, 2);
+        print_user_list(store::list_users(sql, a.value("--domain")), a.flag("--json"));
+        return 0;
+    }
+    throw unknown_command("user", sub);
+}
+
+// ---------------------------------------------------------------------------------------------
+// server settings
+
+int server_command(const cli::Args& a, soci::session& sql, const std::string& sub) {
+    if (sub == "show") {
+        no_more_words(a, 2);
+        auto s = store::read_server_settings(sql);
+        if (a.flag("--json")) {
+            std::cout << cli::JsonObject()
+                             .text("access_mode", store::to_string(s.access_mode))
+                             .text("default_access", store::to_string(s.default_access))
+                             .text("admin_address", s.admin_address)
+                             .str()
+                      << "\n";
+        } else {
+            print_table({"SETTING", "VALUE"}, {{"access_mode", store::to_string(s.access_mode)},
+                                              {"default_access", store::to_string(s.default_access)},
+                                              {"admin_address", or_dash(s.admin_address)}});
+        }
+        return 0;
+    }
+    if (sub == "set") {
+        const std::string& name = word(a, 2, "setting name");
+        const auto& names = store::server_setting_names();
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            throw UsageError("unknown setting " + name + " (access_mode, default_access, admin_address)");
+        const std::string& value = word(a, 3, "value");
+        no_more_words(a, 4);
+        std::string stored = store::set_server_setting(sql, name, value);
+        std::string msg = stored.empty() ? name + " cleared" : name + " set to " + stored;
+        // Workers read the mode once per auth-cache period; devices are judged at their next request.
+        if (name == "access_mode") msg += " (running workers apply it within their auth cache time)";
+        done(a, msg);
+        return 0;
+    }
+    throw unknown_command("server", sub);
+}
+
+// ---------------------------------------------------------------------------------------------
+// device access rules
+
+// "block model 'Galaxy*'"
+std::string rule_text(const store::AccessRule& r) {
+    return std::string(store::to_string(r.action)) + " " + store::to_string(r.field) + " '" + r.pattern + "'";
+}
+
+std::string rule_json(const store::AccessRule& r) {
+    return cli::JsonObject()
+        .number("id", r.id)
+        .text("action", store::to_string(r.action))
+        .text("field", store::to_string(r.field))
+        .text("pattern", r.pattern)
+        .text("created_at", r.created_at)
+        .str();
+}
+
+long long rule_id(const std::string& word) {
+    std::size_t used = 0;
+    long long id = 0;
+    try {
+        id = std::stoll(word, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != word.size() || id <= 0) throw UsageError("not a rule id: " + word);
+    return id;
+}
+
+int rule_command(const cli::Args& a, soci::session& sql, const std::string& sub) {
+    bool json = a.flag("--json");
+    if (sub == "add") {
+        auto action = store::parse_access_action(word(a, 2, "allow, block or quarantine"));
+        if (!action) throw UsageError("a rule does allow, block or quarantine, not " + a.words[2]);
+        auto field = store::parse_rule_field(word(a, 3, "field"));
+        if (!field) throw UsageError("a rule matches model, os, device_type or user_agent, not " + a.words[3]);
+        const std::string& pattern = word(a, 4, "pattern");
+        no_more_words(a, 5);
+        auto rule = store::add_access_rule(sql, *action, *field, pattern);
+        done(a, "added rule " + std::to_string(rule.id) + ": " + rule_text(rule), cli::JsonObject().number("id", rule.id));
+        return 0;
+    }
+    if (sub == "list") {
+        no_more_words(a, 2);
+        auto rules = store::list_access_rules(sql);
+        if (json) {
+            std::vector<std::string> objects;
+            for (const auto& r : rules) objects.push_back(rule_json(r));
+            std::cout << cli::json_array(objects) << "\n";
+            return 0;
+        }
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& r : rules)
+            rows.push_back({std::to_string(r.id), store::to_string(r.action), store::to_string(r.field), r.pattern,
+                            r.created_at});
+        print_table({"ID", "ACTION", "FIELD", "PATTERN", "CREATED"}, rows);
+        return 0;
+    }
+    if (sub == "remove") {
+        long long id = rule_id(word(a, 2, "rule id"));
+        no_more_words(a, 3);
+        auto rule = store::remove_access_rule(sql, id);
+        done(a, "removed rule " + std::to_string(rule.id) + ": " + rule_text(rule));
+        return 0;
+    }
+    throw unknown_command("rule", sub);
+}
+
+// ---------------------------------------------------------------------------------------------
+// devices
 
 std::string json_device_fields(const store::DeviceInfo& d) {
-    return "\"user\":" + cli::json_string(d.user) + ",\"device_id\":" + cli::json_string(d.device_id) +
-           ",\"device_type\":" + cli::json_string(d.device_type) + ",\"user_agent\":" + cli::json_string(d.user_agent) +
-           ",\"protocol_version\":" + cli::json_string(d.protocol_version) +
-           ",\"protocol_log\":" + json_bool(d.protocol_log) + ",\"first_seen\":" + cli::json_string(d.first_seen) +
-           ",\"last_seen\":" + cli::json_string(d.last_seen);
+    return cli::JsonObject()
+        .text("user", d.user)
+        .text("device_id", d.device_id)
+        .text("device_type", d.device_type)
+        .text("user_agent", d.user_agent)
+        .text("protocol_version", d.protocol_version)
+        .boolean("protocol_log", d.protocol_log)
+        .text("first_seen", d.first_seen)
+        .text("last_seen", d.last_seen)
+        .text_or_null("first_sync", d.first_sync)
+        .text_or_null("last_sync", d.last_sync)
+        .text("model", d.model)
+        .text("imei", d.imei)
+        .text("friendly_name", d.friendly_name)
+        .text("os", d.os)
+        .text("os_language", d.os_language)
+        .text("phone_number", d.phone_number)
+        .text("mobile_operator", d.mobile_operator)
+        .text("access_state", store::to_string(d.access_state))
+        .text("access_reason", d.access_reason)
+        .text_or_null("access_override", d.access_override)
+        .text("policy_status", d.policy_status)
+        .raw("policy_key", d.policy_key ? std::to_string(*d.policy_key) : "null")
+        .text_or_null("provisioned_at", d.provisioned_at)
+        .text("wipe_status", d.wipe_status)
+        .boolean("wipe_account_only", d.wipe_account_only)
+        .text_or_null("wipe_requested_at", d.wipe_requested_at)
+        .text("wipe_requested_by", d.wipe_requested_by)
+        .text_or_null("wipe_sent_at", d.wipe_sent_at)
+        .text_or_null("wiped_at", d.wiped_at)
+        .str();
 }
-
-std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
 void print_device_list(const std::vector<store::DeviceInfo>& devices, bool json) {
     if (json) {
-        std::cout << "[";
-        for (std::size_t i = 0; i < devices.size(); ++i)
-            std::cout << (i ? "," : "") << "{" << json_device_fields(devices[i]) << "}";
-        std::cout << "]\n";
+        std::vector<std::string> objects;
+        for (const auto& d : devices) objects.push_back(json_device_fields(d));
+        std::cout << cli::json_array(objects) << "\n";
         return;
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& d : devices)
-        rows.push_back({d.user, d.device_id, or_dash(d.device_type), or_dash(d.user_agent), or_dash(d.protocol_version),
-                        d.first_seen, d.last_seen});
-    print_table({"USER", "DEVICE ID", "TYPE", "USER AGENT", "VERSION", "FIRST SEEN", "LAST SEEN"}, rows);
+        rows.push_back({d.user, d.device_id, or_dash(d.device_type), or_dash(d.model), or_dash(d.os),
+                        or_dash(d.user_agent), or_dash(d.protocol_version), or_dash(d.first_sync),
+                        or_dash(d.last_sync), store::to_string(d.access_state), d.policy_status,
+                        store::wipe_status_text(d)});
+    print_table({"USER", "DEVICE ID", "TYPE", "MODEL", "OS", "USER AGENT", "VERSION", "FIRST SYNC", "LAST SYNC",
+                 "ACCESS", "POLICY", "WIPE"},
+                rows);
 }
 
 std::string key_text(const store::KeyInfo& k) {
     return k.current + (k.previous ? " (previous " + *k.previous + ")" : "");
 }
 
+// "Label:" padded so that the values line up, as in the rest of `device show`.
+void show_line(const std::string& label, const std::string& value) {
+    std::string l = label + ":";
+    std::cout << l << std::string(l.size() < 19 ? 19 - l.size() : 1, ' ') << value << "\n";
+}
+
+std::string override_text(const std::string& override_word) {
+    if (override_word.empty()) return "none (the rules decide)";
+    return override_word + " (easctl device access ... default drops it)";
+}
+
+void print_device_standing(const store::DeviceInfo& d) {
+    show_line("Access", store::to_string(d.access_state));
+    show_line("Access reason", or_dash(d.access_reason));
+    show_line("Access override", override_text(d.access_override));
+    show_line("Policy status", d.policy_status);
+    show_line("Policy key", d.policy_key ? std::to_string(*d.policy_key) : "-");
+    show_line("Provisioned at", or_dash(d.provisioned_at));
+    show_line("Wipe status", store::wipe_status_text(d) + (d.wipe_account_only ? " (account only)" : ""));
+    if (!d.wipe_requested_at.empty()) {
+        show_line("Wipe requested", d.wipe_requested_at + (d.wipe_requested_by.empty() ? "" : " by " + d.wipe_requested_by));
+        show_line("Wipe sent", or_dash(d.wipe_sent_at));
+        show_line("Wiped at", or_dash(d.wiped_at));
+    }
+}
+
 void print_device_details(const store::DeviceDetails& s, bool json) {
     const auto& d = s.device;
     if (json) {
-        std::cout << "{" << json_device_fields(d) << ",\"folder_sync_key\":"
-                  << (s.folder_sync ? json_key(*s.folder_sync) : std::string("null")) << ",\"collections\":[";
-        for (std::size_t i = 0; i < s.collections.size(); ++i) {
-            const auto& c = s.collections[i];
-            std::cout << (i ? "," : "") << "{\"folder_id\":" << c.folder_id
-                      << ",\"folder_name\":" << cli::json_string(c.folder_name)
-                      << ",\"class\":" << cli::json_string(c.item_class) << ",\"sync_key\":" << json_key(c.key)
-                      << ",\"items_on_device\":" << c.items_held << "}";
-        }
-        std::cout << "]}\n";
+        std::vector<std::string> collections;
+        for (const auto& c : s.collections)
+            collections.push_back(cli::JsonObject()
+                                      .number("folder_id", c.folder_id)
+                                      .text("folder_name", c.folder_name)
+                                      .text("class", c.item_class)
+                                      .raw("sync_key", json_key(c.key))
+                                      .number("items_on_device", c.items_held)
+                                      .str());
+        std::string fields = json_device_fields(d);
+        fields.pop_back();  // the closing brace: the sync state goes into the same object
+        std::cout << fields << ",\"folder_sync_key\":" << (s.folder_sync ? json_key(*s.folder_sync) : "null")
+                  << ",\"collections\":" << cli::json_array(collections) << "}\n";
         return;
     }
-    std::cout << "User:              " << d.user << "\n"
-              << "DeviceId:          " << d.device_id << "\n"
-              << "DeviceType:        " << or_dash(d.device_type) << "\n"
-              << "User agent:        " << or_dash(d.user_agent) << "\n"
-              << "Protocol version:  " << or_dash(d.protocol_version) << "\n"
-              << "Protocol log:      " << (d.protocol_log ? "on" : "off") << "\n"
-              << "First seen:        " << d.first_seen << "\n"
-              << "Last seen:         " << d.last_seen << "\n"
-              << "FolderSync key:    "
-              << (s.folder_sync ? key_text(*s.folder_sync) : std::string("none (the next FolderSync starts from 0)"))
-              << "\n";
+    show_line("User", d.user);
+    show_line("DeviceId", d.device_id);
+    show_line("DeviceType", or_dash(d.device_type));
+    show_line("Model", or_dash(d.model));
+    show_line("Friendly name", or_dash(d.friendly_name));
+    show_line("OS", or_dash(d.os));
+    show_line("OS language", or_dash(d.os_language));
+    show_line("IMEI", or_dash(d.imei));
+    show_line("Phone number", or_dash(d.phone_number));
+    show_line("Mobile operator", or_dash(d.mobile_operator));
+    show_line("User agent", or_dash(d.user_agent));
+    show_line("Protocol version", or_dash(d.protocol_version));
+    show_line("Protocol log", d.protocol_log ? "on" : "off");
+    show_line("First seen", d.first_seen);
+    show_line("Last seen", d.last_seen);
+    show_line("First sync", or_dash(d.first_sync));
+    show_line("Last sync", or_dash(d.last_sync));
+    print_device_standing(d);
+    show_line("FolderSync key",
+              s.folder_sync ? key_text(*s.folder_sync) : std::string("none (the next FolderSync starts from 0)"));
     if (s.collections.empty()) {
-        std::cout << "Collections:       none\n";
+        show_line("Collections", "none");
         return;
     }
     std::cout << "\n";
@@ -173,17 +479,107 @@ void print_device_details(const store::DeviceDetails& s, bool json) {
     print_table({"FOLDER", "FOLDER ID", "CLASS", "SYNC KEY", "ITEMS ON DEVICE"}, rows);
 }
 
+std::string device_name(const std::string& address, const std::string& device) {
+    return "device " + device + " of " + store::normalize_address(address);
+}
+
+std::optional<store::AccessOverride> parse_override(const std::string& word) {
+    if (word == "allow") return store::AccessOverride::allow;
+    if (word == "block") return store::AccessOverride::block;
+    if (word == "default") return store::AccessOverride::none;
+    return std::nullopt;
+}
+
+void set_device_access(const cli::Args& a, soci::session& sql, const std::string& address, const std::string& device,
+                       store::AccessOverride decision) {
+    auto result = store::set_device_access_override(sql, address, device, decision);
+    std::string msg = device_name(address, device) + ": " +
+                      (decision == store::AccessOverride::none ? "the administrator's decision is dropped; " : "") +
+                      store::to_string(result.state) + " (" + result.reason + ")";
+    done(a, msg,
+         cli::JsonObject().text("access_state", store::to_string(result.state)).text("access_reason", result.reason));
+}
+
+void resync(const cli::Args& a, soci::session& sql, const std::string& address, const std::string& device) {
+    auto r = store::resync_device(sql, address, device);
+    std::string who = device_name(address, device);
+    std::string msg;
+    if (!r.folder_sync_state && r.collections == 0) {
+        msg = who + " had no sync state; nothing to discard (its next FolderSync starts from 0)";
+    } else {
+        msg = "discarded the sync state of " + who + ": " + (r.folder_sync_state ? "the FolderSync key, " : "") +
+              std::to_string(r.collections) + " collection(s), the record of " + std::to_string(r.items_held) +
+              " item(s) on the device; no mail or other data was touched. Its next request gets "
+              "FolderSync status 9 / Sync status 3 and the device starts a full sync.";
+    }
+    done(a, msg,
+         cli::JsonObject()
+             .boolean("folder_sync_state", r.folder_sync_state)
+             .number("collections", r.collections)
+             .number("items_on_device", r.items_held));
+}
+
+void remove(const cli::Args& a, soci::session& sql, const std::string& address, const std::string& device) {
+    auto r = store::remove_device(sql, address, device);
+    std::string gone = std::string(r.folder_sync_state ? "the FolderSync key, " : "") +
+                       std::to_string(r.collections) + " collection(s)" + (r.device_policy ? ", its own policy" : "");
+    std::string msg = "removed " + device_name(address, device) + " with " + gone +
+                      "; no mail or other data was touched. If it connects again it is a new device.";
+    done(a, msg,
+         cli::JsonObject()
+             .boolean("folder_sync_state", r.folder_sync_state)
+             .number("collections", r.collections)
+             .boolean("device_policy", r.device_policy));
+}
+
+int device_command(const cli::Args& a, soci::session& sql, const std::string& sub) {
+    if (sub == "list") {
+        store::DeviceFilter filter;
+        filter.address = a.words.size() > 2 ? a.words[2] : "";
+        filter.domain = a.value("--domain");
+        filter.include_wiped = a.flag("--all");
+        no_more_words(a, 3);
+        if (!filter.address.empty() && !filter.domain.empty()) throw UsageError("give an address or --domain, not both");
+        print_device_list(store::list_devices(sql, filter), a.flag("--json"));
+        return 0;
+    }
+    if (sub != "show" && sub != "resync" && sub != "remove" && sub != "allow" && sub != "block" && sub != "access")
+        throw unknown_command("device", sub);
+    const std::string& address = word(a, 2, "address");
+    const std::string& device = word(a, 3, "device id");
+    if (sub == "access") {
+        auto decision = parse_override(word(a, 4, "allow, block or default"));
+        if (!decision) throw UsageError("device access takes allow, block or default, not " + a.words[4]);
+        no_more_words(a, 5);
+        set_device_access(a, sql, address, device, *decision);
+        return 0;
+    }
+    no_more_words(a, 4);
+    if (sub == "show") print_device_details(store::show_device(sql, address, device), a.flag("--json"));
+    if (sub == "resync") resync(a, sql, address, device);
+    if (sub == "remove") remove(a, sql, address, device);
+    if (sub == "allow") set_device_access(a, sql, address, device, store::AccessOverride::allow);
+    if (sub == "block") set_device_access(a, sql, address, device, store::AccessOverride::block);
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the rest
+
 void print_folder_list(const std::vector<store::FolderInfo>& folders, bool json) {
     if (json) {
-        std::cout << "[";
-        for (std::size_t i = 0; i < folders.size(); ++i) {
-            const auto& f = folders[i];
-            std::cout << (i ? "," : "") << "{\"id\":" << f.id << ",\"parent_id\":" << f.parent_id
-                      << ",\"name\":" << cli::json_string(f.name) << ",\"type\":" << f.type
-                      << ",\"type_name\":" << cli::json_string(store::folder_type_name(f.type))
-                      << ",\"class\":" << cli::json_string(f.item_class) << ",\"items\":" << f.items << "}";
-        }
-        std::cout << "]\n";
+        std::vector<std::string> objects;
+        for (const auto& f : folders)
+            objects.push_back(cli::JsonObject()
+                                  .number("id", f.id)
+                                  .number("parent_id", f.parent_id)
+                                  .text("name", f.name)
+                                  .number("type", f.type)
+                                  .text("type_name", store::folder_type_name(f.type))
+                                  .text("class", f.item_class)
+                                  .number("items", f.items)
+                                  .str());
+        std::cout << cli::json_array(objects) << "\n";
         return;
     }
     std::vector<std::vector<std::string>> rows;
@@ -194,6 +590,46 @@ void print_folder_list(const std::vector<store::FolderInfo>& folders, bool json)
     print_table({"ID", "PARENT", "NAME", "TYPE", "CLASS", "ITEMS"}, rows);
 }
 
+int domain_command(const cli::Args& a, soci::session& sql, const std::string& sub) {
+    if (sub == "add") {
+        store::add_domain(sql, word(a, 2, "domain name"));
+        done(a, "added domain " + a.words[2]);
+        return 0;
+    }
+    if (sub == "list") {
+        auto domains = store::list_domains(sql);
+        if (a.flag("--json")) {
+            std::vector<std::string> objects;
+            for (const auto& d : domains)
+                objects.push_back(cli::JsonObject().text("name", d.name).number("users", d.users).str());
+            std::cout << cli::json_array(objects) << "\n";
+        } else {
+            std::vector<std::vector<std::string>> rows;
+            for (const auto& d : domains) rows.push_back({d.name, std::to_string(d.users)});
+            print_table({"DOMAIN", "USERS"}, rows);
+        }
+        return 0;
+    }
+    throw unknown_command("domain", sub);
+}
+
+int log_command(const cli::Args& a, soci::session& sql, const std::string& sub) {
+    if (sub != "enable" && sub != "disable") throw unknown_command("log", sub);
+    const std::string& address = word(a, 2, "address");
+    bool on = sub == "enable";
+    std::string device = a.value("--device");
+    if (device.empty()) {
+        store::set_user_protocol_log(sql, address, on);
+        done(a, std::string("protocol log ") + (on ? "on" : "off") + " for " + store::normalize_address(address));
+    } else {
+        auto u = store::find_user(sql, address);
+        if (!u) throw store::InvalidRequest("unknown user " + address);
+        store::set_device_protocol_log(sql, u->id, device, on);
+        done(a, std::string("protocol log ") + (on ? "on" : "off") + " for device " + device + " of " + u->address);
+    }
+    return 0;
+}
+
 int run(const cli::Args& a) {
     if (a.flag("--help") || a.words.empty()) {
         std::fputs(kUsage, a.words.empty() && !a.flag("--help") ? stderr : stdout);
@@ -202,7 +638,6 @@ int run(const cli::Args& a) {
     const std::string& cmd = a.words[0];
     std::string sub = a.words.size() > 1 ? a.words[1] : "";
     auto sql = store::open_session(cli::conninfo_for(a));
-    bool json = a.flag("--json");
 
     if (cmd == "migrate") {
         auto applied = store::migrate(*sql, store::default_schema_dir());
@@ -210,128 +645,19 @@ int run(const cli::Args& a) {
         done(a, msg);
         return 0;
     }
-    if (cmd == "domain" && sub == "add") {
-        store::add_domain(*sql, word(a, 2, "domain name"));
-        done(a, "added domain " + a.words[2]);
-        return 0;
-    }
-    if (cmd == "domain" && sub == "list") {
-        auto domains = store::list_domains(*sql);
-        if (json) {
-            std::cout << "[";
-            for (std::size_t i = 0; i < domains.size(); ++i)
-                std::cout << (i ? "," : "") << "{\"name\":" << cli::json_string(domains[i].name)
-                          << ",\"users\":" << domains[i].users << "}";
-            std::cout << "]\n";
-        } else {
-            std::vector<std::vector<std::string>> rows;
-            for (const auto& d : domains) rows.push_back({d.name, std::to_string(d.users)});
-            print_table({"DOMAIN", "USERS"}, rows);
-        }
-        return 0;
-    }
-    if (cmd == "user" && sub == "add") {
-        const std::string& address = word(a, 2, "address");
-        store::normalize_address(address);  // fail before asking for a password
-        std::string pw = read_password(a.flag("--password-stdin"));
-        auto u = store::add_user(*sql, address, pw, a.value("--name"));
-        done(a, "added user " + u.address);
-        return 0;
-    }
-    if (cmd == "user" && sub == "passwd") {
-        const std::string& address = word(a, 2, "address");
-        if (!store::find_user(*sql, address)) throw store::InvalidRequest("unknown user " + address);
-        store::set_password(*sql, address, read_password(a.flag("--password-stdin")));
-        done(a, "password changed for " + store::normalize_address(address));
-        return 0;
-    }
-    if (cmd == "user" && (sub == "enable" || sub == "disable")) {
-        const std::string& address = word(a, 2, "address");
-        store::set_activesync(*sql, address, sub == "enable");
-        done(a, "ActiveSync " + std::string(sub == "enable" ? "enabled" : "disabled") + " for " +
-                    store::normalize_address(address));
-        return 0;
-    }
-    if (cmd == "user" && sub == "list") {
-        auto users = store::list_users(*sql, a.value("--domain"));
-        if (json) {
-            std::cout << "[";
-            for (std::size_t i = 0; i < users.size(); ++i)
-                std::cout << (i ? "," : "") << "{\"address\":" << cli::json_string(users[i].address)
-                          << ",\"name\":" << cli::json_string(users[i].display_name)
-                          << ",\"activesync\":" << (users[i].activesync ? "true" : "false")
-                          << ",\"protocol_log\":" << (users[i].protocol_log ? "true" : "false") << "}";
-            std::cout << "]\n";
-        } else {
-            std::vector<std::vector<std::string>> rows;
-            for (const auto& u : users)
-                rows.push_back({u.address, u.display_name, u.activesync ? "enabled" : "disabled",
-                                u.protocol_log ? "on" : "off"});
-            print_table({"ADDRESS", "NAME", "ACTIVESYNC", "PROTOCOL LOG"}, rows);
-        }
-        return 0;
-    }
-    if (cmd == "log" && (sub == "enable" || sub == "disable")) {
-        const std::string& address = word(a, 2, "address");
-        bool on = sub == "enable";
-        std::string device = a.value("--device");
-        if (device.empty()) {
-            store::set_user_protocol_log(*sql, address, on);
-            done(a, std::string("protocol log ") + (on ? "on" : "off") + " for " + store::normalize_address(address));
-        } else {
-            auto u = store::find_user(*sql, address);
-            if (!u) throw store::InvalidRequest("unknown user " + address);
-            store::set_device_protocol_log(*sql, u->id, device, on);
-            done(a, std::string("protocol log ") + (on ? "on" : "off") + " for device " + device + " of " + u->address);
-        }
-        return 0;
-    }
-    if (cmd == "device" && sub == "list") {
-        std::string address = a.words.size() > 2 ? a.words[2] : "";
-        no_more_words(a, 3);
-        if (!address.empty() && !a.value("--domain").empty())
-            throw UsageError("give an address or --domain, not both");
-        print_device_list(store::list_devices(*sql, address, a.value("--domain")), json);
-        return 0;
-    }
-    if (cmd == "device" && sub == "show") {
-        const std::string& address = word(a, 2, "address");
-        const std::string& device = word(a, 3, "device id");
-        no_more_words(a, 4);
-        print_device_details(store::show_device(*sql, address, device), json);
-        return 0;
-    }
-    if (cmd == "device" && sub == "resync") {
-        const std::string& address = word(a, 2, "address");
-        const std::string& device = word(a, 3, "device id");
-        no_more_words(a, 4);
-        auto r = store::resync_device(*sql, address, device);
-        std::string who = "device " + device + " of " + store::normalize_address(address);
-        std::string msg;
-        if (!r.folder_sync_state && r.collections == 0) {
-            msg = who + " had no sync state; nothing to discard (its next FolderSync starts from 0)";
-        } else {
-            msg = "discarded the sync state of " + who + ": " +
-                  (r.folder_sync_state ? "the FolderSync key, " : "") + std::to_string(r.collections) +
-                  " collection(s), the record of " + std::to_string(r.items_held) +
-                  " item(s) on the device; no mail or other data was touched. Its next request gets "
-                  "FolderSync status 9 / Sync status 3 and the device starts a full sync.";
-        }
-        if (json)
-            std::cout << "{\"ok\":true,\"message\":" << cli::json_string(msg)
-                      << ",\"folder_sync_state\":" << json_bool(r.folder_sync_state)
-                      << ",\"collections\":" << r.collections << ",\"items_on_device\":" << r.items_held << "}\n";
-        else
-            std::cout << msg << "\n";
-        return 0;
-    }
+    if (cmd == "domain") return domain_command(a, *sql, sub);
+    if (cmd == "user") return user_command(a, *sql, sub);
+    if (cmd == "server") return server_command(a, *sql, sub);
+    if (cmd == "rule") return rule_command(a, *sql, sub);
+    if (cmd == "log") return log_command(a, *sql, sub);
+    if (cmd == "device") return device_command(a, *sql, sub);
     if (cmd == "folder" && sub == "list") {
         const std::string& address = word(a, 2, "address");
         no_more_words(a, 3);
-        print_folder_list(store::list_user_folders(*sql, address), json);
+        print_folder_list(store::list_user_folders(*sql, address), a.flag("--json"));
         return 0;
     }
-    throw UsageError("unknown command: " + cmd + (sub.empty() ? "" : " " + sub));
+    throw unknown_command(cmd, sub);
 }
 
 }  // namespace
@@ -339,7 +665,7 @@ int run(const cli::Args& a) {
 int main(int argc, char** argv) {
     cli::Args args;
     try {
-        args = cli::parse_args(argc, argv, {"--domain", "--device", "--name"}, {"--password-stdin"});
+        args = cli::parse_args(argc, argv, {"--domain", "--device", "--name"}, {"--password-stdin", "--all"});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "easctl: %s (see easctl --help)\n", e.what());
         return 64;

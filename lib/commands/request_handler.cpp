@@ -1,6 +1,7 @@
 #include "commands/request_handler.h"
 
 #include "common/log.h"
+#include "store/access.h"
 #include "store/pq.h"
 
 namespace easd::commands {
@@ -34,6 +35,13 @@ HttpResponse unauthorized() {
     HttpResponse r = plain(401, "authentication required");
     r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"ActiveSync\"");
     return r;
+}
+
+// The server's access mode, asked on every request, changes rarely: one read per auth-cache period
+// in this process, so `easctl server set access_mode` takes effect as soon as disabling a user does.
+store::AccessMode access_mode(store::Database& db, int max_age_seconds) {
+    static store::AccessModeCache cache;
+    return cache.get(db, std::chrono::seconds(max_age_seconds));
 }
 
 }  // namespace
@@ -132,7 +140,8 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
         user = found->user;
         auth_cache_.remember(login, credentials->password, *user);
     }
-    if (!user->activesync) return plain(403, "ActiveSync is disabled for this account");
+    if (!store::may_use_activesync(*user, access_mode(db_, settings_.auth_cache_seconds)))
+        return plain(403, "ActiveSync is disabled for this account");
 
     if (is_options) {
         HttpResponse r;

@@ -119,8 +119,14 @@ void set_password(soci::session& sql, const std::string& address, const std::str
     update_user(sql, address, "password_hash = :v", hash_password(password));
 }
 
+void set_activesync_flag(soci::session& sql, const std::string& address, ActiveSyncFlag flag) {
+    // NULLIF turns "" into NULL: the flag is not set and the access mode decides.
+    const char* value = flag == ActiveSyncFlag::on ? "true" : flag == ActiveSyncFlag::off ? "false" : "";
+    update_user(sql, address, "activesync = NULLIF(:v, '')::boolean", value);
+}
+
 void set_activesync(soci::session& sql, const std::string& address, bool enabled) {
-    update_user(sql, address, "activesync = :v::boolean", enabled ? "true" : "false");
+    set_activesync_flag(sql, address, enabled ? ActiveSyncFlag::on : ActiveSyncFlag::off);
 }
 
 void set_user_protocol_log(soci::session& sql, const std::string& address, bool enabled) {
@@ -129,7 +135,7 @@ void set_user_protocol_log(soci::session& sql, const std::string& address, bool 
 
 namespace {
 constexpr const char* kUserColumns =
-    "SELECT u.id, u.address, d.name, u.display_name, COALESCE(u.activesync, true)::int, u.protocol_log::int, u.password_hash "
+    "SELECT u.id, u.address, d.name, u.display_name, COALESCE(u.activesync::int, -1), u.protocol_log::int, u.password_hash "
     "FROM users u JOIN domains d ON d.id = u.domain_id ";
 
 User user_from_row(const soci::row& r) {
@@ -138,7 +144,8 @@ User user_from_row(const soci::row& r) {
     u.address = r.get<std::string>(1);
     u.domain = r.get<std::string>(2);
     u.display_name = r.get<std::string>(3);
-    u.activesync = r.get<int>(4) != 0;
+    int flag = r.get<int>(4);  // -1: NULL
+    u.activesync = flag < 0 ? ActiveSyncFlag::unset : flag ? ActiveSyncFlag::on : ActiveSyncFlag::off;
     u.protocol_log = r.get<int>(5) != 0;
     return u;
 }

@@ -15,12 +15,16 @@ struct Domain {
     long long users = 0;
 };
 
+// The ActiveSync flag of an account (schema 006: users.activesync NULL / true / false). Whether
+// an account whose flag is not set may sync depends on the server's access mode (store/access.h).
+enum class ActiveSyncFlag { unset, on, off };
+
 struct User {
     long long id = 0;
     std::string address;
     std::string domain;
     std::string display_name;
-    bool activesync = true;
+    ActiveSyncFlag activesync = ActiveSyncFlag::unset;
     bool protocol_log = false;
 };
 
@@ -44,6 +48,8 @@ std::vector<Domain> list_domains(soci::session& sql);
 User add_user(soci::session& sql, const std::string& address, const std::string& password,
               const std::string& display_name = {});
 void set_password(soci::session& sql, const std::string& address, const std::string& password);
+void set_activesync_flag(soci::session& sql, const std::string& address, ActiveSyncFlag flag);
+// The flag explicitly on or off (`easctl user enable|disable`).
 void set_activesync(soci::session& sql, const std::string& address, bool enabled);
 void set_user_protocol_log(soci::session& sql, const std::string& address, bool enabled);
 std::vector<User> list_users(soci::session& sql, const std::string& domain = {});

@@ -9,26 +9,78 @@ namespace easd::store {
 
 namespace {
 
-// Timestamps leave the database already formatted, in UTC, so the output does not depend on the
-// session's time zone.
-#define EASD_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+// Reads a row's columns in order.
+class Columns {
+public:
+    explicit Columns(const soci::row& r) : row_(r) {}
+    std::string text() { return row_.get<std::string>(next_++); }
+    long long int64() { return row_.get<long long>(next_++); }
+    bool flag() { return row_.get<int>(next_++) != 0; }
+    std::optional<long long> optional_int64() {
+        std::size_t i = next_++;
+        if (row_.get_indicator(i) != soci::i_ok) return std::nullopt;
+        return row_.get<long long>(i);
+    }
 
-constexpr const char* kDeviceColumns =
-    "SELECT u.address, d.device_id, d.device_type, d.user_agent, d.protocol_version, d.protocol_log::int, "
-    EASD_UTC("d.first_seen") ", " EASD_UTC("d.last_seen") ", d.id ";
-#undef EASD_UTC
+private:
+    const soci::row& row_;
+    std::size_t next_ = 0;
+};
 
-DeviceInfo device_from_row(const soci::row& r) {
-    DeviceInfo d;
-    d.user = r.get<std::string>(0);
-    d.device_id = r.get<std::string>(1);
-    d.device_type = r.get<std::string>(2);
-    d.user_agent = r.get<std::string>(3);
-    d.protocol_version = r.get<std::string>(4);
-    d.protocol_log = r.get<int>(5) != 0;
-    d.first_seen = r.get<std::string>(6);
-    d.last_seen = r.get<std::string>(7);
-    return d;
+// The columns read_device reads, in its order; FROM devices d JOIN users u.
+const std::string& device_columns() {
+    static const std::string columns =
+        "SELECT d.id, u.address, d.device_id, d.device_type, d.user_agent, d.protocol_version, d.protocol_log::int, " +
+        utc_text_sql("d.first_seen") + ", " + utc_text_sql("d.last_seen") + ", " + utc_text_sql("d.first_sync") +
+        ", " + utc_text_sql("d.last_sync") +
+        ", d.model, d.imei, d.friendly_name, d.os, d.os_language, d.phone_number, d.mobile_operator, "
+        "d.access_state, d.access_reason, COALESCE(d.access_override, ''), "
+        "d.policy_status, d.policy_key, " + utc_text_sql("d.provisioned_at") +
+        ", d.wipe_status, d.wipe_account_only::int, " + utc_text_sql("d.wipe_requested_at") +
+        ", d.wipe_requested_by, " + utc_text_sql("d.wipe_sent_at") + ", " + utc_text_sql("d.wiped_at") + " ";
+    return columns;
+}
+
+struct DeviceRow {
+    long long row_id = 0;  // devices.id
+    DeviceInfo info;
+};
+
+DeviceRow read_device(const soci::row& r) {
+    Columns c(r);
+    DeviceRow out;
+    out.row_id = c.int64();
+    DeviceInfo& d = out.info;
+    d.user = c.text();
+    d.device_id = c.text();
+    d.device_type = c.text();
+    d.user_agent = c.text();
+    d.protocol_version = c.text();
+    d.protocol_log = c.flag();
+    d.first_seen = c.text();
+    d.last_seen = c.text();
+    d.first_sync = c.text();
+    d.last_sync = c.text();
+    d.model = c.text();
+    d.imei = c.text();
+    d.friendly_name = c.text();
+    d.os = c.text();
+    d.os_language = c.text();
+    d.phone_number = c.text();
+    d.mobile_operator = c.text();
+    d.access_state = parse_access_state(c.text()).value_or(AccessState::allowed);
+    d.access_reason = c.text();
+    d.access_override = c.text();
+    d.policy_status = c.text();
+    d.policy_key = c.optional_int64();
+    d.provisioned_at = c.text();
+    d.wipe_status = c.text();
+    d.wipe_account_only = c.flag();
+    d.wipe_requested_at = c.text();
+    d.wipe_requested_by = c.text();
+    d.wipe_sent_at = c.text();
+    d.wiped_at = c.text();
+    return out;
 }
 
 long long user_id_for(soci::session& sql, const std::string& address) {
@@ -50,23 +102,45 @@ std::string no_device(const std::string& address, const std::string& device_id) 
     return "no device " + device_id + " for " + normalize_address(address);
 }
 
+// The devices row of the user's device; InvalidRequest when the user has no such device.
+long long device_row_for(soci::session& sql, long long user_id, const std::string& address,
+                         const std::string& device_id) {
+    long long dev = 0;
+    soci::indicator ind = soci::i_null;
+    sql << "SELECT id FROM devices WHERE user_id = :u AND device_id = :d", soci::use(user_id), soci::use(device_id),
+        soci::into(dev, ind);
+    if (ind != soci::i_ok) throw InvalidRequest(no_device(address, device_id));
+    return dev;
+}
+
 }  // namespace
 
-std::vector<DeviceInfo> list_devices(soci::session& sql, const std::string& address, const std::string& domain_in) {
-    long long uid = address.empty() ? 0 : user_id_for(sql, address);
-    std::string domain = domain_in;
+std::string utc_text_sql(const std::string& column) {
+    return "COALESCE(to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')";
+}
+
+std::string wipe_status_text(const DeviceInfo& device) {
+    if (device.wipe_status == "none" && device.policy_status == "unsupported") return "Unsupported";
+    return device.wipe_status;
+}
+
+std::vector<DeviceInfo> list_devices(soci::session& sql, const DeviceFilter& filter) {
+    long long uid = filter.address.empty() ? 0 : user_id_for(sql, filter.address);
+    std::string domain = filter.domain;
     std::transform(domain.begin(), domain.end(), domain.begin(), [](unsigned char c) { return std::tolower(c); });
     if (!domain.empty()) {
         int found = 0;
         sql << "SELECT count(*)::int FROM domains WHERE name = :n", soci::use(domain), soci::into(found);
         if (found == 0) throw InvalidRequest("unknown domain " + domain);
     }
+    int include_wiped = filter.include_wiped ? 1 : 0;
     std::vector<DeviceInfo> out;
-    soci::rowset<soci::row> rs = (sql.prepare << std::string(kDeviceColumns) +
+    soci::rowset<soci::row> rs = (sql.prepare << device_columns() +
         "FROM devices d JOIN users u ON u.id = d.user_id JOIN domains dm ON dm.id = u.domain_id "
-        "WHERE (:u::bigint = 0 OR u.id = :u2) AND (:dm = '' OR dm.name = :dm2) ORDER BY u.address, d.device_id",
-        soci::use(uid), soci::use(uid), soci::use(domain), soci::use(domain));
-    for (const auto& r : rs) out.push_back(device_from_row(r));
+        "WHERE (:u::bigint = 0 OR u.id = :u2) AND (:dm = '' OR dm.name = :dm2) "
+        "AND (:wiped = 1 OR d.wipe_status <> 'wiped') ORDER BY u.address, d.device_id",
+        soci::use(uid), soci::use(uid), soci::use(domain), soci::use(domain), soci::use(include_wiped));
+    for (const auto& r : rs) out.push_back(read_device(r).info);
     return out;
 }
 
@@ -75,13 +149,14 @@ DeviceDetails show_device(soci::session& sql, const std::string& address, const 
     DeviceDetails out;
     long long dev = 0;
     {
-        soci::rowset<soci::row> rs = (sql.prepare << std::string(kDeviceColumns) +
+        soci::rowset<soci::row> rs = (sql.prepare << device_columns() +
             "FROM devices d JOIN users u ON u.id = d.user_id WHERE d.user_id = :u AND d.device_id = :d",
             soci::use(uid), soci::use(device_id));
         bool found = false;
         for (const auto& r : rs) {
-            out.device = device_from_row(r);
-            dev = r.get<long long>(8);
+            DeviceRow row = read_device(r);
+            out.device = std::move(row.info);
+            dev = row.row_id;
             found = true;
         }
         if (!found) throw InvalidRequest(no_device(address, device_id));
@@ -118,14 +193,10 @@ ResyncResult resync_device(soci::session& sql, const std::string& address, const
     long long uid = user_id_for(sql, address);
     ResyncResult result;
     soci::transaction tr(sql);
-    long long dev = 0;
-    soci::indicator ind = soci::i_null;
     // No lock on the device row (the server updates it inside its own transactions). The deletes
     // go in the order FolderSync with key 0 uses (collections, then the hierarchy state), so the
     // two cannot deadlock; a Sync that holds its collection row is simply waited for.
-    sql << "SELECT id FROM devices WHERE user_id = :u AND device_id = :d", soci::use(uid), soci::use(device_id),
-        soci::into(dev, ind);
-    if (ind != soci::i_ok) throw InvalidRequest(no_device(address, device_id));
+    long long dev = device_row_for(sql, uid, address, device_id);
 
     sql << "SELECT count(*) FROM sync_items si JOIN sync_collections c ON c.id = si.collection_id "
            "WHERE c.device_id = :d AND si.removed_key IS NULL",
@@ -143,6 +214,35 @@ ResyncResult resync_device(soci::session& sql, const std::string& address, const
     }
     tr.commit();
     return result;
+}
+
+RemoveResult remove_device(soci::session& sql, const std::string& address, const std::string& device_id) {
+    long long uid = user_id_for(sql, address);
+    RemoveResult result;
+    soci::transaction tr(sql);
+    long long dev = device_row_for(sql, uid, address, device_id);
+    int folder_sync = 0;
+    int policy = 0;
+    sql << "SELECT (SELECT count(*) FROM sync_collections WHERE device_id = :d), "
+           "(SELECT count(*)::int FROM folder_sync_states WHERE device_id = :d2), "
+           "(SELECT count(*)::int FROM policies WHERE device_id = :d3)",
+        soci::use(dev), soci::use(dev), soci::use(dev), soci::into(result.collections), soci::into(folder_sync),
+        soci::into(policy);
+    result.folder_sync_state = folder_sync > 0;
+    result.device_policy = policy > 0;
+    // Everything that hangs off the device goes with it (ON DELETE CASCADE).
+    sql << "DELETE FROM devices WHERE id = :d", soci::use(dev);
+    tr.commit();
+    return result;
+}
+
+AccessDecision set_device_access_override(soci::session& sql, const std::string& address,
+                                          const std::string& device_id, AccessOverride decision) {
+    long long uid = user_id_for(sql, address);
+    long long dev = device_row_for(sql, uid, address, device_id);
+    std::string word = decision == AccessOverride::allow ? "allow" : decision == AccessOverride::block ? "block" : "";
+    sql << "UPDATE devices SET access_override = NULLIF(:o, '') WHERE id = :d", soci::use(word), soci::use(dev);
+    return decide_device_access(sql, dev);
 }
 
 std::vector<FolderInfo> list_user_folders(soci::session& sql, const std::string& address) {

@@ -1,5 +1,7 @@
 // Administration queries behind `easctl device ...` and `easctl folder ...`: what devices a user
-// has, what sync state each holds, discarding that state, and the user's folders.
+// has, what each told about itself, its access, provisioning and wipe standing, what sync state it
+// holds, discarding that state or the whole device, the administrator's access decision for a
+// device, and the user's folders.
 //
 // Every query is filtered by the user (looked up by address), so nothing crosses users. Unknown
 // users, domains and devices throw InvalidRequest (store/accounts.h) with the one-line answer.
@@ -11,8 +13,15 @@
 #include <string>
 #include <vector>
 
+#include "store/access.h"
+
 namespace easd::store {
 
+// SQL that formats a timestamptz column as ISO 8601 in UTC ("2026-11-24T10:00:00Z"). Timestamps
+// leave the database already formatted, so the output does not depend on the session's time zone.
+std::string utc_text_sql(const std::string& column);
+
+// Timestamps are ISO 8601, UTC ("2026-11-24T10:00:00Z"); "" where the column is NULL.
 struct DeviceInfo {
     std::string user;  // the owner's address
     std::string device_id;
@@ -20,13 +29,51 @@ struct DeviceInfo {
     std::string user_agent;
     std::string protocol_version;
     bool protocol_log = false;
-    std::string first_seen;  // ISO 8601, UTC ("2026-11-24T10:00:00Z")
+    std::string first_seen;
     std::string last_seen;   // refreshed by the server at most once a minute
+    std::string first_sync;  // first data command served ("" never)
+    std::string last_sync;
+
+    // What the device told about itself (Settings / Provision DeviceInformation); "" when not told.
+    std::string model;
+    std::string imei;
+    std::string friendly_name;
+    std::string os;
+    std::string os_language;
+    std::string phone_number;
+    std::string mobile_operator;
+
+    AccessState access_state = AccessState::allowed;  // the last decision recorded
+    std::string access_reason;
+    std::string access_override;  // the administrator's decision: "allow", "block", "" none
+
+    std::string policy_status;  // none, pending, applied, partial, declined, unsupported
+    std::optional<long long> policy_key;
+    std::string provisioned_at;
+
+    std::string wipe_status;  // none, waiting, wiped
+    bool wipe_account_only = false;
+    std::string wipe_requested_at;
+    std::string wipe_requested_by;
+    std::string wipe_sent_at;
+    std::string wiped_at;
 };
 
-// All devices (address and domain empty), one user's, or one domain's; ordered by user, DeviceId.
-// An unknown user or domain throws InvalidRequest.
-std::vector<DeviceInfo> list_devices(soci::session& sql, const std::string& address, const std::string& domain);
+// The wipe status as listings show it: "Unsupported" for a device that never supported policies
+// (policy_status unsupported: it cannot be told to wipe) with no wipe waiting or done, else the
+// wipe_status word.
+std::string wipe_status_text(const DeviceInfo& device);
+
+// Which devices `device list` shows: all (address and domain empty), one user's, or one domain's.
+// Wiped devices are left out unless include_wiped.
+struct DeviceFilter {
+    std::string address;
+    std::string domain;
+    bool include_wiped = false;
+};
+
+// Ordered by user, DeviceId. An unknown user or domain throws InvalidRequest.
+std::vector<DeviceInfo> list_devices(soci::session& sql, const DeviceFilter& filter);
 
 // A sync key as the device knows it ("<epoch>-<n>"), with the one before it (SmartSync).
 struct KeyInfo {
@@ -63,6 +110,29 @@ struct ResyncResult {
 // folders and items stay. The device's keys become invalid: FolderSync answers status 9 and Sync
 // status 3, which lead the device to start over with key 0 (a full sync).
 ResyncResult resync_device(soci::session& sql, const std::string& address, const std::string& device_id);
+
+// What remove_device deleted along with the device row.
+struct RemoveResult {
+    long long collections = 0;    // sync_collections rows (with the record of items held)
+    bool folder_sync_state = false;
+    bool device_policy = false;   // a policy of the device's own (policies.device_id)
+};
+
+// Deletes the device row in one transaction; its sync state and its own policy go with it (ON
+// DELETE CASCADE). The user's data stays. If the device connects again it is a new device: access
+// decided afresh, provisioned again, a full sync. Throws InvalidRequest for an unknown user or
+// device.
+RemoveResult remove_device(soci::session& sql, const std::string& address, const std::string& device_id);
+
+// The administrator's decision for one device (devices.access_override), which beats the rules.
+enum class AccessOverride { none, allow, block };
+
+// Records the decision (none drops it: the rules decide again) and decides the device's access at
+// once (decide_device_access), so listings show the new state and a quarantined device waiting
+// for approval becomes allowed. Returns that decision. Throws InvalidRequest for an unknown user or
+// device.
+AccessDecision set_device_access_override(soci::session& sql, const std::string& address,
+                                          const std::string& device_id, AccessOverride decision);
 
 struct FolderInfo {
     long long id = 0;

@@ -47,6 +47,39 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
     throw std::runtime_error("cannot register device " + device_id);
 }
 
+namespace {
+// A DeviceInformation field, bound as NULL when the device did not send it.
+struct SentText {
+    explicit SentText(const std::optional<std::string>& v) : value(v.value_or("")), sent(v ? soci::i_ok : soci::i_null) {}
+    std::string value;
+    soci::indicator sent;
+};
+}  // namespace
+
+void record_device_information(soci::session& sql, long long device_row, const DeviceInformation& info) {
+    SentText model(info.model), imei(info.imei), friendly(info.friendly_name), os(info.os),
+        language(info.os_language), phone(info.phone_number), agent(info.user_agent),
+        mobile_operator(info.mobile_operator);
+    // n is the row as it will be: a NULL (not sent) keeps the column. The WHERE skips the write
+    // when nothing differs, which is the usual case for a device repeating itself.
+    sql << "UPDATE devices d SET model = n.model, imei = n.imei, friendly_name = n.friendly_name, os = n.os, "
+           "os_language = n.os_language, phone_number = n.phone_number, user_agent = n.user_agent, "
+           "mobile_operator = n.mobile_operator "
+           "FROM (SELECT id, COALESCE(:m, model) AS model, COALESCE(:i, imei) AS imei, "
+           "  COALESCE(:f, friendly_name) AS friendly_name, COALESCE(:o, os) AS os, "
+           "  COALESCE(:l, os_language) AS os_language, COALESCE(:p, phone_number) AS phone_number, "
+           "  CASE WHEN user_agent = '' THEN COALESCE(:a, '') ELSE user_agent END AS user_agent, "
+           "  COALESCE(:mo, mobile_operator) AS mobile_operator FROM devices WHERE id = :id) n "
+           "WHERE d.id = n.id AND (d.model, d.imei, d.friendly_name, d.os, d.os_language, d.phone_number, "
+           "  d.user_agent, d.mobile_operator) IS DISTINCT FROM (n.model, n.imei, n.friendly_name, n.os, "
+           "  n.os_language, n.phone_number, n.user_agent, n.mobile_operator)",
+        soci::use(model.value, model.sent), soci::use(imei.value, imei.sent),
+        soci::use(friendly.value, friendly.sent), soci::use(os.value, os.sent),
+        soci::use(language.value, language.sent), soci::use(phone.value, phone.sent),
+        soci::use(agent.value, agent.sent), soci::use(mobile_operator.value, mobile_operator.sent),
+        soci::use(device_row);
+}
+
 void set_device_protocol_log(soci::session& sql, long long user_id, const std::string& device_id, bool enabled) {
     int flag = enabled ? 1 : 0;
     soci::statement st = (sql.prepare << "UPDATE devices SET protocol_log = (:v = 1) WHERE user_id = :u AND device_id = :d",

@@ -27,6 +27,27 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
                        const std::string& device_type, const std::string& user_agent,
                        const std::string& protocol_version);
 
+// What a device tells about itself: MS-ASCMD Settings DeviceInformation/Set (12.1+) and Provision
+// DeviceInformation (14.1+). A field the device did not send is nullopt and keeps what we knew, so
+// a device that tells its model once and later sends a shorter Set loses nothing.
+struct DeviceInformation {
+    std::optional<std::string> model;            // Model
+    std::optional<std::string> imei;             // IMEI
+    std::optional<std::string> friendly_name;    // FriendlyName
+    std::optional<std::string> os;               // OS
+    std::optional<std::string> os_language;      // OSLanguage
+    std::optional<std::string> phone_number;     // PhoneNumber
+    std::optional<std::string> user_agent;       // UserAgent
+    std::optional<std::string> mobile_operator;  // MobileOperator
+};
+
+// Records it on the device row (devices.id), writing only when something changed. The UserAgent
+// element only fills a user agent no request header gave: the header comes with every request and
+// register_device keeps it, so taking the element as well would flip the column (and the
+// user_agent rules' verdict) back and forth. Callers decide the device's access again afterwards
+// (store/access.h: decide_device_access), since model and OS rules may now match.
+void record_device_information(soci::session& sql, long long device_row, const DeviceInformation& info);
+
 // Switches the protocol log for one device of a user (easctl log enable --device).
 void set_device_protocol_log(soci::session& sql, long long user_id, const std::string& device_id, bool enabled);
 

@@ -44,15 +44,52 @@ TEST_CASE("easctl manages domains and users, with one-line errors", "[cli]") {
     std::string hash = shared_cluster().psql("SELECT password_hash FROM users WHERE address = 'carol@cli.test'");
     CHECK(hash.rfind("$y$", 0) == 0);
 
+    // A new account has no ActiveSync flag of its own: it follows the access mode.
     r = easctl({"--json", "user", "list", "--domain", "cli.test"});
     REQUIRE(r.exit_code == 0);
-    CHECK(r.out == "[{\"address\":\"carol@cli.test\",\"name\":\"\",\"activesync\":true,\"protocol_log\":false}]\n");
+    CHECK(r.out == "[{\"address\":\"carol@cli.test\",\"name\":\"\",\"activesync\":null,\"protocol_log\":false}]\n");
+    r = easctl({"user", "list", "--domain", "cli.test"});
+    CHECK(r.out ==
+          "ADDRESS         NAME  ACTIVESYNC  PROTOCOL LOG\n"
+          "carol@cli.test        default     off\n");
 
+    auto flag = [] { return shared_cluster().psql("SELECT coalesce(activesync::text, 'null') FROM users WHERE address = 'carol@cli.test'"); };
     r = easctl({"user", "disable", "carol@cli.test"});
     REQUIRE(r.exit_code == 0);
-    CHECK(shared_cluster().psql("SELECT activesync FROM users WHERE address = 'carol@cli.test'") == "f");
+    CHECK(r.out == "ActiveSync off for carol@cli.test\n");
+    CHECK(flag() == "false");
     r = easctl({"user", "enable", "carol@cli.test"});
-    CHECK(shared_cluster().psql("SELECT activesync FROM users WHERE address = 'carol@cli.test'") == "t");
+    CHECK(r.out == "ActiveSync on for carol@cli.test\n");
+    CHECK(flag() == "true");
+    r = easctl({"--json", "user", "list", "--domain", "cli.test"});
+    CHECK(r.out == "[{\"address\":\"carol@cli.test\",\"name\":\"\",\"activesync\":true,\"protocol_log\":false}]\n");
+
+    r = easctl({"user", "activesync", "carol@cli.test", "off"});
+    REQUIRE(r.exit_code == 0);
+    CHECK(flag() == "false");
+    r = easctl({"user", "list", "--domain", "cli.test"});
+    CHECK(r.out.find("carol@cli.test        off         off\n") != std::string::npos);
+    CHECK(easctl({"--json", "user", "list", "--domain", "cli.test"}).out.find("\"activesync\":false") != std::string::npos);
+    r = easctl({"user", "activesync", "CAROL@cli.test", "on"});
+    CHECK(flag() == "true");
+    r = easctl({"user", "activesync", "carol@cli.test", "default"});
+    REQUIRE(r.exit_code == 0);
+    CHECK(flag() == "null");
+    CHECK(r.out.find("follows the access mode (") != std::string::npos);
+    r = easctl({"--json", "user", "activesync", "carol@cli.test", "default"});
+    CHECK(r.out.rfind("{\"ok\":true,\"message\":\"ActiveSync flag of carol@cli.test not set", 0) == 0);
+    for (const auto& args : std::vector<std::vector<std::string>>{{"user", "activesync", "carol@cli.test", "maybe"},
+                                                                 {"user", "activesync", "carol@cli.test"},
+                                                                 {"user", "activesync", "carol@cli.test", "on", "x"},
+                                                                 {"user", "enable"}}) {
+        r = easctl(args);
+        CHECK(r.exit_code == 64);
+        CHECK(one_line(r.err));
+    }
+    r = easctl({"user", "activesync", "nobody@cli.test", "on"});
+    CHECK(r.exit_code == 1);
+    CHECK(one_line(r.err));
+    CHECK(flag() == "null");
 
     r = easctl({"user", "add", "not-an-address", "--password-stdin"}, "x\n");
     CHECK(r.exit_code != 0);

@@ -1,6 +1,6 @@
-// easctl device list/show/resync and folder list: the real binary against a real database, with
-// sync state written in SQL, and once against the real server (a device that syncs, is resynced,
-// and is then told its keys are gone).
+// easctl device list/show/resync/remove/allow/block/access and folder list: the real binary
+// against a real database, with device standing and sync state written in SQL, and once against
+// the real server (a device that syncs, is resynced, and is then told its keys are gone).
 #include <catch2/catch.hpp>
 
 #include <cctype>
@@ -136,6 +136,29 @@ private:
 
 bool valid_json(const std::string& s) { return JsonCheck(s).valid(); }
 
+// The cells of a table that easctl printed: one row per line, cells separated by two or more
+// spaces (a cell never holds two spaces in a row; empty cells are printed as "-").
+std::vector<std::vector<std::string>> table(const std::string& out) {
+    std::vector<std::vector<std::string>> rows;
+    std::size_t start = 0;
+    while (start < out.size()) {
+        std::size_t end = out.find('\n', start);
+        if (end == std::string::npos) end = out.size();
+        std::string line = out.substr(start, end - start);
+        std::vector<std::string> cells;
+        std::size_t pos = 0;
+        while (pos < line.size()) {
+            std::size_t gap = line.find("  ", pos);
+            cells.push_back(line.substr(pos, gap == std::string::npos ? std::string::npos : gap - pos));
+            if (gap == std::string::npos) break;
+            pos = line.find_first_not_of(' ', gap);
+        }
+        rows.push_back(cells);
+        start = end + 1;
+    }
+    return rows;
+}
+
 }  // namespace
 
 TEST_CASE("the JSON check used below accepts JSON and rejects the rest", "[easctl]") {
@@ -184,7 +207,7 @@ TEST_CASE("easctl device list, show and resync, and folder list, on state writte
         auto r = easctl({"device", "list", "alice@devadm.test"});
         REQUIRE(r.exit_code == 0);
         CHECK(has(r.out, "USER"));
-        CHECK(has(r.out, "LAST SEEN"));
+        CHECK(has(r.out, "LAST SYNC"));
         CHECK(has(r.out, "alice@devadm.test"));
         CHECK(has(r.out, "PHONE1"));
         CHECK(has(r.out, "iPhone"));
@@ -282,12 +305,184 @@ TEST_CASE("easctl device list, show and resync, and folder list, on state writte
         CHECK(has(r.out, "\"folder_sync_state\":false,\"collections\":0"));
     }
 
+    SECTION("device list: model, OS, sync times, access, policy and wipe status; wiped devices only with --all") {
+        psql("UPDATE devices SET model = 'iPhone9,1', os = 'iOS 15.8', first_sync = '2026-11-24 10:00:00+00', "
+             "last_sync = '2026-11-24 11:30:00+00', access_state = 'quarantined', "
+             "access_reason = 'quarantined: no rule matches and the default access is quarantine', "
+             "policy_status = 'applied', policy_key = 1234, provisioned_at = '2026-11-24 10:00:05+00' WHERE id = " + dev);
+        psql("UPDATE devices SET policy_status = 'unsupported' WHERE id = " + bob_dev);
+        psql("INSERT INTO devices (user_id, device_id, device_type, protocol_version, policy_status, wipe_status, "
+             "wipe_requested_at, wipe_requested_by, wipe_sent_at, wiped_at) VALUES (" + alice +
+             ", 'OLDPHONE', 'Android', '12.1', 'applied', 'wiped', '2026-11-20 08:00:00+00', 'root', "
+             "'2026-11-20 08:01:00+00', '2026-11-20 08:02:00+00')");
+
+        using Rows = std::vector<std::vector<std::string>>;
+        const std::vector<std::string> header = {"USER",      "DEVICE ID", "TYPE",   "MODEL",  "OS",   "USER AGENT",
+                                                 "VERSION",   "FIRST SYNC", "LAST SYNC", "ACCESS", "POLICY", "WIPE"};
+        const std::vector<std::string> phone1 = {"alice@devadm.test", "PHONE1", "iPhone", "iPhone9,1", "iOS 15.8",
+                                                 "Apple-iPhone9C1/1705.18", "14.1", "2026-11-24T10:00:00Z",
+                                                 "2026-11-24T11:30:00Z", "quarantined", "applied", "none"};
+        const std::vector<std::string> oldphone = {"alice@devadm.test", "OLDPHONE", "Android", "-", "-", "-", "12.1",
+                                                   "-", "-", "allowed", "applied", "wiped"};
+        const std::vector<std::string> bobphone = {"bob@devadm.test", "BOBPHONE", "Android", "-", "-", "-", "16.1",
+                                                   "-", "-", "allowed", "unsupported", "Unsupported"};
+        auto r = easctl({"device", "list", "--domain", "devadm.test"});
+        REQUIRE(r.exit_code == 0);
+        CHECK(table(r.out) == Rows{header, phone1, bobphone});
+        r = easctl({"device", "list", "--domain", "devadm.test", "--all"});
+        CHECK(table(r.out) == Rows{header, oldphone, phone1, bobphone});
+        r = easctl({"device", "list", "alice@devadm.test"});
+        CHECK(table(r.out) == Rows{header, phone1});
+        r = easctl({"device", "list", "--all"});  // the whole server
+        CHECK(has(r.out, "OLDPHONE"));
+        CHECK(has(r.out, "BOBPHONE"));
+
+        // A wipe on its way shows as such, also for a device that never took a policy.
+        psql("UPDATE devices SET wipe_status = 'waiting' WHERE id = " + bob_dev);
+        r = easctl({"device", "list", "bob@devadm.test"});
+        CHECK(table(r.out).at(1).at(11) == "waiting");
+
+        r = easctl({"--json", "device", "list", "alice@devadm.test", "--all"});
+        REQUIRE(r.exit_code == 0);
+        CHECK(valid_json(r.out));
+        CHECK(has(r.out, "\"device_id\":\"OLDPHONE\""));
+        CHECK(has(r.out, "\"first_sync\":\"2026-11-24T10:00:00Z\",\"last_sync\":\"2026-11-24T11:30:00Z\","
+                         "\"model\":\"iPhone9,1\",\"imei\":\"\",\"friendly_name\":\"\",\"os\":\"iOS 15.8\","
+                         "\"os_language\":\"\",\"phone_number\":\"\",\"mobile_operator\":\"\","
+                         "\"access_state\":\"quarantined\",\"access_reason\":\"quarantined: no rule matches and the "
+                         "default access is quarantine\",\"access_override\":null,\"policy_status\":\"applied\","
+                         "\"policy_key\":1234,\"provisioned_at\":\"2026-11-24T10:00:05Z\",\"wipe_status\":\"none\","
+                         "\"wipe_account_only\":false,\"wipe_requested_at\":null,\"wipe_requested_by\":\"\","
+                         "\"wipe_sent_at\":null,\"wiped_at\":null}"));
+        CHECK(has(r.out, "\"first_sync\":null,\"last_sync\":null"));
+        CHECK(has(r.out, "\"wipe_status\":\"wiped\",\"wipe_account_only\":false,"
+                         "\"wipe_requested_at\":\"2026-11-20T08:00:00Z\",\"wipe_requested_by\":\"root\","
+                         "\"wipe_sent_at\":\"2026-11-20T08:01:00Z\",\"wiped_at\":\"2026-11-20T08:02:00Z\"}"));
+        r = easctl({"--json", "device", "list", "alice@devadm.test"});
+        CHECK_FALSE(has(r.out, "OLDPHONE"));
+    }
+
+    SECTION("device show: what the device told, its access, policy and wipe standing") {
+        psql("UPDATE devices SET model = 'iPhone9,1', imei = '356938035643809', friendly_name = 'Alice''s phone', "
+             "os = 'iOS 15.8', os_language = 'de-CH', phone_number = '+41 79 000 00 00', mobile_operator = 'Sunrise', "
+             "first_sync = '2026-11-24 10:00:00+00', last_sync = '2026-11-24 11:30:00+00', access_override = 'block', "
+             "access_state = 'blocked', access_reason = 'blocked by the administrator', policy_status = 'partial', "
+             "policy_key = 987654321, provisioned_at = '2026-11-24 10:00:05+00', wipe_status = 'waiting', "
+             "wipe_account_only = true, wipe_requested_at = '2026-11-25 09:00:00+00', wipe_requested_by = 'admin' "
+             "WHERE id = " + dev);
+        auto r = easctl({"device", "show", "alice@devadm.test", "PHONE1"});
+        REQUIRE(r.exit_code == 0);
+        for (const char* line : {"\nModel:             iPhone9,1\n", "\nFriendly name:     Alice's phone\n",
+                                 "\nOS:                iOS 15.8\n", "\nOS language:       de-CH\n",
+                                 "\nIMEI:              356938035643809\n", "\nPhone number:      +41 79 000 00 00\n",
+                                 "\nMobile operator:   Sunrise\n", "\nFirst sync:        2026-11-24T10:00:00Z\n",
+                                 "\nLast sync:         2026-11-24T11:30:00Z\n", "\nAccess:            blocked\n",
+                                 "\nAccess reason:     blocked by the administrator\n",
+                                 "\nAccess override:   block (easctl device access ... default drops it)\n",
+                                 "\nPolicy status:     partial\n", "\nPolicy key:        987654321\n",
+                                 "\nProvisioned at:    2026-11-24T10:00:05Z\n",
+                                 "\nWipe status:       waiting (account only)\n",
+                                 "\nWipe requested:    2026-11-25T09:00:00Z by admin\n", "\nWipe sent:         -\n",
+                                 "\nWiped at:          -\n",
+                                 "\nFolderSync key:    abc123-3 (previous abc123-2)\n"}) {
+            INFO(line);
+            CHECK(has(r.out, line));
+        }
+
+        r = easctl({"device", "show", "bob@devadm.test", "BOBPHONE"});
+        CHECK(has(r.out, "\nModel:             -\n"));
+        CHECK(has(r.out, "\nAccess:            allowed\n"));
+        CHECK(has(r.out, "\nAccess override:   none (the rules decide)\n"));
+        CHECK(has(r.out, "\nPolicy key:        -\n"));
+        CHECK(has(r.out, "\nWipe status:       none\n"));
+        CHECK_FALSE(has(r.out, "Wipe requested"));
+
+        r = easctl({"--json", "device", "show", "alice@devadm.test", "PHONE1"});
+        REQUIRE(r.exit_code == 0);
+        CHECK(valid_json(r.out));
+        CHECK(has(r.out, "\"friendly_name\":\"Alice's phone\""));
+        CHECK(has(r.out, "\"access_override\":\"block\""));
+        CHECK(has(r.out, "\"policy_key\":987654321"));
+        CHECK(has(r.out, "\"wipe_account_only\":true,\"wipe_requested_at\":\"2026-11-25T09:00:00Z\""));
+        CHECK(has(r.out, "\"folder_sync_key\":{\"current\":\"abc123-3\",\"previous\":\"abc123-2\"}"));
+    }
+
+    SECTION("device allow, block and access default: the administrator's decision, recorded at once") {
+        // Quarantined and waiting for approval.
+        psql("UPDATE devices SET access_state = 'quarantined', "
+             "access_reason = 'quarantined: no rule matches and the default access is quarantine' WHERE id = " + dev);
+        auto state = [&] {
+            return psql("SELECT concat_ws('|', access_override, access_state, access_reason) FROM devices WHERE id = " +
+                        dev);
+        };
+        auto r = easctl({"device", "allow", "alice@devadm.test", "PHONE1"});
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.out == "device PHONE1 of alice@devadm.test: allowed (allowed by the administrator)\n");
+        CHECK(state() == "allow|allowed|allowed by the administrator");
+
+        r = easctl({"--json", "device", "block", "ALICE@devadm.test", "PHONE1"});
+        REQUIRE(r.exit_code == 0);
+        CHECK(valid_json(r.out));
+        CHECK(r.out == "{\"ok\":true,\"message\":\"device PHONE1 of alice@devadm.test: blocked (blocked by the "
+                       "administrator)\",\"access_state\":\"blocked\",\"access_reason\":\"blocked by the administrator\"}\n");
+        CHECK(state() == "block|blocked|blocked by the administrator");
+        r = easctl({"device", "list", "alice@devadm.test"});
+        CHECK(table(r.out).at(1).at(9) == "blocked");
+
+        r = easctl({"device", "access", "alice@devadm.test", "PHONE1", "allow"});
+        CHECK(state() == "allow|allowed|allowed by the administrator");
+        r = easctl({"device", "access", "alice@devadm.test", "PHONE1", "default"});
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.out == "device PHONE1 of alice@devadm.test: the administrator's decision is dropped; allowed "
+                       "(allowed: no rule matches and the default access is allow)\n");
+        CHECK(state() == "allowed|allowed: no rule matches and the default access is allow");
+        CHECK(psql("SELECT access_state FROM devices WHERE id = " + bob_dev) == "allowed");  // untouched
+    }
+
+    SECTION("device remove: the device with its sync state and own policy, in one go; nothing else") {
+        psql("INSERT INTO policies (device_id, settings) VALUES (" + dev + ", 'AllowCamera=0')");
+        psql("INSERT INTO sync_client_adds (collection_id, client_id, item_id, added_key) VALUES (" + coll +
+             ", 'c1', 1, 5)");
+        std::string items_before = psql("SELECT count(*) FROM items WHERE user_id = " + alice);
+        auto r = easctl({"device", "remove", "alice@devadm.test", "PHONE1"});
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.out == "removed device PHONE1 of alice@devadm.test with the FolderSync key, 1 collection(s), its own "
+                       "policy; no mail or other data was touched. If it connects again it is a new device.\n");
+        CHECK(psql("SELECT count(*) FROM devices WHERE id = " + dev) == "0");
+        CHECK(psql("SELECT count(*) FROM folder_sync_states WHERE device_id = " + dev) == "0");
+        CHECK(psql("SELECT count(*) FROM sync_collections WHERE device_id = " + dev) == "0");
+        CHECK(psql("SELECT count(*) FROM sync_items WHERE collection_id = " + coll) == "0");
+        CHECK(psql("SELECT count(*) FROM sync_client_adds WHERE collection_id = " + coll) == "0");
+        CHECK(psql("SELECT count(*) FROM policies WHERE device_id = " + dev) == "0");
+        CHECK(psql("SELECT count(*) FROM items WHERE user_id = " + alice) == items_before);
+        CHECK(psql("SELECT count(*) FROM users WHERE id = " + alice) == "1");
+        // Bob's device and its state are untouched.
+        CHECK(psql("SELECT count(*) FROM sync_items WHERE collection_id = " + bob_coll) == "1");
+        CHECK(psql("SELECT count(*) FROM folder_sync_states WHERE device_id = " + bob_dev) == "1");
+
+        r = easctl({"device", "remove", "alice@devadm.test", "PHONE1"});
+        CHECK(r.exit_code == 1);
+        CHECK(one_line(r.err));
+
+        r = easctl({"--json", "device", "remove", "bob@devadm.test", "BOBPHONE"});
+        REQUIRE(r.exit_code == 0);
+        CHECK(valid_json(r.out));
+        CHECK(has(r.out, ",\"folder_sync_state\":true,\"collections\":1,\"device_policy\":false}"));
+        CHECK(psql("SELECT count(*) FROM devices WHERE id = " + bob_dev) == "0");
+    }
+
     SECTION("unknown users and devices: one line, exit 1; another user's device is unknown") {
         for (const auto& args : std::vector<std::vector<std::string>>{
                  {"device", "show", "alice@devadm.test", "NOSUCH"},
                  {"device", "show", "bob@devadm.test", "PHONE1"},
                  {"device", "resync", "alice@devadm.test", "NOSUCH"},
                  {"device", "resync", "bob@devadm.test", "PHONE1"},
+                 {"device", "remove", "alice@devadm.test", "NOSUCH"},
+                 {"device", "remove", "bob@devadm.test", "PHONE1"},
+                 {"device", "allow", "bob@devadm.test", "PHONE1"},
+                 {"device", "block", "alice@devadm.test", "NOSUCH"},
+                 {"device", "access", "alice@devadm.test", "NOSUCH", "default"},
+                 {"device", "allow", "nobody@devadm.test", "PHONE1"},
                  {"device", "show", "nobody@devadm.test", "PHONE1"},
                  {"device", "list", "nobody@devadm.test"},
                  {"device", "list", "--domain", "nosuch.test"},
@@ -301,6 +496,8 @@ TEST_CASE("easctl device list, show and resync, and folder list, on state writte
             CHECK(r.out.empty());
         }
         CHECK(psql("SELECT count(*) FROM folder_sync_states WHERE device_id = " + dev) == "1");
+        CHECK(psql("SELECT count(*) FROM devices WHERE id = " + dev) == "1");
+        CHECK(psql("SELECT access_override IS NULL FROM devices WHERE id = " + dev) == "t");
     }
 
     SECTION("usage errors: exit 64") {
@@ -311,6 +508,15 @@ TEST_CASE("easctl device list, show and resync, and folder list, on state writte
                  {"device", "resync", "alice@devadm.test"},
                  {"device", "resync", "alice@devadm.test", "PHONE1", "extra"},
                  {"device", "list", "alice@devadm.test", "--domain", "devadm.test"},
+                 {"device", "list", "alice@devadm.test", "extra"},
+                 {"device", "remove", "alice@devadm.test"},
+                 {"device", "remove", "alice@devadm.test", "PHONE1", "extra"},
+                 {"device", "allow", "alice@devadm.test"},
+                 {"device", "block", "alice@devadm.test", "PHONE1", "now"},
+                 {"device", "access", "alice@devadm.test", "PHONE1"},
+                 {"device", "access", "alice@devadm.test", "PHONE1", "quarantine"},
+                 {"device", "access", "alice@devadm.test", "PHONE1", "allow", "extra"},
+                 {"device", "list", "--all=yes"},
                  {"folder", "list"},
                  {"folder", "list", "--bogus"},
              }) {
@@ -319,8 +525,11 @@ TEST_CASE("easctl device list, show and resync, and folder list, on state writte
             CHECK(one_line(r.err));
         }
         CHECK(psql("SELECT count(*) FROM folder_sync_states WHERE device_id = " + dev) == "1");
+        CHECK(psql("SELECT access_override IS NULL FROM devices WHERE id = " + dev) == "t");
         auto help = easctl({"--help"});
         CHECK(has(help.out, "device resync ADDRESS DEVICEID"));
+        CHECK(has(help.out, "device remove ADDRESS DEVICEID"));
+        CHECK(has(help.out, "device access ADDRESS DEVICEID allow|block|default"));
         CHECK(has(help.out, "folder list ADDRESS"));
     }
 }
