@@ -8,6 +8,7 @@
 
 #include <soci/soci.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,11 @@ namespace easd::store {
 
 // The levels that apply to a device: global, its user's domain, its user, the device itself
 // (nullopt where that level has no row). One round trip: this runs on the request path.
+//
+// Never throws for what a row says: a stored line this release does not understand (an unknown
+// name, a bad value, written by hand or by a newer release) is left out, so that level inherits
+// that setting (policy::resolve's rule), and a warning is logged once per process and row text.
+// A device row that does not exist (removed meanwhile) has no levels at all: the default policy.
 policy::PolicyLevels load_policy_levels(soci::session& sql, long long device_row);
 
 // One level, as the administrator names it.
@@ -34,9 +40,26 @@ std::optional<policy::LevelPolicy> load_level(soci::session& sql, const PolicyTa
 // The levels that apply at the target (for `policy show`): the target's own and those above it;
 // lower levels are nullopt. For a device this equals load_policy_levels.
 policy::PolicyLevels load_levels_at(soci::session& sql, const PolicyTarget& target);
-// Creates or replaces the level's row.
+// Creates or replaces the level's row. A level that says nothing of its own (enforce inherited, no
+// settings) means the same as no row, so its row is deleted instead, as the schema keeps it.
 void save_level(soci::session& sql, const PolicyTarget& target, const policy::LevelPolicy& level);
 // Deletes the level's row, so it inherits everything again. False when there was none.
 bool delete_level(soci::session& sql, const PolicyTarget& target);
+
+// Reads the level, lets `change` edit it and saves it (as save_level), in one transaction that is
+// serialised with every other update_level, so two administrators' edits never overwrite each
+// other. When `change` throws, nothing is saved and the exception propagates. Returns the level as
+// saved.
+policy::LevelPolicy update_level(soci::session& sql, const PolicyTarget& target,
+                                 const std::function<void(policy::LevelPolicy&)>& change);
+
+// What a device acknowledged (devices.policy_status, devices.policy_fingerprint), for comparing
+// with the fingerprint of its effective policy. Throws InvalidRequest for an unknown user or
+// device, and std::invalid_argument for a target that is not a device.
+struct PolicyAcknowledgement {
+    std::string policy_status;               // none, pending, applied, partial, declined, unsupported
+    std::optional<std::string> fingerprint;  // nullopt: it never acknowledged a policy
+};
+PolicyAcknowledgement load_acknowledgement(soci::session& sql, const PolicyTarget& target);
 
 }  // namespace easd::store
