@@ -17,6 +17,7 @@
 #include "store/admin.h"
 #include "store/db.h"
 #include "store/devices.h"
+#include "store/provisioning.h"
 
 using namespace easd;
 
@@ -52,6 +53,10 @@ const char* kUsage =
     "                                           the same; default drops the decision and the rules decide\n"
     "  device resync ADDRESS DEVICEID           discard its sync state (never data): full sync next\n"
     "  device remove ADDRESS DEVICEID           delete the device with its sync state and its own policy\n"
+    "  device wipe ADDRESS DEVICEID [--account-only]\n"
+    "                                           remote wipe at the device's next request (--account-only: only\n"
+    "                                           this account's data, EAS 16.1 devices); the owner is mailed\n"
+    "  device wipe ADDRESS DEVICEID --cancel    cancel a wipe the device has not acknowledged\n"
     "  folder list ADDRESS                      the user's folders, types and item counts\n"
     "Passwords are read from the terminal (asked twice) or, with --password-stdin, from the first\n"
     "line of standard input; never from the command line.\n";
@@ -532,6 +537,31 @@ void remove(const cli::Args& a, soci::session& sql, const std::string& address, 
              .boolean("device_policy", r.device_policy));
 }
 
+// Who asked, for the record on the device ("root", or the sudo user behind it).
+std::string administrator_name() {
+    for (const char* var : {"SUDO_USER", "USER", "LOGNAME"})
+        if (const char* v = std::getenv(var); v && *v) return v;
+    return "easctl";
+}
+
+void wipe(const cli::Args& a, soci::session& sql, const std::string& address, const std::string& device) {
+    std::string who = device_name(address, device);
+    if (a.flag("--cancel")) {
+        if (a.flag("--account-only")) throw UsageError("--cancel takes no --account-only");
+        store::cancel_wipe(sql, address, device);
+        done(a, "cancelled the wipe of " + who, cli::JsonObject().text("wipe_status", "none"));
+        return;
+    }
+    bool account_only = a.flag("--account-only");
+    auto r = store::request_wipe(sql, address, device, account_only, administrator_name());
+    std::string msg = std::string(r.previous_status == "waiting" ? "the wipe of " + who + " was already waiting; renewed: "
+                                                                 : "") +
+                      (account_only ? "account-only wipe" : "wipe") + " of " + who +
+                      " is waiting: the device gets it with its next request (a waiting Ping is answered now). "
+                      "Its acknowledgement marks it wiped and mails the owner.";
+    done(a, msg, cli::JsonObject().text("wipe_status", "waiting").boolean("account_only", account_only));
+}
+
 int device_command(const cli::Args& a, soci::session& sql, const std::string& sub) {
     if (sub == "list") {
         store::DeviceFilter filter;
@@ -543,7 +573,8 @@ int device_command(const cli::Args& a, soci::session& sql, const std::string& su
         print_device_list(store::list_devices(sql, filter), a.flag("--json"));
         return 0;
     }
-    if (sub != "show" && sub != "resync" && sub != "remove" && sub != "allow" && sub != "block" && sub != "access")
+    if (sub != "show" && sub != "resync" && sub != "remove" && sub != "allow" && sub != "block" && sub != "access" &&
+        sub != "wipe")
         throw unknown_command("device", sub);
     const std::string& address = word(a, 2, "address");
     const std::string& device = word(a, 3, "device id");
@@ -560,6 +591,7 @@ int device_command(const cli::Args& a, soci::session& sql, const std::string& su
     if (sub == "remove") remove(a, sql, address, device);
     if (sub == "allow") set_device_access(a, sql, address, device, store::AccessOverride::allow);
     if (sub == "block") set_device_access(a, sql, address, device, store::AccessOverride::block);
+    if (sub == "wipe") wipe(a, sql, address, device);
     return 0;
 }
 
@@ -665,7 +697,8 @@ int run(const cli::Args& a) {
 int main(int argc, char** argv) {
     cli::Args args;
     try {
-        args = cli::parse_args(argc, argv, {"--domain", "--device", "--name"}, {"--password-stdin", "--all"});
+        args = cli::parse_args(argc, argv, {"--domain", "--device", "--name"},
+                               {"--password-stdin", "--all", "--account-only", "--cancel"});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "easctl: %s (see easctl --help)\n", e.what());
         return 64;

@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
     settings.heartbeat_min = options->heartbeat_min;
     settings.heartbeat_max = std::max(options->heartbeat_min, options->heartbeat_max);
     settings.max_ping_folders = options->max_ping_folders;
+    settings.sendmail_command = options->sendmail_command;
     commands::RequestHandler handler(*db, settings);
 
     app::Finisher finisher(options->finisher_threads);

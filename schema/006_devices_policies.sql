@@ -26,7 +26,8 @@ ALTER TABLE devices
 -- Provisioning (MS-ASPROV). policy_key is the final key the device holds; pending_policy_key the
 -- temporary one of an unfinished handshake; policy_fingerprint identifies the effective policy
 -- the device acknowledged (lib/policy), so saving a policy that resolves to the same thing asks
--- nothing new of the device.
+-- nothing new of the device; pending_policy_fingerprint the one sent with the temporary key (it
+-- becomes policy_fingerprint only when the device acknowledges it).
 --   policy_status: none (never provisioned), pending (handshake started), applied, partial (the
 --   device applied part of it), declined (refused it), unsupported (sends no X-MS-PolicyKey:
 --   cannot be provisioned).
@@ -34,6 +35,7 @@ ALTER TABLE devices
     ADD COLUMN policy_key          bigint,
     ADD COLUMN pending_policy_key  bigint,
     ADD COLUMN policy_fingerprint  text,
+    ADD COLUMN pending_policy_fingerprint text,
     ADD COLUMN policy_status       text NOT NULL DEFAULT 'none'
         CHECK (policy_status IN ('none', 'pending', 'applied', 'partial', 'declined', 'unsupported')),
     ADD COLUMN provisioned_at      timestamptz;

@@ -26,6 +26,19 @@ struct ServerSettings {
     int heartbeat_min = 60;        // Ping HeartbeatInterval bounds, seconds
     int heartbeat_max = 1800;
     int max_ping_folders = 300;
+    // How notices (wipe confirmations, refusals) reach recipients without an account here.
+    std::string sendmail_command = "/usr/sbin/sendmail";
+};
+
+// Status codes every command's Status element may carry from 14.0 on (MS-ASCMD 2.2.2); before
+// 14.0 the same conditions are HTTP statuses (403, 449).
+enum CommonStatus {
+    kDeviceNotFullyProvisionable = 139,
+    kDeviceIsBlockedForThisUser = 129,
+    kRemoteWipeRequested = 140,
+    kDeviceNotProvisioned = 142,
+    kPolicyRefresh = 143,
+    kInvalidPolicyKey = 144,
 };
 
 struct CommandContext {
@@ -80,14 +93,10 @@ std::vector<std::vector<long long>> parked_folders_with_changes(soci::session& s
                                                                 const std::vector<push::ParkedWait>& waits);
 // The Ping response body for a status (2 with the folders).
 std::string ping_response_body(int status, const std::vector<long long>& folders);
-// Takes the next number of the device's push sequence and tells every easd process, so that an
-// older Ping or hanging Sync of the device, wherever it waits, is answered now. For Ping, also
-// remembers its folders and heartbeat (for the empty Ping). One transaction.
-long long announce_waiting_request(soci::session& sql, long long device_row,
-                                   const std::optional<std::pair<std::string, long long>>& ping_folders_and_heartbeat);
 CommandResult handle_move_items(CommandContext& ctx);
 CommandResult handle_item_operations(CommandContext& ctx);
 CommandResult handle_get_attachment(CommandContext& ctx);
+CommandResult handle_provision(CommandContext& ctx);
 
 // Thrown by a handler for a request that is not valid for its command: answered with HTTP 400
 // (or the command's own protocol-error status, if the handler prefers to build one).

@@ -11,6 +11,7 @@ const std::vector<CommandInfo>& implemented_commands() {
         {"Ping", handle_ping, false},  // an empty Ping repeats the last one
         {"ItemOperations", handle_item_operations, true},
         {"GetAttachment", handle_get_attachment, false},  // AttachmentName in the query, no body
+        {"Provision", handle_provision, false},  // the wipe acknowledgement may come as an empty request
     };
     return table;
 }

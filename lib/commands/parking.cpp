@@ -1,6 +1,6 @@
-// What Ping and hanging Sync share for waiting in the push hub (lib/push): announcing a new wait of
-// a device (which answers its older one, in any process) and checking, in one query for many
-// parked requests, which watched folders have something for the device.
+// What Ping and hanging Sync share for waiting in the push hub (lib/push): checking, in one query
+// for many parked requests, which watched folders have something for the device. (Announcing a
+// new wait is store::announce_waiting_request.)
 #include "commands/command.h"
 #include "store/pq.h"
 
@@ -37,22 +37,5 @@ std::vector<std::vector<long long>> parked_folders_with_changes(soci::session& s
     return changed;
 }
 
-long long announce_waiting_request(soci::session& sql, long long device_row,
-                                   const std::optional<std::pair<std::string, long long>>& ping_folders_and_heartbeat) {
-    soci::transaction tr(sql);
-    store::PqResult seq = ping_folders_and_heartbeat
-        ? store::pq_query(sql,
-              "UPDATE devices SET ping_folders = $2, ping_heartbeat = $3, push_seq = push_seq + 1 WHERE id = $1 "
-              "RETURNING push_seq",
-              {std::to_string(device_row), ping_folders_and_heartbeat->first,
-               std::to_string(ping_folders_and_heartbeat->second)})
-        : store::pq_query(sql, "UPDATE devices SET push_seq = push_seq + 1 WHERE id = $1 RETURNING push_seq",
-                          {std::to_string(device_row)});
-    long long push_seq = seq.int64(0, 0);
-    store::pq_query(sql, "SELECT pg_notify('easd_supersede', $1)",
-                    {std::to_string(device_row) + ":" + std::to_string(push_seq)});
-    tr.commit();
-    return push_seq;
-}
 
 }  // namespace easd::commands

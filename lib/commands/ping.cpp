@@ -5,6 +5,7 @@
 
 #include "commands/command.h"
 #include "store/pq.h"
+#include "store/push_state.h"
 #include "store/sync_state.h"
 
 namespace easd::commands {
@@ -113,7 +114,7 @@ CommandResult handle_ping(CommandContext& ctx) {
                                             {std::to_string(ctx.user.id), "{" + join(distinct) + "}"});
     if (owned.int64(0, 0) != static_cast<long long>(distinct.size())) return status_with(kFolderSyncRequired);
 
-    wait.push_seq = announce_waiting_request(ctx.sql, ctx.device.id, std::make_pair(join(folders), *heartbeat));
+    wait.push_seq = store::announce_waiting_request(ctx.sql, ctx.device.id, std::make_pair(join(folders), *heartbeat));
 
     std::vector<long long> changed = parked_folders_with_changes(ctx.sql, {wait})[0];
     if (!changed.empty()) {

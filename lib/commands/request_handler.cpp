@@ -1,5 +1,6 @@
 #include "commands/request_handler.h"
 
+#include "commands/admission.h"
 #include "common/log.h"
 #include "store/access.h"
 #include "store/pq.h"
@@ -188,7 +189,12 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     CommandResult result;
     std::string note;
     try {
-        result = command->handler(ctx);
+        if (auto refusal = refuse_admission(ctx, query->cmd, request.policy_key)) {
+            result = std::move(*refusal);
+            note = "refused";
+        } else {
+            result = command->handler(ctx);
+        }
     } catch (const MalformedRequest& e) {
         result.http_status = 400;
         note = e.what();

@@ -24,6 +24,7 @@
 #include "store/folders.h"
 #include "store/items.h"
 #include "store/mail.h"
+#include "store/push_state.h"
 #include "store/sync_state.h"
 
 namespace easd::commands {
@@ -799,7 +800,7 @@ CommandResult handle_sync(CommandContext& ctx) {
     park.device_row = ctx.device.id;
     park.folders = std::move(watched);
     park.heartbeat = interval;
-    park.push_seq = announce_waiting_request(ctx.sql, ctx.device.id, std::nullopt);
+    park.push_seq = store::announce_waiting_request(ctx.sql, ctx.device.id, std::nullopt);
     CommandResult parked;
     parked.park = std::move(park);
     return parked;

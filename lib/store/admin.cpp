@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/accounts.h"
+#include "store/push_state.h"
 #include "store/sync_state.h"
 
 namespace easd::store {
@@ -114,6 +115,10 @@ long long device_row_for(soci::session& sql, long long user_id, const std::strin
 }
 
 }  // namespace
+
+long long find_device_row(soci::session& sql, const std::string& address, const std::string& device_id) {
+    return device_row_for(sql, user_id_for(sql, address), address, device_id);
+}
 
 std::string utc_text_sql(const std::string& column) {
     return "COALESCE(to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')";
@@ -242,7 +247,10 @@ AccessDecision set_device_access_override(soci::session& sql, const std::string&
     long long dev = device_row_for(sql, uid, address, device_id);
     std::string word = decision == AccessOverride::allow ? "allow" : decision == AccessOverride::block ? "block" : "";
     sql << "UPDATE devices SET access_override = NULLIF(:o, '') WHERE id = :d", soci::use(word), soci::use(dev);
-    return decide_device_access(sql, dev);
+    AccessDecision d = decide_device_access(sql, dev);
+    // A blocked phone waiting in Ping right now is answered, asks again and is refused.
+    if (d.state != AccessState::allowed) announce_waiting_request(sql, dev);
+    return d;
 }
 
 std::vector<FolderInfo> list_user_folders(soci::session& sql, const std::string& address) {

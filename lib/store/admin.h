@@ -75,6 +75,9 @@ struct DeviceFilter {
 // Ordered by user, DeviceId. An unknown user or domain throws InvalidRequest.
 std::vector<DeviceInfo> list_devices(soci::session& sql, const DeviceFilter& filter);
 
+// The devices.id of the user's device; InvalidRequest for an unknown user or DeviceId.
+long long find_device_row(soci::session& sql, const std::string& address, const std::string& device_id);
+
 // A sync key as the device knows it ("<epoch>-<n>"), with the one before it (SmartSync).
 struct KeyInfo {
     std::string current;

@@ -18,6 +18,17 @@ struct Device {
     std::string protocol_version;
     bool protocol_log = false;
     std::string last_sync_request_md5;  // hex MD5 of the kept Sync request ("" when none)
+
+    // Its standing (schema 006), read with the rest so that deciding whether the device may have
+    // data costs no extra round trip.
+    std::string wipe_status = "none";    // none, waiting, wiped
+    bool wipe_account_only = false;
+    std::optional<long long> policy_key;        // the final key it holds
+    std::optional<long long> pending_policy_key;  // the temporary key of an unfinished handshake
+    std::string policy_fingerprint;      // of the policy it acknowledged ("" none)
+    std::string policy_status = "none";  // none, pending, applied, partial, declined, unsupported
+    long long provisioned_at = 0;        // unix time of the last acknowledgement (0: never)
+    bool sync_time_stale = true;         // last_sync is unset or more than a minute old
 };
 
 // Finds or creates the device and refreshes its type, user agent, version and last-seen time.

@@ -1,0 +1,138 @@
+#include "commands/admission.h"
+
+#include <charconv>
+#include <ctime>
+
+#include "commands/notices.h"
+#include "common/log.h"
+#include "policy/fingerprint.h"
+#include "store/access.h"
+#include "store/policies.h"
+#include "store/provisioning.h"
+
+namespace easd::commands {
+
+namespace tag = wbxml::tag;
+
+namespace {
+
+struct StatusElement {
+    std::string_view command;
+    wbxml::Tag root, status;
+};
+
+// Commands whose response has a top-level Status (the others answer with an HTTP status).
+constexpr StatusElement kStatusElements[] = {
+    {"FolderSync", tag::FolderHierarchy::FolderSync, tag::FolderHierarchy::Status},
+    {"Sync", tag::AirSync::Sync, tag::AirSync::Status},
+    {"GetItemEstimate", tag::GetItemEstimate::GetItemEstimate, tag::GetItemEstimate::Status},
+    {"Ping", tag::Ping::Ping, tag::Ping::Status},
+    {"ItemOperations", tag::ItemOperations::ItemOperations, tag::ItemOperations::Status},
+    {"Provision", tag::Provision::Provision, tag::Provision::Status},
+};
+
+// Before 14.0: 403 for a device that may not sync at all, 449 ("Retry after sending a Provision").
+bool is_refusal_of_access(int status) {
+    return status == kDeviceIsBlockedForThisUser || status == kDeviceNotFullyProvisionable;
+}
+
+void notify_access(CommandContext& ctx, const store::AccessDecision& decision) {
+    if (!decision.changed || decision.state == store::AccessState::allowed) return;
+    bool quarantined = decision.state == store::AccessState::quarantined;
+    Notice n;
+    n.subject = quarantined ? "Your device is waiting for approval" : "Your device is blocked";
+    n.body = "Your " + describe_device(ctx.device) + " tried to synchronise " + ctx.user.address + " and " +
+             (quarantined ? "was quarantined: it will synchronise once an administrator allows it."
+                          : "was blocked: it will not synchronise.") +
+             "\n\nReason: " + decision.reason + "\n";
+    send_notice(ctx.sql, ctx.settings, ctx.user, n);
+}
+
+void notify_policy_refusal(CommandContext& ctx, const std::string& why) {
+    Notice n;
+    n.subject = "Your device cannot synchronise: security policy";
+    n.body = "Your " + describe_device(ctx.device) + " tried to synchronise " + ctx.user.address +
+             " and was refused: " + why + ".\n\nAsk your administrator which security settings are required.\n";
+    send_notice(ctx.sql, ctx.settings, ctx.user, n);
+}
+
+std::optional<long long> parse_policy_key(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    unsigned long long v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v > 0xffffffffULL) return std::nullopt;
+    return static_cast<long long>(v);
+}
+
+// The provisioning part of admission: 0 when the device may go on, else the common status.
+int provisioning_status(CommandContext& ctx, const std::string& policy_key_header) {
+    policy::EffectivePolicy effective = policy::resolve(store::load_policy_levels(ctx.sql, ctx.device.id));
+    if (policy_key_header.empty()) {
+        // A device that never sends the header cannot be provisioned (MS-ASPROV's
+        // AllowNonProvisionableDevices): nothing to refuse when nothing is enforced.
+        if (!effective.enforce) return 0;
+        bool allowed = effective.allow_non_provisionable_devices();
+        if (ctx.device.policy_status != "unsupported") {
+            std::string before = store::set_policy_status(ctx.sql, ctx.device.id, "unsupported");
+            if (!allowed && before != "unsupported")
+                notify_policy_refusal(ctx, "it does not support security policies, and the policy requires them");
+        }
+        return allowed ? 0 : kDeviceNotProvisioned;
+    }
+    auto key = parse_policy_key(policy_key_header);
+    if (!key) return kInvalidPolicyKey;
+    if (*key == 0 || !ctx.device.policy_key) return kDeviceNotProvisioned;
+    if (*key != *ctx.device.policy_key) return kInvalidPolicyKey;
+    // The key is the device's: is it still the key of the policy in force?
+    if (ctx.device.policy_fingerprint != policy::fingerprint(effective)) return kPolicyRefresh;
+    if (effective.enforce) {
+        if (ctx.device.policy_status == "partial" && !effective.allow_non_provisionable_devices()) return kPolicyRefresh;
+        if (auto hours = effective.refresh_interval_hours();
+            hours && ctx.device.provisioned_at + static_cast<long long>(*hours) * 3600 < std::time(nullptr))
+            return kPolicyRefresh;
+    }
+    return 0;
+}
+
+}  // namespace
+
+CommandResult common_status_answer(const CommandContext& ctx, std::string_view command, int status) {
+    if (ctx.version >= 140)
+        for (const auto& e : kStatusElements)
+            if (e.command == command) {
+                wbxml::Node root(e.root);
+                root.add(e.status, static_cast<long long>(status));
+                return {200, std::move(root)};
+            }
+    return CommandResult(is_refusal_of_access(status) ? 403 : 449);
+}
+
+bool admit_after_device_information(CommandContext& ctx) {
+    store::AccessDecision access = store::decide_device_access(ctx.sql, ctx.device.id);
+    notify_access(ctx, access);
+    return access.state == store::AccessState::allowed;
+}
+
+std::optional<CommandResult> refuse_admission(CommandContext& ctx, std::string_view command,
+                                              const std::string& policy_key_header) {
+    bool is_provision = command == "Provision";
+    // 1. A wipe waits (or the wiped device came back): everything leads to Provision, which
+    //    carries it; nothing else is served.
+    if (ctx.device.wipe_status != "none") {
+        if (is_provision) return std::nullopt;
+        return common_status_answer(ctx, command, kRemoteWipeRequested);
+    }
+    // 2. Access. Provision of a blocked device is refused too: it would only learn a policy.
+    store::AccessDecision access = store::decide_device_access(ctx.sql, ctx.device.id);
+    notify_access(ctx, access);
+    if (access.state != store::AccessState::allowed)
+        return common_status_answer(ctx, command, kDeviceIsBlockedForThisUser);
+    if (is_provision) return std::nullopt;
+    // 3. Provisioning.
+    if (int status = provisioning_status(ctx, policy_key_header)) return common_status_answer(ctx, command, status);
+    if (ctx.device.sync_time_stale) store::note_sync(ctx.sql, ctx.device.id);
+    return std::nullopt;
+}
+
+}  // namespace easd::commands

@@ -1,0 +1,33 @@
+// Whether a device may run a command now (MS-ASPROV 3.2.5.2, MS-ASCMD 2.2.2), decided after
+// authentication and before the command touches any data:
+//   1. a wipe is waiting (or was done and the device came back): only Provision, which carries it;
+//   2. access (store/access.h): blocked or quarantined devices get nothing; the owner and the
+//      administrator are told once, when the decision changes;
+//   3. provisioning: the device must hold the policy key of the effective policy it acknowledged,
+//      renewed within the refresh interval. A device that sends no X-MS-PolicyKey at all cannot be
+//      provisioned: it syncs when nothing is enforced or the policy allows such devices.
+// Refusals are HTTP 449 / 403 before 14.0, and from 14.0 the command's own response with the
+// common status (140, 129, 142, 143, 144).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "commands/command.h"
+
+namespace easd::commands {
+
+// nullopt: go on. Else the answer to send instead of running the command.
+std::optional<CommandResult> refuse_admission(CommandContext& ctx, std::string_view command,
+                                              const std::string& policy_key_header);
+
+// The answer carrying a common status for `command` (or the HTTP status before 14.0, or for
+// commands whose response has no top-level Status).
+CommandResult common_status_answer(const CommandContext& ctx, std::string_view command, int status);
+
+// The access decision again, after the device told more about itself (Provision's
+// DeviceInformation): notifies on a change; true when the device may go on.
+bool admit_after_device_information(CommandContext& ctx);
+
+}  // namespace easd::commands
