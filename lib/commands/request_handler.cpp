@@ -38,13 +38,6 @@ HttpResponse unauthorized() {
     return r;
 }
 
-// The server's access mode, asked on every request, changes rarely: one read per auth-cache period
-// in this process, so `easctl server set access_mode` takes effect as soon as disabling a user does.
-store::AccessMode access_mode(store::Database& db, int max_age_seconds) {
-    static store::AccessModeCache cache;
-    return cache.get(db, std::chrono::seconds(max_age_seconds));
-}
-
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> wbxml_response_headers() {
@@ -141,7 +134,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
         user = found->user;
         auth_cache_.remember(login, credentials->password, *user);
     }
-    if (!store::may_use_activesync(*user, access_mode(db_, settings_.auth_cache_seconds)))
+    if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(settings_.auth_cache_seconds))))
         return plain(403, "ActiveSync is disabled for this account");
 
     if (is_options) {

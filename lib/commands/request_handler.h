@@ -12,6 +12,7 @@
 #include "commands/auth_cache.h"
 #include "commands/command.h"
 #include "commands/protocol_log.h"
+#include "store/access.h"
 #include "store/db.h"
 
 namespace easd::commands {
@@ -70,6 +71,9 @@ private:
     store::Database& db_;
     ServerSettings settings_;
     AuthCache auth_cache_;
+    // The server's access mode, read at most once per auth-cache period, so `easctl server set
+    // access_mode` takes effect as soon as disabling a user does.
+    store::AccessModeCache access_mode_;
     ProtocolLog protocol_log_;
 };
 
