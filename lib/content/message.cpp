@@ -12,6 +12,8 @@
 #include <memory>
 #include <mutex>
 
+#include "common/text.h"
+
 namespace easd::content {
 
 namespace {
@@ -38,29 +40,12 @@ namespace {
 
 constexpr int kMaxDepth = 64;  // MIME nesting deeper than this is not descended (hostile input)
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
-
 bool icontains(std::string_view hay, std::string_view needle) {
     if (needle.empty()) return true;
     if (hay.size() < needle.size()) return false;
     for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
         if (iequals(hay.substr(i, needle.size()), needle)) return true;
     return false;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-        s.remove_suffix(1);
-    return s;
 }
 
 std::string str(const char* s) { return s ? std::string(s) : std::string(); }
@@ -120,7 +105,7 @@ std::string text_to_utf8(std::string bytes, const char* declared, GMimeParserOpt
     if (bytes.empty()) return {};
     std::string cs = declared ? std::string(trim(declared)) : std::string();
     std::string lc;
-    for (char c : cs) lc.push_back(lower(c));
+    for (char c : cs) lc.push_back(ascii_lower(c));
     bool ascii_or_utf8 = lc.empty() || lc == "us-ascii" || lc == "ascii" || lc == "utf-8" || lc == "utf8";
     if (ascii_or_utf8 && g_utf8_validate(bytes.data(), static_cast<gssize>(bytes.size()), nullptr))
         return sanitize_utf8(bytes);
@@ -144,7 +129,7 @@ std::string mime_type_of(GMimeObject* obj) {
     if (!ct) return "application/octet-stream";
     GCharPtr mt(g_mime_content_type_get_mime_type(ct));
     std::string s = mt ? std::string(mt.get()) : std::string("application/octet-stream");
-    for (auto& c : s) c = lower(c);
+    for (auto& c : s) c = ascii_lower(c);
     return s;
 }
 

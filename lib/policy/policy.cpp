@@ -2,15 +2,11 @@
 
 #include <stdexcept>
 
+#include "common/text.h"
+
 namespace easd::policy {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return s;
-}
 
 void set(std::string* out, std::string text) {
     if (out) *out = std::move(text);

@@ -5,21 +5,14 @@
 #include <array>
 #include <cstdio>
 
+#include "common/text.h"
+
 namespace easd::protocol {
 
 namespace {
 
 void set_error(std::string* error, std::string msg) {
     if (error) *error = std::move(msg);
-}
-
-constexpr char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_lower(a[i]) != to_lower(b[i])) return false;
-    return true;
 }
 
 bool is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
@@ -170,7 +163,7 @@ bool mark_seen(unsigned& seen, unsigned bit, std::string_view name, std::string*
 
 std::optional<bool> parse_tf(std::string_view v) {
     if (v.size() != 1) return std::nullopt;
-    char c = to_lower(v[0]);
+    char c = easd::ascii_lower(v[0]);
     if (c == 't') return true;
     if (c == 'f') return false;
     return std::nullopt;
@@ -549,7 +542,7 @@ std::string normalize_login(std::string_view user) {
 
 std::string ascii_lower(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = to_lower(c);
+    for (auto& c : out) c = easd::ascii_lower(c);
     return out;
 }
 
