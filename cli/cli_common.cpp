@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iostream>
 #include <stdexcept>
 
 #include "common/config.h"
@@ -95,6 +96,33 @@ std::string json_array(const std::vector<std::string>& values) {
     std::string out = "[";
     for (std::size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + values[i];
     return out + "]";
+}
+
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width(header.size());
+    for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+    for (const auto& r : rows)
+        for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string s;
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            s += cells[i];
+            if (i + 1 < cells.size()) s += std::string(width[i] - cells[i].size() + 2, ' ');
+        }
+        std::cout << s << "\n";
+    };
+    line(header);
+    for (const auto& r : rows) line(r);
+}
+
+void done(const Args& a, const std::string& message, const JsonObject& details) {
+    if (!a.flag("--json")) {
+        std::cout << message << "\n";
+        return;
+    }
+    std::string members = JsonObject().boolean("ok", true).text("message", message).members();
+    if (!details.members().empty()) members += "," + details.members();
+    std::cout << "{" << members << "}\n";
 }
 
 }  // namespace easd::cli

@@ -1,7 +1,9 @@
-// What easctl and easd-deliver share: option scanning, the database connection, JSON output.
+// What easctl and easd-deliver share: option scanning, the database connection, JSON output,
+// tables and the answers of commands.
 #pragma once
 
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -45,5 +47,18 @@ private:
 
 // "[a,b,c]" of values already in JSON.
 std::string json_array(const std::vector<std::string>& values);
+
+// A command line that makes no sense: easctl answers it with the message and exit status 64.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Prints a table on stdout: the header, then the rows, columns two spaces apart and padded to
+// their widest cell.
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+
+// The answer of a command that changes something: the message, or with --json
+// {"ok":true,"message":...} followed by the details.
+void done(const Args& a, const std::string& message, const JsonObject& details = {});
 
 }  // namespace easd::cli

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli_common.h"
+#include "easctl_policy.h"
 #include "store/access.h"
 #include "store/accounts.h"
 #include "store/admin.h"
@@ -58,12 +59,22 @@ const char* kUsage =
     "                                           this account's data, EAS 16.1 devices); the owner is mailed\n"
     "  device wipe ADDRESS DEVICEID --cancel    cancel a wipe the device has not acknowledged\n"
     "  folder list ADDRESS                      the user's folders, types and item counts\n"
+    "  policy show [TARGET]                     each setting in effect at TARGET: value, unit, whether it is\n"
+    "                                           sent (no: not enforced, the neutral policy goes out; server:\n"
+    "                                           the server's own) and where it comes from; for a device also\n"
+    "                                           its policy fingerprint and whether the device acknowledged it\n"
+    "  policy set [TARGET] NAME=VALUE...        set at that level, all or nothing; enforce=on|off|inherit too\n"
+    "  policy unset [TARGET] NAME...            those settings (or enforce) inherit again at that level\n"
+    "  policy inherit [TARGET]                  delete the level's own policy: it inherits everything\n"
+    "  policy settings                          every setting: kind, values, unit, default, first EAS version\n"
+    "                                           TARGET: global (the default), domain DOMAIN, user ADDRESS or\n"
+    "                                           device ADDRESS DEVICEID\n"
     "Passwords are read from the terminal (asked twice) or, with --password-stdin, from the first\n"
     "line of standard input; never from the command line.\n";
 
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
+using cli::done;
+using cli::print_table;
+using cli::UsageError;
 
 UsageError unknown_command(const std::string& command, const std::string& sub) {
     return UsageError("unknown command: " + command + (sub.empty() ? "" : " " + sub));
@@ -94,38 +105,9 @@ std::string read_password(bool from_stdin) {
     return pw;
 }
 
-void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
-    std::vector<std::size_t> width(header.size());
-    for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-    for (const auto& r : rows)
-        for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
-    auto line = [&](const std::vector<std::string>& cells) {
-        std::string s;
-        for (std::size_t i = 0; i < cells.size(); ++i) {
-            s += cells[i];
-            if (i + 1 < cells.size()) s += std::string(width[i] - cells[i].size() + 2, ' ');
-        }
-        std::cout << s << "\n";
-    };
-    line(header);
-    for (const auto& r : rows) line(r);
-}
-
 const std::string& word(const cli::Args& a, std::size_t i, const char* what) {
     if (a.words.size() <= i) throw UsageError(std::string("missing ") + what);
     return a.words[i];
-}
-
-// The answer of a command that changes something: the message, or with --json
-// {"ok":true,"message":...} followed by the details.
-void done(const cli::Args& a, const std::string& message, const cli::JsonObject& details = {}) {
-    if (!a.flag("--json")) {
-        std::cout << message << "\n";
-        return;
-    }
-    std::string members = cli::JsonObject().boolean("ok", true).text("message", message).members();
-    if (!details.members().empty()) members += "," + details.members();
-    std::cout << "{" << members << "}\n";
 }
 
 void no_more_words(const cli::Args& a, std::size_t n) {
@@ -683,6 +665,7 @@ int run(const cli::Args& a) {
     if (cmd == "rule") return rule_command(a, *sql, sub);
     if (cmd == "log") return log_command(a, *sql, sub);
     if (cmd == "device") return device_command(a, *sql, sub);
+    if (cmd == "policy") return cli::run_policy_command(a, *sql);
     if (cmd == "folder" && sub == "list") {
         const std::string& address = word(a, 2, "address");
         no_more_words(a, 3);
