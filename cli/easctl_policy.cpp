@@ -1,7 +1,6 @@
 #include "easctl_policy.h"
 
 #include <algorithm>
-#include <cctype>
 #include <iostream>
 #include <optional>
 #include <set>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "policy/fingerprint.h"
 #include "policy/policy.h"
 #include "policy/settings.h"
@@ -78,12 +78,7 @@ PolicyTarget read_target(Words& w) {
     return t;
 }
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
-
-bool is_enforce(const std::string& name) { return lower(name) == "enforce"; }
+bool is_enforce(const std::string& name) { return iequals(name, "enforce"); }
 
 std::string joined(const std::vector<std::string>& parts, const char* separator = ", ") {
     std::string out;
@@ -270,7 +265,7 @@ std::string enforcement_after(soci::session& sql, const PolicyTarget& target) {
 [[noreturn]] void refuse(const std::string& reason) { throw store::InvalidRequest(reason + "; nothing was saved"); }
 
 std::optional<bool> parse_enforce(const std::string& value) {
-    if (lower(value) == "inherit") return std::nullopt;
+    if (iequals(value, "inherit")) return std::nullopt;
     if (auto b = policy::parse_bool(value)) return b;
     refuse("enforce is on, off or inherit, not '" + value + "'");
 }

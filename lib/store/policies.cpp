@@ -1,13 +1,13 @@
 #include "store/policies.h"
 
 #include <algorithm>
-#include <cctype>
 #include <mutex>
 #include <set>
 #include <string_view>
 #include <vector>
 
 #include "common/log.h"
+#include "common/text.h"
 #include "policy/settings.h"
 #include "store/accounts.h"
 #include "store/pq.h"
@@ -73,7 +73,7 @@ std::vector<std::string> own_row_params(const LevelKey& key) {
 }
 
 std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(s.begin(), s.end(), s.begin(), ascii_lower);
     return s;
 }
 
@@ -123,8 +123,6 @@ void warn_once(const std::string& message) {
     EASD_LOG_WARN("%s", message.c_str());
 }
 
-bool blank(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
-
 // One stored "Name=value" line into `settings`; false (and why) when it is not understood.
 bool read_setting(std::string_view line, policy::SettingMap& settings, std::string* why) {
     const std::size_t eq = line.find('=');
@@ -152,7 +150,7 @@ policy::LevelPolicy read_level(const std::string& row_name, std::optional<bool> 
         const std::string_view line = text.substr(0, nl);
         text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
         ++line_no;
-        if (blank(line)) continue;
+        if (trim(line).empty()) continue;
         std::string why;
         if (!read_setting(line, level.settings, &why))
             warn_once(row_name + ", line " + std::to_string(line_no) + ": " + why + " (ignored: the setting is inherited)");
