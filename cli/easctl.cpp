@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli_common.h"
+#include "common/log.h"
 #include "easctl_policy.h"
 #include "store/access.h"
 #include "store/accounts.h"
@@ -678,6 +679,9 @@ int run(const cli::Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Warnings from the libraries (e.g. a stored policy row this release does not understand)
+    // reach the administrator on stderr: say whose they are.
+    set_log_program("easctl");
     cli::Args args;
     try {
         args = cli::parse_args(argc, argv, {"--domain", "--device", "--name"},

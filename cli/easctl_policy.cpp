@@ -8,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-#include "common/log.h"
 #include "common/text.h"
 #include "policy/fingerprint.h"
 #include "policy/policy.h"
@@ -428,9 +427,6 @@ void print_settings(bool json) {
 }  // namespace
 
 int run_policy_command(const Args& a, soci::session& sql) {
-    // Warnings about stored rows this release does not understand reach the administrator on
-    // stderr; say whose they are.
-    set_log_program("easctl");
     // --domain and --device are easctl options of other commands; taken here they would be
     // silently ignored and the command would act on the global level.
     if (!a.value("--domain").empty() || !a.value("--device").empty())

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "cli_common.h"
+#include "common/log.h"
 #include "content/attachment.h"
 #include "content/message.h"
 #include "store/accounts.h"
@@ -36,6 +37,7 @@ int fail(int code, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    set_log_program("easd-deliver");
     cli::Args args;
     try {
         args = cli::parse_args(argc, argv, {"--recipient", "--folder"}, {});
