@@ -176,7 +176,15 @@ std::string acknowledgement_text(const Shown& s) {
     if (ack.policy_status == "unsupported")
         return "none" + status + ": the device sends no policy key and cannot be provisioned";
     if (!ack.fingerprint) return "none" + status + ": the device is asked to provision at its next request";
-    if (fingerprint_matches(s)) return "matches" + status + ": nothing new is asked of the device";
+    if (fingerprint_matches(s)) {
+        if (s.effective.enforce && ack.policy_status == "partial" && !s.effective.allow_non_provisionable_devices())
+            return "matches" + status + ": but the policy no longer allows devices that apply it only in part; "
+                                        "the device is asked to provision again at its next request";
+        if (auto hours = s.effective.refresh_interval_hours(); s.effective.enforce && hours)
+            return "matches" + status + ": nothing new is asked of the device until its refresh interval (" +
+                   std::to_string(*hours) + " h) runs out";
+        return "matches" + status + ": nothing new is asked of the device";
+    }
     return *ack.fingerprint + status + ": differs, the device is asked to provision again at its next request";
 }
 
