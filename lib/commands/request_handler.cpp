@@ -182,7 +182,11 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     CommandResult result;
     std::string note;
     try {
-        if (auto refusal = refuse_admission(ctx, query->cmd, request.policy_key)) {
+        // The base64 query form carries the policy key itself, instead of the header
+        // (MS-ASHTTP 2.2.1.1.2.8).
+        std::string policy_key = request.policy_key;
+        if (policy_key.empty() && query->policy_key) policy_key = std::to_string(*query->policy_key);
+        if (auto refusal = refuse_admission(ctx, query->cmd, policy_key)) {
             result = std::move(*refusal);
             note = "refused";
         } else {

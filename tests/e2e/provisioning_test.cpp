@@ -176,7 +176,12 @@ TEST_CASE("a changed effective policy asks for re-provisioning, the same one doe
     CHECK(folder_sync_status(c) == "1");
 
     // The user's own policy asks for a password of 6: the device is told to refresh, and gets it.
-    set_user_policy(user, "true", "MinDevicePasswordLength=6\n");
+    set_user_policy(user, "true", "MinDevicePasswordLength=6\nRefreshIntervalHours=1\n");
+    CHECK(folder_sync_status(c) == "143");
+    CHECK(provision(c, "MinDevicePasswordLength") == "6");
+    CHECK(folder_sync_status(c) == "1");
+    // The refresh interval (an hour here) asks for the policy again once it has run out.
+    sql_one("UPDATE devices SET provisioned_at = now() - interval '61 minutes' WHERE id = " + device_column(user, "RP", "d.id"));
     CHECK(folder_sync_status(c) == "143");
     CHECK(provision(c, "MinDevicePasswordLength") == "6");
     CHECK(folder_sync_status(c) == "1");
@@ -345,4 +350,34 @@ TEST_CASE("refusals: a declined policy, a device that cannot be provisioned, a b
     std::string id = rules.out.substr(id_at + 5, rules.out.find_first_of(",}", id_at) - id_at - 5);
     REQUIRE(easd::test::run_easctl(cluster(), {"rule", "remove", id}).exit_code == 0);
     sql_one("DELETE FROM policies WHERE user_id = " + user_id(user));
+}
+
+TEST_CASE("the base64 query form carries the policy key", "[e2e][provision]") {
+    std::string user = new_user("provb64");
+    auto c = client(user, "B64P", "14.1");
+    c.set_policy_key("0");
+    provision(c);
+    auto key = static_cast<uint32_t>(std::stoul(c.policy_key()));
+    auto folder_sync_b64 = [&](uint32_t policy_key) {
+        // MS-ASHTTP 2.2.1.1.1.1: version, command 9 (FolderSync), locale, DeviceId, policy key
+        // (length 4, little-endian), DeviceType.
+        std::string raw;
+        raw += static_cast<char>(141);
+        raw += static_cast<char>(9);
+        raw += std::string("\x09\x04", 2);
+        raw += static_cast<char>(4);
+        raw += "B64P";
+        raw += static_cast<char>(4);
+        for (int shift : {0, 8, 16, 24}) raw += static_cast<char>((policy_key >> shift) & 0xff);
+        raw += static_cast<char>(10);
+        raw += "TestDevice";
+        auto body = easd::wbxml::encode(xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>"));
+        auto r = c.raw("POST", "/Microsoft-Server-ActiveSync?" + EasClient::url_encode(EasClient::base64(raw)), body,
+                       {{"Authorization", c.auth_header()}, {"Content-Type", "application/vnd.ms-sync.wbxml"}});
+        REQUIRE(r.status == 200);
+        REQUIRE(r.doc);
+        return text_of(*r.doc, tag::FolderHierarchy::Status);
+    };
+    CHECK(folder_sync_b64(key) == "1");
+    CHECK(folder_sync_b64(key ^ 1u) == "144");
 }
