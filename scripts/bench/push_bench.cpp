@@ -220,7 +220,9 @@ int main(int argc, char** argv) {
         while (opened < pings && opened - announced < 256) open_conn(opened++);
         pump(20);
         if (std::chrono::duration<double>(Clock::now() - start_parking).count() > 120 + pings / 20.0) {
-            std::printf("only %lld of %d Pings arrived; giving up\n", announced, pings);
+            std::printf("only %lld of %d Pings arrived; giving up (each parked Ping holds two connections in nginx: "
+                        "see worker_connections, %d per worker in nginx/nginx.conf.in, and the descriptor limit)\n",
+                        announced, pings, 16384);
             return 1;
         }
     }
