@@ -113,6 +113,19 @@ std::string inbox_subjects(const std::string& address) {
                    "WHERE u.address = '" + address + "' AND f.type = 2");
 }
 
+// Adds an access rule through easctl; returns its id (from the --json answer).
+std::string add_rule(const std::string& action, const std::string& field, const std::string& pattern) {
+    auto r = easd::test::run_easctl(cluster(), {"rule", "add", action, field, pattern, "--json"});
+    REQUIRE(r.exit_code == 0);
+    auto at = r.out.find("\"id\":");
+    REQUIRE(at != std::string::npos);
+    return r.out.substr(at + 5, r.out.find_first_of(",}", at) - at - 5);
+}
+
+void remove_rule(const std::string& id) {
+    REQUIRE(easd::test::run_easctl(cluster(), {"rule", "remove", id}).exit_code == 0);
+}
+
 }  // namespace
 
 TEST_CASE("provisioning handshake on 2.5, 12.1, 14.1 and 16.1", "[e2e][provision]") {
@@ -335,7 +348,7 @@ TEST_CASE("refusals: a declined policy, a device that cannot be provisioned, a b
     CHECK(provision_ack(old_decliner, initial12.temporary_key, "3").status == 403);
 
     // Blocked by a rule: no data, status 129 (HTTP 403 before 14.0), and the owner is told once.
-    REQUIRE(easd::test::run_easctl(cluster(), {"rule", "add", "block", "device_type", "Forbidden*"}).exit_code == 0);
+    std::string rule = add_rule("block", "device_type", "Forbidden*");
     EasClient blocked(server().http_port(), user, "secret", "BLK", "ForbiddenPhone", "14.1");
     blocked.set_policy_key("0");
     CHECK(folder_sync_status(blocked) == "129");
@@ -344,11 +357,7 @@ TEST_CASE("refusals: a declined policy, a device that cannot be provisioned, a b
     EasClient blocked_old(server().http_port(), user, "secret", "BLK12", "ForbiddenPhone", "12.1");
     CHECK(folder_sync_status(blocked_old) == "403");
     CHECK(inbox_subjects(user).find("Your device is blocked") != std::string::npos);
-    auto rules = easd::test::run_easctl(cluster(), {"rule", "list", "--json"});
-    auto id_at = rules.out.find("\"id\":");
-    REQUIRE(id_at != std::string::npos);
-    std::string id = rules.out.substr(id_at + 5, rules.out.find_first_of(",}", id_at) - id_at - 5);
-    REQUIRE(easd::test::run_easctl(cluster(), {"rule", "remove", id}).exit_code == 0);
+    remove_rule(rule);
     sql_one("DELETE FROM policies WHERE user_id = " + user_id(user));
 }
 
@@ -380,4 +389,21 @@ TEST_CASE("the base64 query form carries the policy key", "[e2e][provision]") {
     };
     CHECK(folder_sync_b64(key) == "1");
     CHECK(folder_sync_b64(key ^ 1u) == "144");
+}
+
+TEST_CASE("a quarantined device waits for the administrator's approval", "[e2e][provision][refusal]") {
+    std::string user = new_user("quarantine");
+    std::string rule = add_rule("quarantine", "device_type", "Unvetted*");
+    EasClient phone(server().http_port(), user, "secret", "NEWPHONE", "UnvettedPhone", "14.1");
+    phone.set_policy_key("0");
+    CHECK(folder_sync_status(phone) == "129");
+    CHECK(device_column(user, "NEWPHONE", "access_state") == "quarantined");
+    CHECK(inbox_subjects(user) == "Your device is waiting for approval");
+    CHECK(folder_sync_status(phone) == "129");  // still waiting; told once
+    CHECK(inbox_subjects(user) == "Your device is waiting for approval");
+
+    REQUIRE(easd::test::run_easctl(cluster(), {"device", "allow", user, "NEWPHONE"}).exit_code == 0);
+    provision(phone);
+    CHECK(folder_sync_status(phone) == "1");
+    remove_rule(rule);
 }
