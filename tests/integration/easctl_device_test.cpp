@@ -12,6 +12,7 @@
 #include "support/eas_client.h"
 #include "support/process.h"
 #include "support/server.h"
+#include "support/table_output.h"
 #include "wbxml/wbxml.h"
 
 using easd::test::run_process;
@@ -136,28 +137,7 @@ private:
 
 bool valid_json(const std::string& s) { return JsonCheck(s).valid(); }
 
-// The cells of a table that easctl printed: one row per line, cells separated by two or more
-// spaces (a cell never holds two spaces in a row; empty cells are printed as "-").
-std::vector<std::vector<std::string>> table(const std::string& out) {
-    std::vector<std::vector<std::string>> rows;
-    std::size_t start = 0;
-    while (start < out.size()) {
-        std::size_t end = out.find('\n', start);
-        if (end == std::string::npos) end = out.size();
-        std::string line = out.substr(start, end - start);
-        std::vector<std::string> cells;
-        std::size_t pos = 0;
-        while (pos < line.size()) {
-            std::size_t gap = line.find("  ", pos);
-            cells.push_back(line.substr(pos, gap == std::string::npos ? std::string::npos : gap - pos));
-            if (gap == std::string::npos) break;
-            pos = line.find_first_not_of(' ', gap);
-        }
-        rows.push_back(cells);
-        start = end + 1;
-    }
-    return rows;
-}
+std::vector<std::vector<std::string>> table(const std::string& out) { return easd::test::table_rows(out); }
 
 }  // namespace
 

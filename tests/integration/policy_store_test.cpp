@@ -23,6 +23,7 @@
 #include "support/cluster.h"
 #include "support/process.h"
 #include "support/server.h"
+#include "support/table_output.h"
 
 using namespace easd;
 using easd::test::shared_cluster;
@@ -54,15 +55,7 @@ std::vector<std::string> row_of(const std::string& out, const std::string& first
     std::istringstream in(out);
     for (std::string line; std::getline(in, line);) {
         if (line.compare(0, first.size() + 2, first + "  ") != 0) continue;
-        std::vector<std::string> cells;
-        std::size_t pos = 0;
-        while (pos < line.size()) {
-            std::size_t gap = line.find("  ", pos);
-            cells.push_back(line.substr(pos, gap == std::string::npos ? std::string::npos : gap - pos));
-            if (gap == std::string::npos) break;
-            pos = line.find_first_not_of(' ', gap);
-        }
-        return cells;
+        return easd::test::table_cells(line);
     }
     return {};
 }
