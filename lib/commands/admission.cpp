@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "commands/notices.h"
+#include "common/text.h"
 #include "common/log.h"
 #include "policy/fingerprint.h"
 #include "store/access.h"
@@ -57,8 +58,7 @@ void notify_policy_refusal(CommandContext& ctx, const std::string& why) {
 }
 
 std::optional<long long> parse_policy_key(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    s = trim(s);
     unsigned long long v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p != s.data() + s.size() || v > 0xffffffffULL) return std::nullopt;

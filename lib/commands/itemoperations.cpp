@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "commands/command.h"
+#include "common/text.h"
 #include "content/attachment.h"
 #include "content/email_item.h"
 #include "content/pim_item.h"
@@ -35,13 +36,6 @@ enum Status {
 };
 
 constexpr const char* kMultipartType = "application/vnd.ms-sync.multipart";
-
-std::optional<long long> parse_id(std::string_view s) {
-    long long v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
-    return v;
-}
 
 struct ByteRange {
     unsigned long long first = 0, last = 0;  // inclusive
@@ -131,7 +125,7 @@ private:
     void fetch(const wbxml::Node& op, wbxml::Node& response) {
         const wbxml::Node* options = op.child(tag::ItemOperations::Options);
         std::string_view store = op.child_text(tag::ItemOperations::Store);
-        if (!store.empty() && protocol::ascii_lower(store) != "mailbox") {
+        if (!store.empty() && to_lower_ascii(store) != "mailbox") {
             response.children.push_back(status_node(tag::ItemOperations::Fetch, kUnknownStore));
             return;
         }

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "commands/command.h"
+#include "common/text.h"
 #include "store/folders.h"
 #include "store/items.h"
 #include "store/sync_state.h"
@@ -15,12 +16,6 @@ namespace {
 // MoveItems status codes (MS-ASCMD 2.2.3.177.9).
 enum MoveStatus { kInvalidSource = 1, kInvalidDestination = 2, kSuccess = 3, kSameFolder = 4, kFailure = 5 };
 
-std::optional<long long> parse_id(std::string_view s) {
-    long long v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
-    return v;
-}
 }  // namespace
 
 CommandResult handle_move_items(CommandContext& ctx) {

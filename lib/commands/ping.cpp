@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "commands/command.h"
+#include "common/text.h"
 #include "store/pq.h"
 #include "store/push_state.h"
 #include "store/sync_state.h"
@@ -31,13 +32,6 @@ CommandResult status_with(int status, wbxml::Tag extra = 0, long long value = 0)
     root.add(tag::Ping::Status, static_cast<long long>(status));
     if (extra) root.add(extra, value);
     return {200, std::move(root)};
-}
-
-std::optional<long long> parse_number(std::string_view s) {
-    long long v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-    return v;
 }
 
 std::string join(const std::vector<long long>& ids) {
@@ -68,13 +62,13 @@ CommandResult handle_ping(CommandContext& ctx) {
     bool folders_given = false;
     if (ctx.request) {
         if (const auto* hb = ctx.request->child(tag::Ping::HeartbeatInterval)) {
-            heartbeat = parse_number(hb->text());
+            heartbeat = parse_decimal(hb->text());
             if (!heartbeat) return status_with(kSyntaxError);
         }
         if (const auto* fs = ctx.request->child(tag::Ping::Folders)) {
             folders_given = true;
             for (const auto* f : fs->children_of(tag::Ping::Folder)) {
-                auto id = parse_number(f->child_text(tag::Ping::Id));
+                auto id = parse_decimal(f->child_text(tag::Ping::Id));
                 if (!id) return status_with(kSyntaxError);
                 folders.push_back(*id);
             }
@@ -87,7 +81,7 @@ CommandResult handle_ping(CommandContext& ctx) {
         std::string_view list = last.text(0, 0);
         while (!list.empty()) {
             auto comma = list.find(',');
-            if (auto id = parse_number(list.substr(0, comma))) folders.push_back(*id);
+            if (auto id = parse_decimal(list.substr(0, comma))) folders.push_back(*id);
             list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
         }
     }

@@ -11,12 +11,12 @@
 // through while a wipe waits.
 #include <openssl/rand.h>
 
-#include <charconv>
 #include <ctime>
 
 #include "commands/admission.h"
 #include "commands/command.h"
 #include "commands/notices.h"
+#include "common/text.h"
 #include "common/log.h"
 #include "policy/documents.h"
 #include "policy/fingerprint.h"
@@ -47,13 +47,6 @@ long long new_policy_key() {
             throw std::runtime_error("no random numbers for a policy key");
         if (v != 0) return static_cast<long long>(v);
     }
-}
-
-std::optional<long long> parse_number(std::string_view s) {
-    long long v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || v < 0) return std::nullopt;
-    return v;
 }
 
 CommandResult provision_status(int status) {
@@ -174,9 +167,10 @@ CommandResult handle_provision(CommandContext& ctx) {
     }
 
     // Phase 2: the acknowledgement of that temporary key.
-    auto key = parse_number(ack_key->text());
-    auto status = parse_number(ack_status->text());
-    if (!key || !status || *status < kApplied || *status > kThirdParty) return provision_status(kProtocolError);
+    auto key = parse_decimal(ack_key->text());
+    auto status = parse_decimal(ack_status->text());
+    if (!key || *key < 0 || !status || *status < kApplied || *status > kThirdParty)
+        return provision_status(kProtocolError);
     // A device that did not apply the neutral policy has nothing it should have applied.
     bool complete = *status == kApplied || !effective.enforce;
     bool acceptable = complete || effective.allow_non_provisionable_devices();

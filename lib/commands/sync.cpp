@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "commands/command.h"
+#include "common/text.h"
 #include "content/attachment.h"
 #include "content/draft.h"
 #include "content/email_item.h"
@@ -50,13 +51,6 @@ enum SyncStatus {
 // A Sync that would run longer answers with what it has and MoreAvailable (issue: phones and
 // proxies give up on long requests).
 constexpr auto kTimeBudget = std::chrono::seconds(25);
-
-std::optional<long long> parse_id(std::string_view s) {
-    long long v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
-    return v;
-}
 
 CommandResult top_level_status(int status) {
     wbxml::Node root(tag::AirSync::Sync);

@@ -2,6 +2,9 @@
 // ASCII only on purpose: these compare protocol tokens and names, never user text.
 #pragma once
 
+#include <charconv>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace easd {
@@ -22,6 +25,28 @@ constexpr std::string_view trim(std::string_view s) {
     while (!s.empty() && blank(s.front())) s.remove_prefix(1);
     while (!s.empty() && blank(s.back())) s.remove_suffix(1);
     return s;
+}
+
+// A copy in ASCII lower case.
+inline std::string to_lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = ascii_lower(c);
+    return out;
+}
+
+// The whole of `s` as a decimal integer (an optional '-', no spaces, no '+'); nullopt otherwise.
+inline std::optional<long long> parse_decimal(std::string_view s) {
+    long long v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+// A positive decimal id (ServerId, CollectionId, folder and item ids as clients send them).
+inline std::optional<long long> parse_id(std::string_view s) {
+    auto v = parse_decimal(s);
+    if (!v || *v <= 0) return std::nullopt;
+    return v;
 }
 
 }  // namespace easd

@@ -163,7 +163,7 @@ bool mark_seen(unsigned& seen, unsigned bit, std::string_view name, std::string*
 
 std::optional<bool> parse_tf(std::string_view v) {
     if (v.size() != 1) return std::nullopt;
-    char c = easd::ascii_lower(v[0]);
+    char c = ascii_lower(v[0]);
     if (c == 't') return true;
     if (c == 'f') return false;
     return std::nullopt;
@@ -537,13 +537,7 @@ std::string normalize_login(std::string_view user) {
     while (!user.empty() && (user.back() == ' ' || user.back() == '\t')) user.remove_suffix(1);
     auto bs = user.rfind('\\');
     if (bs != std::string_view::npos) user.remove_prefix(bs + 1);
-    return ascii_lower(user);
-}
-
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = easd::ascii_lower(c);
-    return out;
+    return to_lower_ascii(user);
 }
 
 }  // namespace easd::protocol

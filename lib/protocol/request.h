@@ -62,7 +62,4 @@ std::optional<BasicCredentials> parse_basic_auth(std::string_view header_value);
 
 // The login name a user typed, normalised for lookup: "DOMAIN\\user" -> "user", lower-cased.
 std::string normalize_login(std::string_view user);
-
-// Lower-case ASCII copy.
-std::string ascii_lower(std::string_view s);
 }  // namespace easd::protocol

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <utility>
 
+#include "common/text.h"
 #include "store/admin.h"
 #include "store/db.h"
 #include "store/pq.h"
@@ -36,10 +36,8 @@ const char* word_of(const Words<E, N>& words, E value) {
 
 template <typename E, std::size_t N>
 std::optional<E> value_of(const Words<E, N>& words, const std::string& word) {
-    std::string lower = word;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     for (const auto& [v, w] : words)
-        if (lower == w) return v;
+        if (iequals(word, w)) return v;
     return std::nullopt;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/text.h"
 #include "store/folders.h"
 
 namespace easd::store {
@@ -43,8 +44,7 @@ bool verify_password(const std::string& password, const std::string& hash) {
 }
 
 std::string normalize_address(const std::string& address) {
-    std::string a = address;
-    std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string a = to_lower_ascii(address);
     auto at = a.find('@');
     if (at == std::string::npos || at == 0 || at + 1 >= a.size() || a.find('@', at + 1) != std::string::npos ||
         a.find_first_of(" \t\r\n<>\",;:\\") != std::string::npos)
@@ -53,8 +53,7 @@ std::string normalize_address(const std::string& address) {
 }
 
 long long add_domain(soci::session& sql, const std::string& name_in) {
-    std::string name = name_in;
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string name = to_lower_ascii(name_in);
     if (name.empty() || name.find_first_of(" @/\\\t") != std::string::npos)
         throw InvalidRequest("not a domain name: " + name_in);
     long long id = 0;
@@ -153,8 +152,7 @@ User user_from_row(const soci::row& r) {
 
 std::vector<User> list_users(soci::session& sql, const std::string& domain) {
     std::vector<User> out;
-    std::string d = domain;
-    std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string d = to_lower_ascii(domain);
     soci::rowset<soci::row> rs = (sql.prepare << std::string(kUserColumns) +
                                   "WHERE (:d = '' OR d.name = :d2) ORDER BY u.address",
                                   soci::use(d), soci::use(d));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/text.h"
 #include "store/accounts.h"
 #include "store/push_state.h"
 #include "store/sync_state.h"
@@ -131,8 +132,7 @@ std::string wipe_status_text(const DeviceInfo& device) {
 
 std::vector<DeviceInfo> list_devices(soci::session& sql, const DeviceFilter& filter) {
     long long uid = filter.address.empty() ? 0 : user_id_for(sql, filter.address);
-    std::string domain = filter.domain;
-    std::transform(domain.begin(), domain.end(), domain.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string domain = to_lower_ascii(filter.domain);
     if (!domain.empty()) {
         int found = 0;
         sql << "SELECT count(*)::int FROM domains WHERE name = :n", soci::use(domain), soci::into(found);

@@ -1,8 +1,8 @@
 #include "store/folders.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "common/text.h"
 #include "store/pq.h"
 
 namespace easd::store {
@@ -71,8 +71,7 @@ std::optional<Folder> find_folder(soci::session& sql, long long user_id, long lo
 }
 
 std::optional<Folder> find_folder_by_name(soci::session& sql, long long user_id, const std::string& name) {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string lower = to_lower_ascii(name);
     if (lower == "inbox") {
         soci::rowset<soci::row> rs = (sql.prepare << std::string(kFolderColumns) + "WHERE user_id = :u AND type = 2",
                                       soci::use(user_id));

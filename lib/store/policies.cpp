@@ -72,11 +72,6 @@ std::vector<std::string> own_row_params(const LevelKey& key) {
     return {std::to_string(owner_id(key))};
 }
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), ascii_lower);
-    return s;
-}
-
 // Looks the target's names up; InvalidRequest for unknown ones, with the wording of store/admin.
 LevelKey resolve_key(soci::session& sql, const PolicyTarget& target) {
     LevelKey key;
@@ -84,7 +79,7 @@ LevelKey resolve_key(soci::session& sql, const PolicyTarget& target) {
     switch (target.level) {
         case Level::Global: break;
         case Level::Domain: {
-            const std::string name = lower(target.domain);
+            const std::string name = to_lower_ascii(target.domain);
             PqResult r = pq_query(sql, "SELECT id FROM domains WHERE name = $1", {name});
             if (r.rows() == 0) throw InvalidRequest("unknown domain " + name);
             key.domain_id = r.int64(0, 0);
@@ -226,9 +221,9 @@ policy::PolicyLevels load_policy_levels(soci::session& sql, long long device_row
 std::string describe(const PolicyTarget& target) {
     switch (target.level) {
         case Level::Global: return "global";
-        case Level::Domain: return "domain " + lower(target.domain);
-        case Level::User: return "user " + lower(target.address);
-        case Level::Device: return "device " + target.device_id + " of " + lower(target.address);
+        case Level::Domain: return "domain " + to_lower_ascii(target.domain);
+        case Level::User: return "user " + to_lower_ascii(target.address);
+        case Level::Device: return "device " + target.device_id + " of " + to_lower_ascii(target.address);
     }
     return "global";
 }
@@ -272,7 +267,7 @@ PolicyAcknowledgement load_acknowledgement(soci::session& sql, const PolicyTarge
     const LevelKey key = resolve_key(sql, target);
     PqResult r = pq_query(sql, "SELECT policy_status, policy_fingerprint FROM devices WHERE id = $1::bigint",
                           {std::to_string(*key.device_id)});
-    if (r.rows() == 0) throw InvalidRequest("no device " + target.device_id + " for " + lower(target.address));
+    if (r.rows() == 0) throw InvalidRequest("no device " + target.device_id + " for " + to_lower_ascii(target.address));
     PolicyAcknowledgement ack;
     ack.policy_status = r.str(0, 0);
     if (!r.is_null(0, 1)) ack.fingerprint = r.str(0, 1);

@@ -1,6 +1,7 @@
 // lib/protocol/request: MS-ASHTTP query forms, base64, versions, HTTP Basic.
 #include <catch2/catch.hpp>
 
+#include "common/text.h"
 #include "protocol/request.h"
 
 #include <random>
@@ -315,7 +316,7 @@ TEST_CASE("login normalisation", "[protocol]") {
     CHECK(normalize_login("  jane ") == "jane");
     CHECK(normalize_login("a\\b\\C") == "c");
     CHECK(normalize_login("") == "");
-    CHECK(ascii_lower("ÄBC") == "\xc3\x84" "bc");  // non-ASCII bytes untouched
+    CHECK(easd::to_lower_ascii("ÄBC") == "\xc3\x84" "bc");  // non-ASCII bytes untouched
 }
 
 TEST_CASE("protocol versions", "[protocol]") {
