@@ -12,8 +12,8 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
         PqResult r = pq_query(sql,
             "SELECT id, device_type, user_agent, protocol_version, protocol_log, "
             "last_seen < now() - interval '1 minute', COALESCE(md5(last_sync_request), ''), "
-            "wipe_status, wipe_account_only, policy_key, pending_policy_key, COALESCE(policy_fingerprint, ''), "
-            "policy_status, COALESCE(extract(epoch FROM provisioned_at)::bigint, 0), "
+            "wipe_status, wipe_account_only, policy_key, COALESCE(policy_fingerprint, ''), policy_status, "
+            "COALESCE(extract(epoch FROM provisioned_at)::bigint, 0), "
             "last_sync IS NULL OR last_sync < now() - interval '1 minute' "
             "FROM devices WHERE user_id = $1 AND device_id = $2",
             {std::to_string(user_id), device_id});
@@ -31,11 +31,10 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
             d.wipe_status = r.str(0, 7);
             d.wipe_account_only = r.boolean(0, 8);
             if (!r.is_null(0, 9)) d.policy_key = r.int64(0, 9);
-            if (!r.is_null(0, 10)) d.pending_policy_key = r.int64(0, 10);
-            d.policy_fingerprint = r.str(0, 11);
-            d.policy_status = r.str(0, 12);
-            d.provisioned_at = r.int64(0, 13);
-            d.sync_time_stale = r.boolean(0, 14);
+            d.policy_fingerprint = r.str(0, 10);
+            d.policy_status = r.str(0, 11);
+            d.provisioned_at = r.int64(0, 12);
+            d.sync_time_stale = r.boolean(0, 13);
             // Keep what we knew when a request does not say (e.g. the version header is absent).
             std::string type = device_type.empty() ? d.device_type : device_type;
             std::string agent = user_agent.empty() ? d.user_agent : user_agent;

@@ -24,7 +24,6 @@ struct Device {
     std::string wipe_status = "none";    // none, waiting, wiped
     bool wipe_account_only = false;
     std::optional<long long> policy_key;        // the final key it holds
-    std::optional<long long> pending_policy_key;  // the temporary key of an unfinished handshake
     std::string policy_fingerprint;      // of the policy it acknowledged ("" none)
     std::string policy_status = "none";  // none, pending, applied, partial, declined, unsupported
     long long provisioned_at = 0;        // unix time of the last acknowledgement (0: never)
