@@ -31,10 +31,7 @@ std::string canonical_text(const EffectivePolicy& policy) {
     return text;
 }
 
-}  // namespace
-
-std::string fingerprint(const EffectivePolicy& policy) {
-    const std::string text = canonical_text(policy);
+std::string sha256_hex(const std::string& text) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
     if (EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) != 1)
@@ -47,6 +44,19 @@ std::string fingerprint(const EffectivePolicy& policy) {
         out += hex[digest[i] & 0x0F];
     }
     return out;
+}
+
+}  // namespace
+
+std::string fingerprint(const EffectivePolicy& policy) {
+    // Every policy that is not enforced sends the neutral document, so they share one fingerprint:
+    // computed once, since it is asked for on every request of every device where nothing is
+    // enforced (the default).
+    if (!policy.enforce) {
+        static const std::string neutral = sha256_hex(canonical_text(policy));
+        return neutral;
+    }
+    return sha256_hex(canonical_text(policy));
 }
 
 }  // namespace easd::policy
