@@ -16,7 +16,7 @@
 
 #include "cli_common.h"
 #include "common/log.h"
-#include "content/attachment.h"
+#include "content/draft.h"
 #include "content/message.h"
 #include "store/accounts.h"
 #include "store/db.h"
@@ -78,36 +78,7 @@ int main(int argc, char** argv) {
         if (!folder || folder->item_class != "Email")
             return fail(EX_CANTCREAT, "no mail folder \"" + folder_name + "\" for " + address);
 
-        store::NewEmail e;
-        e.mime = std::move(raw);
-        e.from = parsed->from;
-        e.to = parsed->to;
-        e.cc = parsed->cc;
-        e.reply_to = parsed->reply_to;
-        e.display_to = parsed->display_to;
-        e.subject = parsed->subject;
-        e.thread_topic = parsed->thread_topic;
-        e.message_id = parsed->message_id;
-        e.date_sent = parsed->date;
-        e.importance = parsed->importance;
-        e.message_class = parsed->message_class;
-        e.has_attachments = parsed->has_attachments;
-        e.body_plain = std::move(parsed->body_plain);
-        e.body_html = std::move(parsed->body_html);
-        for (const auto& a : parsed->attachments) {
-            // A part no FileReference can name (more than 9999 siblings: hostile input) is not listed.
-            if (!content::valid_part_path(a.part_path)) continue;
-            store::EmailAttachment row;
-            row.part_path = a.part_path;
-            row.file_name = a.file_name;
-            row.content_type = a.content_type;
-            row.content_id = a.content_id;
-            row.is_inline = a.is_inline;
-            row.size = static_cast<long long>(a.size);
-            row.method = content::attachment_method(a);
-            e.attachments.push_back(std::move(row));
-        }
-        store::insert_email(*sql, user->id, folder->id, e);
+        store::insert_email(*sql, user->id, folder->id, content::email_from_parsed(std::move(raw), *parsed));
         tr.commit();
         return EX_OK;
     } catch (const store::InvalidRequest& e) {
