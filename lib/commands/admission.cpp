@@ -49,14 +49,6 @@ void notify_access(CommandContext& ctx, const store::AccessDecision& decision) {
     send_notice(ctx.sql, ctx.settings, ctx.user, n);
 }
 
-void notify_policy_refusal(CommandContext& ctx, const std::string& why) {
-    Notice n;
-    n.subject = "Your device cannot synchronise: security policy";
-    n.body = "Your " + describe_device(ctx.device) + " tried to synchronise " + ctx.user.address +
-             " and was refused: " + why + ".\n\nAsk your administrator which security settings are required.\n";
-    send_notice(ctx.sql, ctx.settings, ctx.user, n);
-}
-
 std::optional<long long> parse_policy_key(std::string_view s) {
     s = trim(s);
     unsigned long long v = 0;
@@ -76,7 +68,9 @@ int provisioning_status(CommandContext& ctx, const std::string& policy_key_heade
         if (ctx.device.policy_status != "unsupported") {
             std::string before = store::set_policy_status(ctx.sql, ctx.device.id, "unsupported");
             if (!allowed && before != "unsupported")
-                notify_policy_refusal(ctx, "it does not support security policies, and the policy requires them");
+                send_notice(ctx.sql, ctx.settings, ctx.user,
+                            policy_refusal_notice(ctx.device, ctx.user,
+                                                  "it does not support security policies, and the policy requires them"));
         }
         return allowed ? 0 : kDeviceNotProvisioned;
     }

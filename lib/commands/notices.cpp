@@ -89,11 +89,18 @@ void send_with_sendmail(const std::string& command, const std::string& from, con
 
 }  // namespace
 
-std::string describe_device(const store::Device& device, const std::string& model) {
-    std::string s = device.device_type.empty() ? std::string("a device") : device.device_type;
-    s += " (";
-    if (!model.empty()) s += "model " + model + ", ";
-    return s + "DeviceId " + device.device_id + ")";
+std::string describe_device(const store::Device& device) {
+    return (device.device_type.empty() ? std::string("device") : device.device_type) + " (DeviceId " +
+           device.device_id + ")";
+}
+
+Notice policy_refusal_notice(const store::Device& device, const store::User& owner, const std::string& why) {
+    Notice n;
+    n.subject = "Your device cannot synchronise: security policy";
+    n.body = "Your " + describe_device(device) + " tried to synchronise " + owner.address + " and was refused: " + why +
+             ".\n\nIt will not synchronise until it accepts the policy; ask your administrator which security "
+             "settings are required.\n";
+    return n;
 }
 
 void send_notice(soci::session& sql, const ServerSettings& settings, const store::User& owner, const Notice& notice) {

@@ -24,7 +24,11 @@ struct Notice {
 // Sends `notice` about `device` to its owner, with the administrator in Cc.
 void send_notice(soci::session& sql, const ServerSettings& settings, const store::User& owner, const Notice& notice);
 
-// "iPhone (model iPhone15,2, DeviceId ABC123)": how a notice names a device.
-std::string describe_device(const store::Device& device, const std::string& model = {});
+// The notice that a device was refused for the security policy; `why` says how ("it declined the
+// security policy").
+Notice policy_refusal_notice(const store::Device& device, const store::User& owner, const std::string& why);
+
+// "iPhone (DeviceId ABC123)": how a notice names a device.
+std::string describe_device(const store::Device& device);
 
 }  // namespace easd::commands

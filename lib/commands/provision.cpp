@@ -183,14 +183,13 @@ CommandResult handle_provision(CommandContext& ctx) {
         return {200, std::move(root)};
     }
     if (!acceptable) {
-        if (*before != "declined") {
-            Notice n;
-            n.subject = "Your device cannot synchronise: security policy";
-            n.body = "Your " + describe_device(ctx.device) + " tried to synchronise " + ctx.user.address + " and " +
-                     (*status == kNotApplied ? "declined the security policy" : "could apply only part of the security policy") +
-                     ", which this server requires in full. It will not synchronise until it accepts the policy.\n";
-            send_notice(ctx.sql, ctx.settings, ctx.user, n);
-        }
+        if (*before != "declined")
+            send_notice(ctx.sql, ctx.settings, ctx.user,
+                        policy_refusal_notice(ctx.device, ctx.user,
+                                              *status == kNotApplied
+                                                  ? "it declined the security policy"
+                                                  : "it could apply only part of the security policy, which this "
+                                                    "server requires in full"));
         return common_status_answer(ctx, "Provision", kDeviceNotFullyProvisionable);
     }
     out.add(tag::Provision::Status, static_cast<long long>(kPolicySuccess));
