@@ -1,0 +1,91 @@
+#include "commands/outgoing_mail.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "content/draft.h"
+#include "content/message.h"
+#include "store/accounts.h"
+#include "store/folders.h"
+#include "store/mail.h"
+
+extern char** environ;
+
+namespace easd::commands {
+
+namespace {
+
+// Stores the message in the Inbox of a local account. False when the address has no account here.
+bool store_locally(soci::session& sql, const std::string& address, const std::string& message) {
+    auto user = store::find_user(sql, address);
+    if (!user) return false;
+    std::string error;
+    auto parsed = content::parse_message(message, &error);
+    if (!parsed) throw std::runtime_error("notice does not parse: " + error);
+    auto inbox = store::find_folder_by_name(sql, user->id, "Inbox");
+    if (!inbox) throw std::runtime_error("no Inbox for " + address);
+    soci::transaction tr(sql);
+    store::insert_email(sql, user->id, inbox->id, content::email_from_parsed(message, *parsed));
+    tr.commit();
+    return true;
+}
+
+// Hands the message to `sendmail -i -f FROM -- RCPT` (the command's words split on spaces).
+void send_with_sendmail(const std::string& command, const std::string& from, const std::string& recipient,
+                        const std::string& message) {
+    std::vector<std::string> words;
+    std::istringstream split(command);
+    for (std::string w; split >> w;) words.push_back(w);
+    if (words.empty()) throw std::runtime_error("no sendmail command is configured");
+    for (const char* extra : {"-i", "-f"}) words.emplace_back(extra);
+    words.push_back(from.empty() ? std::string("<>") : from);  // "<>": the null sender
+    words.emplace_back("--");
+    words.push_back(recipient);
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+
+    int in[2];
+    if (pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(in[0]);
+    if (rc != 0) {
+        close(in[1]);
+        throw std::runtime_error("cannot run " + words[0] + ": " + std::strerror(rc));
+    }
+    std::size_t sent = 0;
+    while (sent < message.size()) {
+        ssize_t n = write(in[1], message.data() + sent, message.size() - sent);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        sent += static_cast<std::size_t>(n);
+    }
+    close(in[1]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (sent < message.size() || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error(words[0] + " failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
+}
+
+}  // namespace
+
+void send_server_mail(soci::session& sql, const std::string& sendmail_command, const std::string& envelope_from,
+                      const std::string& recipient, const std::string& message) {
+    if (!store_locally(sql, recipient, message)) send_with_sendmail(sendmail_command, envelope_from, recipient, message);
+}
+
+}  // namespace easd::commands
