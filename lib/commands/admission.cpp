@@ -30,6 +30,7 @@ constexpr StatusElement kStatusElements[] = {
     {"Ping", tag::Ping::Ping, tag::Ping::Status},
     {"ItemOperations", tag::ItemOperations::ItemOperations, tag::ItemOperations::Status},
     {"Provision", tag::Provision::Provision, tag::Provision::Status},
+    {"Settings", tag::Settings::Settings, tag::Settings::Status},
 };
 
 // Before 14.0: 403 for a device that may not sync at all, 449 ("Retry after sending a Provision").
@@ -47,6 +48,26 @@ void notify_access(CommandContext& ctx, const store::AccessDecision& decision) {
                           : "was blocked: it will not synchronise.") +
              "\n\nReason: " + decision.reason + "\n";
     send_notice(ctx.sql, ctx.settings, ctx.user, n);
+}
+
+// What a device says about itself in <DeviceInformation><Set>: Provision's from 14.1, Settings'
+// before. Elements it did not send stay nullopt (the stored value stays).
+store::DeviceInformation read_device_information(const wbxml::Node& info) {
+    store::DeviceInformation d;
+    const wbxml::Node* set = info.child(tag::Settings::Set);
+    if (!set) return d;
+    auto field = [&](wbxml::Tag t, std::optional<std::string>& out) {
+        if (const auto* n = set->child(t)) out = std::string(n->text());
+    };
+    field(tag::Settings::Model, d.model);
+    field(tag::Settings::IMEI, d.imei);
+    field(tag::Settings::FriendlyName, d.friendly_name);
+    field(tag::Settings::OS, d.os);
+    field(tag::Settings::OSLanguage, d.os_language);
+    field(tag::Settings::PhoneNumber, d.phone_number);
+    field(tag::Settings::UserAgent, d.user_agent);
+    field(tag::Settings::MobileOperator, d.mobile_operator);
+    return d;
 }
 
 std::optional<long long> parse_policy_key(std::string_view s) {
@@ -102,15 +123,14 @@ CommandResult common_status_answer(const CommandContext& ctx, std::string_view c
     return CommandResult(is_refusal_of_access(status) ? 403 : 449);
 }
 
-bool admit_after_device_information(CommandContext& ctx) {
-    store::AccessDecision access = store::decide_device_access(ctx.sql, ctx.device.id);
-    notify_access(ctx, access);
-    return access.state == store::AccessState::allowed;
-}
-
 std::optional<CommandResult> refuse_admission(CommandContext& ctx, std::string_view command,
                                               const std::string& policy_key_header) {
     bool is_provision = command == "Provision";
+    // 0. What the device tells about itself (Provision from 14.1, Settings before) counts for this
+    //    very request: an allow rule on its model must let in the request that names the model.
+    if ((is_provision || command == "Settings") && ctx.request)
+        if (const wbxml::Node* info = ctx.request->child(tag::Settings::DeviceInformation))
+            store::record_device_information(ctx.sql, ctx.device.id, read_device_information(*info));
     // 1. A wipe waits (or the wiped device came back): everything leads to Provision, which
     //    carries it; nothing else is served.
     if (ctx.device.wipe_status != "none") {

@@ -1,5 +1,6 @@
 // Whether a device may run a command now (MS-ASPROV 3.2.5.2, MS-ASCMD 2.2.2), decided after
 // authentication and before the command touches any data:
+//   0. DeviceInformation in a Provision or Settings request is stored first, so that it counts;
 //   1. a wipe is waiting (or was done and the device came back): only Provision, which carries it;
 //   2. access (store/access.h): blocked or quarantined devices get nothing; the owner and the
 //      administrator are told once, when the decision changes;
@@ -25,9 +26,5 @@ std::optional<CommandResult> refuse_admission(CommandContext& ctx, std::string_v
 // The answer carrying a common status for `command` (or the HTTP status before 14.0, or for
 // commands whose response has no top-level Status).
 CommandResult common_status_answer(const CommandContext& ctx, std::string_view command, int status);
-
-// The access decision again, after the device told more about itself (Provision's
-// DeviceInformation): notifies on a change; true when the device may go on.
-bool admit_after_device_information(CommandContext& ctx);
 
 }  // namespace easd::commands

@@ -2,7 +2,8 @@
 // and its policy key, and the channel of a remote wipe.
 //
 //   initial request   -> the effective policy (EASProvisionDoc from 12.0, the WAP document for 2.5)
-//                        with a temporary key; 14.1+ also sends its DeviceInformation, stored here
+//                        with a temporary key; 14.1+ also sends its DeviceInformation (stored by
+//                        the admission gate, where it decides access)
 //   acknowledgement   -> the final key, if the device applied the policy (or applied part of it
 //                        and the policy allows devices that cannot apply all of it); else refused
 //   wipe pending      -> every Provision answers RemoteWipe (AccountOnlyRemoteWipe when asked for);
@@ -55,24 +56,6 @@ CommandResult provision_status(int status) {
     return {200, std::move(root)};
 }
 
-store::DeviceInformation device_information(const wbxml::Node& info) {
-    store::DeviceInformation d;
-    const wbxml::Node* set = info.child(tag::Settings::Set);
-    if (!set) return d;
-    auto field = [&](wbxml::Tag t, std::optional<std::string>& out) {
-        if (const auto* n = set->child(t)) out = std::string(n->text());
-    };
-    field(tag::Settings::Model, d.model);
-    field(tag::Settings::IMEI, d.imei);
-    field(tag::Settings::FriendlyName, d.friendly_name);
-    field(tag::Settings::OS, d.os);
-    field(tag::Settings::OSLanguage, d.os_language);
-    field(tag::Settings::PhoneNumber, d.phone_number);
-    field(tag::Settings::UserAgent, d.user_agent);
-    field(tag::Settings::MobileOperator, d.mobile_operator);
-    return d;
-}
-
 // The wipe directive, or the answer to its acknowledgement.
 CommandResult handle_wipe(CommandContext& ctx, const wbxml::Node* request) {
     bool account_only = ctx.device.wipe_account_only;
@@ -119,12 +102,10 @@ CommandResult handle_provision(CommandContext& ctx) {
     if (ctx.device.wipe_status != "none") return handle_wipe(ctx, request);
 
     wbxml::Node root(tag::Provision::Provision);
-    // 14.1+: what the device says about itself comes first, and may change its access (a model rule).
-    if (const wbxml::Node* info = request ? request->child(tag::Settings::DeviceInformation) : nullptr) {
-        store::record_device_information(ctx.sql, ctx.device.id, device_information(*info));
-        if (!admit_after_device_information(ctx)) return common_status_answer(ctx, "Provision", kDeviceIsBlockedForThisUser);
+    // 14.1+: what the device says about itself, already stored by the admission gate (where it
+    // decided access).
+    if (request && request->has(tag::Settings::DeviceInformation))
         root.add(tag::Settings::DeviceInformation).add(tag::Settings::Status, 1LL);
-    }
 
     const wbxml::Node* policies = request ? request->child(tag::Provision::Policies) : nullptr;
     const wbxml::Node* policy = policies ? policies->child(tag::Provision::Policy) : nullptr;
