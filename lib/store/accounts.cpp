@@ -73,6 +73,13 @@ std::vector<Domain> list_domains(soci::session& sql) {
     return out;
 }
 
+bool serves_domain(soci::session& sql, const std::string& domain) {
+    std::string name = to_lower_ascii(domain);
+    int found = 0;
+    sql << "SELECT count(*)::int FROM domains WHERE name = :n", soci::use(name), soci::into(found);
+    return found > 0;
+}
+
 User add_user(soci::session& sql, const std::string& address_in, const std::string& password,
               const std::string& display_name) {
     std::string address = normalize_address(address_in);

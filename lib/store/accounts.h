@@ -43,6 +43,8 @@ std::string normalize_address(const std::string& address);
 
 long long add_domain(soci::session& sql, const std::string& name);
 std::vector<Domain> list_domains(soci::session& sql);
+// True when mail for `domain` (any case) is served here.
+bool serves_domain(soci::session& sql, const std::string& domain);
 
 // Creates the user with the standard folders, in one transaction. The domain must exist.
 User add_user(soci::session& sql, const std::string& address, const std::string& password,
