@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "commands/outgoing_mail.h"
 #include "protocol/request.h"
 #include "push/push_hub.h"
 #include "store/accounts.h"
@@ -27,7 +28,7 @@ struct ServerSettings {
     int heartbeat_max = 1800;
     int max_ping_folders = 300;
     // How notices (wipe confirmations, refusals) reach recipients without an account here.
-    std::string sendmail_command = "/usr/sbin/sendmail";
+    std::string sendmail_command = kDefaultSendmailCommand;
 };
 
 // Status codes every command's Status element may carry from 14.0 on (MS-ASCMD 2.2.2); before
@@ -97,6 +98,7 @@ CommandResult handle_move_items(CommandContext& ctx);
 CommandResult handle_item_operations(CommandContext& ctx);
 CommandResult handle_get_attachment(CommandContext& ctx);
 CommandResult handle_provision(CommandContext& ctx);
+CommandResult handle_settings(CommandContext& ctx);
 
 // Thrown by a handler for a request that is not valid for its command: answered with HTTP 400
 // (or the command's own protocol-error status, if the handler prefers to build one).

@@ -12,6 +12,7 @@ const std::vector<CommandInfo>& implemented_commands() {
         {"ItemOperations", handle_item_operations, true},
         {"GetAttachment", handle_get_attachment, false},  // AttachmentName in the query, no body
         {"Provision", handle_provision, false},  // the wipe acknowledgement may come as an empty request
+        {"Settings", handle_settings, true},
     };
     return table;
 }

@@ -24,6 +24,33 @@ std::string safe_name(const std::string& s) {
     if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
     return out;
 }
+
+// Secrets a request may carry in its body (Settings DevicePassword's recovery password).
+bool is_secret(wbxml::Tag t) { return t == wbxml::tag::Settings::Password; }
+
+bool has_secret(const wbxml::Node& n) {
+    if (is_secret(n.tag)) return true;
+    for (const auto& c : n.children)
+        if (has_secret(c)) return true;
+    return false;
+}
+
+void hide_secrets(wbxml::Node& n) {
+    if (is_secret(n.tag)) {
+        n.content_kind = wbxml::Node::Content::Text;
+        n.content = "(hidden)";
+        n.children.clear();
+    }
+    for (auto& c : n.children) hide_secrets(c);
+}
+
+// The document as the log shows it: secrets replaced (a copy only when there is one).
+std::string loggable_xml(const wbxml::Node& n) {
+    if (!has_secret(n)) return wbxml::to_xml(n);
+    wbxml::Node copy = n;
+    hide_secrets(copy);
+    return wbxml::to_xml(copy);
+}
 }  // namespace
 
 std::string ProtocolLog::path_for(const std::string& user, const std::string& device_id) const {
@@ -42,10 +69,10 @@ void ProtocolLog::write(const ProtocolLogEntry& e) const {
                        " status=" + std::to_string(e.http_status) + "\n";
     if (!e.note.empty()) text += "note: " + e.note + "\n";
     text += "--- request\n";
-    text += e.request ? wbxml::to_xml(*e.request) : std::string("(no body)\n");
+    text += e.request ? loggable_xml(*e.request) : std::string("(no body)\n");
     if (text.back() != '\n') text += '\n';
     text += "--- response\n";
-    text += e.response ? wbxml::to_xml(*e.response) : std::string("(no body)\n");
+    text += e.response ? loggable_xml(*e.response) : std::string("(no body)\n");
     if (text.back() != '\n') text += '\n';
 
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
