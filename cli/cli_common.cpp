@@ -47,12 +47,20 @@ Args parse_args(int argc, char** argv, const std::vector<std::string>& value_opt
     return args;
 }
 
-std::string conninfo_for(const Args& args) {
+namespace {
+Config load_config(const Args& args) {
     std::string error;
     auto config = Config::load_default(args.value("--config"), &error);
     if (!config) throw std::runtime_error(error);
-    return database_conninfo(*config, args.value("--database"));
+    return *config;
 }
+}  // namespace
+
+std::string conninfo_for(const Args& args) {
+    return database_conninfo(load_config(args), args.value("--database"));
+}
+
+std::string config_value(const Args& args, const std::string& key) { return load_config(args).get(key); }
 
 std::string json_string(const std::string& s) {
     std::string out = "\"";

@@ -28,6 +28,9 @@ Args parse_args(int argc, char** argv, const std::vector<std::string>& value_opt
 // /etc/easd/easd.conf). Throws std::runtime_error on an unreadable config.
 std::string conninfo_for(const Args& args);
 
+// A key of that config file ("" when absent). Throws std::runtime_error on an unreadable config.
+std::string config_value(const Args& args, const std::string& key);
+
 std::string json_string(const std::string& s);
 
 // One JSON object, members in the order they are added, no spaces (what `--json` prints).

@@ -15,7 +15,10 @@
 #include <string>
 
 #include "cli_common.h"
+#include "commands/out_of_office.h"
+#include "commands/outgoing_mail.h"
 #include "common/log.h"
+#include "content/auto_reply.h"
 #include "content/draft.h"
 #include "content/message.h"
 #include "store/accounts.h"
@@ -40,12 +43,13 @@ int main(int argc, char** argv) {
     set_log_program("easd-deliver");
     cli::Args args;
     try {
-        args = cli::parse_args(argc, argv, {"--recipient", "--folder"}, {});
+        args = cli::parse_args(argc, argv, {"--recipient", "--folder", "--sender"}, {});
     } catch (const std::exception& e) {
         return fail(EX_USAGE, e.what());
     }
     if (args.flag("--help")) {
-        std::puts("usage: easd-deliver [--config FILE] [--database CONNINFO] --recipient ADDRESS [--folder NAME]");
+        std::puts("usage: easd-deliver [--config FILE] [--database CONNINFO] [--sender ADDRESS] --recipient ADDRESS "
+                  "[--folder NAME]");
         return 0;
     }
     std::string recipient = args.value("--recipient");
@@ -78,8 +82,18 @@ int main(int argc, char** argv) {
         if (!folder || folder->item_class != "Email")
             return fail(EX_CANTCREAT, "no mail folder \"" + folder_name + "\" for " + address);
 
+        // Out of Office below reads only the header section: keep that, hand over the rest.
+        std::string headers(content::header_section(raw));
         store::insert_email(*sql, user->id, folder->id, content::email_from_parsed(std::move(raw), *parsed));
         tr.commit();
+        // Out of Office answers mail to the Inbox only: not what a filter sorted elsewhere.
+        if (folder->name == "Inbox") {
+            std::optional<std::string> sender;
+            if (args.values.count("--sender")) sender = args.value("--sender");
+            std::string sendmail = cli::config_value(args, "sendmail");
+            commands::send_out_of_office_reply(*sql, sendmail.empty() ? commands::kDefaultSendmailCommand : sendmail,
+                                               *user, headers, *parsed, sender);
+        }
         return EX_OK;
     } catch (const store::InvalidRequest& e) {
         return fail(EX_NOUSER, e.what());

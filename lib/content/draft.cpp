@@ -384,6 +384,8 @@ std::string build_draft_message(const Draft& d, long long date_unix, const std::
     g_mime_message_set_message_id(msg.get(), id.c_str());
     if (d.importance == 2) g_mime_object_set_header(mobj, "Importance", "high", nullptr);
     if (d.importance == 0) g_mime_object_set_header(mobj, "Importance", "low", nullptr);
+    for (const auto& [name, value] : d.headers)
+        g_mime_object_set_header(mobj, header_text(name).c_str(), header_text(value).c_str(), nullptr);
 
     GPtr<GMimeObject> body(make_body_part(d));
     if (d.attachments.empty()) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "content/message.h"
@@ -40,6 +41,8 @@ struct Draft {
     std::string body;           // UTF-8
     std::string message_id;     // without angle brackets; empty: the builder makes one
     std::vector<DraftAttachment> attachments;  // in MIME order
+    // Further header fields, as name and unencoded ASCII value (In-Reply-To, Auto-Submitted, ...).
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // What one Sync Add or Change carries for a draft. nullopt: the element was absent (the draft's

@@ -1,0 +1,70 @@
+#include "commands/out_of_office.h"
+
+#include <ctime>
+
+#include "commands/outgoing_mail.h"
+#include "common/log.h"
+#include "content/auto_reply.h"
+#include "store/oof.h"
+#include "wbxml/wbxml.h"
+
+namespace easd::commands {
+
+namespace {
+
+bool in_contacts(soci::session& sql, long long user_id, const std::string& address) {
+    for (const std::string& data : store::contact_data(sql, user_id)) {
+        wbxml::DecodeResult contact = wbxml::decode(data);
+        if (!contact) continue;
+        for (wbxml::Tag t : {wbxml::tag::Contacts::Email1Address, wbxml::tag::Contacts::Email2Address,
+                             wbxml::tag::Contacts::Email3Address})
+            for (const std::string& a : content::addresses_in(contact.root->child_text(t)))
+                if (a == address) return true;
+    }
+    return false;
+}
+
+store::OofAudience audience_of(soci::session& sql, long long user_id, const std::string& sender) {
+    if (store::serves_domain(sql, sender.substr(sender.rfind('@') + 1))) return store::OofAudience::internal;
+    return in_contacts(sql, user_id, sender) ? store::OofAudience::external_known : store::OofAudience::external_unknown;
+}
+
+}  // namespace
+
+std::string send_out_of_office_reply(soci::session& sql, const std::string& sendmail_command, const store::User& recipient,
+                                     std::string_view raw, const content::ParsedMessage& parsed,
+                                     const std::optional<std::string>& envelope_sender) {
+    std::string sender;
+    try {
+        // The usual case first, in one query: no Out of Office at all.
+        if (store::load_oof(sql, recipient.id).state == store::OofState::off) return {};
+        std::string why;
+        auto to = content::auto_reply_address(raw, parsed, envelope_sender, recipient.address, &why);
+        if (!to) {
+            EASD_LOG_INFO("no Out of Office reply for %s: %s", recipient.address.c_str(), why.c_str());
+            return {};
+        }
+        sender = *to;
+        auto reply = store::claim_oof_reply(sql, recipient.id, audience_of(sql, recipient.id, sender), sender);
+        if (!reply) return {};  // not in its window, nothing for this audience, or answered already
+        std::string from = recipient.display_name.empty()
+                               ? recipient.address
+                               : "\"" + recipient.display_name + "\" <" + recipient.address + ">";
+        std::string message = content::build_auto_reply(raw, parsed, from, sender, reply->text, reply->html,
+                                                        static_cast<long long>(std::time(nullptr)));
+        try {
+            send_server_mail(sql, sendmail_command, "", sender, message);
+        } catch (...) {
+            store::release_oof_reply(sql, recipient.id, sender);  // try again with the next message
+            throw;
+        }
+        EASD_LOG_INFO("sent the Out of Office reply of %s to %s", recipient.address.c_str(), sender.c_str());
+        return sender;
+    } catch (const std::exception& e) {
+        EASD_LOG_WARN("Out of Office reply of %s to %s not sent: %s", recipient.address.c_str(),
+                      sender.empty() ? "the sender" : sender.c_str(), e.what());
+        return {};
+    }
+}
+
+}  // namespace easd::commands
