@@ -59,6 +59,8 @@ const char* kUsage =
     "                                           remote wipe at the device's next request (--account-only: only\n"
     "                                           this account's data, EAS 16.1 devices); the owner is mailed\n"
     "  device wipe ADDRESS DEVICEID --cancel    cancel a wipe the device has not acknowledged\n"
+    "  device recovery-password ADDRESS DEVICEID\n"
+    "                                           the recovery password the device sent (PasswordRecoveryEnabled)\n"
     "  folder list ADDRESS                      the user's folders, types and item counts\n"
     "  policy show [TARGET]                     each setting in effect at TARGET: value, unit, whether it is\n"
     "                                           sent (no: not enforced, the neutral policy goes out; server:\n"
@@ -366,6 +368,7 @@ std::string json_device_fields(const store::DeviceInfo& d) {
         .text("wipe_requested_by", d.wipe_requested_by)
         .text_or_null("wipe_sent_at", d.wipe_sent_at)
         .text_or_null("wiped_at", d.wiped_at)
+        .text_or_null("recovery_password_at", d.recovery_password_at)
         .str();
 }
 
@@ -415,6 +418,9 @@ void print_device_standing(const store::DeviceInfo& d) {
         show_line("Wipe sent", or_dash(d.wipe_sent_at));
         show_line("Wiped at", or_dash(d.wiped_at));
     }
+    show_line("Recovery password", d.recovery_password_at.empty()
+                                       ? "-"
+                                       : "sent " + d.recovery_password_at + " (easctl device recovery-password)");
 }
 
 void print_device_details(const store::DeviceDetails& s, bool json) {
@@ -557,7 +563,7 @@ int device_command(const cli::Args& a, soci::session& sql, const std::string& su
         return 0;
     }
     if (sub != "show" && sub != "resync" && sub != "remove" && sub != "allow" && sub != "block" && sub != "access" &&
-        sub != "wipe")
+        sub != "wipe" && sub != "recovery-password")
         throw unknown_command("device", sub);
     const std::string& address = word(a, 2, "address");
     const std::string& device = word(a, 3, "device id");
@@ -575,6 +581,12 @@ int device_command(const cli::Args& a, soci::session& sql, const std::string& su
     if (sub == "allow") set_device_access(a, sql, address, device, store::AccessOverride::allow);
     if (sub == "block") set_device_access(a, sql, address, device, store::AccessOverride::block);
     if (sub == "wipe") wipe(a, sql, address, device);
+    if (sub == "recovery-password") {
+        // For the administrator to read to a user locked out of the device; printed, never logged.
+        std::string password = store::device_recovery_password(sql, address, device);
+        if (a.flag("--json")) std::cout << cli::JsonObject().text("recovery_password", password).str() << "\n";
+        else std::cout << password << "\n";
+    }
     return 0;
 }
 

@@ -39,7 +39,8 @@ const std::string& device_columns() {
         "d.access_state, d.access_reason, COALESCE(d.access_override, ''), "
         "d.policy_status, d.policy_key, " + utc_text_sql("d.provisioned_at") +
         ", d.wipe_status, d.wipe_account_only::int, " + utc_text_sql("d.wipe_requested_at") +
-        ", d.wipe_requested_by, " + utc_text_sql("d.wipe_sent_at") + ", " + utc_text_sql("d.wiped_at") + " ";
+        ", d.wipe_requested_by, " + utc_text_sql("d.wipe_sent_at") + ", " + utc_text_sql("d.wiped_at") +
+        ", " + utc_text_sql("d.recovery_password_at") + " ";
     return columns;
 }
 
@@ -82,6 +83,7 @@ DeviceRow read_device(const soci::row& r) {
     d.wipe_requested_by = c.text();
     d.wipe_sent_at = c.text();
     d.wiped_at = c.text();
+    d.recovery_password_at = c.text();
     return out;
 }
 
@@ -119,6 +121,17 @@ long long device_row_for(soci::session& sql, long long user_id, const std::strin
 
 long long find_device_row(soci::session& sql, const std::string& address, const std::string& device_id) {
     return device_row_for(sql, user_id_for(sql, address), address, device_id);
+}
+
+std::string device_recovery_password(soci::session& sql, const std::string& address, const std::string& device_id) {
+    long long row = find_device_row(sql, address, device_id);
+    std::string password;
+    soci::indicator ind = soci::i_null;
+    sql << "SELECT recovery_password FROM devices WHERE id = :id", soci::use(row), soci::into(password, ind);
+    if (ind != soci::i_ok || password.empty())
+        throw InvalidRequest("device " + device_id + " of " + normalize_address(address) +
+                             " has sent no recovery password (the policy's PasswordRecoveryEnabled asks for one)");
+    return password;
 }
 
 std::string utc_text_sql(const std::string& column) {

@@ -57,6 +57,8 @@ struct DeviceInfo {
     std::string wipe_requested_by;
     std::string wipe_sent_at;
     std::string wiped_at;
+
+    std::string recovery_password_at;  // when the device last sent a recovery password ("" never)
 };
 
 // The wipe status as listings show it: "Unsupported" for a device that never supported policies
@@ -77,6 +79,9 @@ std::vector<DeviceInfo> list_devices(soci::session& sql, const DeviceFilter& fil
 
 // The devices.id of the user's device; InvalidRequest for an unknown user or DeviceId.
 long long find_device_row(soci::session& sql, const std::string& address, const std::string& device_id);
+
+// The recovery password the device sent (Settings DevicePassword); InvalidRequest when it sent none.
+std::string device_recovery_password(soci::session& sql, const std::string& address, const std::string& device_id);
 
 // A sync key as the device knows it ("<epoch>-<n>"), with the one before it (SmartSync).
 struct KeyInfo {

@@ -333,11 +333,11 @@ TEST_CASE("easctl device list, show and resync, and folder list, on state writte
                          "default access is quarantine\",\"access_override\":null,\"policy_status\":\"applied\","
                          "\"policy_key\":1234,\"provisioned_at\":\"2026-11-24T10:00:05Z\",\"wipe_status\":\"none\","
                          "\"wipe_account_only\":false,\"wipe_requested_at\":null,\"wipe_requested_by\":\"\","
-                         "\"wipe_sent_at\":null,\"wiped_at\":null}"));
+                         "\"wipe_sent_at\":null,\"wiped_at\":null,\"recovery_password_at\":null}"));
         CHECK(has(r.out, "\"first_sync\":null,\"last_sync\":null"));
         CHECK(has(r.out, "\"wipe_status\":\"wiped\",\"wipe_account_only\":false,"
                          "\"wipe_requested_at\":\"2026-11-20T08:00:00Z\",\"wipe_requested_by\":\"root\","
-                         "\"wipe_sent_at\":\"2026-11-20T08:01:00Z\",\"wiped_at\":\"2026-11-20T08:02:00Z\"}"));
+                         "\"wipe_sent_at\":\"2026-11-20T08:01:00Z\",\"wiped_at\":\"2026-11-20T08:02:00Z\",\"recovery_password_at\":null}"));
         r = easctl({"--json", "device", "list", "alice@devadm.test"});
         CHECK_FALSE(has(r.out, "OLDPHONE"));
     }

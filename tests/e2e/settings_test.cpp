@@ -1,0 +1,355 @@
+// Settings end to end through nginx: device information (and the access decision it feeds), user
+// information, rights management, the recovery password, and Out of Office from the phone's
+// setting to the reply easd-deliver sends.
+#include <dirent.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "e2e_support.h"
+#include "support/wbxml_oracle.h"
+
+using namespace e2e;
+namespace tag = easd::wbxml::tag;
+
+namespace {
+
+std::string sql_one(const std::string& query) { return cluster().psql(query); }
+
+std::string device_column(const std::string& address, const std::string& device, const std::string& column) {
+    return sql_one("SELECT " + column + " FROM devices d JOIN users u ON u.id = d.user_id WHERE u.address = '" +
+                   address + "' AND d.device_id = '" + device + "'");
+}
+
+EasResponse settings(EasClient& c, const std::string& inner) {
+    auto body = xml("<Settings xmlns='Settings' xmlns:RM='RightsManagement'>" + inner + "</Settings>");
+    return c.command("Settings", &body);
+}
+
+// The Status of one part of a Settings response.
+std::string part_status(const EasResponse& r, easd::wbxml::Tag part) {
+    REQUIRE(r.doc);
+    const auto* p = r.doc->child(part);
+    REQUIRE(p);
+    return text_of(*p, tag::Settings::Status);
+}
+
+const std::string kDeviceInformation =
+    "<DeviceInformation><Set><Model>Pixel 9</Model><IMEI>356938035643809</IMEI><FriendlyName>Work phone</FriendlyName>"
+    "<OS>Android 15</OS><OSLanguage>German</OSLanguage><PhoneNumber>+49301234567</PhoneNumber>"
+    "<MobileOperator>Telekom</MobileOperator><UserAgent>Android-Mail/2026.11</UserAgent></Set></DeviceInformation>";
+
+std::string add_rule(const std::string& action, const std::string& field, const std::string& pattern) {
+    auto r = easd::test::run_easctl(cluster(), {"rule", "add", action, field, pattern, "--json"});
+    REQUIRE(r.exit_code == 0);
+    auto at = r.out.find("\"id\":");
+    REQUIRE(at != std::string::npos);
+    return r.out.substr(at + 5, r.out.find_first_of(",}", at) - at - 5);
+}
+
+// Removes the rule when the test ends, however it ends: the rules are server-wide.
+struct RuleGuard {
+    std::string id;
+    ~RuleGuard() { easd::test::run_easctl(cluster(), {"rule", "remove", id}); }
+};
+
+std::string oof_set(EasClient& c, const std::string& set) {
+    return part_status(settings(c, "<Oof><Set>" + set + "</Set></Oof>"), tag::Settings::Oof);
+}
+
+struct OofView {
+    std::string state, start, end;
+    std::map<std::string, std::pair<std::string, std::string>> messages;  // audience -> (enabled, text)
+    std::string body_type;
+};
+
+OofView oof_get(EasClient& c, const std::string& body_type) {
+    auto r = settings(c, "<Oof><Get><BodyType>" + body_type + "</BodyType></Get></Oof>");
+    REQUIRE(part_status(r, tag::Settings::Oof) == "1");
+    const auto* get = r.doc->child(tag::Settings::Oof)->child(tag::Settings::Get);
+    REQUIRE(get);
+    OofView v;
+    v.state = text_of(*get, tag::Settings::OofState);
+    v.start = text_of(*get, tag::Settings::StartTime);
+    v.end = text_of(*get, tag::Settings::EndTime);
+    for (const auto* m : get->children_of(tag::Settings::OofMessage)) {
+        std::string audience = m->has(tag::Settings::AppliesToInternal)        ? "internal"
+                               : m->has(tag::Settings::AppliesToExternalKnown) ? "known"
+                                                                               : "unknown";
+        v.messages[audience] = {text_of(*m, tag::Settings::Enabled), text_of(*m, tag::Settings::ReplyMessage)};
+        v.body_type = text_of(*m, tag::Settings::BodyType);
+    }
+    return v;
+}
+
+std::string inbox_subjects(const std::string& address) {
+    return sql_one("SELECT COALESCE(string_agg(e.subject, '|' ORDER BY i.id), '') FROM emails e "
+                   "JOIN items i ON i.id = e.item_id JOIN folders f ON f.id = i.folder_id "
+                   "JOIN users u ON u.id = f.user_id WHERE u.address = '" + address + "' AND f.type = 2");
+}
+
+// A stand-in for sendmail: each call leaves its arguments and the message in a directory.
+struct FakeSendmail {
+    std::string dir = easd::test::make_temp_dir("easd-sendmail");
+    std::string script = dir + "/sendmail";
+    std::string config = dir + "/easd.conf";
+    FakeSendmail() {
+        easd::test::write_file(script,
+                               "#!/bin/sh\nn=$(date +%s%N)\nprintf '%s\\n' \"$@\" > \"" + dir + "/args.$n\"\n"
+                               "cat > \"" + dir + "/message.$n\"\n", 0755);
+        easd::test::write_file(config, "sendmail = " + script + "\n");
+    }
+    // The calls so far: (arguments, message), oldest first.
+    std::vector<std::pair<std::string, std::string>> calls() const {
+        std::vector<std::string> stamps;
+        if (DIR* d = opendir(dir.c_str())) {
+            while (dirent* e = readdir(d)) {
+                std::string name = e->d_name;
+                if (name.rfind("args.", 0) == 0) stamps.push_back(name.substr(5));
+            }
+            closedir(d);
+        }
+        std::sort(stamps.begin(), stamps.end());
+        std::vector<std::pair<std::string, std::string>> out;
+        for (const auto& s : stamps)
+            out.emplace_back(easd::test::read_file(dir + "/args." + s), easd::test::read_file(dir + "/message." + s));
+        return out;
+    }
+};
+
+// easd-deliver with an envelope sender (nullopt: no --sender) and the fake sendmail's config.
+void deliver_from(const FakeSendmail& sendmail, const std::string& recipient, const std::optional<std::string>& sender,
+                  const std::string& message) {
+    std::vector<std::string> args{EASD_DELIVER_BIN, "--config", sendmail.config, "--database", cluster().conninfo(),
+                                  "--recipient", recipient};
+    if (sender) {
+        args.push_back("--sender");
+        args.push_back(*sender);
+    }
+    auto r = easd::test::run_process(args, message);
+    REQUIRE(r.exit_code == 0);
+}
+
+std::string message(const std::string& from, const std::string& to, const std::string& subject,
+                    const std::string& extra_headers = "") {
+    return "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject +
+           "\r\nMessage-ID: <" + subject + "@sender.example>\r\nDate: Mon, 30 Nov 2026 10:00:00 +0000\r\n" +
+           extra_headers + "Content-Type: text/plain\r\n\r\nHello\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("Settings: DeviceInformation of a 12.1 device is stored and decides access at once", "[e2e][settings]") {
+    std::string user = new_user("devinfo");
+    auto c = client(user, "INFO121", "12.1");
+    auto r = settings(c, kDeviceInformation);
+    REQUIRE(r.status == 200);
+    CHECK(text_of(*r.doc, tag::Settings::Status) == "1");
+    CHECK(part_status(r, tag::Settings::DeviceInformation) == "1");
+    CHECK(device_column(user, "INFO121", "model || '|' || os || '|' || imei || '|' || friendly_name || '|' || "
+                                         "os_language || '|' || phone_number || '|' || mobile_operator") ==
+          "Pixel 9|Android 15|356938035643809|Work phone|German|+49301234567|Telekom");
+    auto show = easd::test::run_easctl(cluster(), {"device", "show", user, "INFO121"});
+    CHECK(show.out.find("Pixel 9") != std::string::npos);
+
+    // A block rule on the model refuses the very request that names it: 403 before 14.0, status
+    // 129 in Provision from 14.1.
+    RuleGuard rule{add_rule("block", "model", "Blocked Phone*")};
+    auto blocked = client(user, "BLOCK121", "12.1");
+    auto refused = settings(blocked, "<DeviceInformation><Set><Model>Blocked Phone 3</Model></Set></DeviceInformation>");
+    CHECK(refused.status == 403);
+    CHECK(device_column(user, "BLOCK121", "model || '|' || access_state") == "Blocked Phone 3|blocked");
+
+    auto blocked141 = client(user, "BLOCK141", "14.1");
+    auto prov = xml("<Provision xmlns='Provision' xmlns:S='Settings'><S:DeviceInformation><S:Set><S:Model>Blocked "
+                    "Phone 4</S:Model></S:Set></S:DeviceInformation><Policies><Policy><PolicyType>"
+                    "MS-EAS-Provisioning-WBXML</PolicyType></Policy></Policies></Provision>");
+    auto pr = blocked141.command("Provision", &prov);
+    REQUIRE(pr.status == 200);
+    CHECK(text_of(*pr.doc, tag::Provision::Status) == "129");
+    CHECK(device_column(user, "BLOCK141", "access_state") == "blocked");
+}
+
+TEST_CASE("Settings: UserInformation in the 12.1 and 14.1 forms, no rights templates, bad requests", "[e2e][settings]") {
+    std::string user = new_user("userinfo");
+    sql_one("UPDATE users SET display_name = 'Ada Lovelace' WHERE address = '" + user + "'");
+
+    auto old = client(user, "UI121", "12.1");
+    auto r = settings(old, "<UserInformation><Get/></UserInformation>");
+    REQUIRE(part_status(r, tag::Settings::UserInformation) == "1");
+    const auto* get = r.doc->child(tag::Settings::UserInformation)->child(tag::Settings::Get);
+    REQUIRE(get);
+    CHECK(text_of(*get->child(tag::Settings::EmailAddresses), tag::Settings::SmtpAddress) == user);
+    CHECK_FALSE(get->has(tag::Settings::Accounts));
+
+    auto c = client(user, "UI161", "16.1");
+    r = settings(c, "<UserInformation><Get/></UserInformation><RightsManagementInformation><Get/></RightsManagementInformation>");
+    REQUIRE(part_status(r, tag::Settings::UserInformation) == "1");
+    const auto* account = r.doc->child(tag::Settings::UserInformation)
+                              ->child(tag::Settings::Get)
+                              ->child(tag::Settings::Accounts)
+                              ->child(tag::Settings::Account);
+    REQUIRE(account);
+    CHECK(text_of(*account, tag::Settings::UserDisplayName) == "Ada Lovelace");
+    CHECK(text_of(*account->child(tag::Settings::EmailAddresses), tag::Settings::PrimarySmtpAddress) == user);
+    CHECK(part_status(r, tag::Settings::RightsManagementInformation) == "1");
+    CHECK(r.doc->child(tag::Settings::RightsManagementInformation)
+              ->child(tag::Settings::Get)
+              ->has(tag::RightsManagement::RightsManagementTemplates));
+    // libwbxml2 reads the same document.
+    if (easd::test::have_wbxml_tools()) {
+        std::string theirs = easd::test::libwbxml_decode(r.body);
+        CHECK(theirs.find("<PrimarySmtpAddress>" + user + "</PrimarySmtpAddress>") != std::string::npos);
+        CHECK(theirs.find("<UserDisplayName>Ada Lovelace</UserDisplayName>") != std::string::npos);
+    }
+
+    // A part the server does not know makes none of the request happen.
+    r = settings(c, "<DevicePassword><Set><Password>9999</Password></Set></DevicePassword><Oof><Set><OofState>1"
+                    "</OofState></Set></Oof><UserInformation><Get/></UserInformation><Get/>");
+    CHECK(text_of(*r.doc, tag::Settings::Status) == "2");
+    CHECK_FALSE(r.doc->has(tag::Settings::Oof));
+    CHECK(device_column(user, "UI161", "recovery_password IS NULL") == "t");
+    CHECK(oof_get(c, "Text").state == "0");
+    // Not a Settings document at all.
+    auto ping = xml("<Ping xmlns='Ping'><HeartbeatInterval>60</HeartbeatInterval></Ping>");
+    r = c.command("Settings", &ping);
+    CHECK(text_of(*r.doc, tag::Settings::Status) == "2");
+}
+
+TEST_CASE("Settings: the recovery password is kept for the administrator and never logged", "[e2e][settings]") {
+    std::string user = new_user("recovery");
+    REQUIRE(easd::test::run_easctl(cluster(), {"log", "enable", user}).exit_code == 0);
+    auto c = client(user, "RECOV");
+    CHECK(easd::test::run_easctl(cluster(), {"device", "recovery-password", user, "RECOV"}).exit_code == 1);
+    auto r = settings(c, "<DevicePassword><Set><Password>r3cover-8812</Password></Set></DevicePassword>");
+    CHECK(part_status(r, tag::Settings::DevicePassword) == "1");
+
+    auto shown = easd::test::run_easctl(cluster(), {"device", "recovery-password", user, "RECOV"});
+    CHECK(shown.exit_code == 0);
+    CHECK(shown.out == "r3cover-8812\n");
+    CHECK(easd::test::run_easctl(cluster(), {"device", "show", user, "RECOV"}).out.find("Recovery password: sent ") !=
+          std::string::npos);
+    std::string log = easd::test::read_file(server().protocol_log_dir() + "/" + user + "/RECOV.log");
+    CHECK(log.find("cmd=Settings") != std::string::npos);
+    CHECK(log.find("<Password>(hidden)</Password>") != std::string::npos);
+    CHECK(log.find("r3cover") == std::string::npos);
+}
+
+TEST_CASE("Settings: Out of Office is set from the phone and read back; bad sets change nothing", "[e2e][settings][oof]") {
+    std::string user = new_user("oofset");
+    auto c = client(user, "OOF");
+    CHECK(oof_get(c, "Text").state == "0");
+
+    REQUIRE(oof_set(c, "<OofState>2</OofState><StartTime>2026-12-20T00:00:00.000Z</StartTime>"
+                       "<EndTime>2027-01-04T00:00:00.000Z</EndTime>"
+                       "<OofMessage><AppliesToInternal/><Enabled>1</Enabled><ReplyMessage>Back on 4 January &amp; "
+                       "happy holidays</ReplyMessage><BodyType>TEXT</BodyType></OofMessage>"
+                       "<OofMessage><AppliesToExternalUnknown/><Enabled>1</Enabled><ReplyMessage>&lt;p&gt;Away "
+                       "&lt;b&gt;until 4 January&lt;/b&gt;&lt;/p&gt;</ReplyMessage><BodyType>HTML</BodyType>"
+                       "</OofMessage>") == "1");
+    auto v = oof_get(c, "Text");
+    CHECK(v.state == "2");
+    CHECK(v.start == "2026-12-20T00:00:00.000Z");
+    CHECK(v.end == "2027-01-04T00:00:00.000Z");
+    CHECK(v.body_type == "Text");
+    CHECK(v.messages["internal"] == std::make_pair(std::string("1"), std::string("Back on 4 January & happy holidays")));
+    CHECK(v.messages["unknown"].first == "1");
+    CHECK(v.messages["unknown"].second.find("Away until 4 January") != std::string::npos);  // HTML made text
+    CHECK(v.messages["known"].first == "0");
+    auto html = oof_get(c, "HTML");
+    CHECK(html.body_type == "HTML");
+    CHECK(html.messages["unknown"].second == "<p>Away <b>until 4 January</b></p>");
+    CHECK(html.messages["internal"].second.find("&amp;") != std::string::npos);  // text made HTML
+
+    // Only what a Set names changes.
+    REQUIRE(oof_set(c, "<OofMessage><AppliesToExternalUnknown/><Enabled>0</Enabled></OofMessage>") == "1");
+    v = oof_get(c, "Text");
+    CHECK(v.state == "2");
+    CHECK(v.messages["unknown"].first == "0");
+    CHECK(v.messages["unknown"].second.find("Away") != std::string::npos);
+
+    // Refused sets leave everything as it was.
+    CHECK(oof_set(c, "<OofState>2</OofState><StartTime>2027-02-01T00:00:00.000Z</StartTime>"
+                     "<EndTime>2027-01-01T00:00:00.000Z</EndTime>") == "6");
+    CHECK(oof_set(c, "<OofState>7</OofState>") == "5");
+    CHECK(oof_set(c, "<StartTime>2027-02-01T00:00:00.000Z</StartTime>") == "5");
+    CHECK(oof_set(c, "<OofMessage><AppliesToInternal/><ReplyMessage>no body type</ReplyMessage></OofMessage>") == "5");
+    CHECK(oof_set(c, "<OofMessage><AppliesToInternal/><AppliesToExternalKnown/><Enabled>1</Enabled></OofMessage>") ==
+          "6");
+    auto r = settings(c, "<Oof><Get><BodyType>RTF</BodyType></Get></Oof>");
+    CHECK(part_status(r, tag::Settings::Oof) == "2");
+    v = oof_get(c, "Text");
+    CHECK(v.state == "2");
+    CHECK(v.start == "2026-12-20T00:00:00.000Z");
+    CHECK(v.messages["internal"].second == "Back on 4 January & happy holidays");
+}
+
+TEST_CASE("Out of Office: easd-deliver answers each sender once, with the message for its audience",
+          "[e2e][settings][oof]") {
+    FakeSendmail sendmail;
+    std::string user = new_user("away");
+    std::string colleague = new_user("colleague");  // same domain, served here: internal
+    auto c = client(user, "AWAY");
+
+    // A contact of the user: a sender from outside whom the user knows.
+    auto h = folder_sync(c);
+    EasResponse keep;
+    std::string key = sync(c, h.ids["Contacts"], "0", keep).key;
+    auto added = sync(c, h.ids["Contacts"], key, keep,
+                      "<Commands><Add><ClientId>k1</ClientId><ApplicationData xmlns='AirSync' xmlns:C='Contacts'>"
+                      "<C:FileAs>Known, Karl</C:FileAs><C:Email2Address>\"Karl Known\" &lt;Karl@Known.example&gt;"
+                      "</C:Email2Address></ApplicationData></Add></Commands>");
+    REQUIRE(added.status == "1");
+
+    REQUIRE(oof_set(c, "<OofState>1</OofState>"
+                       "<OofMessage><AppliesToInternal/><Enabled>1</Enabled><ReplyMessage>Internal: away"
+                       "</ReplyMessage><BodyType>Text</BodyType></OofMessage>"
+                       "<OofMessage><AppliesToExternalKnown/><Enabled>1</Enabled><ReplyMessage>Known: away"
+                       "</ReplyMessage><BodyType>Text</BodyType></OofMessage>"
+                       "<OofMessage><AppliesToExternalUnknown/><Enabled>1</Enabled><ReplyMessage>Unknown: away"
+                       "</ReplyMessage><BodyType>Text</BodyType></OofMessage>") == "1");
+
+    // A colleague here gets the internal reply in their Inbox, once.
+    deliver_from(sendmail, user, colleague, message(colleague, user, "lunch"));
+    deliver_from(sendmail, user, colleague, message(colleague, user, "lunch-again"));
+    CHECK(inbox_subjects(colleague) == "Automatic reply: lunch");
+    CHECK(inbox_subjects(user) == "lunch|lunch-again");  // the mail itself is always delivered
+    std::string reply = sql_one("SELECT convert_from(e.mime, 'UTF8') FROM emails e JOIN items i ON i.id = e.item_id "
+                                "JOIN users u ON u.id = i.user_id WHERE u.address = '" + colleague + "'");
+    CHECK(reply.find("Internal: away") != std::string::npos);
+    CHECK(reply.find("Auto-Submitted: auto-replied") != std::string::npos);
+    CHECK(reply.find("In-Reply-To: <lunch@sender.example>") != std::string::npos);
+
+    // Outside senders get theirs through sendmail, from the null sender: the contact the known
+    // message, a stranger the unknown one (its address from Return-Path when no --sender).
+    deliver_from(sendmail, user, "karl@known.example", message("Karl <karl@known.example>", user, "hello"));
+    deliver_from(sendmail, user, std::nullopt,
+                 "Return-Path: <stranger@far.example>\r\n" + message("stranger@far.example", user, "offer"));
+    auto calls = sendmail.calls();
+    REQUIRE(calls.size() == 2);
+    CHECK(calls[0].first == "-i\n-f\n<>\n--\nkarl@known.example\n");
+    CHECK(calls[0].second.find("Known: away") != std::string::npos);
+    CHECK(calls[0].second.find("Subject: Automatic reply: hello") != std::string::npos);
+    CHECK(calls[1].first.find("stranger@far.example") != std::string::npos);
+    CHECK(calls[1].second.find("Unknown: away") != std::string::npos);
+
+    // Never to lists, bulk mail, robots, bounces, Bcc copies or automatic mail.
+    deliver_from(sendmail, user, "list@lists.example", message("list@lists.example", user, "digest", "List-Id: <l.lists.example>\r\n"));
+    deliver_from(sendmail, user, "news@shop.example", message("news@shop.example", user, "sale", "Precedence: bulk\r\n"));
+    deliver_from(sendmail, user, "MAILER-DAEMON@mx.example", message("MAILER-DAEMON@mx.example", user, "failure"));
+    deliver_from(sendmail, user, "", message("someone@far.example", user, "bounce"));
+    deliver_from(sendmail, user, "bcc@far.example", message("bcc@far.example", "other@far.example", "bcc"));
+    deliver_from(sendmail, user, "bot@far.example", message("bot@far.example", user, "auto", "Auto-Submitted: auto-generated\r\n"));
+    CHECK(sendmail.calls().size() == 2);
+
+    // Switched off from the phone: nothing more.
+    REQUIRE(oof_set(c, "<OofState>0</OofState>") == "1");
+    deliver_from(sendmail, user, "new@far.example", message("new@far.example", user, "after"));
+    CHECK(sendmail.calls().size() == 2);
+
+    // A new absence starts afresh: the colleague is answered again.
+    REQUIRE(oof_set(c, "<OofState>1</OofState>") == "1");
+    deliver_from(sendmail, user, colleague, message(colleague, user, "back"));
+    CHECK(inbox_subjects(colleague) == "Automatic reply: lunch|Automatic reply: back");
+}
