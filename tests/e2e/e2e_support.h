@@ -65,6 +65,35 @@ inline std::string simple_message(const std::string& subject, const std::string&
 
 inline std::string text_of(const easd::wbxml::Node& n, easd::wbxml::Tag t) { return std::string(n.child_text(t)); }
 
+// One value from SQL on the shared cluster.
+inline std::string sql_one(const std::string& query) { return cluster().psql(query); }
+
+// A column (or expression over d) of a user's device row.
+inline std::string device_column(const std::string& address, const std::string& device, const std::string& column) {
+    return sql_one("SELECT " + column + " FROM devices d JOIN users u ON u.id = d.user_id WHERE u.address = '" +
+                   address + "' AND d.device_id = '" + device + "'");
+}
+
+// The subjects in a user's Inbox, oldest first, '|'-joined.
+inline std::string inbox_subjects(const std::string& address) {
+    return sql_one("SELECT COALESCE(string_agg(e.subject, '|' ORDER BY i.id), '') FROM emails e "
+                   "JOIN items i ON i.id = e.item_id JOIN folders f ON f.id = i.folder_id "
+                   "JOIN users u ON u.id = f.user_id WHERE u.address = '" + address + "' AND f.type = 2");
+}
+
+// Adds a device access rule through easctl; returns its id (from the --json answer).
+inline std::string add_rule(const std::string& action, const std::string& field, const std::string& pattern) {
+    auto r = easd::test::run_easctl(cluster(), {"rule", "add", action, field, pattern, "--json"});
+    REQUIRE(r.exit_code == 0);
+    auto at = r.out.find("\"id\":");
+    REQUIRE(at != std::string::npos);
+    return r.out.substr(at + 5, r.out.find_first_of(",}", at) - at - 5);
+}
+
+inline void remove_rule(const std::string& id) {
+    REQUIRE(easd::test::run_easctl(cluster(), {"rule", "remove", id}).exit_code == 0);
+}
+
 // FolderSync with key 0: returns (key, folder name -> id).
 struct Hierarchy {
     std::string key;

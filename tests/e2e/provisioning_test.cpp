@@ -14,14 +14,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string sql_one(const std::string& query) { return cluster().psql(query); }
-
 std::string user_id(const std::string& address) { return sql_one("SELECT id FROM users WHERE address = '" + address + "'"); }
-
-std::string device_column(const std::string& address, const std::string& device, const std::string& column) {
-    return sql_one("SELECT " + column + " FROM devices d JOIN users u ON u.id = d.user_id WHERE u.address = '" +
-                   address + "' AND d.device_id = '" + device + "'");
-}
 
 // A policy row at user level (settings in lib/policy's "Name=value" lines).
 void set_user_policy(const std::string& address, const std::string& enforce, const std::string& settings) {
@@ -104,26 +97,6 @@ std::string folder_sync_status(EasClient& c) {
     if (r.status != 200) return std::to_string(r.status);
     REQUIRE(r.doc);
     return text_of(*r.doc, tag::FolderHierarchy::Status);
-}
-
-// Subjects of the messages in a user's Inbox, from the database.
-std::string inbox_subjects(const std::string& address) {
-    return sql_one("SELECT string_agg(e.subject, '|' ORDER BY i.id) FROM emails e JOIN items i ON i.id = e.item_id "
-                   "JOIN folders f ON f.id = i.folder_id JOIN users u ON u.id = f.user_id "
-                   "WHERE u.address = '" + address + "' AND f.type = 2");
-}
-
-// Adds an access rule through easctl; returns its id (from the --json answer).
-std::string add_rule(const std::string& action, const std::string& field, const std::string& pattern) {
-    auto r = easd::test::run_easctl(cluster(), {"rule", "add", action, field, pattern, "--json"});
-    REQUIRE(r.exit_code == 0);
-    auto at = r.out.find("\"id\":");
-    REQUIRE(at != std::string::npos);
-    return r.out.substr(at + 5, r.out.find_first_of(",}", at) - at - 5);
-}
-
-void remove_rule(const std::string& id) {
-    REQUIRE(easd::test::run_easctl(cluster(), {"rule", "remove", id}).exit_code == 0);
 }
 
 }  // namespace

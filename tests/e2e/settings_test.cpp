@@ -15,13 +15,6 @@ namespace tag = easd::wbxml::tag;
 
 namespace {
 
-std::string sql_one(const std::string& query) { return cluster().psql(query); }
-
-std::string device_column(const std::string& address, const std::string& device, const std::string& column) {
-    return sql_one("SELECT " + column + " FROM devices d JOIN users u ON u.id = d.user_id WHERE u.address = '" +
-                   address + "' AND d.device_id = '" + device + "'");
-}
-
 EasResponse settings(EasClient& c, const std::string& inner) {
     auto body = xml("<Settings xmlns='Settings' xmlns:RM='RightsManagement'>" + inner + "</Settings>");
     return c.command("Settings", &body);
@@ -39,14 +32,6 @@ const std::string kDeviceInformation =
     "<DeviceInformation><Set><Model>Pixel 9</Model><IMEI>356938035643809</IMEI><FriendlyName>Work phone</FriendlyName>"
     "<OS>Android 15</OS><OSLanguage>German</OSLanguage><PhoneNumber>+49301234567</PhoneNumber>"
     "<MobileOperator>Telekom</MobileOperator><UserAgent>Android-Mail/2026.11</UserAgent></Set></DeviceInformation>";
-
-std::string add_rule(const std::string& action, const std::string& field, const std::string& pattern) {
-    auto r = easd::test::run_easctl(cluster(), {"rule", "add", action, field, pattern, "--json"});
-    REQUIRE(r.exit_code == 0);
-    auto at = r.out.find("\"id\":");
-    REQUIRE(at != std::string::npos);
-    return r.out.substr(at + 5, r.out.find_first_of(",}", at) - at - 5);
-}
 
 // Removes the rule when the test ends, however it ends: the rules are server-wide.
 struct RuleGuard {
@@ -81,12 +66,6 @@ OofView oof_get(EasClient& c, const std::string& body_type) {
         v.body_type = text_of(*m, tag::Settings::BodyType);
     }
     return v;
-}
-
-std::string inbox_subjects(const std::string& address) {
-    return sql_one("SELECT COALESCE(string_agg(e.subject, '|' ORDER BY i.id), '') FROM emails e "
-                   "JOIN items i ON i.id = e.item_id JOIN folders f ON f.id = i.folder_id "
-                   "JOIN users u ON u.id = f.user_id WHERE u.address = '" + address + "' AND f.type = 2");
 }
 
 // A stand-in for sendmail: each call leaves its arguments and the message in a directory.
