@@ -17,6 +17,7 @@
 #include "store/access.h"
 #include "store/accounts.h"
 #include "store/admin.h"
+#include "store/oof.h"
 #include "store/db.h"
 #include "store/devices.h"
 #include "store/provisioning.h"
@@ -35,6 +36,7 @@ const char* kUsage =
     "  user list [--domain DOMAIN]\n"
     "  user activesync ADDRESS on|off|default  the account's ActiveSync flag; default follows access_mode\n"
     "  user enable ADDRESS | user disable ADDRESS  the same as activesync on | off\n"
+    "  user oof ADDRESS [off]                   Out of Office as set on the phone; off switches it off\n"
     "  server show                              access mode, default device access, administrator address\n"
     "  server set NAME VALUE                    access_mode all|flagged, default_access allow|block|quarantine,\n"
     "                                           admin_address ADDRESS (\"\" for none)\n"
@@ -117,6 +119,12 @@ void no_more_words(const cli::Args& a, std::size_t n) {
     if (a.words.size() > n) throw UsageError("unexpected argument " + a.words[n]);
 }
 
+// "Label:" padded to a column, then the value: the form of every `show` command.
+void show_line(const std::string& label, const std::string& value) {
+    std::string l = label + ":";
+    std::cout << l << std::string(l.size() < 19 ? 19 - l.size() : 1, ' ') << value << "\n";
+}
+
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
 std::string json_key(const store::KeyInfo& k) {
@@ -189,6 +197,35 @@ void set_user_flag(const cli::Args& a, soci::session& sql, const std::string& ad
                 ": " + (allowed ? "allowed" : "refused") + ")");
 }
 
+// Out of Office as the user set it on the phone.
+void print_oof(const store::OofSettings& s, bool json) {
+    static const char* kStates[] = {"off", "on", "scheduled"};
+    const char* state = kStates[static_cast<int>(s.state)];
+    bool scheduled = s.state == store::OofState::scheduled;
+    if (json) {
+        std::vector<std::string> messages;
+        for (const auto& m : s.messages)
+            messages.push_back(cli::JsonObject()
+                                   .text("audience", store::audience_name(m.audience))
+                                   .boolean("enabled", m.enabled)
+                                   .text("body_type", m.html ? "HTML" : "Text")
+                                   .text("message", m.text)
+                                   .str());
+        cli::JsonObject o;
+        o.text("state", state);
+        if (scheduled) o.text("start", utc_time_text(s.start_time)).text("end", utc_time_text(s.end_time));
+        std::cout << o.raw("messages", cli::json_array(messages)).str() << "\n";
+        return;
+    }
+    show_line("Out of Office", std::string(state) + (scheduled ? " from " + utc_time_text(s.start_time) + " to " +
+                                                                     utc_time_text(s.end_time) : ""));
+    for (const auto& m : s.messages) {
+        std::string first_line = m.text.substr(0, m.text.find_first_of("\r\n"));
+        show_line(std::string("Reply ") + store::audience_name(m.audience),
+                  std::string(m.enabled ? "enabled" : "disabled") + (m.html ? ", HTML: " : ": ") + first_line);
+    }
+}
+
 int user_command(const cli::Args& a, soci::session& sql, const std::string& sub) {
     if (sub == "add") {
         const std::string& address = word(a, 2, "address");
@@ -222,6 +259,23 @@ int user_command(const cli::Args& a, soci::session& sql, const std::string& sub)
     if (sub == "list") {
         no_more_words(a, 2);
         print_user_list(store::list_users(sql, a.value("--domain")), a.flag("--json"));
+        return 0;
+    }
+    if (sub == "oof") {
+        const std::string& address = word(a, 2, "address");
+        auto user = store::find_user(sql, address);
+        if (!user) throw store::InvalidRequest("unknown user " + store::normalize_address(address));
+        if (a.words.size() > 3) {
+            if (a.words[3] != "off") throw UsageError("user oof takes only off, not " + a.words[3]);
+            no_more_words(a, 4);
+            // Off keeps the messages, as the phone's own switch does.
+            store::OofSettings s = store::load_oof(sql, user->id);
+            s.state = store::OofState::off;
+            store::save_oof(sql, user->id, s);
+            done(a, "Out of Office is off for " + user->address);
+            return 0;
+        }
+        print_oof(store::load_oof(sql, user->id), a.flag("--json"));
         return 0;
     }
     throw unknown_command("user", sub);
@@ -395,10 +449,6 @@ std::string key_text(const store::KeyInfo& k) {
 }
 
 // "Label:" padded so that the values line up, as in the rest of `device show`.
-void show_line(const std::string& label, const std::string& value) {
-    std::string l = label + ":";
-    std::cout << l << std::string(l.size() < 19 ? 19 - l.size() : 1, ' ') << value << "\n";
-}
 
 std::string override_text(const std::string& override_word) {
     if (override_word.empty()) return "none (the rules decide)";

@@ -25,6 +25,16 @@ std::string utc_timestamp() {
     return buf;
 }
 
+std::string utc_time_text(long long unix_seconds) {
+    time_t secs = static_cast<time_t>(unix_seconds);
+    tm t{};
+    gmtime_r(&secs, &t);
+    char buf[80];  // room for any int the format could see
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+                  t.tm_hour, t.tm_min, t.tm_sec);
+    return buf;
+}
+
 void set_log_program(const char* name) { g_program = name; }
 void set_log_level(LogLevel level) { g_level = static_cast<int>(level); }
 

@@ -10,6 +10,8 @@ enum class LogLevel { Debug = 0, Info = 1, Warning = 2, Error = 3 };
 
 // "2026-11-25T07:50:00.123Z": the current time in UTC with milliseconds.
 std::string utc_timestamp();
+// "2026-11-30T13:00:00Z" for a time in seconds since the epoch.
+std::string utc_time_text(long long unix_seconds);
 
 void set_log_program(const char* name);
 void set_log_level(LogLevel level);

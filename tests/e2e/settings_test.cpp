@@ -262,6 +262,19 @@ TEST_CASE("Settings: Out of Office is set from the phone and read back; bad sets
     CHECK(v.state == "2");
     CHECK(v.start == "2026-12-20T00:00:00.000Z");
     CHECK(v.messages["internal"].second == "Back on 4 January & happy holidays");
+
+    // The administrator sees it, and can switch it off; the phone reads that back.
+    auto shown = easd::test::run_easctl(cluster(), {"user", "oof", user});
+    CHECK(shown.exit_code == 0);
+    CHECK(shown.out.find("scheduled from 2026-12-20T00:00:00Z to 2027-01-04T00:00:00Z") != std::string::npos);
+    CHECK(shown.out.find("Reply internal:    enabled: Back on 4 January & happy holidays") != std::string::npos);
+    auto json = easd::test::run_easctl(cluster(), {"user", "oof", user, "--json"});
+    CHECK(json.out.find("\"state\":\"scheduled\",\"start\":\"2026-12-20T00:00:00Z\"") != std::string::npos);
+    REQUIRE(easd::test::run_easctl(cluster(), {"user", "oof", user, "off"}).exit_code == 0);
+    v = oof_get(c, "Text");
+    CHECK(v.state == "0");
+    CHECK(v.messages["internal"].second == "Back on 4 January & happy holidays");
+    CHECK(easd::test::run_easctl(cluster(), {"user", "oof", user, "on"}).exit_code == 64);
 }
 
 TEST_CASE("Out of Office: easd-deliver answers each sender once, with the message for its audience",
