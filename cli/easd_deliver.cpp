@@ -9,6 +9,7 @@
 // and in main.cf: virtual_transport = easd (or a transport_maps entry per domain).
 #include <sysexits.h>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -41,6 +42,9 @@ int fail(int code, const std::string& message) {
 
 int main(int argc, char** argv) {
     set_log_program("easd-deliver");
+    // An Out of Office reply handed to a sendmail that exits early must fail that write, not kill
+    // easd-deliver after the message was stored (Postfix would deliver it again).
+    std::signal(SIGPIPE, SIG_IGN);
     cli::Args args;
     try {
         args = cli::parse_args(argc, argv, {"--recipient", "--folder", "--sender"}, {});
