@@ -20,11 +20,6 @@ namespace {
 
 // RAII for GObject references and GLib-allocated memory.
 
-struct DateTimeUnref {
-    void operator()(GDateTime* d) const noexcept {
-        if (d) g_date_time_unref(d);
-    }
-};
 
 // The same tolerant options as at delivery (message.cpp).
 ParserOptionsPtr loose_options() {

@@ -24,6 +24,12 @@ struct GFree {
 };
 using GCharPtr = std::unique_ptr<char, GFree>;
 
+struct DateTimeUnref {
+    void operator()(GDateTime* d) const noexcept {
+        if (d) g_date_time_unref(d);
+    }
+};
+
 struct ParserOptionsFree {
     void operator()(GMimeParserOptions* o) const noexcept {
         if (o) g_mime_parser_options_free(o);
