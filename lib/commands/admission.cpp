@@ -31,6 +31,9 @@ constexpr StatusElement kStatusElements[] = {
     {"ItemOperations", tag::ItemOperations::ItemOperations, tag::ItemOperations::Status},
     {"Provision", tag::Provision::Provision, tag::Provision::Status},
     {"Settings", tag::Settings::Settings, tag::Settings::Status},
+    {"SendMail", tag::ComposeMail::SendMail, tag::ComposeMail::Status},
+    {"SmartReply", tag::ComposeMail::SmartReply, tag::ComposeMail::Status},
+    {"SmartForward", tag::ComposeMail::SmartForward, tag::ComposeMail::Status},
 };
 
 // Before 14.0: 403 for a device that may not sync at all, 449 ("Retry after sending a Provision").

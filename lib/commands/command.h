@@ -50,6 +50,9 @@ struct CommandContext {
     const protocol::EasQuery& query;
     protocol::ProtocolVersion version;
     const wbxml::Node* request;  // the decoded body; nullptr when the request had none
+    // The body as sent, for commands whose body is not WBXML before 14.0 (SendMail, SmartReply,
+    // SmartForward carry the MIME message itself).
+    std::string_view raw_body = {};
     // A hanging Sync run again after it woke: its wait ends then, not a full interval from now.
     std::optional<std::chrono::steady_clock::time_point> wait_deadline = std::nullopt;
 };
@@ -76,6 +79,7 @@ struct CommandInfo {
     std::string_view name;
     CommandHandler handler;
     bool needs_body;  // a request without a body is malformed (400)
+    bool mime_body_before_140 = false;  // before 14.0 the body is a MIME message, not WBXML
 };
 
 // The commands this server implements; OPTIONS advertises exactly these.
@@ -99,6 +103,9 @@ CommandResult handle_item_operations(CommandContext& ctx);
 CommandResult handle_get_attachment(CommandContext& ctx);
 CommandResult handle_provision(CommandContext& ctx);
 CommandResult handle_settings(CommandContext& ctx);
+CommandResult handle_send_mail(CommandContext& ctx);
+CommandResult handle_smart_reply(CommandContext& ctx);
+CommandResult handle_smart_forward(CommandContext& ctx);
 
 // Thrown by a handler for a request that is not valid for its command: answered with HTTP 400
 // (or the command's own protocol-error status, if the handler prefers to build one).

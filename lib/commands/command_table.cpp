@@ -13,6 +13,9 @@ const std::vector<CommandInfo>& implemented_commands() {
         {"GetAttachment", handle_get_attachment, false},  // AttachmentName in the query, no body
         {"Provision", handle_provision, false},  // the wipe acknowledgement may come as an empty request
         {"Settings", handle_settings, true},
+        {"SendMail", handle_send_mail, true, true},
+        {"SmartReply", handle_smart_reply, true, true},
+        {"SmartForward", handle_smart_forward, true, true},
     };
     return table;
 }

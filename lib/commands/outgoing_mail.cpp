@@ -27,20 +27,29 @@ namespace {
 bool store_locally(soci::session& sql, const std::string& address, const std::string& message) {
     auto user = store::find_user(sql, address);
     if (!user) return false;
-    std::string error;
-    auto parsed = content::parse_message(message, &error);
-    if (!parsed) throw std::runtime_error("notice does not parse: " + error);
-    auto inbox = store::find_folder_by_name(sql, user->id, "Inbox");
-    if (!inbox) throw std::runtime_error("no Inbox for " + address);
     soci::transaction tr(sql);
-    store::insert_email(sql, user->id, inbox->id, content::email_from_parsed(message, *parsed));
+    store_in_folder(sql, *user, "Inbox", message);
     tr.commit();
     return true;
 }
 
-// Hands the message to `sendmail -i -f FROM -- RCPT` (the command's words split on spaces).
-void send_with_sendmail(const std::string& command, const std::string& from, const std::string& recipient,
-                        const std::string& message) {
+}  // namespace
+
+void store_in_folder(soci::session& sql, const store::User& user, const std::string& folder_name,
+                     const std::string& message, bool read) {
+    std::string error;
+    auto parsed = content::parse_message(message, &error);
+    if (!parsed) throw DeliveryError("the message does not parse: " + error);
+    auto folder = store::find_folder_by_name(sql, user.id, folder_name);
+    if (!folder) throw DeliveryError("no " + folder_name + " folder for " + user.address);
+    store::NewEmail email = content::email_from_parsed(message, *parsed);
+    email.read = read;
+    store::insert_email(sql, user.id, folder->id, email);
+}
+
+void hand_to_sendmail(const std::string& command, const std::string& from, const std::vector<std::string>& recipients,
+                      const std::string& message) {
+    if (recipients.empty()) return;
     std::vector<std::string> words;
     std::istringstream split(command);
     for (std::string w; split >> w;) words.push_back(w);
@@ -48,7 +57,7 @@ void send_with_sendmail(const std::string& command, const std::string& from, con
     for (const char* extra : {"-i", "-f"}) words.emplace_back(extra);
     words.push_back(from.empty() ? std::string("<>") : from);  // "<>": the null sender
     words.emplace_back("--");
-    words.push_back(recipient);
+    for (const auto& r : recipients) words.push_back(r);
     std::vector<char*> argv;
     for (auto& w : words) argv.push_back(w.data());
     argv.push_back(nullptr);
@@ -81,11 +90,9 @@ void send_with_sendmail(const std::string& command, const std::string& from, con
         throw std::runtime_error(words[0] + " failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
 }
 
-}  // namespace
-
 void send_server_mail(soci::session& sql, const std::string& sendmail_command, const std::string& envelope_from,
                       const std::string& recipient, const std::string& message) {
-    if (!store_locally(sql, recipient, message)) send_with_sendmail(sendmail_command, envelope_from, recipient, message);
+    if (!store_locally(sql, recipient, message)) hand_to_sendmail(sendmail_command, envelope_from, {recipient}, message);
 }
 
 }  // namespace easd::commands

@@ -167,7 +167,10 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
 
     // Decode before touching the store, so a malformed body changes nothing.
     std::optional<wbxml::Node> body;
-    if (!request.body.empty()) {
+    const bool mime_body = command->mime_body_before_140 && *version < 140;  // kept as sent (raw_body)
+    if (mime_body) {
+        if (request.body.empty()) return plain(400, "the " + query->cmd + " command needs a request body");
+    } else if (!request.body.empty()) {
         wbxml::DecodeResult decoded = wbxml::decode(request.body);
         if (!decoded) return plain(400, "malformed WBXML: " + decoded.error);
         body = std::move(decoded.root);
@@ -178,7 +181,8 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     store::Database::Lease sql(db_);
     store::Device device = store::register_device(*sql, user->id, query->device_id, query->device_type,
                                                   request.user_agent, protocol::version_string(*version));
-    CommandContext ctx{*sql, settings_, *user, device, *query, *version, body ? &*body : nullptr, request.wait_deadline};
+    CommandContext ctx{*sql, settings_, *user, device, *query, *version, body ? &*body : nullptr, request.body,
+                       request.wait_deadline};
     CommandResult result;
     std::string note;
     try {

@@ -1,0 +1,86 @@
+#include "commands/submission.h"
+
+#include <ctime>
+#include <vector>
+
+#include "commands/out_of_office.h"
+#include "commands/outgoing_mail.h"
+#include "common/log.h"
+#include "content/auto_reply.h"
+#include "content/compose.h"
+#include "content/message.h"
+#include "store/submissions.h"
+
+namespace easd::commands {
+
+namespace tag = wbxml::tag;
+
+int submit(CommandContext& ctx, const Submission& s) {
+    std::string error;
+    auto out = content::prepare_outgoing(s.mime, ctx.user.address, ctx.user.display_name,
+                                         static_cast<long long>(std::time(nullptr)), &error);
+    if (!out) {
+        EASD_LOG_INFO("%s sent a message that is not one: %s", ctx.user.address.c_str(), error.c_str());
+        return kInvalidMime;
+    }
+    if (out->recipients.empty()) return kMessageHasNoRecipient;
+
+    std::vector<store::User> local;
+    std::vector<std::string> remote;
+    try {
+        soci::transaction tr(ctx.sql);
+        if (!s.client_id.empty() && !store::claim_client_id(ctx.sql, ctx.user.id, s.client_id)) {
+            EASD_LOG_INFO("%s sent ClientId %s again: not sent twice", ctx.user.address.c_str(), s.client_id.c_str());
+            return kMessagePreviouslySent;
+        }
+        for (const std::string& rcpt : out->recipients) {
+            if (auto user = store::find_user(ctx.sql, rcpt)) {
+                store_in_folder(ctx.sql, *user, "Inbox", out->mime);
+                local.push_back(std::move(*user));
+            } else {
+                remote.push_back(rcpt);
+            }
+        }
+        if (s.save_in_sent) store_in_folder(ctx.sql, ctx.user, "Sent Items", out->sent_copy, true);
+        try {
+            hand_to_sendmail(ctx.settings.sendmail_command, ctx.user.address, remote, out->mime);
+        } catch (const std::exception& e) {
+            EASD_LOG_WARN("mail from %s to %zu recipient(s) not submitted: %s", ctx.user.address.c_str(), remote.size(),
+                          e.what());
+            return kMailSubmissionFailed;  // the transaction rolls back: nothing was half sent
+        }
+        tr.commit();
+    } catch (const DeliveryError& e) {
+        // A folder missing or a stored message that does not parse: nothing was sent.
+        EASD_LOG_WARN("mail from %s not sent: %s", ctx.user.address.c_str(), e.what());
+        return kComposeServerError;
+    }
+    EASD_LOG_INFO("%s sent a message to %zu local and %zu other recipient(s)", ctx.user.address.c_str(), local.size(),
+                  remote.size());
+
+    if (!local.empty()) {
+        auto parsed = content::parse_message(out->mime);
+        std::string headers(content::header_section(out->mime));
+        for (const auto& user : local)
+            if (parsed)
+                send_out_of_office_reply(ctx.sql, ctx.settings.sendmail_command, user, headers, *parsed,
+                                         ctx.user.address);
+    }
+    return kComposeOk;
+}
+
+CommandResult compose_answer(const CommandContext& ctx, wbxml::Tag root, int status) {
+    CommandResult result;  // 200, no body: sent
+    if (status == kComposeOk) return result;
+    if (ctx.version < 140) {
+        bool bad_request = status == kInvalidMime || status == kMessageHasNoRecipient || status == kInvalidXml;
+        result.http_status = bad_request ? 400 : 500;
+        return result;
+    }
+    wbxml::Node answer(root);
+    answer.add(tag::ComposeMail::Status, static_cast<long long>(status));
+    result.body = std::move(answer);
+    return result;
+}
+
+}  // namespace easd::commands

@@ -1,0 +1,41 @@
+// Sending mail a device composed (SendMail, SmartReply, SmartForward). The message is prepared
+// (content/compose.h: From the account, Bcc out of what travels), then in one transaction: the
+// ClientId is recorded (a repeat sends nothing), recipients with an account here get it in their
+// Inbox, the sender's copy goes to Sent Items when asked, and the other recipients are handed to
+// sendmail. If sendmail fails, nothing of it stays and the device is told to try again later.
+// Out of Office replies of local recipients follow the commit.
+#pragma once
+
+#include <string>
+
+#include "commands/command.h"
+
+namespace easd::commands {
+
+// ComposeMail Status values (MS-ASCMD 2.2.2: the common status codes these commands use).
+enum ComposeStatus {
+    kComposeOk = 0,
+    kInvalidContent = 101,
+    kInvalidXml = 103,
+    kInvalidMime = 107,
+    kComposeServerError = 110,
+    kMessagePreviouslySent = 118,
+    kMessageHasNoRecipient = 119,
+    kMailSubmissionFailed = 120,
+    kComposeItemNotFound = 150,
+};
+
+struct Submission {
+    std::string mime;       // the message, as composed (a smart reply's original already added)
+    std::string client_id;  // "" when the request has none (before 14.0)
+    bool save_in_sent = false;
+};
+
+// kComposeOk, or the status to answer.
+int submit(CommandContext& ctx, const Submission& submission);
+
+// The answer: from 14.0 an empty 200 on success, else <root><Status>; before 14.0 an HTTP status
+// (200, 400 for a message that is not one, 500 when it could not be sent).
+CommandResult compose_answer(const CommandContext& ctx, wbxml::Tag root, int status);
+
+}  // namespace easd::commands
