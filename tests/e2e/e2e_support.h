@@ -4,8 +4,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <atomic>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/cluster.h"
@@ -20,10 +24,55 @@ using easd::test::EasResponse;
 
 inline easd::test::PgCluster& cluster() { return easd::test::shared_cluster(); }
 
+// A stand-in for sendmail: each call leaves its arguments and the message in a directory.
+struct FakeSendmail {
+    std::string dir = easd::test::make_temp_dir("easd-sendmail");
+    std::string script = dir + "/sendmail";
+    std::string config = dir + "/easd.conf";
+    FakeSendmail() {
+        easd::test::write_file(script,
+                               "#!/bin/sh\n[ -e \"" + dir + "/fail\" ] && { cat >/dev/null; exit 75; }\nn=$(date +%s%N)\nprintf '%s\\n' \"$@\" > \"" + dir + "/args.$n\"\n"
+                               "cat > \"" + dir + "/message.$n\"\n", 0755);
+        easd::test::write_file(config, "sendmail = " + script + "\n");
+    }
+    // While failing, every call exits 75 (EX_TEMPFAIL) and leaves nothing.
+    void set_failing(bool failing) const {
+        if (failing) easd::test::write_file(dir + "/fail", "");
+        else std::remove((dir + "/fail").c_str());
+    }
+    // The calls so far: (arguments, message), oldest first.
+    std::vector<std::pair<std::string, std::string>> calls() const {
+        std::vector<std::string> stamps;
+        if (DIR* d = opendir(dir.c_str())) {
+            while (dirent* e = readdir(d)) {
+                std::string name = e->d_name;
+                if (name.rfind("args.", 0) == 0) stamps.push_back(name.substr(5));
+            }
+            closedir(d);
+        }
+        std::sort(stamps.begin(), stamps.end());
+        std::vector<std::pair<std::string, std::string>> out;
+        for (const auto& s : stamps)
+            out.emplace_back(easd::test::read_file(dir + "/args." + s), easd::test::read_file(dir + "/message." + s));
+        return out;
+    }
+    std::vector<std::pair<std::string, std::string>> calls_since(std::size_t n) const {
+        auto all = calls();
+        all.erase(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(std::min(n, all.size())));
+        return all;
+    }
+};
+
+// The one every process of the tests uses: easd's config and easd-deliver's --config name it.
+inline FakeSendmail& fake_sendmail() {
+    static FakeSendmail f;
+    return f;
+}
+
 inline easd::test::EasServer& server() {
     static easd::test::EasServer s(cluster(), [] {
         easd::test::EasServer::Options o;
-        o.config_lines = {"auth_cache_seconds = 1", "heartbeat_min = 1"};
+        o.config_lines = {"auth_cache_seconds = 1", "heartbeat_min = 1", "sendmail = " + fake_sendmail().script};
         if (std::getenv("EASD_TEST_VERBOSE")) o.args = {"--verbose"};
         return o;
     }());

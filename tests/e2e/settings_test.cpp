@@ -1,8 +1,6 @@
 // Settings end to end through nginx: device information (and the access decision it feeds), user
 // information, rights management, the recovery password, and Out of Office from the phone's
 // setting to the reply easd-deliver sends.
-#include <dirent.h>
-
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -68,39 +66,10 @@ OofView oof_get(EasClient& c, const std::string& body_type) {
     return v;
 }
 
-// A stand-in for sendmail: each call leaves its arguments and the message in a directory.
-struct FakeSendmail {
-    std::string dir = easd::test::make_temp_dir("easd-sendmail");
-    std::string script = dir + "/sendmail";
-    std::string config = dir + "/easd.conf";
-    FakeSendmail() {
-        easd::test::write_file(script,
-                               "#!/bin/sh\nn=$(date +%s%N)\nprintf '%s\\n' \"$@\" > \"" + dir + "/args.$n\"\n"
-                               "cat > \"" + dir + "/message.$n\"\n", 0755);
-        easd::test::write_file(config, "sendmail = " + script + "\n");
-    }
-    // The calls so far: (arguments, message), oldest first.
-    std::vector<std::pair<std::string, std::string>> calls() const {
-        std::vector<std::string> stamps;
-        if (DIR* d = opendir(dir.c_str())) {
-            while (dirent* e = readdir(d)) {
-                std::string name = e->d_name;
-                if (name.rfind("args.", 0) == 0) stamps.push_back(name.substr(5));
-            }
-            closedir(d);
-        }
-        std::sort(stamps.begin(), stamps.end());
-        std::vector<std::pair<std::string, std::string>> out;
-        for (const auto& s : stamps)
-            out.emplace_back(easd::test::read_file(dir + "/args." + s), easd::test::read_file(dir + "/message." + s));
-        return out;
-    }
-};
-
 // easd-deliver with an envelope sender (nullopt: no --sender) and the fake sendmail's config.
-void deliver_from(const FakeSendmail& sendmail, const std::string& recipient, const std::optional<std::string>& sender,
+void deliver_from(const std::string& recipient, const std::optional<std::string>& sender,
                   const std::string& message) {
-    std::vector<std::string> args{EASD_DELIVER_BIN, "--config", sendmail.config, "--database", cluster().conninfo(),
+    std::vector<std::string> args{EASD_DELIVER_BIN, "--config", fake_sendmail().config, "--database", cluster().conninfo(),
                                   "--recipient", recipient};
     if (sender) {
         args.push_back("--sender");
@@ -279,7 +248,7 @@ TEST_CASE("Settings: Out of Office is set from the phone and read back; bad sets
 
 TEST_CASE("Out of Office: easd-deliver answers each sender once, with the message for its audience",
           "[e2e][settings][oof]") {
-    FakeSendmail sendmail;
+    const std::size_t before = fake_sendmail().calls().size();
     std::string user = new_user("away");
     std::string colleague = new_user("colleague");  // same domain, served here: internal
     auto c = client(user, "AWAY");
@@ -303,8 +272,8 @@ TEST_CASE("Out of Office: easd-deliver answers each sender once, with the messag
                        "</ReplyMessage><BodyType>Text</BodyType></OofMessage>") == "1");
 
     // A colleague here gets the internal reply in their Inbox, once.
-    deliver_from(sendmail, user, colleague, message(colleague, user, "lunch"));
-    deliver_from(sendmail, user, colleague, message(colleague, user, "lunch-again"));
+    deliver_from(user, colleague, message(colleague, user, "lunch"));
+    deliver_from(user, colleague, message(colleague, user, "lunch-again"));
     CHECK(inbox_subjects(colleague) == "Automatic reply: lunch");
     CHECK(inbox_subjects(user) == "lunch|lunch-again");  // the mail itself is always delivered
     std::string reply = sql_one("SELECT convert_from(e.mime, 'UTF8') FROM emails e JOIN items i ON i.id = e.item_id "
@@ -315,10 +284,10 @@ TEST_CASE("Out of Office: easd-deliver answers each sender once, with the messag
 
     // Outside senders get theirs through sendmail, from the null sender: the contact the known
     // message, a stranger the unknown one (its address from Return-Path when no --sender).
-    deliver_from(sendmail, user, "karl@known.example", message("Karl <karl@known.example>", user, "hello"));
-    deliver_from(sendmail, user, std::nullopt,
+    deliver_from(user, "karl@known.example", message("Karl <karl@known.example>", user, "hello"));
+    deliver_from(user, std::nullopt,
                  "Return-Path: <stranger@far.example>\r\n" + message("stranger@far.example", user, "offer"));
-    auto calls = sendmail.calls();
+    auto calls = fake_sendmail().calls_since(before);
     REQUIRE(calls.size() == 2);
     CHECK(calls[0].first == "-i\n-f\n<>\n--\nkarl@known.example\n");
     CHECK(calls[0].second.find("Known: away") != std::string::npos);
@@ -327,21 +296,21 @@ TEST_CASE("Out of Office: easd-deliver answers each sender once, with the messag
     CHECK(calls[1].second.find("Unknown: away") != std::string::npos);
 
     // Never to lists, bulk mail, robots, bounces, Bcc copies or automatic mail.
-    deliver_from(sendmail, user, "list@lists.example", message("list@lists.example", user, "digest", "List-Id: <l.lists.example>\r\n"));
-    deliver_from(sendmail, user, "news@shop.example", message("news@shop.example", user, "sale", "Precedence: bulk\r\n"));
-    deliver_from(sendmail, user, "MAILER-DAEMON@mx.example", message("MAILER-DAEMON@mx.example", user, "failure"));
-    deliver_from(sendmail, user, "", message("someone@far.example", user, "bounce"));
-    deliver_from(sendmail, user, "bcc@far.example", message("bcc@far.example", "other@far.example", "bcc"));
-    deliver_from(sendmail, user, "bot@far.example", message("bot@far.example", user, "auto", "Auto-Submitted: auto-generated\r\n"));
-    CHECK(sendmail.calls().size() == 2);
+    deliver_from(user, "list@lists.example", message("list@lists.example", user, "digest", "List-Id: <l.lists.example>\r\n"));
+    deliver_from(user, "news@shop.example", message("news@shop.example", user, "sale", "Precedence: bulk\r\n"));
+    deliver_from(user, "MAILER-DAEMON@mx.example", message("MAILER-DAEMON@mx.example", user, "failure"));
+    deliver_from(user, "", message("someone@far.example", user, "bounce"));
+    deliver_from(user, "bcc@far.example", message("bcc@far.example", "other@far.example", "bcc"));
+    deliver_from(user, "bot@far.example", message("bot@far.example", user, "auto", "Auto-Submitted: auto-generated\r\n"));
+    CHECK(fake_sendmail().calls_since(before).size() == 2);
 
     // Switched off from the phone: nothing more.
     REQUIRE(oof_set(c, "<OofState>0</OofState>") == "1");
-    deliver_from(sendmail, user, "new@far.example", message("new@far.example", user, "after"));
-    CHECK(sendmail.calls().size() == 2);
+    deliver_from(user, "new@far.example", message("new@far.example", user, "after"));
+    CHECK(fake_sendmail().calls_since(before).size() == 2);
 
     // A new absence starts afresh: the colleague is answered again.
     REQUIRE(oof_set(c, "<OofState>1</OofState>") == "1");
-    deliver_from(sendmail, user, colleague, message(colleague, user, "back"));
+    deliver_from(user, colleague, message(colleague, user, "back"));
     CHECK(inbox_subjects(colleague) == "Automatic reply: lunch|Automatic reply: back");
 }

@@ -122,6 +122,12 @@ EasResponse EasClient::raw(const std::string& method, const std::string& path_an
 EasResponse EasClient::command(const std::string& cmd, const easd::wbxml::Node* body,
                                const std::map<std::string, std::string>& extra_query,
                                const std::map<std::string, std::string>& extra_headers) {
+    return command_bytes(cmd, body ? easd::wbxml::encode(*body) : std::string(), extra_query, extra_headers);
+}
+
+EasResponse EasClient::command_bytes(const std::string& cmd, const std::string& body,
+                                     const std::map<std::string, std::string>& extra_query,
+                                     const std::map<std::string, std::string>& extra_headers) {
     std::string uri = "/Microsoft-Server-ActiveSync?Cmd=" + url_encode(cmd) + "&User=" + url_encode(user_) +
                       "&DeviceId=" + url_encode(device_id_) + "&DeviceType=" + url_encode(device_type_);
     for (const auto& [k, v] : extra_query) uri += "&" + url_encode(k) + "=" + url_encode(v);
@@ -141,7 +147,7 @@ EasResponse EasClient::command(const std::string& cmd, const easd::wbxml::Node* 
         }
         if (!v.empty()) headers[k] = v;
     }
-    return raw("POST", uri, body ? easd::wbxml::encode(*body) : std::string(), headers);
+    return raw("POST", uri, body, headers);
 }
 
 EasResponse EasClient::options() {

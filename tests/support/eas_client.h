@@ -37,6 +37,12 @@ public:
                         const std::map<std::string, std::string>& extra_query = {},
                         const std::map<std::string, std::string>& extra_headers = {});
 
+    // The same with the body as given (a MIME message for SendMail before 14.0: say so with
+    // extra_headers {"Content-Type", "message/rfc822"}).
+    EasResponse command_bytes(const std::string& cmd, const std::string& body,
+                              const std::map<std::string, std::string>& extra_query = {},
+                              const std::map<std::string, std::string>& extra_headers = {});
+
     // OPTIONS /Microsoft-Server-ActiveSync with Authorization.
     EasResponse options();
 
