@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
     settings.heartbeat_max = std::max(options->heartbeat_min, options->heartbeat_max);
     settings.max_ping_folders = options->max_ping_folders;
     settings.sendmail_command = options->sendmail_command;
+    settings.activesync_url = options->activesync_url;
     commands::RequestHandler handler(*db, settings);
 
     app::Finisher finisher(options->finisher_threads);

@@ -100,6 +100,7 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
     o.protocol_log_dir = get("protocol_log_dir");
     o.pid_file = get("pid_file");
     if (std::string sendmail = get("sendmail"); !sendmail.empty()) o.sendmail_command = sendmail;
+    o.activesync_url = get("activesync_url");
     o.verbose = verbose || get("log_level") == "debug";
     struct IntSetting {
         const char* key;

@@ -22,8 +22,9 @@ struct Options {
     int heartbeat_max = 1800;
     int max_ping_folders = 300;
     int finisher_threads = 4;
-    int max_parked = 0;
-    std::string sendmail_command = "/usr/sbin/sendmail";  // for notices to addresses without an account here          // parked Pings/Syncs at once; 0: as many as descriptors allow
+    int max_parked = 0;  // parked Pings/Syncs at once; 0: as many as descriptors allow
+    std::string activesync_url;  // what autodiscover tells phones; "" = from the request's host
+    std::string sendmail_command = "/usr/sbin/sendmail";  // for mail to addresses without an account here
     bool verbose = false;
 };
 

@@ -110,6 +110,10 @@ void AcceptThreads::run() {
         in.user_agent = param(*req, "HTTP_USER_AGENT");
         in.content_type = param(*req, "CONTENT_TYPE");
         in.accept_multipart = param(*req, "HTTP_MS_ASACCEPTMULTIPART");
+        in.script_name = param(*req, "SCRIPT_NAME");
+        in.host = param(*req, "HTTP_HOST");
+        in.server_port = param(*req, "SERVER_PORT");
+        in.https = !param(*req, "HTTPS").empty();
 
         bool too_large = false;
         commands::HttpResponse out;

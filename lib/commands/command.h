@@ -29,6 +29,9 @@ struct ServerSettings {
     int max_ping_folders = 300;
     // How notices (wipe confirmations, refusals) reach recipients without an account here.
     std::string sendmail_command = kDefaultSendmailCommand;
+    // The ActiveSync URL autodiscover hands out (config key activesync_url); empty: the scheme and
+    // Host of the autodiscover request itself, with /Microsoft-Server-ActiveSync.
+    std::string activesync_url;
 };
 
 // Status codes every command's Status element may carry from 14.0 on (MS-ASCMD 2.2.2); before

@@ -1,6 +1,7 @@
 #include "commands/request_handler.h"
 
 #include "commands/admission.h"
+#include "commands/autodiscover_endpoint.h"
 #include "common/log.h"
 #include "store/access.h"
 #include "store/pq.h"
@@ -136,6 +137,10 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     }
     if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(settings_.auth_cache_seconds))))
         return plain(403, "ActiveSync is disabled for this account");
+    if (is_autodiscover_path(request.script_name)) {
+        if (is_options) return plain(405, "use POST");
+        return answer_autodiscover(request, *user, settings_);
+    }
 
     if (is_options) {
         HttpResponse r;

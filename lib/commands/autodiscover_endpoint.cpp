@@ -1,0 +1,55 @@
+#include "commands/autodiscover_endpoint.h"
+
+#include "autodiscover/autodiscover.h"
+#include "common/log.h"
+#include "common/text.h"
+
+namespace easd::commands {
+
+namespace {
+
+HttpResponse xml_answer(std::string body) {
+    HttpResponse r;
+    r.headers.emplace_back("Content-Type", "text/xml; charset=utf-8");
+    r.body = std::move(body);
+    return r;
+}
+
+// The configured URL, else the one the phone reached us by: same scheme, host and port. (Behind a
+// load balancer or a port mapping the port nginx sees is not the phone's: set activesync_url.)
+std::string activesync_url(const HttpRequest& request, const ServerSettings& settings) {
+    if (!settings.activesync_url.empty()) return settings.activesync_url;
+    std::string authority = request.host;
+    bool has_port = !authority.empty() && authority.back() != ']' && authority.find(':') != std::string::npos;
+    const char* default_port = request.https ? "443" : "80";
+    if (!has_port && !request.server_port.empty() && request.server_port != default_port)
+        authority += ":" + request.server_port;
+    return std::string(request.https ? "https" : "http") + "://" + authority + "/Microsoft-Server-ActiveSync";
+}
+
+}  // namespace
+
+bool is_autodiscover_path(std::string_view script_name) {
+    return iequals(script_name, "/autodiscover/autodiscover.xml");
+}
+
+HttpResponse answer_autodiscover(const HttpRequest& request, const store::User& user, const ServerSettings& settings) {
+    std::string error;
+    auto parsed = autodiscover::parse_request(request.body, &error);
+    if (!parsed) return xml_answer(autodiscover::schema_error(600, "Invalid Request: " + error));
+    if (parsed->schema != autodiscover::kMobileSyncSchema)
+        return xml_answer(autodiscover::schema_error(
+            601, "The requested schema version is not supported; this server answers only " +
+                     std::string(autodiscover::kMobileSyncSchema)));
+    // Only the signed-in account's own settings: no one learns about another account here.
+    if (!iequals(parsed->email, user.address)) {
+        EASD_LOG_INFO("autodiscover: %s asked for %s", user.address.c_str(), parsed->email.c_str());
+        return xml_answer(autodiscover::mobilesync_error(
+            parsed->email, "The address is not the one of the account that signed in (" + user.address + ")"));
+    }
+    if (request.host.empty() && settings.activesync_url.empty())
+        return xml_answer(autodiscover::mobilesync_error(parsed->email, "The server does not know its own address"));
+    return xml_answer(autodiscover::settings_response(user.display_name, user.address, activesync_url(request, settings)));
+}
+
+}  // namespace easd::commands

@@ -1,0 +1,19 @@
+// /autodiscover/autodiscover.xml on the request path: after the same authentication as ActiveSync,
+// the answer that tells the signed-in account's phone its ActiveSync URL (autodiscover/).
+#pragma once
+
+#include <string_view>
+
+#include "commands/command.h"
+#include "commands/request_handler.h"
+
+namespace easd::commands {
+
+// True for the autodiscover path in any letter case, as phones vary.
+bool is_autodiscover_path(std::string_view script_name);
+
+// The answer for `user`, who signed in: 200 with the XML (settings, or the error the protocol
+// defines: another account's address, an unknown schema, a request that is not one).
+HttpResponse answer_autodiscover(const HttpRequest& request, const store::User& user, const ServerSettings& settings);
+
+}  // namespace easd::commands
