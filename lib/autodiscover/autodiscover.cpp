@@ -34,20 +34,6 @@ std::string text_of(const xmlNode* n) {
     return content ? std::string(trim(reinterpret_cast<const char*>(content.get()))) : std::string();
 }
 
-std::string escape(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 const char* const kHead =
     "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n"
     "<Autodiscover xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
@@ -87,22 +73,22 @@ std::optional<Request> parse_request(std::string_view xml, std::string* error) {
 std::string settings_response(const std::string& display_name, const std::string& email, const std::string& url) {
     std::string out = mobilesync_open();
     out += "    <User>\r\n";
-    if (!display_name.empty()) out += "      <DisplayName>" + escape(display_name) + "</DisplayName>\r\n";
-    out += "      <EMailAddress>" + escape(email) + "</EMailAddress>\r\n";
+    if (!display_name.empty()) out += "      <DisplayName>" + escape_markup(display_name) + "</DisplayName>\r\n";
+    out += "      <EMailAddress>" + escape_markup(email) + "</EMailAddress>\r\n";
     out += "    </User>\r\n";
     out += "    <Action>\r\n      <Settings>\r\n        <Server>\r\n";
     out += "          <Type>MobileSync</Type>\r\n";
-    out += "          <Url>" + escape(url) + "</Url>\r\n";
-    out += "          <Name>" + escape(url) + "</Name>\r\n";
+    out += "          <Url>" + escape_markup(url) + "</Url>\r\n";
+    out += "          <Name>" + escape_markup(url) + "</Name>\r\n";
     out += "        </Server>\r\n      </Settings>\r\n    </Action>\r\n";
     return out + kClose;
 }
 
 std::string mobilesync_error(const std::string& email, const std::string& message) {
     std::string out = mobilesync_open();
-    out += "    <User>\r\n      <EMailAddress>" + escape(email) + "</EMailAddress>\r\n    </User>\r\n";
+    out += "    <User>\r\n      <EMailAddress>" + escape_markup(email) + "</EMailAddress>\r\n    </User>\r\n";
     out += "    <Action>\r\n      <Error>\r\n        <Status>2</Status>\r\n";
-    out += "        <Message>" + escape(message) + "</Message>\r\n";
+    out += "        <Message>" + escape_markup(message) + "</Message>\r\n";
     out += "        <DebugData>MailUser</DebugData>\r\n";
     out += "      </Error>\r\n    </Action>\r\n";
     return out + kClose;
@@ -112,7 +98,7 @@ std::string schema_error(int code, const std::string& message) {
     std::string out = kHead;
     out += "  <Response>\r\n    <Error Time=\"00:00:00\" Id=\"0\">\r\n";
     out += "      <ErrorCode>" + std::to_string(code) + "</ErrorCode>\r\n";
-    out += "      <Message>" + escape(message) + "</Message>\r\n";
+    out += "      <Message>" + escape_markup(message) + "</Message>\r\n";
     out += "      <DebugData />\r\n    </Error>\r\n  </Response>\r\n</Autodiscover>\r\n";
     return out;
 }

@@ -49,4 +49,20 @@ inline std::optional<long long> parse_id(std::string_view s) {
     return v;
 }
 
+// `text` with & < > " as entities: safe inside XML or HTML text and attribute values.
+inline std::string escape_markup(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 16);
+    for (char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
 }  // namespace easd

@@ -81,20 +81,6 @@ std::string_view html_body_of(std::string_view html) {
     return html.substr(start + 1, end - start - 1);
 }
 
-std::string escape_html(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 std::optional<OutgoingMessage> prepare_outgoing(std::string_view mime, const std::string& address,
@@ -156,7 +142,7 @@ std::optional<std::string> add_original(std::string_view composed, std::string_v
     if (reply->body_type == kBodyHtml) {
         std::string html = "<hr><div>";
         for (const auto& [label, value] : block)
-            if (!value.empty()) html += "<b>" + std::string(label) + ":</b> " + escape_html(value) + "<br>";
+            if (!value.empty()) html += "<b>" + std::string(label) + ":</b> " + escape_markup(value) + "<br>";
         html += "</div><br>";
         html += o.body_html.empty() ? plain_to_html(o.body_plain) : std::string(html_body_of(o.body_html));
         std::string& body = reply->body;

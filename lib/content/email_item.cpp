@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "common/text.h"
 #include "content/attachment.h"
 #include "content/message.h"
 
@@ -198,19 +199,7 @@ std::string format_eas_datetime(long long unix_seconds) {
 }
 
 std::string plain_to_html(std::string_view text) {
-    std::string out = "<html><body><div style=\"white-space: pre-wrap\">";
-    out.reserve(out.size() + text.size() + 32);
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    out += "</div></body></html>";
-    return out;
+    return "<html><body><div style=\"white-space: pre-wrap\">" + escape_markup(text) + "</div></body></html>";
 }
 
 void append_email_data(wbxml::Node& data, const store::EmailRow& e, const EmailOptions& options, int version) {
