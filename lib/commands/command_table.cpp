@@ -16,6 +16,7 @@ const std::vector<CommandInfo>& implemented_commands() {
         {"SendMail", handle_send_mail, true, true},
         {"SmartReply", handle_smart_reply, true, true},
         {"SmartForward", handle_smart_forward, true, true},
+        {"Search", handle_search, true},
     };
     return table;
 }

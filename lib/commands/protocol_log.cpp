@@ -25,8 +25,9 @@ std::string safe_name(const std::string& s) {
     return out;
 }
 
-// Secrets a request may carry in its body (Settings DevicePassword's recovery password).
-bool is_secret(wbxml::Tag t) { return t == wbxml::tag::Settings::Password; }
+// Secrets a request may carry in its body: Settings DevicePassword's recovery password, and the
+// credentials a Search of a document library may carry.
+bool is_secret(wbxml::Tag t) { return t == wbxml::tag::Settings::Password || t == wbxml::tag::Search::Password; }
 
 bool has_secret(const wbxml::Node& n) {
     if (is_secret(n.tag)) return true;
