@@ -15,6 +15,39 @@ namespace easd::commands {
 
 namespace tag = wbxml::tag;
 
+std::vector<store::User> deliver_outgoing(CommandContext& ctx, const content::OutgoingMessage& out) {
+    std::vector<store::User> local;
+    std::vector<std::string> remote;
+    for (const std::string& rcpt : out.recipients) {
+        if (auto user = store::find_user(ctx.sql, rcpt)) {
+            store_in_folder(ctx.sql, *user, "Inbox", out.mime);
+            local.push_back(std::move(*user));
+        } else {
+            remote.push_back(rcpt);
+        }
+    }
+    try {
+        hand_to_sendmail(ctx.settings.sendmail_command, ctx.user.address, remote, out.mime);
+    } catch (const std::exception& e) {
+        EASD_LOG_WARN("mail from %s to %zu recipient(s) not submitted: %s", ctx.user.address.c_str(), remote.size(),
+                      e.what());
+        throw SubmissionFailed(e.what());
+    }
+    EASD_LOG_INFO("%s sent a message to %zu local and %zu other recipient(s)", ctx.user.address.c_str(), local.size(),
+                  remote.size());
+    return local;
+}
+
+void send_local_auto_replies(CommandContext& ctx, const content::OutgoingMessage& out,
+                             const std::vector<store::User>& local) {
+    if (local.empty()) return;
+    auto parsed = content::parse_message(out.mime);
+    if (!parsed) return;
+    std::string headers(content::header_section(out.mime));
+    for (const auto& user : local)
+        send_out_of_office_reply(ctx.sql, ctx.settings.sendmail_command, user, headers, *parsed, ctx.user.address);
+}
+
 int submit(CommandContext& ctx, const Submission& s) {
     std::string error;
     auto out = content::prepare_outgoing(s.mime, ctx.user.address, ctx.user.display_name,
@@ -26,46 +59,23 @@ int submit(CommandContext& ctx, const Submission& s) {
     if (out->recipients.empty()) return kMessageHasNoRecipient;
 
     std::vector<store::User> local;
-    std::vector<std::string> remote;
     try {
         soci::transaction tr(ctx.sql);
         if (!s.client_id.empty() && !store::claim_client_id(ctx.sql, ctx.user.id, s.client_id)) {
             EASD_LOG_INFO("%s sent ClientId %s again: not sent twice", ctx.user.address.c_str(), s.client_id.c_str());
             return kMessagePreviouslySent;
         }
-        for (const std::string& rcpt : out->recipients) {
-            if (auto user = store::find_user(ctx.sql, rcpt)) {
-                store_in_folder(ctx.sql, *user, "Inbox", out->mime);
-                local.push_back(std::move(*user));
-            } else {
-                remote.push_back(rcpt);
-            }
-        }
         if (s.save_in_sent) store_in_folder(ctx.sql, ctx.user, "Sent Items", out->sent_copy, true);
-        try {
-            hand_to_sendmail(ctx.settings.sendmail_command, ctx.user.address, remote, out->mime);
-        } catch (const std::exception& e) {
-            EASD_LOG_WARN("mail from %s to %zu recipient(s) not submitted: %s", ctx.user.address.c_str(), remote.size(),
-                          e.what());
-            return kMailSubmissionFailed;  // the transaction rolls back: nothing was half sent
-        }
+        local = deliver_outgoing(ctx, *out);
         tr.commit();
     } catch (const DeliveryError& e) {
         // A folder missing or a stored message that does not parse: nothing was sent.
         EASD_LOG_WARN("mail from %s not sent: %s", ctx.user.address.c_str(), e.what());
         return kComposeServerError;
+    } catch (const SubmissionFailed&) {
+        return kMailSubmissionFailed;  // the transaction rolled back: nothing was half sent
     }
-    EASD_LOG_INFO("%s sent a message to %zu local and %zu other recipient(s)", ctx.user.address.c_str(), local.size(),
-                  remote.size());
-
-    if (!local.empty()) {
-        auto parsed = content::parse_message(out->mime);
-        std::string headers(content::header_section(out->mime));
-        for (const auto& user : local)
-            if (parsed)
-                send_out_of_office_reply(ctx.sql, ctx.settings.sendmail_command, user, headers, *parsed,
-                                         ctx.user.address);
-    }
+    send_local_auto_replies(ctx, *out, local);
     return kComposeOk;
 }
 

@@ -6,9 +6,12 @@
 // Out of Office replies of local recipients follow the commit.
 #pragma once
 
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "commands/command.h"
+#include "content/compose.h"
 
 namespace easd::commands {
 
@@ -25,6 +28,11 @@ enum ComposeStatus {
     kComposeItemNotFound = 150,
 };
 
+// sendmail refused the message (deliver_outgoing): nothing may stay of the attempt.
+struct SubmissionFailed : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 struct Submission {
     std::string mime;       // the message, as composed (a smart reply's original already added)
     std::string client_id;  // "" when the request has none (before 14.0)
@@ -33,6 +41,15 @@ struct Submission {
 
 // kComposeOk, or the status to answer.
 int submit(CommandContext& ctx, const Submission& submission);
+
+// The pieces submit() and a draft sent from Sync (sync.cpp) share. deliver_outgoing runs inside
+// the caller's transaction: recipients with an account here get the message in their Inbox, the
+// others are handed to sendmail (std::runtime_error when that fails: the caller rolls back;
+// DeliveryError when a message cannot be stored). It returns the local recipients, whose Out of
+// Office replies follow the commit (send_local_auto_replies).
+std::vector<store::User> deliver_outgoing(CommandContext& ctx, const content::OutgoingMessage& out);
+void send_local_auto_replies(CommandContext& ctx, const content::OutgoingMessage& out,
+                             const std::vector<store::User>& local);
 
 // The answer: from 14.0 an empty 200 on success, else <root><Status>; before 14.0 an HTTP status
 // (200, 400 for a message that is not one, 500 when it could not be sent).
