@@ -16,8 +16,11 @@
 #include <unordered_set>
 
 #include "commands/command.h"
+#include "commands/outgoing_mail.h"
+#include "commands/submission.h"
 #include "common/text.h"
 #include "content/attachment.h"
+#include "content/compose.h"
 #include "content/draft.h"
 #include "content/email_item.h"
 #include "content/message.h"
@@ -261,9 +264,14 @@ private:
                 edit.flag = flag->children.empty() ? std::string() : wbxml::encode(*flag);
             if (const auto* cats = data->child(tag::Email::Categories))
                 edit.categories = cats->children.empty() ? std::string() : wbxml::encode(*cats);
+            // Only a draft can be sent: anywhere else Send is refused, never silently dropped.
+            if (!drafts_here() && wants_send(cmd, *data))
+                return respond(responses, tag::AirSync::Change, "", std::to_string(ref->id), kConversionError);
             // A draft's own fields (16.0+, Drafts folder): the message is built again.
             DraftChange drafted = drafts_here() ? change_draft(cmd, *data, *ref, responses) : DraftChange::Done;
-            if (drafted == DraftChange::Refused) return;
+            // Refused: answered. Sent: gone to Sent Items, which this response's changes tell the
+            // device (a Delete from Drafts), so it is not one of the device's own edits.
+            if (drafted == DraftChange::Refused || drafted == DraftChange::Sent) return;
             store::update_email(ctx_.sql, ref->id, edit);
             // Attachments added or removed renumber the message's parts, so the FileReferences the
             // device holds for the others may have moved: the draft goes back to it as a Change.
@@ -349,9 +357,6 @@ private:
 
     void add_draft(const wbxml::Node& cmd, const wbxml::Node& data, const std::string& client_id,
                    wbxml::Node& responses, ClientEdits& edits) {
-        // Sending (email2:Send) needs mail submission, which this server does not do: refuse
-        // rather than let the phone believe the message went out.
-        if (cmd.has(tag::Email2::Send)) return respond(responses, tag::AirSync::Add, client_id, "", kConversionError);
         auto edit = content::parse_draft_edit(data);
         content::Draft draft;
         draft.from = owner_mailbox();
@@ -360,10 +365,23 @@ private:
         auto email = draft_email(draft);
         if (!email) return respond(responses, tag::AirSync::Add, client_id, "", kServerError);
         email->read = true;
+        // Sent at once (email2:Send): the draft goes out and on to Sent Items, and this response's
+        // changes tell the device it left Drafts. If it cannot be sent, nothing of this Add stays
+        // and the phone keeps its draft to try again.
+        const bool send = wants_send(cmd, data);
+        if (send) ctx_.sql << "SAVEPOINT draft_add";
         long long id = store::insert_email(ctx_.sql, ctx_.user.id, state_.folder_id, *email);
         store::record_client_add(ctx_.sql, state_.id, client_id, id, key_);
         store::mark_held(ctx_.sql, state_.id, id, key_);
-        edits.own.insert(id);
+        if (send) {
+            if (int status = send_draft(id); status != kSuccess) {
+                ctx_.sql << "ROLLBACK TO SAVEPOINT draft_add";
+                return respond(responses, tag::AirSync::Add, client_id, "", status);
+            }
+            ctx_.sql << "RELEASE SAVEPOINT draft_add";
+        } else {
+            edits.own.insert(id);
+        }
         auto& r = responses.add(tag::AirSync::Add);
         r.add(tag::AirSync::ClientId, client_id);
         r.add(tag::AirSync::ServerId, static_cast<long long>(id));
@@ -371,21 +389,25 @@ private:
         r.add(tag::AirSync::Status, static_cast<long long>(kSuccess));
     }
 
-    enum class DraftChange { Done, Renumbered, Refused };
+    enum class DraftChange { Done, Renumbered, Refused, Sent };
 
     // Replaces the draft's fields that the Change carries and stores the rebuilt message. Refused:
     // the answer is written and nothing changed.
     DraftChange change_draft(const wbxml::Node& cmd, const wbxml::Node& data, const store::ItemRef& ref,
                              wbxml::Node& responses) {
         std::string sid = std::to_string(ref.id);
+        // With email2:Send the edit and the sending are one: a savepoint undoes the edit too when
+        // the draft cannot be sent.
+        const bool send = wants_send(cmd, data);
+        if (send) ctx_.sql << "SAVEPOINT draft_change";
         auto refuse = [&](int status) {
+            if (send) ctx_.sql << "ROLLBACK TO SAVEPOINT draft_change";
             respond(responses, tag::AirSync::Change, "", sid, status);
             return DraftChange::Refused;
         };
-        if (cmd.has(tag::Email2::Send)) return refuse(kConversionError);
         auto edit = content::parse_draft_edit(data);
         if (!edit) return refuse(kConversionError);
-        if (!edit->touches_message()) return DraftChange::Done;
+        if (!edit->touches_message()) return send ? sent_or_refused(ref.id, refuse) : DraftChange::Done;
         auto rows = store::load_emails(ctx_.sql, ctx_.user.id, {ref.id}, true);
         if (rows.empty()) return refuse(kObjectNotFound);
         auto draft = content::draft_from_message(rows[0].mime);
@@ -395,6 +417,7 @@ private:
         auto email = draft_email(*draft);
         if (!email) return refuse(kServerError);
         if (!store::replace_email_message(ctx_.sql, ctx_.user.id, ref.id, *email)) return refuse(kObjectNotFound);
+        if (send) return sent_or_refused(ref.id, refuse);
         if (auto atts = added_attachments(*draft, *email, ref.id)) {
             auto& r = responses.add(tag::AirSync::Change);
             r.add(tag::AirSync::ServerId, sid);
@@ -402,6 +425,46 @@ private:
             r.add(tag::AirSync::Status, static_cast<long long>(kSuccess));
         }
         return edit->added.empty() && edit->deleted.empty() ? DraftChange::Done : DraftChange::Renumbered;
+    }
+
+    // email2:Send: MS-ASEMAIL puts it in the Add or Change, phones also inside ApplicationData.
+    static bool wants_send(const wbxml::Node& cmd, const wbxml::Node& data) {
+        return cmd.has(tag::Email2::Send) || data.has(tag::Email2::Send);
+    }
+
+    // Sends the stored draft inside change_draft's savepoint; `refuse` rolls back to it.
+    template <class Refuse>
+    DraftChange sent_or_refused(long long item_id, Refuse& refuse) {
+        if (int status = send_draft(item_id); status != kSuccess) return refuse(status);
+        ctx_.sql << "RELEASE SAVEPOINT draft_change";
+        return DraftChange::Sent;
+    }
+
+    // Sends the draft `item_id` as it is stored and moves it, as the message that went out (From,
+    // Date, Message-ID as sent; Bcc kept), to Sent Items; the device learns of the move as a Delete
+    // from Drafts in the same response (the item is held and not one of its own edits). kSuccess, or the item status to answer: 6 for a draft that names no recipient,
+    // 5 when sendmail refused it (the caller rolls back).
+    int send_draft(long long item_id) {
+        auto rows = store::load_emails(ctx_.sql, ctx_.user.id, {item_id}, true);
+        if (rows.empty()) return kObjectNotFound;
+        auto out = content::prepare_outgoing(rows[0].mime, ctx_.user.address, ctx_.user.display_name,
+                                             static_cast<long long>(std::time(nullptr)));
+        if (!out || out->recipients.empty()) return kConversionError;
+        auto sent = store::find_folder_by_name(ctx_.sql, ctx_.user.id, "Sent Items");
+        auto parsed = content::parse_message(out->sent_copy);
+        if (!sent || !parsed) return kServerError;
+        try {
+            deliver_outgoing(ctx_, *out);  // Out of Office replies of local recipients are not sent for drafts
+        } catch (const SubmissionFailed&) {
+            return kServerError;
+        } catch (const DeliveryError&) {
+            return kServerError;
+        }
+        store::NewEmail copy = content::email_from_parsed(out->sent_copy, *parsed);
+        copy.read = true;
+        store::replace_email_message(ctx_.sql, ctx_.user.id, item_id, copy);
+        ctx_.sql << "UPDATE items SET folder_id = :f WHERE id = :i", soci::use(sent->id), soci::use(item_id);
+        return kSuccess;
     }
 
     void remove(const wbxml::Node& cmd, wbxml::Node& responses, ClientEdits& edits) {

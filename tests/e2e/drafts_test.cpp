@@ -193,15 +193,8 @@ TEST_CASE("email Adds outside 16.0+ drafts keep status 6", "[e2e][drafts]") {
     sync_with(now, hn.ids["Inbox"], ikey, k, draft_add("inbox-1"));
     CHECK(text_of(*responses_of(k)->child(tag::AirSync::Add), tag::AirSync::Status) == "6");
 
-    // Sending is not something this server does: refused, not silently kept.
-    std::string dkey = sync(now, hn.ids["Drafts"], "0", k).key;
-    sync_with(now, hn.ids["Drafts"], dkey, k,
-              "<Commands><Add><ClientId>send-1</ClientId><E2:Send/><ApplicationData><E:To>x@example.com</E:To>"
-              "<E:Subject>go</E:Subject></ApplicationData></Add></Commands>");
-    CHECK(text_of(*responses_of(k)->child(tag::AirSync::Add), tag::AirSync::Status) == "6");
-
     // An unusable draft (RTF body) is a conversion error too.
-    dkey = collection_of(k).key;
+    std::string dkey = sync(now, hn.ids["Drafts"], "0", k).key;
     sync_with(now, hn.ids["Drafts"], dkey, k,
               "<Commands><Add><ClientId>rtf-1</ClientId><ApplicationData><E:Subject>x</E:Subject><B:Body><B:Type>3"
               "</B:Type><B:Data>e1xydGY=</B:Data></B:Body></ApplicationData></Add></Commands>");
@@ -374,4 +367,90 @@ TEST_CASE("a repeated draft Change that adds an attachment adds it once", "[e2e]
     const auto* atts = second.changes[0]->child(tag::AirSync::ApplicationData)->child(tag::AirSyncBase::Attachments);
     REQUIRE(atts);
     CHECK(atts->children_of(tag::AirSyncBase::Attachment).size() == 1);
+}
+
+TEST_CASE("a draft sent from Sync goes out and on to Sent Items; a failed send keeps it", "[e2e][drafts][sendmail]") {
+    std::string user = new_user("draftsend");
+    std::string colleague = new_user("colleague");
+    auto a = client(user, "SEND-A", "16.1");
+    auto h = folder_sync(a);
+    std::string drafts = h.ids["Drafts"], sent = h.ids["Sent Items"];
+    EasResponse k;
+    std::string key = sync(a, drafts, "0", k).key;
+    const std::size_t before = fake_sendmail().calls().size();
+
+    // Written and sent at once (Send inside ApplicationData, as phones put it).
+    auto r = sync_with(a, drafts, key, k,
+                       "<Commands><Add><ClientId>now-1</ClientId><ApplicationData><E:To>" + colleague +
+                           ", out@far.example</E:To><E2:Bcc>secret@far.example</E2:Bcc><E:Subject>Sent at once"
+                           "</E:Subject><B:Body><B:Type>1</B:Type><B:Data>hello</B:Data></B:Body><E2:Send/>"
+                           "</ApplicationData></Add></Commands>");
+    REQUIRE(r.status == "1");
+    const auto* add = responses_of(k)->child(tag::AirSync::Add);
+    REQUIRE(add);
+    CHECK(text_of(*add, tag::AirSync::Status) == "1");
+    std::string id = text_of(*add, tag::AirSync::ServerId);
+    key = r.key;
+    CHECK(inbox_subjects(colleague) == "Sent at once");
+    auto calls = fake_sendmail().calls_since(before);
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].first == "-i\n-f\n" + user + "\n--\nout@far.example\nsecret@far.example\n");
+    CHECK(calls[0].second.find("Bcc") == std::string::npos);
+    CHECK(cluster().psql("SELECT folder_id FROM items WHERE id = " + id) == sent);
+    CHECK(cluster().psql("SELECT convert_from(mime, 'UTF8') LIKE '%Bcc: secret@far.example%' FROM emails WHERE item_id = " +
+                         id) == "t");
+
+    // The same response tells the device that the draft left Drafts, and it is not told again.
+    REQUIRE(r.deletes.size() == 1);
+    CHECK(text_of(*r.deletes[0], tag::AirSync::ServerId) == id);
+    r = sync(a, drafts, key, k);
+    CHECK(r.deletes.empty());
+    CHECK(r.adds.empty());
+    key = r.key;
+
+    // Saved first, sent later with a Change (Send beside ApplicationData, as MS-ASEMAIL puts it);
+    // while sendmail fails the draft stays a draft, unchanged, and the phone is told 5.
+    r = sync_with(a, drafts, key, k,
+                  "<Commands><Add><ClientId>later-1</ClientId><ApplicationData><E:To>out2@far.example</E:To>"
+                  "<E:Subject>Later</E:Subject></ApplicationData></Add></Commands>");
+    std::string later = text_of(*responses_of(k)->child(tag::AirSync::Add), tag::AirSync::ServerId);
+    key = r.key;
+    fake_sendmail().set_failing(true);
+    r = sync_with(a, drafts, key, k,
+                  "<Commands><Change><ServerId>" + later + "</ServerId><E2:Send/><ApplicationData><E:Subject>Later, "
+                  "edited</E:Subject></ApplicationData></Change></Commands>");
+    fake_sendmail().set_failing(false);
+    const auto* change = responses_of(k)->child(tag::AirSync::Change);
+    REQUIRE(change);
+    CHECK(text_of(*change, tag::AirSync::Status) == "5");
+    CHECK(cluster().psql("SELECT folder_id FROM items WHERE id = " + later) == drafts);
+    CHECK(cluster().psql("SELECT subject FROM emails WHERE item_id = " + later) == "Later");
+    key = r.key;
+    r = sync_with(a, drafts, key, k, "<Commands><Change><ServerId>" + later + "</ServerId><E2:Send/><ApplicationData>"
+                                     "</ApplicationData></Change></Commands>");
+    CHECK(r.status == "1");
+    REQUIRE(r.deletes.size() == 1);  // the sent draft leaves Drafts on the device too
+    CHECK(text_of(*r.deletes[0], tag::AirSync::ServerId) == later);
+    CHECK(cluster().psql("SELECT folder_id FROM items WHERE id = " + later) == sent);
+    CHECK(fake_sendmail().calls_since(before).size() == 2);
+
+    // A draft to nobody cannot be sent: 6, and it stays a draft.
+    key = r.key;
+    r = sync_with(a, drafts, key, k,
+                  "<Commands><Add><ClientId>nobody-1</ClientId><ApplicationData><E:Subject>To whom?</E:Subject>"
+                  "<E2:Send/></ApplicationData></Add></Commands>");
+    CHECK(text_of(*responses_of(k)->child(tag::AirSync::Add), tag::AirSync::Status) == "6");
+    CHECK(cluster().psql("SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id WHERE e.subject = 'To whom?'") ==
+          "0");
+
+    // Only drafts are sent: Send on a message in the Inbox is refused, and nothing goes out.
+    deliver(user, simple_message("not a draft"));
+    std::string ikey = sync(a, h.ids["Inbox"], "0", k).key;
+    auto inbox = sync(a, h.ids["Inbox"], ikey, k);
+    REQUIRE(inbox.adds.size() == 1);
+    std::string mail = text_of(*inbox.adds[0], tag::AirSync::ServerId);
+    sync_with(a, h.ids["Inbox"], inbox.key, k, "<Commands><Change><ServerId>" + mail + "</ServerId><ApplicationData>"
+                                               "<E:Read>1</E:Read><E2:Send/></ApplicationData></Change></Commands>");
+    CHECK(text_of(*responses_of(k)->child(tag::AirSync::Change), tag::AirSync::Status) == "6");
+    CHECK(fake_sendmail().calls_since(before).size() == 2);
 }
