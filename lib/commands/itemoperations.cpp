@@ -131,11 +131,10 @@ private:
         }
         if (const auto* ref = op.child(tag::AirSyncBase::FileReference))
             return fetch_attachment(std::string(ref->text()), options, response);
-        if (op.has(tag::AirSync::ServerId)) return fetch_item(op, options, response);
-        // Search results (LongId) and document libraries (LinkId) are not served here.
-        int status = op.has(tag::Search::LongId) ? kNotFound
-                     : op.has(tag::DocumentLibrary::LinkId) ? kUnknownStore
-                                                            : kProtocolError;
+        // An item by ServerId, or a mailbox search result by its LongId (search.cpp: the item id).
+        if (op.has(tag::AirSync::ServerId) || op.has(tag::Search::LongId)) return fetch_item(op, options, response);
+        // Document libraries (LinkId) are not served here.
+        int status = op.has(tag::DocumentLibrary::LinkId) ? kUnknownStore : kProtocolError;
         response.children.push_back(status_node(tag::ItemOperations::Fetch, status));
     }
 
@@ -182,13 +181,18 @@ private:
     }
 
     void fetch_item(const wbxml::Node& op, const wbxml::Node* options, wbxml::Node& response) {
-        std::string server_id(op.child_text(tag::AirSync::ServerId));
-        std::string collection_id(op.child_text(tag::AirSync::CollectionId));
+        const bool by_long_id = !op.has(tag::AirSync::ServerId);
+        std::string server_id(op.child_text(by_long_id ? tag::Search::LongId : tag::AirSync::ServerId));
+        std::string collection_id(by_long_id ? std::string_view() : op.child_text(tag::AirSync::CollectionId));
         auto reply = [&](int status) -> wbxml::Node& {
             auto& out = response.add(tag::ItemOperations::Fetch);
             out.add(tag::ItemOperations::Status, static_cast<long long>(status));
-            if (!collection_id.empty()) out.add(tag::AirSync::CollectionId, collection_id);
-            out.add(tag::AirSync::ServerId, server_id);
+            if (by_long_id) {
+                out.add(tag::Search::LongId, server_id);
+            } else {
+                if (!collection_id.empty()) out.add(tag::AirSync::CollectionId, collection_id);
+                out.add(tag::AirSync::ServerId, server_id);
+            }
             return out;
         };
         auto id = parse_id(server_id);
@@ -197,7 +201,7 @@ private:
         auto folder = ref ? store::find_folder(ctx_.sql, ctx_.user.id, ref->folder_id) : std::nullopt;
         auto cls = folder ? content::item_class_from_name(folder->item_class) : std::nullopt;
         if (!cls) return (void)reply(kNotFound);
-        if (collection_id.empty()) collection_id = std::to_string(folder->id);
+        if (collection_id.empty() && !by_long_id) collection_id = std::to_string(folder->id);
 
         // The same rendering as Sync: Options carry BodyPreference, MIMESupport (and Schema, which
         // is optional and not applied: the whole item is sent).

@@ -1,12 +1,23 @@
-// Search (MS-ASCMD 2.2.1.16), the GAL store: the accounts of the user's own domain whose address or
-// a word of whose name begins with the query (store/directory.h). Other domains served here are
-// other organisations: they are never searched. The Mailbox and DocumentLibrary stores are not
-// offered: their Store answers status 3 (server error) so the client says the search failed.
+// Search (MS-ASCMD 2.2.1.16) in two stores:
+//   GAL      the accounts of the user's own domain whose address or a word of whose name begins
+//            with the query (store/directory.h); other domains served here are other
+//            organisations and are never searched;
+//   Mailbox  the user's mail (store/mail_search.h): FreeText words, CollectionIds, Class Email,
+//            DateReceived GreaterThan/LessThan under And; each result rendered as Sync renders it,
+//            with a LongId (the item id) that ItemOperations and SmartReply/SmartForward accept.
+// DocumentLibrary is not offered: its Store answers status 3 so the client says the search failed.
 #include <charconv>
+#include <sstream>
+#include <unordered_map>
 
 #include "commands/command.h"
 #include "common/text.h"
+#include "content/email_item.h"
+#include "content/pim_item.h"
 #include "store/directory.h"
+#include "store/folders.h"
+#include "store/mail.h"
+#include "store/mail_search.h"
 
 namespace easd::commands {
 
@@ -46,6 +57,71 @@ wbxml::Node store_status(int status) {
     return store;
 }
 
+// The Mailbox store's query (an And of conditions, or one condition). False for what it cannot
+// mean: another class than Email, a folder that is not one of the user's mail folders, a bad date.
+bool read_mail_query(CommandContext& ctx, const wbxml::Node& node, store::MailQuery& q, int depth = 0) {
+    if (depth > 4) return false;
+    for (const wbxml::Node& c : node.children) {
+        if (c.tag == tag::Search::And) {
+            if (!read_mail_query(ctx, c, q, depth + 1)) return false;
+        } else if (c.tag == tag::AirSync::Class) {
+            if (!iequals(trim(c.text()), "Email")) return false;
+        } else if (c.tag == tag::AirSync::CollectionId) {
+            auto id = parse_id(trim(c.text()));
+            auto folder = id ? store::find_folder(ctx.sql, ctx.user.id, *id) : std::nullopt;
+            if (!folder || folder->item_class != "Email") return false;
+            q.folder_ids.push_back(folder->id);
+        } else if (c.tag == tag::Search::FreeText) {
+            std::istringstream words{std::string(c.text())};
+            for (std::string w; words >> w;) q.words.push_back(w);
+        } else if (c.tag == tag::Search::GreaterThan || c.tag == tag::Search::LessThan) {
+            if (!c.has(tag::Email::DateReceived)) return false;
+            auto when = content::parse_eas_datetime(trim(c.child_text(tag::Search::Value)));
+            if (!when) return false;
+            (c.tag == tag::Search::GreaterThan ? q.received_after : q.received_before) = *when;
+        } else {
+            return false;  // ConversationId, EqualTo and the like: not offered
+        }
+    }
+    return true;
+}
+
+void search_mailbox(CommandContext& ctx, const wbxml::Node& store_request, const Range& range, wbxml::Node& response) {
+    store::MailQuery q;
+    const wbxml::Node* query = store_request.child(tag::Search::Query);
+    if (!query || !read_mail_query(ctx, *query, q) || q.words.empty()) {
+        response.children.push_back(store_status(kInvalidRequest));
+        return;
+    }
+    long long limit = std::min(range.last - range.first + 1, kMaxResults);
+    store::MailSearchPage page = store::search_mail(ctx.sql, ctx.user.id, q, range.first, limit);
+
+    const wbxml::Node* options = store_request.child(tag::Search::Options);
+    content::EmailOptions email_options = content::parse_email_options(options);
+    std::vector<long long> ids;
+    for (const auto& h : page.hits) ids.push_back(h.item_id);
+    auto rows = store::load_emails(ctx.sql, ctx.user.id, ids, email_options.needs_mime());
+
+    wbxml::Node& out = response.add(tag::Search::Store);
+    out.add(tag::Search::Status, static_cast<long long>(kSuccess));
+    if (rows.empty()) {
+        out.add(tag::Search::Result);
+    } else {
+        std::unordered_map<long long, long long> folder_of;
+        for (const auto& h : page.hits) folder_of[h.item_id] = h.folder_id;
+        for (const auto& row : rows) {
+            wbxml::Node& result = out.add(tag::Search::Result);
+            result.add(tag::AirSync::Class, "Email");
+            result.add(tag::Search::LongId, row.item_id);
+            result.add(tag::AirSync::CollectionId, folder_of[row.item_id]);
+            content::append_email_data(result.add(tag::Search::Properties), row, email_options, ctx.version);
+        }
+        out.add(tag::Search::Range, std::to_string(range.first) + "-" +
+                                        std::to_string(range.first + static_cast<long long>(rows.size()) - 1));
+    }
+    out.add(tag::Search::Total, page.total);
+}
+
 }  // namespace
 
 CommandResult handle_search(CommandContext& ctx) {
@@ -59,10 +135,9 @@ CommandResult handle_search(CommandContext& ctx) {
 
     std::string_view name = trim(store->child_text(tag::Search::Name));
     std::string query(trim(store->child_text(tag::Search::Query)));
-    if (!iequals(name, "GAL")) {
-        response.children.push_back(store_status(iequals(name, "Mailbox") || iequals(name, "DocumentLibrary")
-                                                     ? kServerError
-                                                     : kInvalidRequest));
+    const bool mailbox = iequals(name, "Mailbox");
+    if (!iequals(name, "GAL") && !mailbox) {
+        response.children.push_back(store_status(iequals(name, "DocumentLibrary") ? kServerError : kInvalidRequest));
         return {200, std::move(root)};
     }
     Range range;
@@ -75,6 +150,10 @@ CommandResult handle_search(CommandContext& ctx) {
             }
             range = *parsed;
         }
+    if (mailbox) {
+        search_mailbox(ctx, *store, range, response);
+        return {200, std::move(root)};
+    }
     if (query.empty() || query.size() > 256) {
         response.children.push_back(store_status(kInvalidRequest));
         return {200, std::move(root)};

@@ -1,8 +1,8 @@
 // SmartReply and SmartForward (MS-ASCMD 2.2.1.19, 2.2.1.20): a reply or forward the device wrote
 // without the original's body or attachments, which the server adds (content/compose.h) unless the
 // device says ReplaceMime (it included them itself). The original is an email of the user, named
-// by FolderId and ItemId (from 14.0, in Source) or CollectionId and ItemId in the query (before).
-// LongId names Search results, which this server does not give: the item is not found.
+// by FolderId and ItemId (from 14.0, in Source), by the LongId of a mailbox search result (the item
+// id, search.cpp), or by CollectionId and ItemId in the query (before 14.0).
 #include <ctime>
 
 #include "commands/submission.h"
@@ -39,9 +39,12 @@ CommandResult handle_smart(CommandContext& ctx, bool forward) {
         const wbxml::Node* source = r ? r->child(tag::ComposeMail::Source) : nullptr;
         if (!r || r->tag != root || !source || !r->has(tag::ComposeMail::Mime) || !r->has(tag::ComposeMail::ClientId))
             return compose_answer(ctx, root, kInvalidXml);
-        if (source->has(tag::ComposeMail::LongId)) return compose_answer(ctx, root, kComposeItemNotFound);
-        folder_id = std::string(source->child_text(tag::ComposeMail::FolderId));
-        item_id = std::string(source->child_text(tag::ComposeMail::ItemId));
+        if (source->has(tag::ComposeMail::LongId)) {
+            item_id = std::string(source->child_text(tag::ComposeMail::LongId));  // a mailbox search result
+        } else {
+            folder_id = std::string(source->child_text(tag::ComposeMail::FolderId));
+            item_id = std::string(source->child_text(tag::ComposeMail::ItemId));
+        }
         s.mime = std::string(r->child_text(tag::ComposeMail::Mime));
         s.client_id = std::string(r->child_text(tag::ComposeMail::ClientId));
         s.save_in_sent = r->has(tag::ComposeMail::SaveInSentItems);

@@ -80,5 +80,98 @@ TEST_CASE("Search: the GAL of the user's domain by name, address and range", "[e
     // Bad requests and the stores this server does not offer.
     CHECK(gal(c, "amy", "5-1").store_status == "2");
     CHECK(gal(c, "", "").store_status == "2");
-    CHECK(gal(c, "amy", "", "Mailbox").store_status == "3");
+    CHECK(gal(c, "amy", "", "DocumentLibrary").store_status == "3");
+    CHECK(gal(c, "amy", "", "Mailbox").store_status == "2");  // a Mailbox query is not plain text
+}
+
+TEST_CASE("Search: the user's mailbox by words, folder and date; results fetched and answered by LongId",
+          "[e2e][search][sendmail]") {
+    std::string user = new_user("mailsearch");
+    std::string other = new_user("mailsearch");
+    deliver(user, "From: Billing <billing@shop.example>\r\nTo: " + user + "\r\nSubject: Invoice March\r\n"
+                  "Message-ID: <inv@shop.example>\r\n\r\nPlease pay.\r\n");
+    deliver(user, "From: Ann <ann@far.example>\r\nTo: " + user + "\r\nSubject: Lunch\r\n\r\nBring the INVOICE "
+                  "for the 50% discount.\r\n");
+    deliver(user, simple_message("Other", "nothing here"));
+    deliver(other, simple_message("Invoice for someone else"));
+    auto c = client(user, "MSEARCH", "16.1");
+    auto h = folder_sync(c);
+    std::string inbox = h.ids["Inbox"];
+
+    auto search = [&](const std::string& conditions, const std::string& range = "0-9") {
+        auto body = xml("<Search xmlns='Search' xmlns:A='AirSync' xmlns:B='AirSyncBase' xmlns:E='Email'><Store>"
+                        "<Name>Mailbox</Name><Query><And>" + conditions + "</And></Query><Options><Range>" + range +
+                        "</Range><B:BodyPreference><B:Type>1</B:Type><B:TruncationSize>100</B:TruncationSize>"
+                        "</B:BodyPreference></Options></Store></Search>");
+        return c.command("Search", &body);
+    };
+    auto store_of = [](const EasResponse& r) {
+        REQUIRE(r.doc);
+        const auto* s = r.doc->child(tag::Search::Response)->child(tag::Search::Store);
+        REQUIRE(s);
+        return s;
+    };
+
+    auto r = search("<A:Class>Email</A:Class><A:CollectionId>" + inbox + "</A:CollectionId><FreeText>invoice</FreeText>");
+    const auto* s = store_of(r);
+    CHECK(text_of(*s, tag::Search::Status) == "1");
+    auto results = s->children_of(tag::Search::Result);
+    REQUIRE(results.size() == 2);  // the subject and the text match, in any case; newest first
+    CHECK(text_of(*results[0]->child(tag::Search::Properties), tag::Email::Subject) == "Lunch");
+    CHECK(text_of(*results[1]->child(tag::Search::Properties), tag::Email::Subject) == "Invoice March");
+    CHECK(text_of(*results[0], tag::AirSync::Class) == "Email");
+    CHECK(text_of(*results[0], tag::AirSync::CollectionId) == inbox);
+    CHECK(results[0]->child(tag::Search::Properties)->has(tag::AirSyncBase::Body));
+    std::string invoice = text_of(*results[1], tag::Search::LongId);
+    CHECK(text_of(*s, tag::Search::Range) == "0-1");
+    CHECK(text_of(*s, tag::Search::Total) == "2");
+
+    // Every word must match; % is only a character; a date bound; no folder means every mail folder.
+    CHECK(store_of(search("<FreeText>invoice march</FreeText>"))->children_of(tag::Search::Result).size() == 1);
+    CHECK(store_of(search("<FreeText>50%</FreeText>"))->children_of(tag::Search::Result).size() == 1);
+    CHECK(text_of(*store_of(search("<FreeText>invoice</FreeText><LessThan><E:DateReceived/><Value>"
+                                   "2000-01-01T00:00:00.000Z</Value></LessThan>")),
+                  tag::Search::Total) == "0");
+    // The second of two.
+    auto second = store_of(search("<FreeText>invoice</FreeText>", "1-1"));
+    CHECK(second->children_of(tag::Search::Result).size() == 1);
+    CHECK(text_of(*second, tag::Search::Range) == "1-1");
+    // Another user's folder, another class, no words: refused.
+    std::string foreign_folder = sql_one("SELECT f.id FROM folders f JOIN users u ON u.id = f.user_id WHERE u.address = '" +
+                                         other + "' AND f.name = 'Inbox'");
+    CHECK(text_of(*store_of(search("<A:CollectionId>" + foreign_folder + "</A:CollectionId><FreeText>invoice</FreeText>")),
+                  tag::Search::Status) == "2");
+    CHECK(text_of(*store_of(search("<A:Class>Contacts</A:Class><FreeText>ann</FreeText>")), tag::Search::Status) == "2");
+    CHECK(text_of(*store_of(search("<A:Class>Email</A:Class>")), tag::Search::Status) == "2");
+
+    // ItemOperations fetches a result by its LongId; another user's item is not found that way.
+    auto fetch = [&](const std::string& long_id) {
+        auto body = xml("<ItemOperations xmlns='ItemOperations' xmlns:S='Search'><Fetch><Store>Mailbox</Store><S:LongId>" +
+                        long_id + "</S:LongId></Fetch></ItemOperations>");
+        auto resp = c.command("ItemOperations", &body);
+        REQUIRE(resp.doc);
+        const auto* f = resp.doc->child(tag::ItemOperations::Response)->child(tag::ItemOperations::Fetch);
+        REQUIRE(f);
+        return std::make_pair(text_of(*f, tag::ItemOperations::Status),
+                              f->child(tag::ItemOperations::Properties)
+                                  ? text_of(*f->child(tag::ItemOperations::Properties), tag::Email::Subject)
+                                  : std::string());
+    };
+    CHECK(fetch(invoice) == std::make_pair(std::string("1"), std::string("Invoice March")));
+    std::string foreign_item = sql_one("SELECT i.id FROM items i JOIN users u ON u.id = i.user_id WHERE u.address = '" +
+                                       other + "' LIMIT 1");
+    CHECK(fetch(foreign_item).first == "6");
+
+    // And SmartReply answers it by LongId.
+    const std::size_t before = fake_sendmail().calls().size();
+    easd::wbxml::Node reply(tag::ComposeMail::SmartReply);
+    reply.add(tag::ComposeMail::ClientId, "search-reply-1");
+    reply.add(tag::ComposeMail::Source).add(tag::ComposeMail::LongId, invoice);
+    reply.add(tag::ComposeMail::Mime, "To: billing@shop.example\r\nSubject: Re: Invoice March\r\n\r\nPaid.\r\n");
+    auto sent = c.command("SmartReply", &reply);
+    CHECK(sent.status == 200);
+    CHECK_FALSE(sent.doc);
+    auto calls = fake_sendmail().calls_since(before);
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].second.find("Please pay.") != std::string::npos);
 }
