@@ -111,6 +111,7 @@ void AcceptThreads::run() {
         in.content_type = param(*req, "CONTENT_TYPE");
         in.accept_multipart = param(*req, "HTTP_MS_ASACCEPTMULTIPART");
         in.script_name = param(*req, "SCRIPT_NAME");
+        in.request_uri = param(*req, "REQUEST_URI");
         in.host = param(*req, "HTTP_HOST");
         in.server_port = param(*req, "SERVER_PORT");
         in.https = !param(*req, "HTTPS").empty();

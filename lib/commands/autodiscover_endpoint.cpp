@@ -29,8 +29,10 @@ std::string activesync_url(const HttpRequest& request, const ServerSettings& set
 
 }  // namespace
 
-bool is_autodiscover_path(std::string_view script_name) {
-    return iequals(script_name, "/autodiscover/autodiscover.xml");
+bool is_autodiscover_request(const HttpRequest& request) {
+    constexpr std::string_view kPath = "/autodiscover/autodiscover.xml";
+    std::string_view uri = request.request_uri;
+    return iequals(request.script_name, kPath) || iequals(uri.substr(0, uri.find('?')), kPath);
 }
 
 HttpResponse answer_autodiscover(const HttpRequest& request, const store::User& user, const ServerSettings& settings) {

@@ -9,8 +9,9 @@
 
 namespace easd::commands {
 
-// True for the autodiscover path in any letter case, as phones vary.
-bool is_autodiscover_path(std::string_view script_name);
+// True when the request is for the autodiscover path, in any letter case as phones vary, by
+// SCRIPT_NAME (nginx) or REQUEST_URI's path (what Apache's mod_proxy_fcgi passes reliably).
+bool is_autodiscover_request(const HttpRequest& request);
 
 // The answer for `user`, who signed in: 200 with the XML (settings, or the error the protocol
 // defines: another account's address, an unknown schema, a request that is not one).

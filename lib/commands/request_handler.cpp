@@ -137,7 +137,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     }
     if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(settings_.auth_cache_seconds))))
         return plain(403, "ActiveSync is disabled for this account");
-    if (is_autodiscover_path(request.script_name)) {
+    if (is_autodiscover_request(request)) {
         if (is_options) return plain(405, "use POST");
         return answer_autodiscover(request, *user, settings_);
     }

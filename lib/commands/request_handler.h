@@ -26,7 +26,8 @@ struct HttpRequest {
     std::string user_agent;        // HTTP_USER_AGENT
     std::string content_type;      // CONTENT_TYPE
     std::string accept_multipart;  // HTTP_MS_ASACCEPTMULTIPART ("T": multipart ItemOperations responses)
-    std::string script_name;       // SCRIPT_NAME: the path, which tells autodiscover from ActiveSync
+    std::string script_name;       // SCRIPT_NAME and REQUEST_URI: the path tells autodiscover from
+    std::string request_uri;       // ActiveSync (front ends fill one or the other reliably)
     std::string host;              // HTTP_HOST (nginx's stock fastcgi_params: the name, no port)
     std::string server_port;       // SERVER_PORT: the port the front end received the request on
     bool https = false;            // HTTPS set by the front end (nginx: $https)
