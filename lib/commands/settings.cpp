@@ -84,8 +84,8 @@ wbxml::Node oof_get(CommandContext& ctx, const wbxml::Node& get) {
         msg.add(a.marker);
         msg.add(tag::Settings::Enabled, m.enabled ? "1" : "0");
         std::string text = m.text;
-        if (m.html && !*want_html) text = content::html_to_text(text);
-        if (!m.html && *want_html) text = content::plain_to_html(text);
+        if (!text.empty() && m.html && !*want_html) text = content::html_to_text(text);
+        if (!text.empty() && !m.html && *want_html) text = content::plain_to_html(text);
         msg.add(tag::Settings::ReplyMessage, std::move(text));
         msg.add(tag::Settings::BodyType, *want_html ? "HTML" : "Text");
     }
