@@ -105,6 +105,7 @@ TEST_CASE("Search: the user's mailbox by words, folder and date; results fetched
                         "</B:BodyPreference></Options></Store></Search>");
         return c.command("Search", &body);
     };
+    // The Store of a response; the pointer is into `r`, which must outlive it.
     auto store_of = [](const EasResponse& r) {
         REQUIRE(r.doc);
         const auto* s = r.doc->child(tag::Search::Response)->child(tag::Search::Store);
@@ -133,7 +134,8 @@ TEST_CASE("Search: the user's mailbox by words, folder and date; results fetched
                                    "2000-01-01T00:00:00.000Z</Value></LessThan>")),
                   tag::Search::Total) == "0");
     // The second of two.
-    auto second = store_of(search("<FreeText>invoice</FreeText>", "1-1"));
+    auto second_response = search("<FreeText>invoice</FreeText>", "1-1");  // store_of points into it
+    const auto* second = store_of(second_response);
     CHECK(second->children_of(tag::Search::Result).size() == 1);
     CHECK(text_of(*second, tag::Search::Range) == "1-1");
     // Another user's folder, another class, no words: refused.
