@@ -35,6 +35,7 @@ constexpr StatusElement kStatusElements[] = {
     {"SmartReply", tag::ComposeMail::SmartReply, tag::ComposeMail::Status},
     {"SmartForward", tag::ComposeMail::SmartForward, tag::ComposeMail::Status},
     {"Search", tag::Search::Search, tag::Search::Status},
+    {"ResolveRecipients", tag::ResolveRecipients::ResolveRecipients, tag::ResolveRecipients::Status},
 };
 
 // Before 14.0: 403 for a device that may not sync at all, 449 ("Retry after sending a Provision").

@@ -17,6 +17,7 @@ const std::vector<CommandInfo>& implemented_commands() {
         {"SmartReply", handle_smart_reply, true, true},
         {"SmartForward", handle_smart_forward, true, true},
         {"Search", handle_search, true},
+        {"ResolveRecipients", handle_resolve_recipients, true},
     };
     return table;
 }

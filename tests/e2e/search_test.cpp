@@ -177,3 +177,95 @@ TEST_CASE("Search: the user's mailbox by words, folder and date; results fetched
     REQUIRE(calls.size() == 1);
     CHECK(calls[0].second.find("Please pay.") != std::string::npos);
 }
+
+TEST_CASE("ResolveRecipients: names and addresses from the GAL and the user's contacts", "[e2e][search]") {
+    add_user("me@resolve.test", "Me Myself");
+    add_user("dana.scully@resolve.test", "Dana Scully");
+    add_user("fox@resolve.test", "Fox Mulder");
+    add_user("fran@resolve.test", "Fran Drescher");
+    add_user("dana@elsewhere.test", "Dana Elsewhere");  // another organisation
+    auto c = client("me@resolve.test", "RESOLVE", "14.1");
+    // A contact of the user.
+    auto h = folder_sync(c);
+    EasResponse keep;
+    std::string key = sync(c, h.ids["Contacts"], "0", keep).key;
+    auto added = sync(c, h.ids["Contacts"], key, keep,
+                      "<Commands><Add><ClientId>k1</ClientId><ApplicationData xmlns='AirSync' xmlns:C='Contacts'>"
+                      "<C:FileAs>Skinner, Walter</C:FileAs><C:FirstName>Walter</C:FirstName><C:LastName>Skinner"
+                      "</C:LastName><C:Email1Address>walter@fbi.example</C:Email1Address></ApplicationData></Add>"
+                      "</Commands>");
+    REQUIRE(added.status == "1");
+
+    auto resolve = [&](const std::string& tos, const std::string& options = "") {
+        auto body = xml("<ResolveRecipients xmlns='ResolveRecipients'>" + tos + options + "</ResolveRecipients>");
+        auto r = c.command("ResolveRecipients", &body);
+        REQUIRE(r.status == 200);
+        REQUIRE(r.doc);
+        return r;
+    };
+    struct One {
+        std::string status, count;
+        std::vector<std::tuple<std::string, std::string, std::string>> recipients;  // type, name, address
+        std::vector<const easd::wbxml::Node*> nodes;  // into the response responses() read
+    };
+    auto responses = [](const EasResponse& r) {
+        std::vector<One> out;
+        for (const auto* resp : r.doc->children_of(tag::ResolveRecipients::Response)) {
+            One o;
+            o.status = text_of(*resp, tag::ResolveRecipients::Status);
+            o.count = text_of(*resp, tag::ResolveRecipients::RecipientCount);
+            for (const auto* rec : resp->children_of(tag::ResolveRecipients::Recipient)) {
+                o.recipients.emplace_back(text_of(*rec, tag::ResolveRecipients::Type),
+                                          text_of(*rec, tag::ResolveRecipients::DisplayName),
+                                          text_of(*rec, tag::ResolveRecipients::EmailAddress));
+                o.nodes.push_back(rec);
+            }
+            out.push_back(o);
+        }
+        return out;
+    };
+
+    auto r = resolve("<To>fox@resolve.test</To><To>scully</To><To>Walter</To><To>nobody@far.example</To><To>f</To>"
+                     "<To>dana</To>");
+    CHECK(text_of(*r.doc, tag::ResolveRecipients::Status) == "1");
+    auto all = responses(r);
+    REQUIRE(all.size() == 6);
+    // An address, exactly; a word of a name; a contact; nothing; two matches; never another domain.
+    CHECK(all[0].status == "1");
+    CHECK(all[0].recipients == decltype(all[0].recipients){{"1", "Fox Mulder", "fox@resolve.test"}});
+    CHECK(all[1].status == "1");
+    CHECK(std::get<2>(all[1].recipients.at(0)) == "dana.scully@resolve.test");
+    CHECK(all[2].status == "1");
+    CHECK(all[2].recipients == decltype(all[2].recipients){{"2", "Skinner, Walter", "walter@fbi.example"}});
+    CHECK(all[3].status == "4");
+    CHECK(all[3].recipients.empty());
+    CHECK(all[4].status == "2");  // Fox and Fran
+    CHECK(all[4].count == "2");
+    CHECK(all[4].recipients.size() == 2);
+    CHECK(all[5].status == "1");
+    CHECK(std::get<2>(all[5].recipients.at(0)) == "dana.scully@resolve.test");
+
+    // MaxAmbiguousRecipients cuts the suggestions: 3 and the full count.
+    auto cut = responses(resolve("<To>f</To>", "<Options><MaxAmbiguousRecipients>1</MaxAmbiguousRecipients></Options>"));
+    REQUIRE(cut.size() == 1);
+    CHECK(cut[0].status == "3");
+    CHECK(cut[0].recipients.size() == 1);
+    CHECK(cut[0].count == "2");
+
+    // Certificates, free/busy and pictures are asked for: none kept here, said so. (`nodes` point
+    // into the response, which must outlive them.)
+    auto with_options = resolve("<To>fox@resolve.test</To>",
+                                "<Options><CertificateRetrieval>2</CertificateRetrieval><Availability><StartTime>"
+                                "2026-12-01T08:00:00.000Z</StartTime><EndTime>2026-12-01T18:00:00.000Z</EndTime>"
+                                "</Availability></Options>");
+    auto opts = responses(with_options);
+    REQUIRE(opts.at(0).nodes.size() == 1);
+    const auto* rec = opts[0].nodes[0];
+    CHECK(text_of(*rec->child(tag::ResolveRecipients::Certificates), tag::ResolveRecipients::Status) == "7");
+    CHECK(text_of(*rec->child(tag::ResolveRecipients::Availability), tag::ResolveRecipients::Status) == "163");
+
+    // Malformed requests.
+    CHECK(text_of(*resolve("", "").doc, tag::ResolveRecipients::Status) == "5");
+    CHECK(text_of(*resolve("<To>x</To>", "<Options><CertificateRetrieval>9</CertificateRetrieval></Options>").doc,
+                  tag::ResolveRecipients::Status) == "5");
+}
