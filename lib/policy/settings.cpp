@@ -17,32 +17,31 @@ namespace tag = wbxml::tag::Provision;
 constexpr protocol::ProtocolVersion k120 = 120;
 constexpr protocol::ProtocolVersion k121 = 121;
 
-SettingSpec base(std::string_view name, SettingKind kind, std::string_view default_value) {
+// What every kind of setting has; the builders below add what their kind needs. Settings of the
+// server itself (never sent) have `since` and `t` 0.
+SettingSpec base(std::string_view name, SettingKind kind, std::string_view default_value,
+                 protocol::ProtocolVersion since, wbxml::Tag t, std::string_view summary) {
     SettingSpec s;
     s.name = name;
     s.kind = kind;
     s.default_value = default_value;
+    s.since = since;
+    s.tag = t;
+    s.summary = summary;
     return s;
 }
 
 SettingSpec boolean(std::string_view name, bool on, protocol::ProtocolVersion since, wbxml::Tag t,
                     std::string_view summary) {
-    SettingSpec s = base(name, SettingKind::Bool, on ? "1" : "0");
-    s.since = since;
-    s.tag = t;
-    s.summary = summary;
-    return s;
+    return base(name, SettingKind::Bool, on ? "1" : "0", since, t, summary);
 }
 
 SettingSpec number(std::string_view name, std::string_view def, long long min, long long max, std::string_view unit,
                    protocol::ProtocolVersion since, wbxml::Tag t, std::string_view summary) {
-    SettingSpec s = base(name, SettingKind::Number, def);
+    SettingSpec s = base(name, SettingKind::Number, def, since, t, summary);
     s.min = min;
     s.max = max;
     s.unit = unit;
-    s.since = since;
-    s.tag = t;
-    s.summary = summary;
     return s;
 }
 
@@ -54,21 +53,15 @@ constexpr uint32_t values(std::initializer_list<int> allowed) {
 
 SettingSpec choice(std::string_view name, std::string_view def, uint32_t mask, std::string_view choices,
                    protocol::ProtocolVersion since, wbxml::Tag t, std::string_view summary) {
-    SettingSpec s = base(name, SettingKind::Choice, def);
+    SettingSpec s = base(name, SettingKind::Choice, def, since, t, summary);
     s.choice_mask = mask;
     s.choices = choices;
-    s.since = since;
-    s.tag = t;
-    s.summary = summary;
     return s;
 }
 
 SettingSpec list(std::string_view name, wbxml::Tag t, wbxml::Tag item, std::string_view summary) {
-    SettingSpec s = base(name, SettingKind::List, "");
-    s.since = k121;
-    s.tag = t;
+    SettingSpec s = base(name, SettingKind::List, "", k121, t, summary);
     s.item_tag = item;
-    s.summary = summary;
     return s;
 }
 
@@ -158,18 +151,15 @@ std::vector<SettingSpec> make_table() {
              "the only installed applications allowed to run (SHA-1 hashes; empty: no restriction)"),
         // The server's own settings, never part of a provisioning document.
         [] {
-            SettingSpec s = base("RefreshIntervalHours", SettingKind::Hours, "24");
+            SettingSpec s = base("RefreshIntervalHours", SettingKind::Hours, "24", 0, 0,
+                                 "ask the device to provision again after this many hours (off: provision once)");
             s.min = 1;
             s.max = 9999;
             s.unit = "hours";
-            s.summary = "ask the device to provision again after this many hours (off: provision once)";
             return s;
         }(),
-        [] {
-            SettingSpec s = base("AllowNonProvisionableDevices", SettingKind::Bool, "1");
-            s.summary = "let devices that cannot apply policies sync anyway";
-            return s;
-        }(),
+        base("AllowNonProvisionableDevices", SettingKind::Bool, "1", 0, 0,
+             "let devices that cannot apply policies sync anyway"),
     };
 }
 
