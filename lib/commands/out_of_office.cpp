@@ -5,22 +5,18 @@
 #include "commands/outgoing_mail.h"
 #include "common/log.h"
 #include "content/auto_reply.h"
+#include "content/pim_item.h"
 #include "store/oof.h"
-#include "wbxml/wbxml.h"
 
 namespace easd::commands {
 
 namespace {
 
 bool in_contacts(soci::session& sql, long long user_id, const std::string& address) {
-    for (const std::string& data : store::contact_data(sql, user_id)) {
-        wbxml::DecodeResult contact = wbxml::decode(data);
-        if (!contact) continue;
-        for (wbxml::Tag t : {wbxml::tag::Contacts::Email1Address, wbxml::tag::Contacts::Email2Address,
-                             wbxml::tag::Contacts::Email3Address})
-            for (const std::string& a : content::addresses_in(contact.root->child_text(t)))
+    for (const std::string& data : store::contact_data(sql, user_id))
+        if (auto card = content::contact_card(data))
+            for (const std::string& a : card->addresses)
                 if (a == address) return true;
-    }
     return false;
 }
 

@@ -10,7 +10,7 @@
 
 #include "commands/command.h"
 #include "common/text.h"
-#include "content/auto_reply.h"
+#include "content/pim_item.h"
 #include "store/directory.h"
 #include "store/oof.h"
 
@@ -42,28 +42,11 @@ struct Candidate {
     std::string address;
 };
 
-struct Contact {
-    std::string display_name;
-    std::vector<std::string> names;      // FileAs, FirstName, LastName, lower case
-    std::vector<std::string> addresses;  // lower case
-};
-
-std::vector<Contact> load_contacts(CommandContext& ctx) {
-    std::vector<Contact> out;
-    for (const std::string& data : store::contact_data(ctx.sql, ctx.user.id)) {
-        wbxml::DecodeResult decoded = wbxml::decode(data);
-        if (!decoded) continue;
-        const wbxml::Node& c = *decoded.root;
-        Contact contact;
-        std::string first(c.child_text(tag::Contacts::FirstName)), last(c.child_text(tag::Contacts::LastName));
-        contact.display_name = std::string(c.child_text(tag::Contacts::FileAs));
-        if (contact.display_name.empty()) contact.display_name = std::string(trim(first + " " + last));
-        for (const std::string& n : {contact.display_name, first, last})
-            if (!n.empty()) contact.names.push_back(to_lower_ascii(n));
-        for (wbxml::Tag t : {tag::Contacts::Email1Address, tag::Contacts::Email2Address, tag::Contacts::Email3Address})
-            for (auto& a : content::addresses_in(c.child_text(t))) contact.addresses.push_back(std::move(a));
-        if (!contact.addresses.empty()) out.push_back(std::move(contact));
-    }
+// The user's contacts that have an address.
+std::vector<content::ContactCard> load_contacts(CommandContext& ctx) {
+    std::vector<content::ContactCard> out;
+    for (const std::string& data : store::contact_data(ctx.sql, ctx.user.id))
+        if (auto card = content::contact_card(data); card && !card->addresses.empty()) out.push_back(std::move(*card));
     return out;
 }
 
@@ -78,7 +61,7 @@ bool begins_a_word(const std::string& text, const std::string& prefix) {
 }
 
 // Every match for one To, GAL entries first, each address once; `total` counts them all.
-std::vector<Candidate> resolve(CommandContext& ctx, const std::vector<Contact>& contacts, const std::string& query,
+std::vector<Candidate> resolve(CommandContext& ctx, const std::vector<content::ContactCard>& contacts, const std::string& query,
                                long long limit, long long& total) {
     std::vector<Candidate> out;
     const std::string q = to_lower_ascii(query);
@@ -96,7 +79,7 @@ std::vector<Candidate> resolve(CommandContext& ctx, const std::vector<Contact>& 
         gal_total = page.total;
     }
     long long contacts_added = 0;
-    for (const Contact& c : contacts)
+    for (const content::ContactCard& c : contacts)
         for (const std::string& a : c.addresses) {
             bool match = is_address ? a == q
                                     : a.compare(0, q.size(), q) == 0 ||
@@ -148,7 +131,7 @@ CommandResult handle_resolve_recipients(CommandContext& ctx) {
         pictures = options->has(tag::ResolveRecipients::Picture);
     }
 
-    std::vector<Contact> contacts = load_contacts(ctx);
+    std::vector<content::ContactCard> contacts = load_contacts(ctx);
     wbxml::Node root(tag::ResolveRecipients::ResolveRecipients);
     root.add(tag::ResolveRecipients::Status, static_cast<long long>(kSuccess));
     for (const wbxml::Node* to : tos) {

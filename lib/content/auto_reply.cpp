@@ -12,21 +12,6 @@ namespace easd::content {
 
 namespace {
 
-// The lower-case addresses of an RFC 5322 address list (groups contribute their members).
-void collect_addresses(InternetAddressList* list, std::vector<std::string>& out, int depth = 0) {
-    if (!list || depth > 4) return;
-    int n = internet_address_list_length(list);
-    for (int i = 0; i < n; ++i) {
-        InternetAddress* ia = internet_address_list_get_address(list, i);
-        if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-            collect_addresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)), out, depth + 1);
-        } else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-            const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-            if (addr && *addr) out.push_back(to_lower_ascii(addr));
-        }
-    }
-}
-
 // "<a@b>" or "a@b" -> "a@b"; "<>" -> "".
 std::string bare_address(std::string_view v) {
     v = trim(v);
@@ -77,16 +62,6 @@ bool answerable(std::string_view raw, std::string* why) {
 }
 
 }  // namespace
-
-std::vector<std::string> addresses_in(std::string_view list) {
-    std::vector<std::string> out;
-    if (list.empty()) return out;
-    init_mime();
-    std::string text(list);
-    GPtr<InternetAddressList> parsed(internet_address_list_parse(nullptr, text.c_str()));
-    collect_addresses(parsed.get(), out);
-    return out;
-}
 
 std::string_view header_section(std::string_view raw) {
     std::size_t pos = 0;

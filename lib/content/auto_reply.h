@@ -29,9 +29,6 @@ std::string build_auto_reply(std::string_view original_raw, const ParsedMessage&
                              const std::string& from_mailbox, const std::string& to, const std::string& text,
                              bool html, long long date_unix);
 
-// The lower-case addresses of an RFC 5322 address list ("Jane <j@example.com>, b@example.com").
-std::vector<std::string> addresses_in(std::string_view list);
-
 // The header section of a message, up to and with the empty line that ends it (all of `raw` when
 // there is no body).
 std::string_view header_section(std::string_view raw);

@@ -168,6 +168,21 @@ void collect_display(InternetAddressList* list, std::string& out, int depth = 0)
     }
 }
 
+// The lower-case addresses of a parsed list, into `out` (groups contribute their members).
+void collect_addresses(InternetAddressList* list, std::vector<std::string>& out, int depth = 0) {
+    if (!list || depth > 4) return;
+    int n = internet_address_list_length(list);
+    for (int i = 0; i < n; ++i) {
+        InternetAddress* ia = internet_address_list_get_address(list, i);
+        if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+            collect_addresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)), out, depth + 1);
+        } else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+            const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+            if (addr && *addr) out.push_back(to_lower_ascii(addr));
+        }
+    }
+}
+
 std::string render_addresses(InternetAddressList* list) {
     if (!list || internet_address_list_length(list) == 0) return {};
     GCharPtr s(internet_address_list_to_string(list, nullptr, FALSE));
@@ -470,6 +485,16 @@ std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::strin
 std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* error) {
     init_mime();
     return parse_message_impl(raw, error);
+}
+
+std::vector<std::string> addresses_in(std::string_view list) {
+    std::vector<std::string> out;
+    if (list.empty()) return out;
+    init_mime();
+    std::string text(list);
+    GPtr<InternetAddressList> parsed(internet_address_list_parse(nullptr, text.c_str()));
+    collect_addresses(parsed.get(), out);
+    return out;
 }
 
 std::string_view truncate_utf8(std::string_view text, std::size_t max_bytes) {

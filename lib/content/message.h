@@ -49,6 +49,10 @@ struct ParsedMessage {
 // (empty input, no header section, unparseable).
 std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* error = nullptr);
 
+// The lower-case addresses of an RFC 5322 address list ("Jane <j@example.com>, b@example.com");
+// groups contribute their members.
+std::vector<std::string> addresses_in(std::string_view list);
+
 // Readable text from HTML: text content with scripts and styles dropped, block elements and <br> as
 // line breaks, entities decoded, runs of blank lines collapsed. Input is UTF-8 (a <meta> charset is
 // ignored); output is UTF-8 with "\n" line ends.

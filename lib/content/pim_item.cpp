@@ -16,6 +16,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "common/text.h"
 #include "content/message.h"
 
 namespace easd::content {
@@ -791,6 +792,21 @@ std::optional<int64_t> parse_eas_datetime(std::string_view s) {
     t.tm_min = minute;
     t.tm_sec = second;
     return static_cast<int64_t>(timegm(&t));
+}
+
+std::optional<ContactCard> contact_card(std::string_view stored_wbxml) {
+    wbxml::DecodeResult decoded = wbxml::decode(stored_wbxml);
+    if (!decoded) return std::nullopt;
+    const Node& c = *decoded.root;
+    ContactCard card;
+    std::string first(c.child_text(tag::Contacts::FirstName)), last(c.child_text(tag::Contacts::LastName));
+    card.display_name = std::string(c.child_text(tag::Contacts::FileAs));
+    if (card.display_name.empty()) card.display_name = std::string(trim(first + " " + last));
+    for (const std::string& n : {card.display_name, first, last})
+        if (!n.empty()) card.names.push_back(to_lower_ascii(n));
+    for (wbxml::Tag t : {tag::Contacts::Email1Address, tag::Contacts::Email2Address, tag::Contacts::Email3Address})
+        for (auto& a : addresses_in(c.child_text(t))) card.addresses.push_back(std::move(a));
+    return card;
 }
 
 }  // namespace easd::content

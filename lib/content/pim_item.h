@@ -81,6 +81,15 @@ struct PimFields {
 };
 PimFields extract_fields(ItemClass cls, const wbxml::Node& stored);
 
+// What looking people up (ResolveRecipients, Out of Office's known senders) needs of a contact.
+struct ContactCard {
+    std::string display_name;            // FileAs, else "FirstName LastName"
+    std::vector<std::string> names;      // FileAs, FirstName, LastName as given, lower case
+    std::vector<std::string> addresses;  // Email1/2/3Address, lower case
+};
+// The card of a stored contact (canonical WBXML); nullopt when it does not decode.
+std::optional<ContactCard> contact_card(std::string_view stored_wbxml);
+
 // MS-ASDTYPE dateTime ("2026-11-25T07:50:00.000Z", also the compact "20261125T075000Z" form that
 // calendar items use) -> seconds since the epoch. nullopt when malformed.
 std::optional<int64_t> parse_eas_datetime(std::string_view text);
