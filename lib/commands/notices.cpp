@@ -6,18 +6,10 @@
 #include "commands/outgoing_mail.h"
 #include "common/log.h"
 #include "content/draft.h"
+#include "content/message.h"
 #include "store/access.h"
 
 namespace easd::commands {
-
-namespace {
-
-std::string domain_of(const std::string& address) {
-    auto at = address.rfind('@');
-    return at == std::string::npos ? std::string("localhost") : address.substr(at + 1);
-}
-
-}  // namespace
 
 std::string describe_device(const store::Device& device) {
     return (device.device_type.empty() ? std::string("device") : device.device_type) + " (DeviceId " +
@@ -36,10 +28,10 @@ Notice policy_refusal_notice(const store::Device& device, const store::User& own
 void send_notice(soci::session& sql, const ServerSettings& settings, const store::User& owner, const Notice& notice) {
     try {
         std::string admin = store::read_server_settings(sql).admin_address;
-        std::string domain = domain_of(owner.address);
+        std::string domain = content::domain_of(owner.address);
         content::Draft d;
         d.from = "ActiveSync <postmaster@" + domain + ">";
-        d.to = owner.display_name.empty() ? owner.address : "\"" + owner.display_name + "\" <" + owner.address + ">";
+        d.to = content::mailbox(owner.display_name, owner.address);
         if (!admin.empty() && admin != owner.address) d.cc = admin;
         d.subject = notice.subject;
         d.body = notice.body;

@@ -21,7 +21,7 @@ bool in_contacts(soci::session& sql, long long user_id, const std::string& addre
 }
 
 store::OofAudience audience_of(soci::session& sql, long long user_id, const std::string& sender) {
-    if (store::serves_domain(sql, sender.substr(sender.rfind('@') + 1))) return store::OofAudience::internal;
+    if (store::serves_domain(sql, content::domain_of(sender))) return store::OofAudience::internal;
     return in_contacts(sql, user_id, sender) ? store::OofAudience::external_known : store::OofAudience::external_unknown;
 }
 
@@ -43,9 +43,7 @@ std::string send_out_of_office_reply(soci::session& sql, const std::string& send
         sender = *to;
         auto reply = store::claim_oof_reply(sql, recipient.id, audience_of(sql, recipient.id, sender), sender);
         if (!reply) return {};  // not in its window, nothing for this audience, or answered already
-        std::string from = recipient.display_name.empty()
-                               ? recipient.address
-                               : "\"" + recipient.display_name + "\" <" + recipient.address + ">";
+        std::string from = content::mailbox(recipient.display_name, recipient.address);
         std::string message = content::build_auto_reply(raw, parsed, from, sender, reply->text, reply->html,
                                                         static_cast<long long>(std::time(nullptr)));
         try {

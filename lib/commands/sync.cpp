@@ -313,21 +313,10 @@ private:
         return *drafts_folder_;
     }
 
-    std::string owner_mailbox() const {
-        std::string name = ctx_.user.display_name;
-        if (name.empty()) return ctx_.user.address;
-        std::string quoted = "\"";
-        for (char c : name) {
-            if (c == '"' || c == '\\') quoted += '\\';
-            quoted += c;
-        }
-        return quoted + "\" <" + ctx_.user.address + ">";
-    }
+    std::string owner_mailbox() const { return content::mailbox(ctx_.user.display_name, ctx_.user.address); }
 
     std::string mail_domain() const {
-        if (!ctx_.user.domain.empty()) return ctx_.user.domain;
-        auto at = ctx_.user.address.rfind('@');
-        return at == std::string::npos ? std::string("localhost") : ctx_.user.address.substr(at + 1);
+        return ctx_.user.domain.empty() ? content::domain_of(ctx_.user.address) : ctx_.user.domain;
     }
 
     // The message of a draft, parsed back as delivery would parse it; nullopt if it does not parse

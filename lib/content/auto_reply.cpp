@@ -149,9 +149,8 @@ std::string build_auto_reply(std::string_view original_raw, const ParsedMessage&
     }
     d.headers.emplace_back("Auto-Submitted", "auto-replied");
     d.headers.emplace_back("X-Auto-Response-Suppress", "All");
-    std::string domain = from_mailbox.substr(from_mailbox.rfind('@') + 1);
-    if (auto gt = domain.find('>'); gt != std::string::npos) domain.erase(gt);
-    return build_draft_message(d, date_unix, domain);
+    auto from = addresses_in(from_mailbox);
+    return build_draft_message(d, date_unix, domain_of(from.empty() ? std::string() : from[0]));
 }
 
 }  // namespace easd::content

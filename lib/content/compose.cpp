@@ -42,14 +42,6 @@ std::vector<HeaderField> split_fields(std::string_view headers) {
     return out;
 }
 
-// "Name <address>" with the name quoted as RFC 5322 needs (RFC 2047 for non-ASCII).
-std::string mailbox(const std::string& display_name, const std::string& address) {
-    if (display_name.empty()) return address;
-    GPtr<InternetAddress> ia(internet_address_mailbox_new(display_name.c_str(), address.c_str()));
-    GCharPtr s(internet_address_to_string(ia.get(), nullptr, TRUE));
-    return s ? std::string(s.get()) : address;
-}
-
 // The display name and lower-case address of the first mailbox of an address list.
 std::optional<std::pair<std::string, std::string>> first_mailbox(const std::string& list) {
     init_mime();
@@ -120,8 +112,7 @@ std::optional<OutgoingMessage> prepare_outgoing(std::string_view mime, const std
     std::string added = "From: " + mailbox(name, address) + eol;
     if (!has_date) added += "Date: " + rfc5322_date(now) + eol;
     if (!has_id) {
-        std::string domain = address.substr(address.rfind('@') + 1);
-        GCharPtr id(g_mime_utils_generate_message_id(domain.c_str()));
+        GCharPtr id(g_mime_utils_generate_message_id(domain_of(address).c_str()));
         added += "Message-ID: <" + std::string(id ? id.get() : "sent@localhost") + ">" + eol;
     }
     out.mime = added + travelling + eol + std::string(body);
@@ -168,9 +159,8 @@ std::optional<std::string> add_original(std::string_view composed, std::string_v
     }
     for (const char* name : {"In-Reply-To", "References"})
         for (const auto& v : header_values(composed, name)) reply->headers.emplace_back(name, v);
-    std::string domain = "localhost";
-    if (auto from = addresses_in(reply->from); !from.empty()) domain = from[0].substr(from[0].rfind('@') + 1);
-    return build_draft_message(*reply, now, domain);
+    auto from = addresses_in(reply->from);
+    return build_draft_message(*reply, now, domain_of(from.empty() ? std::string() : from[0]));
 }
 
 }  // namespace easd::content

@@ -497,6 +497,20 @@ std::vector<std::string> addresses_in(std::string_view list) {
     return out;
 }
 
+std::string mailbox(const std::string& display_name, const std::string& address) {
+    if (display_name.empty()) return address;
+    init_mime();
+    GPtr<InternetAddress> ia(internet_address_mailbox_new(display_name.c_str(), address.c_str()));
+    GCharPtr s(internet_address_to_string(ia.get(), nullptr, TRUE));
+    return s ? std::string(s.get()) : address;
+}
+
+std::string domain_of(std::string_view address) {
+    auto at = address.rfind('@');
+    return at == std::string_view::npos || at + 1 == address.size() ? std::string("localhost")
+                                                                      : std::string(address.substr(at + 1));
+}
+
 std::string_view truncate_utf8(std::string_view text, std::size_t max_bytes) {
     if (text.size() <= max_bytes) return text;
     std::size_t cut = max_bytes;

@@ -53,6 +53,13 @@ std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* er
 // groups contribute their members.
 std::vector<std::string> addresses_in(std::string_view list);
 
+// "Name <address>" as a header wants it: the name quoted as RFC 5322 needs, RFC 2047 for non-ASCII;
+// just the address when there is no name.
+std::string mailbox(const std::string& display_name, const std::string& address);
+
+// The domain of an address ("localhost" when it has none), for Message-IDs and sender addresses.
+std::string domain_of(std::string_view address);
+
 // Readable text from HTML: text content with scripts and styles dropped, block elements and <br> as
 // line breaks, entities decoded, runs of blank lines collapsed. Input is UTF-8 (a <meta> charset is
 // ignored); output is UTF-8 with "\n" line ends.
