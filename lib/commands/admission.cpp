@@ -90,6 +90,9 @@ int provisioning_status(CommandContext& ctx, const std::string& policy_key_heade
         // A device that never sends the header cannot be provisioned (MS-ASPROV's
         // AllowNonProvisionableDevices): nothing to refuse when nothing is enforced.
         if (!effective.enforce) return 0;
+        // A device that holds a key and leaves the header out has not turned non-provisionable: it
+        // must provision again, and its standing stays as it is.
+        if (ctx.device.policy_key) return kDeviceNotProvisioned;
         bool allowed = effective.allow_non_provisionable_devices();
         if (ctx.device.policy_status != "unsupported") {
             std::string before = store::set_policy_status(ctx.sql, ctx.device.id, "unsupported");

@@ -113,8 +113,10 @@ CommandResult handle_provision(CommandContext& ctx) {
         // An empty Provision is how a device answers a wipe status; without a wipe, or with only a
         // RemoteWipe acknowledgement nobody asked for, there is nothing to answer but success.
         if (request && (request->has(tag::Provision::RemoteWipe) || request->has(tag::Provision::AccountOnlyRemoteWipe) ||
-                        request->has(tag::Settings::DeviceInformation)))
-            return provision_status(kSuccess);
+                        request->has(tag::Settings::DeviceInformation))) {
+            root.add(tag::Provision::Status, static_cast<long long>(kSuccess));  // after DeviceInformation's status
+            return {200, std::move(root)};
+        }
         return provision_status(kProtocolError);
     }
 

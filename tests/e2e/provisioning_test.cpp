@@ -171,6 +171,14 @@ TEST_CASE("a changed effective policy asks for re-provisioning, the same one doe
     CHECK(folder_sync_status(c) == "143");
     CHECK(provision(c, "MinDevicePasswordLength") == "6");
     CHECK(folder_sync_status(c) == "1");
+    // A provisioned device that leaves the key out once is told to provision, not taken for one
+    // that cannot: its standing stays.
+    std::string key = c.policy_key();
+    c.set_policy_key("");
+    CHECK(folder_sync_status(c) == "142");
+    CHECK(device_column(user, "RP", "policy_status") == "applied");
+    c.set_policy_key(key);
+    CHECK(folder_sync_status(c) == "1");
 
     // The same settings from the domain instead of the user: same effective policy, nothing new.
     std::string domain_id = sql_one("SELECT domain_id FROM users WHERE address = '" + user + "'");

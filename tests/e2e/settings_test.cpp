@@ -117,6 +117,17 @@ TEST_CASE("Settings: DeviceInformation of a 12.1 device is stored and decides ac
     REQUIRE(pr.status == 200);
     CHECK(text_of(*pr.doc, tag::Provision::Status) == "129");
     CHECK(device_column(user, "BLOCK141", "access_state") == "blocked");
+
+    // A Provision that carries only DeviceInformation is answered for it too.
+    auto only_info = client(user, "INFO141", "14.1");
+    auto info = xml("<Provision xmlns='Provision' xmlns:S='Settings'><S:DeviceInformation><S:Set><S:Model>Pixel 9a"
+                    "</S:Model></S:Set></S:DeviceInformation></Provision>");
+    auto ir = only_info.command("Provision", &info);
+    REQUIRE(ir.doc);
+    CHECK(text_of(*ir.doc, tag::Provision::Status) == "1");
+    REQUIRE(ir.doc->child(tag::Settings::DeviceInformation));
+    CHECK(text_of(*ir.doc->child(tag::Settings::DeviceInformation), tag::Settings::Status) == "1");
+    CHECK(device_column(user, "INFO141", "model") == "Pixel 9a");
 }
 
 TEST_CASE("Settings: UserInformation in the 12.1 and 14.1 forms, no rights templates, bad requests", "[e2e][settings]") {
