@@ -78,16 +78,6 @@ bool replace_email_message(soci::session& sql, long long user_id, long long item
 
 namespace {
 
-std::string id_array(const std::vector<long long>& ids) {
-    std::string array = "{";
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (i) array += ',';
-        array += std::to_string(ids[i]);
-    }
-    array += '}';
-    return array;
-}
-
 // Columns 0..6 of `first` onwards: part_path, file_name, content_type, content_id, is_inline, size, method.
 EmailAttachment attachment_of(const PqResult& r, int row, int first) {
     EmailAttachment a;

@@ -41,6 +41,12 @@ private:
     std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
 };
 
+// Parameter helpers: PostgreSQL array literals ({1,2,3} and {"a","b"}) for ANY($n::bigint[]) and
+// unnest($n::text[]), and text that LIKE/ILIKE matches literally (its own % _ \ escaped).
+std::string id_array(const std::vector<long long>& ids);
+std::string text_array(const std::vector<std::string>& items);
+std::string like_literal(std::string_view text);
+
 // Runs `query` ($1, $2, ... placeholders, text parameters) on the session's connection.
 // Throws QueryError.
 PqResult pq_query(soci::session& sql, const char* query, const std::vector<std::string>& params = {});

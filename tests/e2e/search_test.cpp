@@ -138,6 +138,9 @@ TEST_CASE("Search: the user's mailbox by words, folder and date; results fetched
     const auto* second = store_of(second_response);
     CHECK(second->children_of(tag::Search::Result).size() == 1);
     CHECK(text_of(*second, tag::Search::Range) == "1-1");
+    // Past the end: no results, but the total still says how many there are.
+    auto past_response = search("<FreeText>invoice</FreeText>", "5-9");
+    CHECK(text_of(*store_of(past_response), tag::Search::Total) == "2");
     // Another user's folder, another class, no words: refused.
     std::string foreign_folder = sql_one("SELECT f.id FROM folders f JOIN users u ON u.id = f.user_id WHERE u.address = '" +
                                          other + "' AND f.name = 'Inbox'");
