@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -67,9 +68,18 @@ void hand_to_sendmail(const std::string& command, const std::string& from, const
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    // easd and easd-deliver ignore SIGPIPE; sendmail gets the default back, as from a shell.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
     pid_t pid = 0;
-    int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
     close(in[0]);
     if (rc != 0) {
         close(in[1]);
@@ -86,7 +96,9 @@ void hand_to_sendmail(const std::string& command, const std::string& from, const
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (sent < message.size() || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    if (!WIFEXITED(status))
+        throw std::runtime_error(words[0] + " was killed by signal " + std::to_string(WTERMSIG(status)));
+    if (sent < message.size() || WEXITSTATUS(status) != 0)
         throw std::runtime_error(words[0] + " failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
 }
 
