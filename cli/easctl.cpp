@@ -448,8 +448,6 @@ std::string key_text(const store::KeyInfo& k) {
     return k.current + (k.previous ? " (previous " + *k.previous + ")" : "");
 }
 
-// "Label:" padded so that the values line up, as in the rest of `device show`.
-
 std::string override_text(const std::string& override_word) {
     if (override_word.empty()) return "none (the rules decide)";
     return override_word + " (easctl device access ... default drops it)";

@@ -12,8 +12,6 @@
 // through while a wipe waits.
 #include <openssl/rand.h>
 
-#include <ctime>
-
 #include "commands/admission.h"
 #include "commands/command.h"
 #include "commands/notices.h"

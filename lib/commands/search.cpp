@@ -6,7 +6,6 @@
 //            DateReceived GreaterThan/LessThan under And; each result rendered as Sync renders it,
 //            with a LongId (the item id) that ItemOperations and SmartReply/SmartForward accept.
 // DocumentLibrary is not offered: its Store answers status 3 so the client says the search failed.
-#include <charconv>
 #include <sstream>
 #include <unordered_map>
 
@@ -134,7 +133,6 @@ CommandResult handle_search(CommandContext& ctx) {
     wbxml::Node& response = root.add(tag::Search::Response);
 
     std::string_view name = trim(store->child_text(tag::Search::Name));
-    std::string query(trim(store->child_text(tag::Search::Query)));
     const bool mailbox = iequals(name, "Mailbox");
     if (!iequals(name, "GAL") && !mailbox) {
         response.children.push_back(store_status(iequals(name, "DocumentLibrary") ? kServerError : kInvalidRequest));
@@ -154,6 +152,7 @@ CommandResult handle_search(CommandContext& ctx) {
         search_mailbox(ctx, *store, range, response);
         return {200, std::move(root)};
     }
+    std::string query(trim(store->child_text(tag::Search::Query)));  // the GAL's: plain text
     if (query.empty() || query.size() > 256) {
         response.children.push_back(store_status(kInvalidRequest));
         return {200, std::move(root)};

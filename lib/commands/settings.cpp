@@ -29,8 +29,6 @@ namespace {
 enum SettingsStatus {
     kSuccess = 1,
     kProtocolError = 2,
-    kAccessDenied = 3,
-    kServerUnavailable = 4,
     kInvalidArguments = 5,
     kConflictingArguments = 6,
 };

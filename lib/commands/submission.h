@@ -18,7 +18,6 @@ namespace easd::commands {
 // ComposeMail Status values (MS-ASCMD 2.2.2: the common status codes these commands use).
 enum ComposeStatus {
     kComposeOk = 0,
-    kInvalidContent = 101,
     kInvalidXml = 103,
     kInvalidMime = 107,
     kComposeServerError = 110,
