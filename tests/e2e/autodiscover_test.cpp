@@ -1,5 +1,6 @@
 // Autodiscover through nginx: a phone with only an address and a password learns the ActiveSync URL.
 #include "e2e_support.h"
+#include "support/text.h"
 
 using namespace e2e;
 
@@ -20,7 +21,7 @@ EasResponse autodiscover(EasClient& c, const std::string& body, const std::strin
     return c.raw("POST", path, body, headers);
 }
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using easd::test::has;
 
 }  // namespace
 

@@ -415,11 +415,12 @@ TEST_CASE("a draft sent from Sync goes out and on to Sent Items; a failed send k
                   "<E:Subject>Later</E:Subject></ApplicationData></Add></Commands>");
     std::string later = text_of(*responses_of(k)->child(tag::AirSync::Add), tag::AirSync::ServerId);
     key = r.key;
-    fake_sendmail().set_failing(true);
-    r = sync_with(a, drafts, key, k,
-                  "<Commands><Change><ServerId>" + later + "</ServerId><E2:Send/><ApplicationData><E:Subject>Later, "
-                  "edited</E:Subject></ApplicationData></Change></Commands>");
-    fake_sendmail().set_failing(false);
+    {
+        FailingSendmail failing;
+        r = sync_with(a, drafts, key, k,
+                      "<Commands><Change><ServerId>" + later + "</ServerId><E2:Send/><ApplicationData><E:Subject>Later, "
+                      "edited</E:Subject></ApplicationData></Change></Commands>");
+    }
     const auto* change = responses_of(k)->child(tag::AirSync::Change);
     REQUIRE(change);
     CHECK(text_of(*change, tag::AirSync::Status) == "5");
@@ -434,14 +435,14 @@ TEST_CASE("a draft sent from Sync goes out and on to Sent Items; a failed send k
     CHECK(cluster().psql("SELECT folder_id FROM items WHERE id = " + later) == sent);
     CHECK(fake_sendmail().calls_since(before).size() == 2);
 
-    // A draft to nobody cannot be sent: 6, and it stays a draft.
+    // A draft to nobody cannot be sent: 6, and nothing of the Add stays (the phone keeps its draft).
     key = r.key;
     r = sync_with(a, drafts, key, k,
                   "<Commands><Add><ClientId>nobody-1</ClientId><ApplicationData><E:Subject>To whom?</E:Subject>"
                   "<E2:Send/></ApplicationData></Add></Commands>");
     CHECK(text_of(*responses_of(k)->child(tag::AirSync::Add), tag::AirSync::Status) == "6");
-    CHECK(cluster().psql("SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id WHERE e.subject = 'To whom?'") ==
-          "0");
+    CHECK(cluster().psql("SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id JOIN users u ON u.id = i.user_id "
+                         "WHERE u.address = '" + user + "' AND e.subject = 'To whom?'") == "0");
 
     // Only drafts are sent: Send on a message in the Inbox is refused, and nothing goes out.
     deliver(user, simple_message("not a draft"));

@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,6 +71,14 @@ inline FakeSendmail& fake_sendmail() {
     static FakeSendmail f;
     return f;
 }
+
+// While one lives, the shared fake sendmail fails; it works again however the scope is left.
+struct FailingSendmail {
+    FailingSendmail() { fake_sendmail().set_failing(true); }
+    ~FailingSendmail() { fake_sendmail().set_failing(false); }
+    FailingSendmail(const FailingSendmail&) = delete;
+    FailingSendmail& operator=(const FailingSendmail&) = delete;
+};
 
 inline easd::test::EasServer& server() {
     static easd::test::EasServer s(cluster(), [] {

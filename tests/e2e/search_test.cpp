@@ -249,7 +249,8 @@ TEST_CASE("ResolveRecipients: names and addresses from the GAL and the user's co
     CHECK(std::get<2>(all[5].recipients.at(0)) == "dana.scully@resolve.test");
 
     // MaxAmbiguousRecipients cuts the suggestions: 3 and the full count.
-    auto cut = responses(resolve("<To>f</To>", "<Options><MaxAmbiguousRecipients>1</MaxAmbiguousRecipients></Options>"));
+    auto cut_response = resolve("<To>f</To>", "<Options><MaxAmbiguousRecipients>1</MaxAmbiguousRecipients></Options>");
+    auto cut = responses(cut_response);
     REQUIRE(cut.size() == 1);
     CHECK(cut[0].status == "3");
     CHECK(cut[0].recipients.size() == 1);

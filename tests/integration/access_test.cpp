@@ -18,6 +18,7 @@
 #include "support/eas_client.h"
 #include "support/process.h"
 #include "support/server.h"
+#include "support/text.h"
 
 using namespace easd;
 using easd::test::shared_cluster;
@@ -26,7 +27,7 @@ namespace {
 
 std::unique_ptr<soci::session> session() { return store::open_session(shared_cluster().conninfo()); }
 std::string psql(const std::string& sql) { return shared_cluster().psql(sql); }
-bool has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+using easd::test::has;
 bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
 
 // The whitespace-separated words of each line.

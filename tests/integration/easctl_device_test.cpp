@@ -14,6 +14,7 @@
 #include "support/server.h"
 #include "support/table_output.h"
 #include "wbxml/wbxml.h"
+#include "support/text.h"
 
 using easd::test::run_process;
 using easd::test::shared_cluster;
@@ -28,7 +29,7 @@ easd::test::ProcessResult easctl(const std::vector<std::string>& args, const std
 }
 
 bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
-bool has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+using easd::test::has;
 std::string psql(const std::string& sql) { return shared_cluster().psql(sql); }
 
 // A strict little JSON syntax check (RFC 8259 grammar, no semantics), enough to know that a script

@@ -24,6 +24,7 @@
 #include "support/process.h"
 #include "support/server.h"
 #include "support/table_output.h"
+#include "support/text.h"
 
 using namespace easd;
 using easd::test::shared_cluster;
@@ -36,7 +37,7 @@ constexpr const char* kBob = "bob@polstore.test";
 
 std::unique_ptr<soci::session> session() { return store::open_session(shared_cluster().conninfo()); }
 std::string psql(const std::string& sql) { return shared_cluster().psql(sql); }
-bool has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+using easd::test::has;
 bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == s.size() - 1; }
 
 easd::test::ProcessResult easctl(const std::vector<std::string>& args) {

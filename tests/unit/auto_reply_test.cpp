@@ -43,6 +43,7 @@ TEST_CASE("auto reply: never to lists, bulk, robots, automatic mail, Bcc copies 
                           "Precedence: Bulk\r\n", "Precedence: junk\r\n", "X-Auto-Response-Suppress: DR, OOF\r\n",
                           "X-Auto-Response-Suppress: All\r\n"}) {
         INFO(h);
+        why.clear();  // each refusal must give its own reason
         CHECK_FALSE(answer(message(h), std::nullopt, &why));
         CHECK_FALSE(why.empty());
     }

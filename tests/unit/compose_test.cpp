@@ -5,12 +5,13 @@
 #include "content/auto_reply.h"
 #include "content/compose.h"
 #include "content/message.h"
+#include "support/text.h"
 
 using namespace easd::content;
 
 namespace {
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using easd::test::has;
 
 }  // namespace
 
