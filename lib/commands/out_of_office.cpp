@@ -1,5 +1,6 @@
 #include "commands/out_of_office.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "commands/outgoing_mail.h"
@@ -20,11 +21,6 @@ bool in_contacts(soci::session& sql, long long user_id, const std::string& addre
     return false;
 }
 
-store::OofAudience audience_of(soci::session& sql, long long user_id, const std::string& sender) {
-    if (store::serves_domain(sql, content::domain_of(sender))) return store::OofAudience::internal;
-    return in_contacts(sql, user_id, sender) ? store::OofAudience::external_known : store::OofAudience::external_unknown;
-}
-
 }  // namespace
 
 std::string send_out_of_office_reply(soci::session& sql, const std::string& sendmail_command, const store::User& recipient,
@@ -32,8 +28,14 @@ std::string send_out_of_office_reply(soci::session& sql, const std::string& send
                                      const std::optional<std::string>& envelope_sender) {
     std::string sender;
     try {
-        // The usual case first, in one query: no Out of Office at all.
-        if (store::load_oof(sql, recipient.id).state == store::OofState::off) return {};
+        // The usual case first: no Out of Office at all (one query when the account never set it).
+        const store::OofSettings oof = store::load_oof(sql, recipient.id);
+        auto replies_to = [&](store::OofAudience a) {
+            return std::any_of(oof.messages.begin(), oof.messages.end(), [&](const store::OofMessage& m) {
+                return m.audience == a && m.enabled && !m.text.empty();
+            });
+        };
+        if (oof.state == store::OofState::off) return {};
         std::string why;
         auto to = content::auto_reply_address(raw, parsed, envelope_sender, recipient.address, &why);
         if (!to) {
@@ -41,7 +43,16 @@ std::string send_out_of_office_reply(soci::session& sql, const std::string& send
             return {};
         }
         sender = *to;
-        auto reply = store::claim_oof_reply(sql, recipient.id, audience_of(sql, recipient.id, sender), sender);
+        // Reading the contacts (known or unknown sender) is worth it only when an outside sender
+        // may get a reply at all; claim_oof_reply decides for good (window, sent already).
+        store::OofAudience audience = store::OofAudience::internal;
+        if (!store::serves_domain(sql, content::domain_of(sender))) {
+            if (!replies_to(store::OofAudience::external_known) && !replies_to(store::OofAudience::external_unknown))
+                return {};
+            audience = in_contacts(sql, recipient.id, sender) ? store::OofAudience::external_known
+                                                              : store::OofAudience::external_unknown;
+        }
+        auto reply = store::claim_oof_reply(sql, recipient.id, audience, sender);
         if (!reply) return {};  // not in its window, nothing for this audience, or answered already
         std::string from = content::mailbox(recipient.display_name, recipient.address);
         std::string message = content::build_auto_reply(raw, parsed, from, sender, reply->text, reply->html,

@@ -2,7 +2,9 @@
 // (content/compose.h: From the account, Bcc out of what travels), then in one transaction: the
 // ClientId is recorded (a repeat sends nothing), recipients with an account here get it in their
 // Inbox, the sender's copy goes to Sent Items when asked, and the other recipients are handed to
-// sendmail. If sendmail fails, nothing of it stays and the device is told to try again later.
+// sendmail, last before the commit. If sendmail fails, nothing of it stays and the device is told
+// to try again later. (Should the commit itself fail after sendmail took the message, the remote
+// recipients have it and the device's retry sends it again: sendmail cannot take a message back.)
 // Out of Office replies of local recipients follow the commit.
 #pragma once
 
