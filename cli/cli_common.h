@@ -56,6 +56,9 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// "-" for an empty value in a table or a `show` line.
+inline std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
+
 // Prints a table on stdout: the header, then the rows, columns two spaces apart and padded to
 // their widest cell.
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);

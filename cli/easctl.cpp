@@ -13,6 +13,7 @@
 
 #include "cli_common.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "easctl_policy.h"
 #include "store/access.h"
 #include "store/accounts.h"
@@ -78,6 +79,7 @@ const char* kUsage =
     "line of standard input; never from the command line.\n";
 
 using cli::done;
+using cli::or_dash;
 using cli::print_table;
 using cli::UsageError;
 
@@ -124,8 +126,6 @@ void show_line(const std::string& label, const std::string& value) {
     std::string l = label + ":";
     std::cout << l << std::string(l.size() < 19 ? 19 - l.size() : 1, ' ') << value << "\n";
 }
-
-std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
 std::string json_key(const store::KeyInfo& k) {
     return cli::JsonObject()
@@ -338,15 +338,9 @@ std::string rule_json(const store::AccessRule& r) {
 }
 
 long long rule_id(const std::string& word) {
-    std::size_t used = 0;
-    long long id = 0;
-    try {
-        id = std::stoll(word, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used == 0 || used != word.size() || id <= 0) throw UsageError("not a rule id: " + word);
-    return id;
+    auto id = parse_id(word);
+    if (!id) throw UsageError("not a rule id: " + word);
+    return *id;
 }
 
 int rule_command(const cli::Args& a, soci::session& sql, const std::string& sub) {

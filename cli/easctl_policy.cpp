@@ -85,7 +85,6 @@ std::string joined(const std::vector<std::string>& parts, const char* separator 
     return out;
 }
 
-std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
 // ---------------------------------------------------------------------------------------------
 // where values come from

@@ -1,6 +1,5 @@
 #include "commands/admission.h"
 
-#include <charconv>
 #include <ctime>
 
 #include "commands/notices.h"
@@ -75,12 +74,11 @@ store::DeviceInformation read_device_information(const wbxml::Node& info) {
     return d;
 }
 
+// A policy key is an unsigned 32-bit number (MS-ASPROV 2.2.2.42).
 std::optional<long long> parse_policy_key(std::string_view s) {
-    s = trim(s);
-    unsigned long long v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || v > 0xffffffffULL) return std::nullopt;
-    return static_cast<long long>(v);
+    auto v = parse_decimal(trim(s));
+    if (!v || *v < 0 || *v > 0xffffffffLL) return std::nullopt;
+    return v;
 }
 
 // The provisioning part of admission: 0 when the device may go on, else the common status.
