@@ -28,6 +28,7 @@ CommandResult handle_move_items(CommandContext& ctx) {
         auto dst_id = parse_id(move->child_text(tag::Move::DstFldId));
 
         soci::transaction tr(ctx.sql);
+        store::lock_user_writes(ctx.sql, ctx.user.id);  // the item as read here is the item moved
         auto item = item_id ? store::find_item(ctx.sql, ctx.user.id, *item_id) : std::nullopt;
         auto src = src_id ? store::find_folder(ctx.sql, ctx.user.id, *src_id) : std::nullopt;
         auto dst = dst_id ? store::find_folder(ctx.sql, ctx.user.id, *dst_id) : std::nullopt;
@@ -44,11 +45,15 @@ CommandResult handle_move_items(CommandContext& ctx) {
 
         ctx.sql << "UPDATE items SET folder_id = :d WHERE id = :i", soci::use(dst->id), soci::use(item->id);
         // This device already moved it: it no longer holds it in the source, and holds it in the
-        // destination (as of its current keys there).
-        if (auto s = store::load_collection_state(ctx.sql, ctx.device.id, src->id, true))
+        // destination (as of its current keys there). Both changes are its own: no echo, no Ping.
+        if (auto s = store::load_collection_state(ctx.sql, ctx.device.id, src->id, true)) {
             store::mark_removed(ctx.sql, s->id, item->id, s->keys.current_key);
-        if (auto d = store::load_collection_state(ctx.sql, ctx.device.id, dst->id, true))
+            store::record_own_change(ctx.sql, *s, item->id, item->modseq);
+        }
+        if (auto d = store::load_collection_state(ctx.sql, ctx.device.id, dst->id, true)) {
             store::mark_held(ctx.sql, d->id, item->id, d->keys.current_key);
+            store::record_own_change(ctx.sql, *d, item->id, item->modseq);
+        }
         tr.commit();
         response.add(tag::Move::DstMsgId, static_cast<long long>(item->id));
     }

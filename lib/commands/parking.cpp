@@ -3,13 +3,16 @@
 // new wait is store::announce_waiting_request.)
 #include "commands/command.h"
 #include "store/pq.h"
+#include "store/sync_state.h"
 
 namespace easd::commands {
 
 std::vector<std::vector<long long>> parked_folders_with_changes(soci::session& sql,
                                                                 const std::vector<push::ParkedWait>& waits) {
     // One query for every (wait, folder) pair: a folder has something for the device when it is
-    // gone, was never synced by it, or changed after its current key (as the no-change Sync sees it).
+    // gone, was never synced by it, or changed after its current key by anyone but the device
+    // itself (its own changes never come back to it). Items the device already knows are gone
+    // (removed_key, forgotten at its next Sync) are nothing to tell it either.
     std::string users = "{", devices = "{", folders = "{", owners = "{";
     bool first = true;
     for (std::size_t w = 0; w < waits.size(); ++w)
@@ -23,14 +26,16 @@ std::vector<std::vector<long long>> parked_folders_with_changes(soci::session& s
         }
     std::vector<std::vector<long long>> changed(waits.size());
     if (first) return changed;
-    store::PqResult r = store::pq_query(sql,
+    std::string query =
         "SELECT w.o, w.f FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS w(u, d, f, o)"
         " LEFT JOIN folders fo ON fo.id = w.f AND fo.user_id = w.u"
         " LEFT JOIN sync_collections sc ON sc.folder_id = w.f AND sc.device_id = w.d"
         " WHERE fo.id IS NULL OR sc.id IS NULL"
-        "    OR EXISTS (SELECT 1 FROM items i WHERE i.folder_id = w.f AND i.modseq > sc.current_mark)"
-        "    OR EXISTS (SELECT 1 FROM item_tombstones t WHERE t.folder_id = w.f AND t.modseq > sc.current_mark)"
-        "    OR EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = sc.id AND s.removed_key IS NOT NULL)",
+        "    OR EXISTS (SELECT 1 FROM items i WHERE i.folder_id = w.f AND i.modseq > sc.current_mark"
+        "               AND NOT " + store::own_change_condition("sc.id", "i.id", "i.modseq") + ")"
+        "    OR EXISTS (SELECT 1 FROM item_tombstones t WHERE t.folder_id = w.f AND t.modseq > sc.current_mark"
+        "               AND NOT " + store::own_change_condition("sc.id", "t.item_id", "t.modseq") + ")";
+    store::PqResult r = store::pq_query(sql, query.c_str(),
         {users + "}", devices + "}", folders + "}", owners + "}"});
     for (int row = 0; row < r.rows(); ++row)
         changed[static_cast<std::size_t>(r.int64(row, 0))].push_back(r.int64(row, 1));

@@ -110,7 +110,8 @@ struct ClientEdits {
     std::unordered_set<long long> own;  // items the client added or changed in this request
 };
 
-store::PimRow pim_row_of(ItemClass cls, const wbxml::Node& canonical, long long item_id) {
+store::PimRow pim_row_of(ItemClass cls, wbxml::Node canonical, long long item_id) {
+    content::drop_cleared_fields(canonical);
     store::PimRow row;
     row.item_id = item_id;
     row.data = wbxml::encode(canonical);
@@ -187,6 +188,9 @@ public:
             auto node = wbxml::decode(supported);
             if (node.root) supported_ = content::parse_supported(&*node.root);
         }
+        // What a command reads of an item and what it writes are one step (no other writer between),
+        // so the numbers recorded as the device's own are its own (docs/ARCHITECTURE.md).
+        if (!req_.commands->children.empty()) store::lock_user_writes(ctx_.sql, ctx_.user.id);
         for (const auto& cmd : req_.commands->children) {
             if (cmd.tag == tag::AirSync::Add) add(cmd, responses, edits);
             else if (cmd.tag == tag::AirSync::Change) change(cmd, responses, edits);
@@ -196,6 +200,13 @@ public:
     }
 
 private:
+    // The device's own change of `id` (its number was `before`): never sent back to it, by this
+    // response or a later one, never a Ping wake-up for it, and no conflict for its next command.
+    void own(ClientEdits& edits, long long id, long long before) {
+        edits.own.insert(id);
+        store::record_own_change(ctx_.sql, state_, id, before);
+    }
+
     void add(const wbxml::Node& cmd, wbxml::Node& responses, ClientEdits& edits) {
         std::string client_id(cmd.child_text(tag::AirSync::ClientId));
         if (client_id.empty() || client_id.size() > 64) return respond(responses, tag::AirSync::Add, client_id, "", kProtocolError);
@@ -217,7 +228,7 @@ private:
         long long id = store::insert_pim_item(ctx_.sql, ctx_.user.id, state_.folder_id, pim_row_of(cls_, *canonical, 0));
         store::record_client_add(ctx_.sql, state_.id, client_id, id, key_);
         store::mark_held(ctx_.sql, state_.id, id, key_);
-        edits.own.insert(id);
+        own(edits, id, 0);
         respond(responses, tag::AirSync::Add, client_id, std::to_string(id), kSuccess);
         // 16.x: the UID the server made goes back to the client (MS-ASCAL 2.2.2.46).
         if (!made_uid.empty())
@@ -225,18 +236,31 @@ private:
     }
 
     // A 16.x client sends no UID, organizer or DtStamp for a new event: the server provides them.
-    // Returns the UID made, or "".
+    // An older one may leave out the UID too: Exchange makes one for every version. Returns the UID
+    // made, or "" (and "" below 16.0, where an Add's response carries no ApplicationData).
     std::string complete_new_event(wbxml::Node& event) {
-        if (cls_ != ItemClass::Calendar || ctx_.version < 160) return {};
+        if (cls_ != ItemClass::Calendar) return {};
+        if (ctx_.version < 160) {
+            if (event.child_text(tag::Calendar::UID).empty()) set_uid(event, random_uid());
+            return {};
+        }
         if (!event.has(tag::Calendar::OrganizerEmail)) event.add(tag::Calendar::OrganizerEmail, ctx_.user.address);
         if (!event.has(tag::Calendar::OrganizerName))
             event.add(tag::Calendar::OrganizerName,
                       ctx_.user.display_name.empty() ? ctx_.user.address : ctx_.user.display_name);
         if (!event.has(tag::Calendar::DtStamp)) event.add(tag::Calendar::DtStamp, compact_utc_now());
-        if (event.has(tag::Calendar::UID)) return {};
+        if (!event.child_text(tag::Calendar::UID).empty()) return {};
         std::string uid = random_uid();
-        event.add(tag::Calendar::UID, uid);
+        set_uid(event, uid);
         return uid;
+    }
+
+    // Sets the UID, in place of an empty one the client may have sent.
+    static void set_uid(wbxml::Node& event, const std::string& uid) {
+        auto& kids = event.children;
+        kids.erase(std::remove_if(kids.begin(), kids.end(), [](const wbxml::Node& n) { return n.tag == tag::Calendar::UID; }),
+                   kids.end());
+        event.add(tag::Calendar::UID, uid);
     }
 
     // The user's item in this collection, or nullopt (and the error answer) for anything else.
@@ -253,8 +277,11 @@ private:
         auto ref = own_item(cmd, responses);
         if (!ref) return;
         // Changed on the server since the client last saw it: the server's version wins unless
-        // the client asked otherwise, and goes to the client as a Change in this response.
-        if (ref->modseq > from_mark_ && !client_wins_) return;
+        // the client asked otherwise, and goes to the client as a Change in this response. A change
+        // the device made itself (an earlier command of this request, or of a request without
+        // GetChanges) is no such change.
+        if (ref->modseq > from_mark_ && !client_wins_ && !store::is_own_change(ctx_.sql, state_.id, ref->id, ref->modseq))
+            return;
         const wbxml::Node* data = cmd.child(tag::AirSync::ApplicationData);
         if (!data) return;
         if (cls_ == ItemClass::Email) {
@@ -299,7 +326,7 @@ private:
             }
             store::update_pim_item(ctx_.sql, pim_row_of(cls_, merged, ref->id));
         }
-        edits.own.insert(ref->id);
+        own(edits, ref->id, ref->modseq);
     }
 
     // Drafts from the phone (MS-ASEMAIL, 16.0+): only in a Drafts folder (type 3); elsewhere, and
@@ -369,7 +396,7 @@ private:
             }
             ctx_.sql << "RELEASE SAVEPOINT draft_add";
         } else {
-            edits.own.insert(id);
+            own(edits, id, 0);
         }
         auto& r = responses.add(tag::AirSync::Add);
         r.add(tag::AirSync::ClientId, client_id);
@@ -477,7 +504,7 @@ private:
             wbxml::Node& exception = occurrence_exception(*stored.root, instance);
             exception.add(tag::Calendar::Deleted, "1");
             store::update_pim_item(ctx_.sql, pim_row_of(cls_, *stored.root, ref->id));
-            edits.own.insert(ref->id);
+            own(edits, ref->id, ref->modseq);
             return;
         }
         std::optional<store::Folder> trash;
@@ -489,6 +516,7 @@ private:
             ctx_.sql << "DELETE FROM items WHERE id = :i", soci::use(ref->id);
         // The device no longer holds it; undone if this response is lost.
         store::mark_removed(ctx_.sql, state_.id, ref->id, key_);
+        own(edits, ref->id, ref->modseq);  // its tombstone
     }
 
     void fetch(const wbxml::Node& cmd, wbxml::Node& responses, ItemRenderer& renderer) {

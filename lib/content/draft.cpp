@@ -231,7 +231,7 @@ std::string bcc_of(std::string_view mime) {
 }  // namespace
 
 bool DraftEdit::touches_message() const {
-    return to || cc || bcc || subject || importance || body_type || body || !added.empty() || !deleted.empty();
+    return to || cc || bcc || subject || importance || body_type || body || mime || !added.empty() || !deleted.empty();
 }
 
 std::optional<DraftEdit> parse_draft_edit(const wbxml::Node& data, std::string* error) {
@@ -262,7 +262,15 @@ std::optional<DraftEdit> parse_draft_edit(const wbxml::Node& data, std::string* 
             int type = kBodyPlain;
             if (child.has(tag::AirSyncBase::Type)) {
                 auto t = small_number(child.child_text(tag::AirSyncBase::Type));
-                if (!t || (*t != kBodyPlain && *t != kBodyHtml)) return fail("body type must be 1 (plain) or 2 (HTML)");
+                if (t && *t == kBodyMime) {
+                    // Bytes, not text: the message says its own charsets. Opaque or string alike.
+                    const wbxml::Node* message = child.child(tag::AirSyncBase::Data);
+                    if (!message || message->content.empty()) return fail("a MIME body without the message");
+                    e.mime = message->content;
+                    continue;
+                }
+                if (!t || (*t != kBodyPlain && *t != kBodyHtml))
+                    return fail("body type must be 1 (plain), 2 (HTML) or 4 (MIME)");
                 type = *t;
             }
             std::string_view body = child.child_text(tag::AirSyncBase::Data);
@@ -311,6 +319,16 @@ bool apply_draft_edit(Draft& d, const DraftEdit& e, long long item_id, std::stri
             return false;
         }
         d.attachments.erase(it);
+    }
+    if (e.mime) {
+        auto message = draft_from_message(*e.mime, error);
+        if (!message) return false;
+        // The account's From and the draft's Message-ID stay (the caller forces From), the rest is
+        // the message's. Its attachments get their part numbers when the draft is built again.
+        message->from = d.from;
+        if (!d.message_id.empty()) message->message_id = d.message_id;
+        for (auto& a : message->attachments) a.part_path.clear();
+        d = std::move(*message);
     }
     if (e.to) d.to = *e.to;
     if (e.cc) d.cc = *e.cc;

@@ -54,19 +54,24 @@ struct DraftEdit {
     std::optional<std::string> body;
     std::vector<DraftAttachment> added;            // airsyncbase:Attachments/Add, in request order
     std::vector<std::string> deleted;              // airsyncbase:Attachments/Delete FileReferences
+    // A body of Type 4 (MIME): the whole RFC 822 message, which replaces recipients, subject,
+    // importance, body and attachments (the other elements of the edit still apply over it).
+    std::optional<std::string> mime;
     // True when the edit touches what the message is made of (anything above).
     bool touches_message() const;
 };
 
 // Reads the draft elements of an <ApplicationData> (Email, Email2 and AirSyncBase pages). nullopt
-// and a reason in *error for what cannot be a draft: a body type other than 1 (plain) or 2 (HTML),
+// and a reason in *error for what cannot be a draft: a body type other than 1 (plain), 2 (HTML) or
+// 4 (MIME, as Exchange accepts it from 16.x clients),
 // an Importance outside 0..2, an attachment Add without ClientId or Content, or text that is not
 // UTF-8.
 std::optional<DraftEdit> parse_draft_edit(const wbxml::Node& application_data, std::string* error = nullptr);
 
 // Applies an edit: present fields replace, deleted attachments (FileReferences "<item_id>:<part>"
-// of this item) are removed, added ones are appended. False (and *error) when a Delete names an
-// attachment the draft does not have.
+// of this item) are removed, a MIME body replaces the message's content (not its From or
+// Message-ID), added ones are appended. False (and *error) when a Delete names an attachment the
+// draft does not have, or the MIME body is not a message.
 bool apply_draft_edit(Draft& draft, const DraftEdit& edit, long long item_id, std::string* error = nullptr);
 
 // A stored message read back as a draft: addresses, subject, importance, the body (HTML when the

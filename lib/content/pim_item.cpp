@@ -632,6 +632,13 @@ std::optional<Node> canonical_from_client(ItemClass cls, const Node& application
     return out;
 }
 
+void drop_cleared_fields(Node& canonical) {
+    auto& kids = canonical.children;
+    kids.erase(std::remove_if(kids.begin(), kids.end(),
+                              [](const Node& n) { return n.children.empty() && n.content.empty(); }),
+               kids.end());
+}
+
 SupportedSet parse_supported(const Node* supported) {
     if (!supported) return std::nullopt;
     std::set<Tag> tags;

@@ -34,6 +34,11 @@ std::string_view item_class_name(ItemClass c);
 std::optional<wbxml::Node> canonical_from_client(ItemClass cls, const wbxml::Node& application_data, int version,
                                                  std::string* error = nullptr);
 
+// A field the client cleared with an empty element (<Birthday/>, <Categories/>, MS-ASCMD 2.2.3.11)
+// is removed, not kept empty: an empty date or list is not a valid value to send back. Top-level
+// only: inside an occurrence exception an empty element says the occurrence differs from the series.
+void drop_cleared_fields(wbxml::Node& canonical);
+
 // The client's <Supported> list for a collection (MS-ASCMD 2.2.3.168): the tags it declared it
 // supports. nullopt when the client sent no Supported element.
 using SupportedSet = std::optional<std::set<wbxml::Tag>>;

@@ -113,8 +113,10 @@ std::optional<CollectionState> load_collection_state(soci::session& sql, long lo
 CollectionPeek peek_collection(soci::session& sql, long long user_id, long long device_id, long long folder_id) {
     std::string query = std::string("SELECT f.item_class, ") + kStateColumns + ","
         "  sc.id IS NOT NULL AND ("
-        "    EXISTS (SELECT 1 FROM items WHERE folder_id = f.id AND modseq > sc.current_mark)"
-        "    OR EXISTS (SELECT 1 FROM item_tombstones WHERE folder_id = f.id AND modseq > sc.current_mark)"
+        "    EXISTS (SELECT 1 FROM items i WHERE i.folder_id = f.id AND i.modseq > sc.current_mark"
+        "            AND NOT " + own_change_condition("sc.id", "i.id", "i.modseq") + ")"
+        "    OR EXISTS (SELECT 1 FROM item_tombstones t WHERE t.folder_id = f.id AND t.modseq > sc.current_mark"
+        "               AND NOT " + own_change_condition("sc.id", "t.item_id", "t.modseq") + ")"
         "    OR EXISTS (SELECT 1 FROM sync_items WHERE collection_id = sc.id AND removed_key IS NOT NULL))"
         " FROM folders f LEFT JOIN sync_collections sc ON sc.folder_id = f.id AND sc.device_id = $3"
         " WHERE f.user_id = $1 AND f.id = $2";
@@ -149,6 +151,38 @@ void save_collection_keys(soci::session& sql, const CollectionState& s) {
            "previous_mark = :pm WHERE id = :id",
         soci::use(s.keys.current_key), soci::use(s.keys.current_mark), soci::use(prev, prev_ind),
         soci::use(s.keys.previous_mark), soci::use(s.id);
+    // Own changes at or below both watermarks can no longer be met by a scan, a Ping or a conflict.
+    sql << "DELETE FROM sync_own_changes WHERE collection_id = :c AND modseq <= :m", soci::use(s.id),
+        soci::use(s.keys.previous_key ? s.keys.previous_mark : s.keys.current_mark);
+}
+
+std::string own_change_condition(std::string_view collection, std::string_view item, std::string_view modseq) {
+    std::string c = "EXISTS (SELECT 1 FROM sync_own_changes o WHERE o.collection_id = ";
+    c.append(collection).append(" AND o.item_id = ").append(item).append(" AND o.modseq = ").append(modseq);
+    return c + ")";
+}
+
+void lock_user_writes(soci::session& sql, long long user_id) {
+    pq_query(sql, "SELECT easd_lock_user($1)", {std::to_string(user_id)});
+}
+
+void record_own_change(soci::session& sql, const CollectionState& state, long long item_id, long long before) {
+    // The tombstone, if the item left the folder, was drawn after `before`: the index on
+    // (folder_id, modseq) reaches it directly.
+    pq_query(sql,
+             "INSERT INTO sync_own_changes (collection_id, item_id, modseq)"
+             " SELECT $1, $2, m FROM (SELECT COALESCE("
+             "   (SELECT modseq FROM items WHERE id = $2 AND folder_id = $3),"
+             "   (SELECT max(modseq) FROM item_tombstones WHERE folder_id = $3 AND modseq > $4 AND item_id = $2)) AS m) x"
+             " WHERE m IS NOT NULL AND m <> $4"
+             " ON CONFLICT (collection_id, item_id) DO UPDATE SET modseq = EXCLUDED.modseq",
+             {std::to_string(state.id), std::to_string(item_id), std::to_string(state.folder_id), std::to_string(before)});
+}
+
+bool is_own_change(soci::session& sql, long long collection_id, long long item_id, long long modseq) {
+    PqResult r = pq_query(sql, "SELECT 1 FROM sync_own_changes WHERE collection_id = $1 AND item_id = $2 AND modseq = $3",
+                          {std::to_string(collection_id), std::to_string(item_id), std::to_string(modseq)});
+    return r.rows() > 0;
 }
 
 void commit_current_key(soci::session& sql, const CollectionState& s) {
@@ -196,7 +230,7 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
             "SELECT c.kind, c.item_id, c.modseq,"
             "  EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = $3 AND s.item_id = c.item_id"
             "          AND s.removed_key IS NULL),"
-            "  c.in_filter FROM ("
+            "  c.in_filter, " + own_change_condition("$3", "c.item_id", "c.modseq") + " FROM ("
             "  (SELECT 0 AS kind, i.id AS item_id, i.modseq, (" + filter.condition() + ") AS in_filter FROM items i"
             "    WHERE i.folder_id = $1 AND i.modseq > $2 ORDER BY i.modseq LIMIT $4)"
             "  UNION ALL"
@@ -215,8 +249,12 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
             long long modseq = rs.int64(row, 2);
             bool held = rs.boolean(row, 3);
             bool in_filter = rs.boolean(row, 4);
+            bool own = rs.boolean(row, 5);
             scan_mark = modseq;
-            if ((kind == 1 || !in_filter) && (!held || deleted_now.count(item))) {
+            // The device's own change of an item it holds: it has it already (no echo). One it does
+            // not hold (its Add's response was lost and not repeated) still goes to it.
+            if (((kind == 1 || !in_filter) && (!held || deleted_now.count(item))) ||
+                (kind == 0 && in_filter && held && own)) {
                 out.new_mark = modseq;  // nothing to tell the device; consumed
                 continue;
             }
@@ -275,7 +313,7 @@ long long count_pending_changes(soci::session& sql, const CollectionState& state
             : std::string();
     std::string query =
         "SELECT (SELECT count(*) FROM items i WHERE i.folder_id = $1 AND i.modseq > $2 AND ((" + cond + ") OR " + held +
-        "))" + reconcile +
+        ") AND NOT " + own_change_condition("$3", "i.id", "i.modseq") + ")" + reconcile +
         " + (SELECT count(DISTINCT t.item_id) FROM item_tombstones t"
         "    JOIN sync_items s ON s.collection_id = $3 AND s.item_id = t.item_id AND s.removed_key IS NULL"
         "    WHERE t.folder_id = $1 AND t.modseq > $2"

@@ -94,6 +94,21 @@ void commit_current_key(soci::session& sql, const CollectionState& state);
 // The device repeated its previous key: undo what the lost response (the current key) recorded.
 void rollback_current_key(soci::session& sql, const CollectionState& state);
 
+// ---- The device's own changes (docs/ARCHITECTURE.md, "Client changes") ----
+// Takes the user's write lock for the rest of the transaction (the same lock the stamping triggers
+// take), so that what a command reads of an item and what it then writes are one step: no other
+// writer's change can fall between and be taken for the device's own.
+void lock_user_writes(soci::session& sql, long long user_id);
+// Records that the device's own command just changed `item_id` in the collection's folder: the
+// number it now carries there (its modseq, or its newest tombstone's when it left the folder).
+// Nothing is recorded when the number is still `before` (the command changed nothing).
+void record_own_change(soci::session& sql, const CollectionState& state, long long item_id, long long before);
+// An SQL condition, true when the change `modseq` of `item` (SQL expressions) is the device's own in
+// the collection `collection`: what Ping, the no-change Sync and the change scan leave out.
+std::string own_change_condition(std::string_view collection, std::string_view item, std::string_view modseq);
+// True when `modseq` is the number the device's own last command left on the item.
+bool is_own_change(soci::session& sql, long long collection_id, long long item_id, long long modseq);
+
 struct ItemChange {
     enum class Kind { Add, Change, Delete, SoftDelete };
     Kind kind;
