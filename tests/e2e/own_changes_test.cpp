@@ -389,3 +389,44 @@ TEST_CASE("a Change after the device's own unechoed change is no conflict; anoth
     REQUIRE(lost.changes.size() == 1);
     CHECK(text_of(*lost.changes[0]->child(tag::AirSync::ApplicationData), tag::Contacts::FileAs) == "From B");
 }
+
+TEST_CASE("own changes: a lost response repeated, and GetItemEstimate", "[e2e][echo][smartsync]") {
+    std::string user = new_user("echo-lost");
+    deliver(user, simple_message("one"));
+    Dev a(user, "LOST-A");
+    std::string m1 = text_of(*a.start("Inbox").adds.at(0), tag::AirSync::ServerId);
+    std::string col = a.id("Inbox");
+    std::string key = a.keys[col];
+
+    SECTION("the Change's response is lost; the same request again is applied, answered and not echoed") {
+        a.send("Inbox", read_change(m1) + flag_change(m1), "<Options><Conflict>1</Conflict></Options>");
+        a.keys[col] = key;  // the device never got the new key
+        auto again = a.send("Inbox", read_change(m1) + flag_change(m1), "<Options><Conflict>1</Conflict></Options>");
+        CHECK(a.responses() == nullptr);
+        CHECK(again.changes.empty());
+        CHECK(a.ping({"Inbox"}) == "1");
+        CHECK(a.sync("Inbox").changes.empty());
+        CHECK(sql_one("SELECT read::text || '|' || (flag IS NOT NULL)::text FROM emails WHERE item_id = " + m1) ==
+              "true|true");
+    }
+    SECTION("the Add's response is lost and the device does not repeat it: the item reaches it after all") {
+        a.start("Contacts");
+        std::string ckey = a.keys[a.id("Contacts")];
+        a.send("Contacts", "<Add><ClientId>lost</ClientId>" + item_of("Contacts", "Lost") + "</Add>");
+        a.keys[a.id("Contacts")] = ckey;
+        auto r = a.sync("Contacts");
+        CHECK(r.adds.size() == 1);
+    }
+    SECTION("GetItemEstimate does not count the device's own changes") {
+        deliver(user, simple_message("two"));
+        a.send("Inbox", read_change(m1));
+        auto body = xml("<GetItemEstimate xmlns='GetItemEstimate' xmlns:A='AirSync'><Collections><Collection>"
+                        "<A:SyncKey>" + a.keys[col] + "</A:SyncKey><CollectionId>" + col +
+                        "</CollectionId></Collection></Collections></GetItemEstimate>");
+        auto r = a.c.command("GetItemEstimate", &body);
+        REQUIRE(r.doc);
+        const auto* resp = r.doc->child(tag::GetItemEstimate::Response);
+        REQUIRE(resp);
+        CHECK(text_of(*resp->child(tag::GetItemEstimate::Collection), tag::GetItemEstimate::Estimate) == "1");
+    }
+}
