@@ -706,6 +706,7 @@ void append_pim_data(Node& application_data, ItemClass cls, const Node& stored, 
                     continue;
                 }
                 if (!defined) continue;
+                if (c.children.empty() && c.content.empty()) continue;  // cleared, but stored before drop_cleared_fields
                 if (cls == ItemClass::Tasks && c.tag == tag::Tasks::Recurrence)
                     application_data.children.push_back(filtered(c, kTasksRecurrence, version));
                 else

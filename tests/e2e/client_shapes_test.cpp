@@ -216,3 +216,30 @@ TEST_CASE("a draft written as MIME (Body Type 4, 16.1) is stored like any draft,
         CHECK(sql_one("SELECT count(*) FROM items WHERE folder_id = " + a.col) == "1");
     }
 }
+
+TEST_CASE("a contact stored with an empty field before the fix is sent without it", "[e2e][contacts][cleared]") {
+    std::string user = new_user("cleared-old");
+    Dev a(user, "OLD-A", "14.1", "Contacts");
+    Dev b(user, "OLD-B", "14.1", "Contacts");
+    a.sync("<Commands><Add><ClientId>o</ClientId><ApplicationData><C:FileAs>Old</C:FileAs></ApplicationData></Add>"
+           "</Commands>");
+    std::string id = a.added();
+    b.sync();
+    // What an older easd stored for <C:Birthday/>: the element, empty.
+    Node stored = xml("<ApplicationData xmlns='AirSync' xmlns:C='Contacts'><C:Birthday/><C:FileAs>Older</C:FileAs>"
+                      "<C:Categories/></ApplicationData>");
+    std::string bytes = easd::wbxml::encode(stored), hex;
+    for (unsigned char ch : bytes) {
+        static const char* digits = "0123456789abcdef";
+        hex += digits[ch >> 4];
+        hex += digits[ch & 15];
+    }
+    sql_one("UPDATE pim_items SET data = decode('" + hex + "', 'hex') WHERE item_id = " + id);
+    auto got = b.sync();
+    REQUIRE(got.changes.size() == 1);
+    const Node* data = got.changes[0]->child(tag::AirSync::ApplicationData);
+    INFO(easd::wbxml::to_xml(*data));
+    CHECK(text_of(*data, tag::Contacts::FileAs) == "Older");
+    CHECK_FALSE(data->has(tag::Contacts::Birthday));
+    CHECK_FALSE(data->has(tag::Contacts::Categories));
+}
