@@ -21,6 +21,7 @@
 #include "common/text.h"
 #include "content/attachment.h"
 #include "content/compose.h"
+#include "content/conversation.h"
 #include "content/draft.h"
 #include "content/email_item.h"
 #include "content/message.h"
@@ -543,7 +544,8 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
         std::string_view ft = req.options->child_text(tag::AirSync::FilterType);
         std::from_chars(ft.data(), ft.data() + ft.size(), filter_type);
     }
-    store::SyncFilter filter = store::make_filter(peek.item_class, filter_type, static_cast<long long>(std::time(nullptr)));
+    store::SyncFilter filter = store::make_filter(peek.item_class, filter_type, static_cast<long long>(std::time(nullptr)),
+                                                  content::conversation_mode(*req.node));
     if (req.sync_key != "0") {
         if (!key || !peek.state) return status_reply(kInvalidKey, "0");
         if (peek.state->keys.match(*key) == store::KeyedState::Match::Current && !req.commands &&
