@@ -360,3 +360,50 @@ TEST_CASE("conversation: ItemOperations Move of a conversation, with MoveAlways"
     deliver(user, message(user, "Fresh", "Message-ID: <fresh@far.example>\r\n"));
     CHECK(folder_of(user, "Fresh") == "Inbox");
 }
+
+TEST_CASE("conversation: a Change that sets ConversationId is refused with status 6", "[e2e][conversation]") {
+    std::string user = new_user("convchange");
+    deliver(user, message(user, "Mine", "Message-ID: <mine@far.example>\r\n"));
+    auto s = synced_inbox(user, "CHANGER");
+    REQUIRE(s.first.adds.size() == 1);
+    std::string id = text_of(*s.first.adds[0], tag::AirSync::ServerId);
+    auto r = sync(s.c, s.h.ids["Inbox"], s.key, s.keep,
+                  "<Commands><Change><ServerId>" + id + "</ServerId><ApplicationData xmlns:E2='Email2'><E:Read>1</E:Read>"
+                  "<E2:ConversationId>mine</E2:ConversationId></ApplicationData></Change></Commands>");
+    CHECK(r.status == "1");
+    const auto* responses = s.keep.doc->child(tag::AirSync::Collections)->child(tag::AirSync::Collection)->child(tag::AirSync::Responses);
+    REQUIRE(responses);
+    const auto* change = responses->child(tag::AirSync::Change);
+    REQUIRE(change);
+    CHECK(text_of(*change, tag::AirSync::ServerId) == id);
+    CHECK(text_of(*change, tag::AirSync::Status) == "6");
+    CHECK(sql_one("SELECT read FROM emails WHERE item_id = " + id) == "f");  // nothing of it applied
+}
+
+TEST_CASE("conversation: a local Bcc recipient gets ReceivedAsBcc, the others and the Sent Items copy do not",
+          "[e2e][conversation][sendmail]") {
+    std::string alice = new_user("convbcc-a");
+    std::string bob = new_user("convbcc-b");
+    std::string carol = new_user("convbcc-c");
+    auto c = client(alice, "BCC");
+    easd::wbxml::Node body(tag::ComposeMail::SendMail);
+    body.add(tag::ComposeMail::ClientId, "bcc-1");
+    body.add(tag::ComposeMail::SaveInSentItems);
+    body.add_opaque(tag::ComposeMail::Mime, "To: " + carol + "\r\nBcc: " + bob + "\r\nSubject: Surprise\r\n\r\nShh\r\n");
+    auto r = c.command("SendMail", &body);
+    REQUIRE(r.status == 200);
+    REQUIRE(r.body.empty());
+    auto bobs = synced_inbox(bob, "BCC-B");
+    auto carols = synced_inbox(carol, "BCC-C");
+    REQUIRE(bobs.first.adds.size() == 1);
+    REQUIRE(carols.first.adds.size() == 1);
+    const auto* b = bobs.first.adds[0]->child(tag::AirSync::ApplicationData);
+    const auto* k = carols.first.adds[0]->child(tag::AirSync::ApplicationData);
+    CHECK(text_of(*b, tag::Email2::ReceivedAsBcc) == "1");
+    CHECK_FALSE(k->has(tag::Email2::ReceivedAsBcc));
+    // One message, one conversation, in every mailbox (keyed by its Message-ID).
+    CHECK(conversation_id(*b) == conversation_id(*k));
+    CHECK(sql_one("SELECT received_as_bcc::text || ':' || encode(conversation_id, 'hex') FROM emails e JOIN items i "
+                  "ON i.id = e.item_id JOIN folders f ON f.id = i.folder_id JOIN users u ON u.id = i.user_id "
+                  "WHERE u.address = '" + alice + "' AND f.type = 5") == "false:" + hex(conversation_id(*b)));
+}
