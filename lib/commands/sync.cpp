@@ -600,7 +600,8 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
     changes.new_mark = from_mark;
     if (req.get_changes) {
         bool reconciled = true;
-        if (store::needs_reconcile(*state, filter)) {
+        // In conversation mode a new message can bring older ones of its thread into the set.
+        if (store::needs_reconcile(*state, filter) || filter.conversation_mode) {
             reconciled = store::reconcile_filter(ctx.sql, *state, filter, from_mark, req.window_size, response_key, changes);
             store::save_filter_state(ctx.sql, *state, filter, reconciled);
         }

@@ -290,7 +290,9 @@ TEST_CASE("conversation: ConversationMode in Sync and GetItemEstimate brings the
     std::string pkey = sync(plain, hp.ids["Inbox"], "0", kp, week).key;
     CHECK(estimate(plain, hp.ids["Inbox"], pkey, false) == "1");
     CHECK(estimate(plain, hp.ids["Inbox"], pkey, true) == "2");
-    CHECK(subjects(sync(plain, hp.ids["Inbox"], pkey, kp, week).adds) == std::vector<std::string>{"Re: Old thread"});
+    auto first_plain = sync(plain, hp.ids["Inbox"], pkey, kp, week);
+    CHECK(subjects(first_plain.adds) == std::vector<std::string>{"Re: Old thread"});
+    pkey = first_plain.key;
 
     auto threaded = client(user, "THREADS");
     auto ht = folder_sync(threaded);
@@ -300,13 +302,23 @@ TEST_CASE("conversation: ConversationMode in Sync and GetItemEstimate brings the
     CHECK(subjects(r.adds) == std::vector<std::string>{"Old thread", "Re: Old thread"});
     tkey = r.key;
     CHECK(estimate(threaded, ht.ids["Inbox"], tkey, true) == "0");
-    // Leaving conversation mode: the old message of the thread leaves the device.
+    // A reply today to the old message that was alone brings it along, at once.
+    deliver(user, message(user, "Re: Old alone", "Message-ID: <alone-2@far.example>\r\nIn-Reply-To: <alone@far.example>\r\n"));
+    r = sync(threaded, ht.ids["Inbox"], tkey, kt, "<ConversationMode>1</ConversationMode>" + week);
+    CHECK(subjects(r.adds) == std::vector<std::string>{"Old alone", "Re: Old alone"});
+    tkey = r.key;
+    // Without the mode only the new one.
+    CHECK(subjects(sync(plain, hp.ids["Inbox"], pkey, kp, week).adds) == std::vector<std::string>{"Re: Old alone"});
+    // Leaving conversation mode: the old messages of the threads leave the device.
     sync(threaded, ht.ids["Inbox"], tkey, kt, week);
     const auto* cmds = kt.doc->child(tag::AirSync::Collections)->child(tag::AirSync::Collection)->child(tag::AirSync::Commands);
     REQUIRE(cmds);
-    auto soft = cmds->children_of(tag::AirSync::SoftDelete);
-    REQUIRE(soft.size() == 1);
-    CHECK(text_of(*soft[0], tag::AirSync::ServerId) == item_id_of(user, "Old thread"));
+    std::vector<std::string> soft;
+    for (const auto* d : cmds->children_of(tag::AirSync::SoftDelete)) soft.push_back(text_of(*d, tag::AirSync::ServerId));
+    std::sort(soft.begin(), soft.end());
+    std::vector<std::string> old_ids{item_id_of(user, "Old thread"), item_id_of(user, "Old alone")};
+    std::sort(old_ids.begin(), old_ids.end());
+    CHECK(soft == old_ids);
 }
 
 TEST_CASE("conversation: ItemOperations Move of a conversation, with MoveAlways", "[e2e][conversation][itemoperations]") {
