@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "commands/command.h"
+#include "content/conversation.h"
 #include "store/sync_state.h"
 
 namespace easd::commands {
@@ -49,7 +50,8 @@ CommandResult handle_get_item_estimate(CommandContext& ctx) {
                                           : c->child_text(tag::AirSync::FilterType);
             int filter_type = 0;
             std::from_chars(ft.data(), ft.data() + ft.size(), filter_type);
-            auto filter = store::make_filter(peek.item_class, filter_type, static_cast<long long>(std::time(nullptr)));
+            auto filter = store::make_filter(peek.item_class, filter_type, static_cast<long long>(std::time(nullptr)),
+                                             content::conversation_mode(*c));
             estimate = store::count_pending_changes(ctx.sql, *peek.state, mark, filter);
         }
         response.add(tag::GetItemEstimate::Status, static_cast<long long>(status));

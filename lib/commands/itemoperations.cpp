@@ -1,6 +1,6 @@
 // ItemOperations (MS-ASCMD 2.2.1.10), 12.0 and later: Fetch of a whole item (CollectionId +
 // ServerId) rendered exactly as Sync renders it, Fetch of an attachment by FileReference (with
-// Range), and EmptyFolderContents. Move (of conversations) is not supported (status 156).
+// Range), EmptyFolderContents, and Move of a conversation (14.0+).
 //
 // When the client accepts a multipart response (AcceptMultiPart=T), the WBXML goes in part 0 and
 // every fetched body or attachment in a binary part of its own, referenced by a Part element
@@ -11,6 +11,7 @@
 #include "commands/command.h"
 #include "common/text.h"
 #include "content/attachment.h"
+#include "content/conversation.h"
 #include "content/email_item.h"
 #include "content/pim_item.h"
 #include "store/folders.h"
@@ -32,6 +33,7 @@ enum Status {
     kUnknownStore = 9,     // the store is unknown or unsupported
     kConversionFailed = 14,
     kBadAttachment = 15,   // attachment or attachment ID is invalid
+    kInvalidCombination = 105,  // Move: the destination is the recipient information cache
     kNotSupported = 156,   // the action is not supported
 };
 
@@ -261,11 +263,31 @@ private:
         reply(kSuccess);
     }
 
+    // Move of a conversation (MS-ASCMD 2.2.3.117.1, MS-ASCON 3.1.5.3; 14.0+): every email of it
+    // to DstFldId (store::move_conversation says which stay), and with MoveAlways its later mail
+    // too. The devices learn of the moves by Sync, this one included.
     void move(const wbxml::Node& op, wbxml::Node& response) {
-        // Moving conversations needs conversation ids, which this server does not keep.
-        auto& out = response.add(tag::ItemOperations::Move);
-        out.add(tag::ItemOperations::Status, static_cast<long long>(kNotSupported));
-        if (const auto* c = op.child(tag::ItemOperations::ConversationId)) out.children.push_back(*c);
+        const auto* conversation = op.child(tag::ItemOperations::ConversationId);
+        auto reply = [&](int status) {
+            auto& out = response.add(tag::ItemOperations::Move);
+            out.add(tag::ItemOperations::Status, static_cast<long long>(status));
+            if (conversation) out.children.push_back(*conversation);
+        };
+        if (ctx_.version < 140) return reply(kProtocolError);
+        auto id = conversation ? content::parse_conversation_id(conversation->content) : std::nullopt;
+        auto dst_id = parse_id(trim(op.child_text(tag::ItemOperations::DstFldId)));
+        if (!id || !op.has(tag::ItemOperations::DstFldId)) return reply(kProtocolError);
+        const auto* options = op.child(tag::ItemOperations::Options);
+        bool always = options && options->has(tag::ItemOperations::MoveAlways);
+        soci::transaction tr(ctx_.sql);
+        auto dst = dst_id ? store::find_folder(ctx_.sql, ctx_.user.id, *dst_id) : std::nullopt;
+        if (!dst) return reply(kNotFound);
+        if (dst->type == 19) return reply(kInvalidCombination);  // the recipient information cache
+        if (dst->item_class != "Email") return reply(kNotSupported);
+        if (store::conversation_items(ctx_.sql, ctx_.user.id, *id).empty()) return reply(kNotFound);
+        store::move_conversation(ctx_.sql, ctx_.user.id, *id, dst->id, always);
+        tr.commit();
+        reply(kSuccess);
     }
 
     CommandContext& ctx_;

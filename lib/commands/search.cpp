@@ -11,6 +11,7 @@
 
 #include "commands/command.h"
 #include "common/text.h"
+#include "content/conversation.h"
 #include "content/email_item.h"
 #include "content/pim_item.h"
 #include "store/directory.h"
@@ -78,8 +79,12 @@ bool read_mail_query(CommandContext& ctx, const wbxml::Node& node, store::MailQu
             auto when = content::parse_eas_datetime(trim(c.child_text(tag::Search::Value)));
             if (!when) return false;
             (c.tag == tag::Search::GreaterThan ? q.received_after : q.received_before) = *when;
+        } else if (c.tag == tag::Search::ConversationId) {
+            auto id = content::parse_conversation_id(c.text());
+            if (!id) return false;
+            q.conversation_id = *id;
         } else {
-            return false;  // ConversationId, EqualTo and the like: not offered
+            return false;  // EqualTo and the like: not offered
         }
     }
     return true;
@@ -88,7 +93,7 @@ bool read_mail_query(CommandContext& ctx, const wbxml::Node& node, store::MailQu
 void search_mailbox(CommandContext& ctx, const wbxml::Node& store_request, const Range& range, wbxml::Node& response) {
     store::MailQuery q;
     const wbxml::Node* query = store_request.child(tag::Search::Query);
-    if (!query || !read_mail_query(ctx, *query, q) || q.words.empty()) {
+    if (!query || !read_mail_query(ctx, *query, q) || (q.words.empty() && q.conversation_id.empty())) {
         response.children.push_back(store_status(kInvalidRequest));
         return;
     }

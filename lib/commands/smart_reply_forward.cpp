@@ -2,13 +2,17 @@
 // without the original's body or attachments, which the server adds (content/compose.h) unless the
 // device says ReplaceMime (it included them itself). The original is an email of the user, named
 // by FolderId and ItemId (from 14.0, in Source), by the LongId of a mailbox search result (the item
-// id, search.cpp), or by CollectionId and ItemId in the query (before 14.0).
+// id, search.cpp), or by CollectionId and ItemId in the query (before 14.0). Once sent, the
+// original records the reply or forward (email2:LastVerbExecuted, MS-ASEMAIL 2.2.2.46): a change
+// of the item, so every device of the user, the sending one included, shows it replied/forwarded.
+#include <algorithm>
 #include <ctime>
 
 #include "commands/submission.h"
 #include "common/log.h"
 #include "common/text.h"
 #include "content/compose.h"
+#include "content/message.h"
 #include "store/items.h"
 #include "store/mail.h"
 
@@ -19,14 +23,25 @@ namespace tag = wbxml::tag;
 namespace {
 
 // The stored original, or nullopt when the user has no such email (in that folder, if named).
-std::optional<std::string> original_mime(CommandContext& ctx, std::string_view folder_id, std::string_view item_id) {
+std::optional<store::EmailRow> find_original(CommandContext& ctx, std::string_view folder_id, std::string_view item_id) {
     auto id = parse_id(item_id);
     auto ref = id ? store::find_item(ctx.sql, ctx.user.id, *id) : std::nullopt;
     if (!ref) return std::nullopt;
     if (!folder_id.empty() && parse_id(folder_id) != ref->folder_id) return std::nullopt;
     auto rows = store::load_emails(ctx.sql, ctx.user.id, {ref->id}, true);
     if (rows.empty()) return std::nullopt;
-    return std::move(rows[0].mime);
+    return std::move(rows[0]);
+}
+
+// LastVerbExecuted of a reply: 2 (reply to all) when it goes to anyone but the original's sender
+// (From, Reply-To) and the user, else 1.
+int reply_verb(const std::string& composed, const store::EmailRow& original, const std::string& self) {
+    auto parsed = content::parse_message(composed);
+    if (!parsed) return 1;
+    auto senders = content::addresses_in(original.from + ", " + original.reply_to);
+    for (const auto& r : content::addresses_in(parsed->to + ", " + parsed->cc))
+        if (r != self && std::find(senders.begin(), senders.end(), r) == senders.end()) return 2;
+    return 1;
 }
 
 CommandResult handle_smart(CommandContext& ctx, bool forward) {
@@ -56,18 +71,21 @@ CommandResult handle_smart(CommandContext& ctx, bool forward) {
         s.save_in_sent = ctx.query.save_in_sent;
     }
     if (item_id.empty()) return compose_answer(ctx, root, kInvalidXml);
-    auto original = original_mime(ctx, folder_id, item_id);
+    auto original = find_original(ctx, folder_id, item_id);
     if (!original) return compose_answer(ctx, root, kComposeItemNotFound);
+    const int verb = forward ? 3 : reply_verb(s.mime, *original, ctx.user.address);
     if (!replace_mime) {
         std::string error;
-        auto combined = content::add_original(s.mime, *original, forward, static_cast<long long>(std::time(nullptr)), &error);
+        auto combined = content::add_original(s.mime, original->mime, forward, static_cast<long long>(std::time(nullptr)), &error);
         if (!combined) {
             EASD_LOG_INFO("%s of %s: %s", forward ? "SmartForward" : "SmartReply", ctx.user.address.c_str(), error.c_str());
             return compose_answer(ctx, root, kInvalidMime);
         }
         s.mime = std::move(*combined);
     }
-    return compose_answer(ctx, root, submit(ctx, s));
+    int status = submit(ctx, s);
+    if (status == kComposeOk) store::set_last_verb(ctx.sql, ctx.user.id, original->item_id, verb);
+    return compose_answer(ctx, root, status);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "commands/command.h"
 #include "commands/sync_client_commands.h"
 #include "common/text.h"
+#include "content/conversation.h"
 #include "content/email_item.h"
 #include "content/pim_item.h"
 #include "store/folders.h"
@@ -71,7 +72,8 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
         std::string_view ft = req.options->child_text(tag::AirSync::FilterType);
         std::from_chars(ft.data(), ft.data() + ft.size(), filter_type);
     }
-    store::SyncFilter filter = store::make_filter(peek.item_class, filter_type, static_cast<long long>(std::time(nullptr)));
+    store::SyncFilter filter = store::make_filter(peek.item_class, filter_type, static_cast<long long>(std::time(nullptr)),
+                                                  content::conversation_mode(*req.node));
     if (req.sync_key != "0") {
         if (!key || !peek.state) return status_reply(kInvalidKey, "0");
         if (peek.state->keys.match(*key) == store::KeyedState::Match::Current && !req.commands &&
@@ -123,7 +125,8 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
     changes.new_mark = from_mark;
     if (req.get_changes) {
         bool reconciled = true;
-        if (store::needs_reconcile(*state, filter)) {
+        // In conversation mode a new message can bring older ones of its thread into the set.
+        if (store::needs_reconcile(*state, filter) || filter.conversation_mode) {
             reconciled = store::reconcile_filter(ctx.sql, *state, filter, from_mark, req.window_size, response_key, changes);
             store::save_filter_state(ctx.sql, *state, filter, reconciled);
         }

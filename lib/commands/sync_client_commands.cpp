@@ -200,6 +200,9 @@ private:
                 edit.flag = flag->children.empty() ? std::string() : wbxml::encode(*flag);
             if (const auto* cats = data->child(tag::Email::Categories))
                 edit.categories = cats->children.empty() ? std::string() : wbxml::encode(*cats);
+            // The server owns the conversation (MS-ASEMAIL 2.2.2.21): a Change that sets it is 6.
+            if (data->has(tag::Email2::ConversationId))
+                return respond(responses, tag::AirSync::Change, "", std::to_string(ref->id), kConversionError);
             // Only a draft can be sent: anywhere else Send is refused, never silently dropped.
             if (!drafts_here() && wants_send(cmd, *data))
                 return respond(responses, tag::AirSync::Change, "", std::to_string(ref->id), kConversionError);

@@ -157,8 +157,18 @@ std::optional<std::string> add_original(std::string_view composed, std::string_v
             reply->attachments.push_back(std::move(a));
         }
     }
-    for (const char* name : {"In-Reply-To", "References"})
+    for (const char* name : {"In-Reply-To", "References", "Thread-Index", "Thread-Topic"})
         for (const auto& v : header_values(composed, name)) reply->headers.emplace_back(name, v);
+    // A phone that leaves out the thread headers still answers (or passes on) the original: say
+    // so, so that the message joins the original's conversation here and in mail programs. A
+    // forward gets References only, as Thunderbird writes it.
+    if (header_values(composed, "In-Reply-To").empty() && header_values(composed, "References").empty() &&
+        !o.message_id.empty()) {
+        std::string id = "<" + o.message_id + ">";
+        auto refs = header_values(original, "References");
+        if (!forward) reply->headers.emplace_back("In-Reply-To", id);
+        reply->headers.emplace_back("References", refs.empty() ? id : refs.front() + " " + id);
+    }
     auto from = addresses_in(reply->from);
     return build_draft_message(*reply, now, domain_of(from.empty() ? std::string() : from[0]));
 }

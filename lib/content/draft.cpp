@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "content/attachment.h"
+#include "content/conversation.h"
 #include "content/email_item.h"
 
 namespace easd::content {
@@ -434,6 +435,8 @@ store::NewEmail email_from_parsed(std::string mime, const ParsedMessage& parsed)
     e.has_attachments = parsed.has_attachments;
     e.body_plain = parsed.body_plain;
     e.body_html = parsed.body_html;
+    e.conversation = conversation_of(parsed);
+    e.sender = parsed.sender;
     for (const auto& a : parsed.attachments) {
         if (!valid_part_path(a.part_path)) continue;
         store::EmailAttachment row;

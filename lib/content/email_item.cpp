@@ -153,6 +153,20 @@ void append_attachments(wbxml::Node& data, const store::EmailRow& e, int version
     }
 }
 
+// The Email2 properties (MS-ASEMAIL 2.2.2; 14.0 and later): the conversation (opaque bytes, as
+// Exchange sends them), the last reply or forward, Bcc, on behalf of, and from 16.0 IsDraft.
+void append_email2(wbxml::Node& data, const store::EmailRow& e, int version) {
+    if (!e.conversation_id.empty()) data.add_opaque(tag::Email2::ConversationId, e.conversation_id);
+    if (!e.conversation_index.empty()) data.add_opaque(tag::Email2::ConversationIndex, e.conversation_index);
+    if (e.last_verb > 0) {
+        data.add(tag::Email2::LastVerbExecuted, static_cast<long long>(e.last_verb));
+        data.add(tag::Email2::LastVerbExecutionTime, format_eas_datetime(e.last_verb_time));
+    }
+    if (e.received_as_bcc) data.add(tag::Email2::ReceivedAsBcc, "1");
+    if (!e.sender.empty() && e.sender != e.from) data.add(tag::Email2::Sender, e.sender);
+    if (version >= 160) data.add(tag::Email2::IsDraft, e.is_draft ? "1" : "0");
+}
+
 }  // namespace
 
 bool EmailOptions::needs_mime() const {
@@ -240,6 +254,7 @@ void append_email_data(wbxml::Node& data, const store::EmailRow& e, const EmailO
         data.add(tag::Email::ContentClass, "urn:content-classes:message");
         data.add(tag::AirSyncBase::NativeBodyType, static_cast<long long>(e.body_html.empty() ? kBodyPlain : kBodyHtml));
     }
+    if (version >= 140) append_email2(data, e, version);
 }
 
 }  // namespace easd::content

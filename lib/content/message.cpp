@@ -384,6 +384,24 @@ std::string structural_class(GMimeObject* top, int depth = 0) {
     return {};
 }
 
+// The Message-IDs of a References or In-Reply-To header, without angle brackets. A long
+// References keeps its first (the thread's root) and its last 31 (the nearest ancestors).
+std::vector<std::string> message_ids(GMimeObject* obj, const char* header, GMimeParserOptions* opts) {
+    std::vector<std::string> out;
+    const char* value = g_mime_object_get_header(obj, header);
+    if (!value) return out;
+    GMimeReferences* refs = g_mime_references_parse(opts, value);
+    if (!refs) return out;
+    int n = g_mime_references_length(refs);
+    for (int i = 0; i < n; ++i) {
+        if (i > 0 && i < n - 31) continue;
+        std::string id = clean_header(g_mime_references_get_message_id(refs, i));
+        if (!id.empty()) out.push_back(std::move(id));
+    }
+    g_mime_references_free(refs);
+    return out;
+}
+
 // The bytes begin with a header field ("Name:"), optionally after an mbox "From " line.
 bool has_header_section(std::string_view raw) {
     if (raw.size() >= 5 && raw.substr(0, 5) == "From ") {
@@ -457,6 +475,10 @@ std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::strin
     pm.subject = clean_header(g_mime_message_get_subject(msg.get()));
     pm.thread_topic = strip_subject_prefixes(pm.subject);
     pm.message_id = clean_header(g_mime_message_get_message_id(msg.get()));
+    pm.in_reply_to = message_ids(mobj, "In-Reply-To", opts.get());
+    pm.references = message_ids(mobj, "References", opts.get());
+    pm.thread_index = clean_header(g_mime_object_get_header(mobj, "Thread-Index"));
+    pm.sender = render_addresses(g_mime_message_get_sender(msg.get()));
     if (GDateTime* dt = g_mime_message_get_date(msg.get())) pm.date = g_date_time_to_unix(dt);
     int imp = importance_from_headers(mobj);
     pm.importance = imp < 0 ? 1 : imp;

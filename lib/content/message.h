@@ -32,6 +32,11 @@ struct ParsedMessage {
     std::string subject;        // decoded to UTF-8
     std::string thread_topic;   // subject without reply/forward prefixes (Re:, Fwd:, AW:, ...)
     std::string message_id;     // Message-ID without angle brackets
+    // Threading (content/conversation.h): Message-IDs without angle brackets, in header order
+    // (References at most its first and its last 31), and the Thread-Index header as it came.
+    std::vector<std::string> in_reply_to, references;
+    std::string thread_index;
+    std::string sender;         // the Sender header, rendered like `from`; empty when absent
     std::optional<int64_t> date;  // Date header, seconds since the epoch (UTC); nullopt if absent/invalid
     int importance = 1;         // 0 low, 1 normal, 2 high (Importance, X-Priority, Priority headers)
     bool has_attachments = false;

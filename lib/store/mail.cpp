@@ -1,7 +1,10 @@
 #include "store/mail.h"
 
+#include <functional>
 #include <unordered_map>
 
+#include "common/conversation_index.h"
+#include "common/text.h"
 #include "store/db.h"
 #include "store/pq.h"
 
@@ -29,9 +32,81 @@ void insert_attachments(soci::session& sql, long long item_id, const std::vector
     }
 }
 
+// The conversation as stored: a message answering one of the user's emails joins that email's
+// conversation (whatever its own Thread-Index says, so a thread that began without one stays one),
+// and, lacking a Thread-Index, extends that email's index by one response level. Otherwise what
+// parsing derived stands.
+EmailConversation resolve_conversation(soci::session& sql, long long user_id, const NewEmail& e) {
+    EmailConversation c = e.conversation;
+    if (c.parents.empty() && !(c.by_topic && !e.thread_topic.empty())) return c;
+    PqResult r = !c.parents.empty()
+        ? pq_query(sql,
+                   "SELECT e.conversation_id, e.conversation_index FROM emails e JOIN items i ON i.id = e.item_id "
+                   "WHERE i.user_id = $1 AND e.message_id = ANY($2::text[]) AND e.message_id <> '' "
+                   "AND e.conversation_id IS NOT NULL "
+                   "ORDER BY array_position($2::text[], e.message_id), i.id LIMIT 1",
+                   {std::to_string(user_id), text_array(c.parents)})
+        : pq_query(sql,
+                   "SELECT e.conversation_id, e.conversation_index FROM emails e JOIN items i ON i.id = e.item_id "
+                   "WHERE i.user_id = $1 AND lower(e.thread_topic) = lower($2) AND e.conversation_id IS NOT NULL "
+                   "ORDER BY e.date_received DESC, i.id DESC LIMIT 1",
+                   {std::to_string(user_id), e.thread_topic});
+    if (r.rows() != 1) return c;
+    c.id = bytea_from_text(r.text(0, 0));
+    if (!c.from_thread_index && !r.is_null(0, 1)) {
+        std::string parent_index = bytea_from_text(r.text(0, 1));
+        if (parent_index.size() >= 5) {
+            auto salt = static_cast<unsigned char>(std::hash<std::string>{}(e.message_id) & 0xff);
+            c.index = append_response_level(parent_index, e.date_sent.value_or(0), salt);
+        }
+    }
+    return c;
+}
+
+// `address` appears in the rendered address list as a whole address (not inside a longer one).
+bool names_address(std::string_view list, std::string_view address) {
+    if (address.empty()) return false;
+    std::string lower = to_lower_ascii(list);
+    auto is_edge = [](char c) { return c == '<' || c == '>' || c == ',' || c == ' ' || c == '"' || c == ';' || c == ':'; };
+    for (std::size_t at = lower.find(address); at != std::string::npos; at = lower.find(address, at + 1)) {
+        bool before = at == 0 || is_edge(lower[at - 1]);
+        std::size_t end = at + address.size();
+        bool after = end == lower.size() || is_edge(lower[end]);
+        if (before && after) return true;
+    }
+    return false;
+}
+
+// MS-ASEMAIL ReceivedAsBcc: the user got the message without being named in To or Cc, and did not
+// write it (a Sent Items copy or a draft names others).
+bool received_as_bcc(soci::session& sql, long long user_id, const NewEmail& e) {
+    PqResult r = pq_query(sql, "SELECT address FROM users WHERE id = $1", {std::to_string(user_id)});
+    if (r.rows() != 1) return false;
+    std::string address = r.str(0, 0);
+    if (e.to.empty() && e.cc.empty()) return false;  // nothing says who it was for
+    return !names_address(e.from, address) && !names_address(e.to, address) && !names_address(e.cc, address);
+}
+
+// Binds bytes as a bytea (NULL when empty).
+struct ByteaParam {
+    explicit ByteaParam(const std::string& bytes)
+        : hex(bytea_to_hex_literal(bytes)), ind(bytes.empty() ? soci::i_null : soci::i_ok) {}
+    std::string hex;
+    soci::indicator ind;
+};
+
 }  // namespace
 
 long long insert_email(soci::session& sql, long long user_id, long long folder_id, const NewEmail& e) {
+    EmailConversation c = resolve_conversation(sql, user_id, e);
+    if (!c.id.empty()) {
+        PqResult rule = pq_query(sql,
+                                 "SELECT m.folder_id FROM conversation_moves m JOIN folders t ON t.id = $3 "
+                                 "AND t.user_id = $1 AND t.type = 2 WHERE m.user_id = $1 AND m.conversation_id = "
+                                 "decode($2, 'hex')",
+                                 {std::to_string(user_id), bytea_to_hex_literal(c.id).substr(2), std::to_string(folder_id)});
+        if (rule.rows() == 1) folder_id = rule.int64(0, 0);
+    }
     long long item_id = 0;
     sql << "INSERT INTO items (user_id, folder_id) VALUES (:u, :f) RETURNING id", soci::use(user_id),
         soci::use(folder_id), soci::into(item_id);
@@ -40,15 +115,19 @@ long long insert_email(soci::session& sql, long long user_id, long long folder_i
     soci::indicator date_ind = e.date_sent ? soci::i_ok : soci::i_null;
     int size = static_cast<int>(std::min<std::size_t>(e.mime.size(), 0x7fffffff));
     int read = e.read ? 1 : 0, attach = e.has_attachments ? 1 : 0;
+    ByteaParam cid(c.id), cix(c.index);
+    int bcc = received_as_bcc(sql, user_id, e) ? 1 : 0;
     sql << "INSERT INTO emails (item_id, mime, from_addr, to_addr, cc_addr, reply_to, display_to, subject, "
            "thread_topic, message_id, date_sent, importance, read, message_class, size, has_attachments, "
-           "body_plain, body_html) VALUES (:id, :mime::bytea, :fr, :to, :cc, :rt, :dt, :s, :tt, :mid, "
-           "to_timestamp(:ds), :imp, :rd = 1, :mc, :sz, :att = 1, :bp, :bh)",
+           "body_plain, body_html, conversation_id, conversation_index, received_as_bcc, sender) "
+           "VALUES (:id, :mime::bytea, :fr, :to, :cc, :rt, :dt, :s, :tt, :mid, "
+           "to_timestamp(:ds), :imp, :rd = 1, :mc, :sz, :att = 1, :bp, :bh, :cid::bytea, :cix::bytea, :bcc = 1, :snd)",
         soci::use(item_id), soci::use(mime_hex), soci::use(e.from), soci::use(e.to), soci::use(e.cc),
         soci::use(e.reply_to), soci::use(e.display_to), soci::use(e.subject), soci::use(e.thread_topic),
         soci::use(e.message_id), soci::use(date, date_ind), soci::use(e.importance), soci::use(read),
         soci::use(e.message_class), soci::use(size), soci::use(attach), soci::use(e.body_plain),
-        soci::use(e.body_html);
+        soci::use(e.body_html), soci::use(cid.hex, cid.ind), soci::use(cix.hex, cix.ind), soci::use(bcc),
+        soci::use(e.sender);
     insert_attachments(sql, item_id, e.attachments);
     return item_id;
 }
@@ -63,14 +142,19 @@ bool replace_email_message(soci::session& sql, long long user_id, long long item
     soci::indicator date_ind = e.date_sent ? soci::i_ok : soci::i_null;
     int size = static_cast<int>(std::min<std::size_t>(e.mime.size(), 0x7fffffff));
     int attach = e.has_attachments ? 1 : 0;
+    EmailConversation c = resolve_conversation(sql, user_id, e);
+    ByteaParam cid(c.id), cix(c.index);
+    int bcc = received_as_bcc(sql, user_id, e) ? 1 : 0;
     sql << "UPDATE emails SET mime = :mime::bytea, from_addr = :fr, to_addr = :to, cc_addr = :cc, reply_to = :rt, "
            "display_to = :dt, subject = :s, thread_topic = :tt, message_id = :mid, date_sent = to_timestamp(:ds), "
            "importance = :imp, message_class = :mc, size = :sz, has_attachments = :att = 1, body_plain = :bp, "
-           "body_html = :bh WHERE item_id = :id",
+           "body_html = :bh, conversation_id = :cid::bytea, conversation_index = :cix::bytea, "
+           "received_as_bcc = :bcc = 1, sender = :snd WHERE item_id = :id",
         soci::use(mime_hex), soci::use(e.from), soci::use(e.to), soci::use(e.cc), soci::use(e.reply_to),
         soci::use(e.display_to), soci::use(e.subject), soci::use(e.thread_topic), soci::use(e.message_id),
         soci::use(date, date_ind), soci::use(e.importance), soci::use(e.message_class), soci::use(size),
-        soci::use(attach), soci::use(e.body_plain), soci::use(e.body_html), soci::use(item_id);
+        soci::use(attach), soci::use(e.body_plain), soci::use(e.body_html), soci::use(cid.hex, cid.ind),
+        soci::use(cix.hex, cix.ind), soci::use(bcc), soci::use(e.sender), soci::use(item_id);
     sql << "DELETE FROM email_attachments WHERE item_id = :id", soci::use(item_id);
     insert_attachments(sql, item_id, e.attachments);
     return true;
@@ -123,6 +207,47 @@ std::optional<FoundAttachment> find_attachment(soci::session& sql, long long use
     return f;
 }
 
+bool set_last_verb(soci::session& sql, long long user_id, long long item_id, int verb) {
+    PqResult r = pq_query(sql,
+                          "UPDATE emails e SET last_verb = $3, last_verb_time = now() FROM items i "
+                          "WHERE i.id = e.item_id AND i.user_id = $1 AND e.item_id = $2 RETURNING e.item_id",
+                          {std::to_string(user_id), std::to_string(item_id), std::to_string(verb)});
+    return r.rows() == 1;
+}
+
+std::vector<long long> conversation_items(soci::session& sql, long long user_id, const std::string& conversation_id,
+                                          long long folder_id) {
+    std::vector<long long> out;
+    if (conversation_id.empty()) return out;
+    std::string hex = bytea_to_hex_literal(conversation_id).substr(2);
+    PqResult r = pq_query(sql,
+                          "SELECT i.id FROM items i JOIN emails e ON e.item_id = i.id "
+                          "WHERE i.user_id = $1 AND e.conversation_id = decode($2, 'hex') "
+                          "AND ($3::bigint = 0 OR i.folder_id = $3::bigint) ORDER BY e.date_received, i.id",
+                          {std::to_string(user_id), hex, std::to_string(folder_id)});
+    for (int n = 0; n < r.rows(); ++n) out.push_back(r.int64(n, 0));
+    return out;
+}
+
+int move_conversation(soci::session& sql, long long user_id, const std::string& conversation_id, long long folder_id,
+                      bool always) {
+    if (conversation_id.empty()) return 0;
+    std::string hex = bytea_to_hex_literal(conversation_id).substr(2);
+    // Folder types (MS-ASCMD 2.2.3.186.3): 3 Drafts, 4 Deleted Items, 5 Sent Items, 6 Outbox.
+    PqResult r = pq_query(sql,
+                          "UPDATE items i SET folder_id = $3 FROM emails e, folders f, folders d "
+                          "WHERE e.item_id = i.id AND f.id = i.folder_id AND d.id = $3 AND d.user_id = $1 "
+                          "AND i.user_id = $1 AND e.conversation_id = decode($2, 'hex') AND i.folder_id <> $3 "
+                          "AND f.type NOT IN (3, 6) AND (d.type = 4 OR f.type NOT IN (4, 5)) RETURNING i.id",
+                          {std::to_string(user_id), hex, std::to_string(folder_id)});
+    if (always)
+        pq_query(sql,
+                 "INSERT INTO conversation_moves (user_id, conversation_id, folder_id) VALUES ($1, decode($2, 'hex'), $3) "
+                 "ON CONFLICT (user_id, conversation_id) DO UPDATE SET folder_id = EXCLUDED.folder_id, created_at = now()",
+                 {std::to_string(user_id), hex, std::to_string(folder_id)});
+    return r.rows();
+}
+
 std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const std::vector<long long>& ids,
                                   bool with_mime) {
     std::vector<EmailRow> out;
@@ -133,7 +258,10 @@ std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const s
         "extract(epoch FROM e.date_received)::bigint, e.importance, e.read, e.message_class, "
         "e.has_attachments, e.body_plain, e.body_html, e.flag, e.categories, " +
         std::string(with_mime ? "e.mime" : "''::bytea") +
-        " FROM emails e JOIN items i ON i.id = e.item_id WHERE i.user_id = $1 AND e.item_id = ANY($2::bigint[])";
+        ", e.conversation_id, e.conversation_index, e.last_verb, extract(epoch FROM e.last_verb_time)::bigint, "
+        "e.received_as_bcc, e.sender, f.type = 3"
+        " FROM emails e JOIN items i ON i.id = e.item_id JOIN folders f ON f.id = i.folder_id"
+        " WHERE i.user_id = $1 AND e.item_id = ANY($2::bigint[])";
     PqResult r = pq_query(sql, query.c_str(), {std::to_string(user_id), array});
     std::unordered_map<long long, EmailRow> by_id;
     std::vector<long long> with_attachments;
@@ -157,6 +285,13 @@ std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const s
         if (!r.is_null(n, 15)) row.flag = bytea_from_text(r.text(n, 15));
         if (!r.is_null(n, 16)) row.categories = bytea_from_text(r.text(n, 16));
         if (with_mime) row.mime = bytea_from_text(r.text(n, 17));
+        if (!r.is_null(n, 18)) row.conversation_id = bytea_from_text(r.text(n, 18));
+        if (!r.is_null(n, 19)) row.conversation_index = bytea_from_text(r.text(n, 19));
+        row.last_verb = r.int32(n, 20);
+        if (!r.is_null(n, 21)) row.last_verb_time = r.int64(n, 21);
+        row.received_as_bcc = r.boolean(n, 22);
+        row.sender = r.str(n, 23);
+        row.is_draft = r.boolean(n, 24);
         if (row.has_attachments) with_attachments.push_back(row.item_id);
         by_id.emplace(row.item_id, std::move(row));
     }

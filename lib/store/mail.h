@@ -22,6 +22,19 @@ struct EmailAttachment {
     int method = 1;            // MS-ASAIRS Method: 1 normal attachment, 5 embedded message, 6 OLE
 };
 
+// Where a message belongs in its conversation (MS-ASCON), as delivery parsing found it
+// (content/conversation.h). insert_email finishes it: a message that answers one the user already
+// has joins that one's conversation, and without a Thread-Index of its own extends its index.
+struct EmailConversation {
+    std::string id;     // email2:ConversationId, 16 bytes; empty: none
+    std::string index;  // email2:ConversationIndex: 5-byte header, then 5 bytes per response level
+    bool from_thread_index = false;    // id and index are the message's own Thread-Index
+    std::vector<std::string> parents;  // Message-IDs it answers, nearest first (In-Reply-To, References)
+    // A reply that names no message it answers (a "Re:" subject only): it joins the user's newest
+    // email of the same thread topic, if any.
+    bool by_topic = false;
+};
+
 struct NewEmail {
     std::string mime;  // the original bytes, stored unchanged
     std::string from, to, cc, reply_to, display_to, subject, thread_topic, message_id;
@@ -32,10 +45,13 @@ struct NewEmail {
     bool has_attachments = false;
     std::string body_plain, body_html;
     std::vector<EmailAttachment> attachments;  // stored with the message, in this order
+    EmailConversation conversation;
+    std::string sender;  // the Sender header (who sent it on behalf of From); empty when absent
 };
 
-// Stores the message in the folder as one transaction (the caller's, if one is open). Returns the
-// item id.
+// Stores the message in the folder as one transaction (the caller's, if one is open); mail for the
+// Inbox of a conversation the user moved with MoveAlways goes to that folder. Returns the
+// item id. Also decides ReceivedAsBcc: the user is neither the sender nor named in To or Cc.
 long long insert_email(soci::session& sql, long long user_id, long long folder_id, const NewEmail& email);
 
 // Replaces the message of an existing email (a draft edited on the phone): the original bytes, every
@@ -57,6 +73,13 @@ struct EmailRow {
     std::string categories;  // WBXML of <Categories>, empty when none
     std::string mime;        // only when asked for
     std::vector<EmailAttachment> attachments;  // in MIME order
+    // Email2 (14.0+): conversation, the last reply or forward sent from a phone, Bcc, on behalf of.
+    std::string conversation_id, conversation_index;  // bytes; empty when unknown
+    int last_verb = 0;                 // MS-ASEMAIL LastVerbExecuted: 0 none, 1 reply, 2 reply all, 3 forward
+    long long last_verb_time = 0;      // seconds since the epoch, when last_verb > 0
+    bool received_as_bcc = false;
+    std::string sender;
+    bool is_draft = false;             // in the Drafts folder (email2:IsDraft, 16.0+)
 };
 
 // The emails with these ids of that user (ids of other users are skipped), in the order of `ids`,
@@ -71,6 +94,23 @@ std::unordered_map<long long, std::vector<EmailAttachment>> load_attachments(soc
 
 // One attachment of one of the user's emails, with the original message it is in; nullopt when
 // there is no such item, the item belongs to another user, or it has no attachment at that part.
+// Records that the user replied to (1 sender, 2 all) or forwarded (3) one of their emails, now:
+// a change of the item every device of the user gets (MS-ASEMAIL LastVerbExecuted). False when
+// the user has no such email.
+bool set_last_verb(soci::session& sql, long long user_id, long long item_id, int verb);
+
+// The user's emails of one conversation in one folder (every folder when folder_id is 0), oldest
+// first.
+std::vector<long long> conversation_items(soci::session& sql, long long user_id, const std::string& conversation_id,
+                                          long long folder_id = 0);
+
+// Moves the user's emails of a conversation to a mail folder (ItemOperations Move): those in
+// Drafts and the Outbox stay, and so do those in Sent Items and Deleted Items unless the
+// destination is Deleted Items. With `always`, mail of the conversation delivered to the Inbox
+// later goes there too. Returns how many moved; the triggers make each move a change.
+int move_conversation(soci::session& sql, long long user_id, const std::string& conversation_id, long long folder_id,
+                      bool always);
+
 struct FoundAttachment {
     long long item_id = 0;
     long long folder_id = 0;

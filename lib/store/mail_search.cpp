@@ -1,5 +1,6 @@
 #include "store/mail_search.h"
 
+#include "store/db.h"
 #include "store/pq.h"
 
 namespace easd::store {
@@ -16,16 +17,18 @@ MailSearchPage search_mail(soci::session& sql, long long user_id, const MailQuer
         "AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) w WHERE NOT (e.subject ILIKE w OR e.from_addr ILIKE w "
         "  OR e.to_addr ILIKE w OR e.cc_addr ILIKE w OR e.body_plain ILIKE w)) "
         "AND ($4 = '' OR e.date_received > to_timestamp(NULLIF($4, '')::bigint)) "
-        "AND ($5 = '' OR e.date_received < to_timestamp(NULLIF($5, '')::bigint)) ";
+        "AND ($5 = '' OR e.date_received < to_timestamp(NULLIF($5, '')::bigint)) "
+        "AND ($6 = '' OR e.conversation_id = decode($6, 'hex')) ";
     std::vector<std::string> params{std::to_string(user_id), id_array(q.folder_ids), text_array(patterns),
                                     q.received_after ? std::to_string(*q.received_after) : "",
-                                    q.received_before ? std::to_string(*q.received_before) : ""};
+                                    q.received_before ? std::to_string(*q.received_before) : "",
+                                    bytea_to_hex_literal(q.conversation_id).substr(2)};
     std::vector<std::string> page_params = params;
     page_params.push_back(std::to_string(offset));
     page_params.push_back(std::to_string(limit));
     PqResult r = pq_query(sql,
         (std::string("SELECT i.id, i.folder_id, count(*) OVER () ") + matching +
-         "ORDER BY e.date_received DESC, i.id DESC OFFSET $6 LIMIT $7").c_str(),
+         "ORDER BY e.date_received DESC, i.id DESC OFFSET $7 LIMIT $8").c_str(),
         page_params);
     MailSearchPage page;
     for (int i = 0; i < r.rows(); ++i) {

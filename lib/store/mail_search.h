@@ -13,6 +13,7 @@ struct MailQuery {
     std::vector<long long> folder_ids;     // empty: every mail folder of the user
     std::vector<std::string> words;        // each must appear (case ignored) in the subject, an address or the text
     std::optional<long long> received_after, received_before;  // seconds since the epoch, exclusive
+    std::string conversation_id;           // bytes; empty: any conversation
 };
 
 struct MailHit {

@@ -326,7 +326,7 @@ long long count_pending_changes(soci::session& sql, const CollectionState& state
 
 namespace easd::store {
 
-SyncFilter make_filter(const std::string& item_class, int filter_type, long long now) {
+SyncFilter make_filter(const std::string& item_class, int filter_type, long long now, bool conversation_mode) {
     // MS-ASCMD 2.2.3.73.2: 1 one day, 2 three days, 3 one week, 4 two weeks, 5 one month,
     // 6 three months, 7 six months, 8 incomplete tasks.
     static const long long day = 86400;
@@ -337,6 +337,10 @@ SyncFilter make_filter(const std::string& item_class, int filter_type, long long
     else if (item_class == "Calendar" && filter_type >= 4 && filter_type <= 7) f.cutoff = now - span[filter_type];
     else if (item_class == "Tasks" && filter_type == 8) f.incomplete_only = true;
     else f.type = 0;  // not a filter for this class: everything
+    if (conversation_mode && item_class == "Email" && f.cutoff) {
+        f.conversation_mode = true;
+        f.type += 100;
+    }
     return f;
 }
 
@@ -346,7 +350,12 @@ std::string SyncFilter::condition() const {
     if (!cutoff) return "true";
     std::string t = "to_timestamp(" + std::to_string(*cutoff) + ")";
     // Email by the time it arrived; calendar items by when they (or their recurrence) end.
-    return "(EXISTS (SELECT 1 FROM emails e WHERE e.item_id = i.id AND e.date_received >= " + t + ")"
+    std::string conversation =
+        conversation_mode ? " OR (e.conversation_id IS NOT NULL AND EXISTS (SELECT 1 FROM emails e2 JOIN items i2 "
+                            "ON i2.id = e2.item_id WHERE e2.conversation_id = e.conversation_id AND i2.folder_id = "
+                            "i.folder_id AND i2.user_id = i.user_id AND e2.date_received >= " + t + "))"
+                          : "";
+    return "(EXISTS (SELECT 1 FROM emails e WHERE e.item_id = i.id AND (e.date_received >= " + t + conversation + "))"
            " OR EXISTS (SELECT 1 FROM pim_items p WHERE p.item_id = i.id"
            "            AND (p.end_time IS NULL OR p.end_time >= " + t + " OR (p.recurring AND p.end_time IS NULL))))";
 }

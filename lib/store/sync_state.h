@@ -54,9 +54,12 @@ struct CollectionState {
 
 // A client's FilterType (MS-ASCMD 2.2.3.73.2) as the server applies it to one class of folder.
 struct SyncFilter {
-    int type = 0;                     // as the client sent it
+    int type = 0;                     // as the client sent it; +100 in conversation mode (another held set)
     std::optional<long long> cutoff;  // oldest time in the window (email received, event end), seconds
     bool incomplete_only = false;     // tasks: FilterType 8
+    // airsync:ConversationMode (MS-ASCMD 2.2.3.36): an email outside the window is in when another
+    // email of its conversation in the same folder is inside it.
+    bool conversation_mode = false;
     // An SQL condition on an item row aliased `i`, true when the item is in the window.
     std::string condition() const;
     // The value stored as filter_cutoff once reconciled (the cutoff, or 0 for filters without one).
@@ -64,7 +67,8 @@ struct SyncFilter {
 };
 // `item_class` "Email", "Calendar", "Tasks", ...; `now` in seconds. Unknown or inapplicable
 // FilterTypes mean "everything".
-SyncFilter make_filter(const std::string& item_class, int filter_type, long long now);
+SyncFilter make_filter(const std::string& item_class, int filter_type, long long now,
+                       bool conversation_mode = false);
 // True when the held set must be reconciled with the filter: a new FilterType, a reconciliation
 // left unfinished, or a time window that moved by an hour or more since the last one.
 bool needs_reconcile(const CollectionState& state, const SyncFilter& filter);
