@@ -12,3 +12,7 @@ CREATE TABLE sync_own_changes (
     modseq         bigint NOT NULL,
     PRIMARY KEY (collection_id, item_id)
 );
+
+-- Recording a Delete's tombstone, and telling a repeated Delete (was_removed_from), look a
+-- tombstone up by its item: without this, a scan of the folder's tombstones (36 ms at 50,000).
+CREATE INDEX item_tombstones_item ON item_tombstones (item_id);

@@ -109,6 +109,11 @@ public:
     }
 
 private:
+    // True when the item changed after the client's key by anyone but the device itself.
+    bool unseen_change(const store::ItemRef& ref) {
+        return ref.modseq > from_mark_ && !store::is_own_change(ctx_.sql, state_.id, ref.id, ref.modseq);
+    }
+
     // The device's own change of `id` (its number was `before`): never sent back to it, by this
     // response or a later one, never a Ping wake-up for it, and no conflict for its next command.
     void own(ClientEdits& edits, long long id, long long before) {
@@ -189,8 +194,8 @@ private:
         // the client asked otherwise, and goes to the client as a Change in this response. A change
         // the device made itself (an earlier command of this request, or of a request without
         // GetChanges) is no such change.
-        if (ref->modseq > from_mark_ && !client_wins_ && !store::is_own_change(ctx_.sql, state_.id, ref->id, ref->modseq))
-            return;
+        const bool over_unseen = unseen_change(*ref);
+        if (over_unseen && !client_wins_) return;
         const wbxml::Node* data = cmd.child(tag::AirSync::ApplicationData);
         if (!data) return;
         if (cls_ == ItemClass::Email) {
@@ -238,7 +243,9 @@ private:
             }
             store::update_pim_item(ctx_.sql, pim_row_of(cls_, merged, ref->id));
         }
-        own(edits, ref->id, ref->modseq);
+        // Applied over a change the device has not seen (Conflict 0): the result is not what the
+        // device holds (the other change's fields, ghosted properties), so it goes back to it.
+        if (!over_unseen) own(edits, ref->id, ref->modseq);
     }
 
     // Drafts from the phone (MS-ASEMAIL, 16.0+): only in a Drafts folder (type 3); elsewhere, and
@@ -416,7 +423,7 @@ private:
             wbxml::Node& exception = occurrence_exception(*stored.root, instance);
             exception.add(tag::Calendar::Deleted, "1");
             store::update_pim_item(ctx_.sql, pim_row_of(cls_, *stored.root, ref->id));
-            own(edits, ref->id, ref->modseq);
+            if (!unseen_change(*ref)) own(edits, ref->id, ref->modseq);  // else the series goes back, as change() does
             return;
         }
         std::optional<store::Folder> trash;

@@ -167,14 +167,14 @@ void lock_user_writes(soci::session& sql, long long user_id) {
 }
 
 void record_own_change(soci::session& sql, const CollectionState& state, long long item_id, long long before) {
-    // The tombstone, if the item left the folder, was drawn after `before`: the index on
-    // (folder_id, modseq) reaches it directly.
+    // Materialised, so the two lookups run once (inlined, PostgreSQL evaluates them per use of m);
+    // the tombstone is found by its item (index from schema 013).
     pq_query(sql,
-             "INSERT INTO sync_own_changes (collection_id, item_id, modseq)"
-             " SELECT $1, $2, m FROM (SELECT COALESCE("
+             "WITH x AS MATERIALIZED (SELECT COALESCE("
              "   (SELECT modseq FROM items WHERE id = $2 AND folder_id = $3),"
-             "   (SELECT max(modseq) FROM item_tombstones WHERE folder_id = $3 AND modseq > $4 AND item_id = $2)) AS m) x"
-             " WHERE m IS NOT NULL AND m <> $4"
+             "   (SELECT max(modseq) FROM item_tombstones WHERE item_id = $2 AND folder_id = $3 AND modseq > $4)) AS m)"
+             " INSERT INTO sync_own_changes (collection_id, item_id, modseq)"
+             " SELECT $1, $2, m FROM x WHERE m IS NOT NULL AND m <> $4"
              " ON CONFLICT (collection_id, item_id) DO UPDATE SET modseq = EXCLUDED.modseq",
              {std::to_string(state.id), std::to_string(item_id), std::to_string(state.folder_id), std::to_string(before)});
 }

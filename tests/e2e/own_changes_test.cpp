@@ -430,3 +430,22 @@ TEST_CASE("own changes: a lost response repeated, and GetItemEstimate", "[e2e][e
         CHECK(text_of(*resp->child(tag::GetItemEstimate::Collection), tag::GetItemEstimate::Estimate) == "1");
     }
 }
+
+TEST_CASE("Conflict 0 over another device's unseen change: the merged item goes back to the device",
+          "[e2e][conflict][echo]") {
+    std::string user = new_user("merged");
+    deliver(user, simple_message("one"));
+    Dev a(user, "MERGE-A");
+    Dev b(user, "MERGE-B");
+    std::string m1 = text_of(*a.start("Inbox").adds.at(0), tag::AirSync::ServerId);
+    b.start("Inbox");
+    b.send("Inbox", flag_change(m1));  // A has not seen this
+    auto r = a.sync("Inbox", "<Options><Conflict>0</Conflict></Options><Commands>" + read_change(m1) + "</Commands>");
+    // The device's Read is applied, and the item as it now is (B's flag too) goes back to it.
+    CHECK(sql_one("SELECT read::text || '|' || (flag IS NOT NULL)::text FROM emails WHERE item_id = " + m1) == "true|true");
+    REQUIRE(r.changes.size() == 1);
+    const Node* data = r.changes[0]->child(tag::AirSync::ApplicationData);
+    CHECK(text_of(*data, tag::Email::Read) == "1");
+    CHECK(data->has(tag::Email::Flag));
+    CHECK(a.ping({"Inbox"}) == "1");
+}

@@ -213,3 +213,36 @@ TEST_CASE("draft elements of ApplicationData", "[drafts][unit]") {
         CHECK_FALSE(f->touches_message());
     }
 }
+
+TEST_CASE("a MIME body (Type 4) replaces the draft's content, not its From or Message-ID", "[drafts][unit][mime]") {
+    easd::wbxml::Node data(tag::AirSync::ApplicationData);
+    auto& body = data.add(tag::AirSyncBase::Body);
+    body.add(tag::AirSyncBase::Type, "4");
+    body.add_opaque(tag::AirSyncBase::Data,
+                    "From: someone@else.example\r\nTo: b@example.com\r\nSubject: =?ISO-8859-1?Q?caf=E9?=\r\n"
+                    "Importance: high\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\ncaf\xe9\r\n");
+    data.add(tag::Email::Cc, "c@example.com");  // beside the MIME: applies over it
+    auto e = parse_draft_edit(data);
+    REQUIRE(e);
+    REQUIRE(e->mime);
+    CHECK_FALSE(e->body);
+    CHECK(e->touches_message());
+
+    Draft d = sample();
+    d.message_id = "kept@example.com";
+    REQUIRE(apply_draft_edit(d, *e, 0));
+    CHECK(d.from == sample().from);
+    CHECK(d.message_id == "kept@example.com");
+    CHECK(d.to == "b@example.com");
+    CHECK(d.cc == "c@example.com");
+    CHECK(d.bcc.empty());
+    CHECK(d.subject == "café");
+    CHECK(d.importance == 2);
+    CHECK(d.body.find("café") != std::string::npos);
+
+    SECTION("a Type 4 body without the message: refused") {
+        easd::wbxml::Node empty(tag::AirSync::ApplicationData);
+        empty.add(tag::AirSyncBase::Body).add(tag::AirSyncBase::Type, "4");
+        CHECK_FALSE(parse_draft_edit(empty));
+    }
+}

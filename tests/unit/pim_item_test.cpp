@@ -748,3 +748,17 @@ TEST_CASE("pim: extract_fields", "[pim]") {
             CHECK_FALSE(parse_eas_datetime(bad));
     }
 }
+
+TEST_CASE("drop_cleared_fields removes empty top-level fields only", "[unit][pim][cleared]") {
+    Node event = xml("<ApplicationData xmlns='AirSync' xmlns:A='Calendar' xmlns:B='AirSyncBase'><A:Subject>S</A:Subject>"
+                     "<A:Location/><A:Categories/><A:Exceptions><A:Exception><B:InstanceId>20261209T080000Z"
+                     "</B:InstanceId><A:Subject/></A:Exception></A:Exceptions></ApplicationData>");
+    drop_cleared_fields(event);
+    CHECK(wbxml::to_xml(event).find("Location") == std::string::npos);
+    CHECK(wbxml::to_xml(event).find("Categories") == std::string::npos);
+    // Inside the exception the empty Subject says "no subject for this occurrence": kept.
+    const Node* ex = event.child(tag::Calendar::Exceptions)->child(tag::Calendar::Exception);
+    REQUIRE(ex);
+    CHECK(ex->has(tag::Calendar::Subject));
+    CHECK(event.child_text(tag::Calendar::Subject) == "S");
+}
