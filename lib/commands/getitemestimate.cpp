@@ -51,7 +51,7 @@ CommandResult handle_get_item_estimate(CommandContext& ctx) {
             int filter_type = 0;
             std::from_chars(ft.data(), ft.data() + ft.size(), filter_type);
             auto filter = store::make_filter(peek.item_class, filter_type, static_cast<long long>(std::time(nullptr)),
-                                             content::conversation_mode(*c));
+                                             content::conversation_mode(*c) ? folder_id : 0);
             estimate = store::count_pending_changes(ctx.sql, *peek.state, mark, filter);
         }
         response.add(tag::GetItemEstimate::Status, static_cast<long long>(status));

@@ -271,7 +271,9 @@ private:
         auto reply = [&](int status) {
             auto& out = response.add(tag::ItemOperations::Move);
             out.add(tag::ItemOperations::Status, static_cast<long long>(status));
+            // Required in the answer (ItemOperationsResponse.xsd), even when the request lacked it.
             if (conversation) out.children.push_back(*conversation);
+            else out.add(tag::ItemOperations::ConversationId, "");
         };
         if (ctx_.version < 140) return reply(kProtocolError);
         auto id = conversation ? content::parse_conversation_id(conversation->content) : std::nullopt;

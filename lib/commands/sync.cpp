@@ -73,7 +73,7 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
         std::from_chars(ft.data(), ft.data() + ft.size(), filter_type);
     }
     store::SyncFilter filter = store::make_filter(peek.item_class, filter_type, static_cast<long long>(std::time(nullptr)),
-                                                  content::conversation_mode(*req.node));
+                                                  content::conversation_mode(*req.node) ? *folder_id : 0);
     if (req.sync_key != "0") {
         if (!key || !peek.state) return status_reply(kInvalidKey, "0");
         if (peek.state->keys.match(*key) == store::KeyedState::Match::Current && !req.commands &&

@@ -210,9 +210,20 @@ std::string pg_array(const std::vector<long long>& ids) {
 }
 }  // namespace
 
+namespace {
+// The conversation-mode condition makes the planner's estimates large enough for PostgreSQL's
+// JIT, which then spends ~200 ms compiling a query that runs in ~10 ms (measured on a
+// 20,000-message folder). JIT buys nothing for these short queries: it is switched off for the
+// session (a pooled connection keeps it off, which suits easd's short queries).
+void avoid_jit(soci::session& sql, const SyncFilter& filter) {
+    if (filter.conversation_mode) pq_query(sql, "SET jit = off");
+}
+}  // namespace
+
 CollectedChanges collect_changes(soci::session& sql, const CollectionState& state, long long mark,
                                  int window, int key_for_changes, const SyncFilter& filter,
                                  std::chrono::steady_clock::time_point deadline) {
+    avoid_jit(sql, filter);
     CollectedChanges out;
     out.new_mark = mark;
     std::vector<long long> added, removed;
@@ -303,6 +314,7 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
 namespace easd::store {
 long long count_pending_changes(soci::session& sql, const CollectionState& state, long long mark,
                                 const SyncFilter& filter) {
+    avoid_jit(sql, filter);
     std::string cond = filter.condition();
     std::string held =
         "EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = $3 AND s.item_id = i.id AND s.removed_key IS NULL)";
@@ -326,7 +338,7 @@ long long count_pending_changes(soci::session& sql, const CollectionState& state
 
 namespace easd::store {
 
-SyncFilter make_filter(const std::string& item_class, int filter_type, long long now, bool conversation_mode) {
+SyncFilter make_filter(const std::string& item_class, int filter_type, long long now, long long conversation_folder) {
     // MS-ASCMD 2.2.3.73.2: 1 one day, 2 three days, 3 one week, 4 two weeks, 5 one month,
     // 6 three months, 7 six months, 8 incomplete tasks.
     static const long long day = 86400;
@@ -337,8 +349,9 @@ SyncFilter make_filter(const std::string& item_class, int filter_type, long long
     else if (item_class == "Calendar" && filter_type >= 4 && filter_type <= 7) f.cutoff = now - span[filter_type];
     else if (item_class == "Tasks" && filter_type == 8) f.incomplete_only = true;
     else f.type = 0;  // not a filter for this class: everything
-    if (conversation_mode && item_class == "Email" && f.cutoff) {
+    if (conversation_folder > 0 && item_class == "Email" && f.cutoff) {
         f.conversation_mode = true;
+        f.conversation_folder = conversation_folder;
         f.type += 100;
     }
     return f;
@@ -350,10 +363,12 @@ std::string SyncFilter::condition() const {
     if (!cutoff) return "true";
     std::string t = "to_timestamp(" + std::to_string(*cutoff) + ")";
     // Email by the time it arrived; calendar items by when they (or their recurrence) end.
+    // The conversations in the window, computed once (an uncorrelated, hashed subquery): a
+    // correlated EXISTS per email measured 30 times slower on a 20,000-message folder.
     std::string conversation =
-        conversation_mode ? " OR (e.conversation_id IS NOT NULL AND EXISTS (SELECT 1 FROM emails e2 JOIN items i2 "
-                            "ON i2.id = e2.item_id WHERE e2.conversation_id = e.conversation_id AND i2.folder_id = "
-                            "i.folder_id AND i2.user_id = i.user_id AND e2.date_received >= " + t + "))"
+        conversation_mode ? " OR e.conversation_id IN (SELECT e2.conversation_id FROM emails e2 JOIN items i2 ON "
+                            "i2.id = e2.item_id WHERE i2.folder_id = " + std::to_string(conversation_folder) +
+                            " AND e2.date_received >= " + t + " AND e2.conversation_id IS NOT NULL)"
                           : "";
     return "(EXISTS (SELECT 1 FROM emails e WHERE e.item_id = i.id AND (e.date_received >= " + t + conversation + "))"
            " OR EXISTS (SELECT 1 FROM pim_items p WHERE p.item_id = i.id"
@@ -367,6 +382,7 @@ bool needs_reconcile(const CollectionState& state, const SyncFilter& filter) {
 
 bool reconcile_filter(soci::session& sql, const CollectionState& state, const SyncFilter& filter, long long mark,
                       int window, int key_for_changes, CollectedChanges& out) {
+    avoid_jit(sql, filter);
     std::string cond = filter.condition();
     // Held items outside the window: SoftDelete.
     std::string drop =

@@ -58,8 +58,9 @@ struct SyncFilter {
     std::optional<long long> cutoff;  // oldest time in the window (email received, event end), seconds
     bool incomplete_only = false;     // tasks: FilterType 8
     // airsync:ConversationMode (MS-ASCMD 2.2.3.36): an email outside the window is in when another
-    // email of its conversation in the same folder is inside it.
+    // email of its conversation in the same folder (this one) is inside it.
     bool conversation_mode = false;
+    long long conversation_folder = 0;
     // An SQL condition on an item row aliased `i`, true when the item is in the window.
     std::string condition() const;
     // The value stored as filter_cutoff once reconciled (the cutoff, or 0 for filters without one).
@@ -67,8 +68,9 @@ struct SyncFilter {
 };
 // `item_class` "Email", "Calendar", "Tasks", ...; `now` in seconds. Unknown or inapplicable
 // FilterTypes mean "everything".
+// `conversation_folder`: the collection's folder when the client asked for ConversationMode, else 0.
 SyncFilter make_filter(const std::string& item_class, int filter_type, long long now,
-                       bool conversation_mode = false);
+                       long long conversation_folder = 0);
 // True when the held set must be reconciled with the filter: a new FilterType, a reconciliation
 // left unfinished, or a time window that moved by an hour or more since the last one.
 bool needs_reconcile(const CollectionState& state, const SyncFilter& filter);

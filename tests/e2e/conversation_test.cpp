@@ -357,6 +357,16 @@ TEST_CASE("conversation: ItemOperations Move of a conversation, with MoveAlways"
     CHECK(move(cid, "999999999", false) == "6");                // no such folder
     CHECK(move(cid, s.h.ids["Contacts"], false) == "156");      // not a mail folder
     CHECK(move(cid, junk, false, "12.1") == "2");               // Move is 14.0+
+    {
+        auto c = client(user, "MOVER");
+        auto body = xml("<ItemOperations xmlns='ItemOperations'><Move><DstFldId>" + junk + "</DstFldId></Move></ItemOperations>");
+        auto r = c.command("ItemOperations", &body);
+        REQUIRE(r.doc);
+        const auto* out = r.doc->child(tag::ItemOperations::Response)->child(tag::ItemOperations::Move);
+        REQUIRE(out);
+        CHECK(text_of(*out, tag::ItemOperations::Status) == "2");  // no ConversationId
+        CHECK(out->has(tag::ItemOperations::ConversationId));
+    }
     CHECK(folder_of(user, "Newsletter") == "Inbox");
 
     CHECK(move(cid, junk, true) == "1");
