@@ -84,7 +84,15 @@ CommandResult handle_smart(CommandContext& ctx, bool forward) {
         s.mime = std::move(*combined);
     }
     int status = submit(ctx, s);
-    if (status == kComposeOk) store::set_last_verb(ctx.sql, ctx.user.id, original->item_id, verb);
+    // The message is out: a failure to mark the original must not make the phone send it again.
+    if (status == kComposeOk) {
+        try {
+            store::set_last_verb(ctx.sql, ctx.user.id, original->item_id, verb);
+        } catch (const std::exception& e) {
+            EASD_LOG_WARN("%s: original %lld not marked as answered: %s", ctx.user.address.c_str(),
+                          original->item_id, e.what());
+        }
+    }
     return compose_answer(ctx, root, status);
 }
 

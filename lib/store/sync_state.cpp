@@ -318,8 +318,9 @@ long long count_pending_changes(soci::session& sql, const CollectionState& state
     std::string cond = filter.condition();
     std::string held =
         "EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = $3 AND s.item_id = i.id AND s.removed_key IS NULL)";
+    // Conversation mode reconciles with every Sync that has work (sync.cpp): count what it would do.
     std::string reconcile =
-        needs_reconcile(state, filter)
+        needs_reconcile(state, filter) || filter.conversation_mode
             ? " + (SELECT count(*) FROM items i WHERE i.folder_id = $1 AND i.modseq <= $2 AND ((" + cond + ") <> " +
                   held + "))"
             : std::string();

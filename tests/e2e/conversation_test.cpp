@@ -304,6 +304,7 @@ TEST_CASE("conversation: ConversationMode in Sync and GetItemEstimate brings the
     CHECK(estimate(threaded, ht.ids["Inbox"], tkey, true) == "0");
     // A reply today to the old message that was alone brings it along, at once.
     deliver(user, message(user, "Re: Old alone", "Message-ID: <alone-2@far.example>\r\nIn-Reply-To: <alone@far.example>\r\n"));
+    CHECK(estimate(threaded, ht.ids["Inbox"], tkey, true) == "2");
     r = sync(threaded, ht.ids["Inbox"], tkey, kt, "<ConversationMode>1</ConversationMode>" + week);
     CHECK(subjects(r.adds) == std::vector<std::string>{"Old alone", "Re: Old alone"});
     tkey = r.key;
