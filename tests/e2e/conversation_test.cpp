@@ -430,3 +430,22 @@ TEST_CASE("conversation: a local Bcc recipient gets ReceivedAsBcc, the others an
                   "ON i.id = e.item_id JOIN folders f ON f.id = i.folder_id JOIN users u ON u.id = i.user_id "
                   "WHERE u.address = '" + alice + "' AND f.type = 5") == "false:" + hex(conversation_id(*b)));
 }
+
+TEST_CASE("conversation: IsDraft is 1 in Drafts (16.x)", "[e2e][conversation]") {
+    std::string user = new_user("convdraft");
+    auto r = easd::test::run_process({EASD_DELIVER_BIN, "--database", cluster().conninfo(), "--recipient", user,
+                                      "--folder", "Drafts"},
+                                     message("bob@far.example", "Unfinished", "Message-ID: <draft@e2e.test>\r\n",
+                                             user));
+    REQUIRE(r.exit_code == 0);
+    auto c = client(user, "DRAFTS", "16.1");
+    auto h = folder_sync(c);
+    EasResponse keep;
+    std::string key = sync(c, h.ids["Drafts"], "0", keep).key;
+    auto got = sync(c, h.ids["Drafts"], key, keep);
+    REQUIRE(got.adds.size() == 1);
+    const auto* data = got.adds[0]->child(tag::AirSync::ApplicationData);
+    CHECK(text_of(*data, tag::Email2::IsDraft) == "1");
+    CHECK_FALSE(data->has(tag::Email2::ReceivedAsBcc));  // the user wrote it
+    CHECK(conversation_id(*data).size() == 16);
+}
