@@ -168,9 +168,21 @@ TEST_CASE("aliases: mail to one lands in the account; autodiscover redirects to 
     CHECK(run({"user", "alias", "add", user, "nick@not-served.example"}).exit_code != 0);
     CHECK(run({"user", "alias", "remove", user, others_alias}).exit_code != 0);
 
-    // Delivery to the alias lands in the account.
+    // Delivery to the alias lands in the account, and so does mail a phone here sends to it
+    // (never handed to sendmail as if it were outside).
     deliver(alias, simple_message("to the alias"));
     CHECK(inbox_subjects(user) == "to the alias");
+    const std::size_t sendmail_calls = fake_sendmail().calls().size();
+    auto sender = client(other, "ALIASSEND", "16.1");
+    easd::wbxml::Node mail(easd::wbxml::tag::ComposeMail::SendMail);
+    mail.add(easd::wbxml::tag::ComposeMail::ClientId, "alias-1");
+    mail.add_opaque(easd::wbxml::tag::ComposeMail::Mime,
+                    "To: <" + alias + ">\r\nSubject: sent to the alias\r\nContent-Type: text/plain\r\n\r\nHi\r\n");
+    auto sent = sender.command("SendMail", &mail);
+    CHECK(sent.status == 200);
+    CHECK(sent.body.empty());
+    CHECK(inbox_subjects(user) == "to the alias|sent to the alias");
+    CHECK(fake_sendmail().calls().size() == sendmail_calls);
 
     auto c = client(user, "AUTOALIAS");
     auto r = autodiscover(c, request_for(alias));
