@@ -450,9 +450,6 @@ std::string json_device_fields(const store::DeviceInfo& d) {
         .text_or_null("wipe_sent_at", d.wipe_sent_at)
         .text_or_null("wiped_at", d.wiped_at)
         .text_or_null("recovery_password_at", d.recovery_password_at)
-        .text("previous_device_ids", d.previous_device_ids)
-        .text_or_null("recognised_at", d.recognised_at)
-        .text("recognised_by", d.recognised_by)
         .str();
 }
 
@@ -515,6 +512,13 @@ void print_device_details(const store::DeviceDetails& s, bool json) {
                                       .str());
         std::string fields = json_device_fields(d);
         fields.pop_back();  // the closing brace: the sync state goes into the same object
+        // How it was recognised under a new DeviceId (shown here, not in the list).
+        std::string recognition = cli::JsonObject()
+                                      .text("previous_device_ids", d.previous_device_ids)
+                                      .text_or_null("recognised_at", d.recognised_at)
+                                      .text("recognised_by", d.recognised_by)
+                                      .str();
+        fields += "," + recognition.substr(1, recognition.size() - 2);
         std::cout << fields << ",\"folder_sync_key\":" << (s.folder_sync ? json_key(*s.folder_sync) : "null")
                   << ",\"collections\":" << cli::json_array(collections) << "}\n";
         return;
