@@ -95,46 +95,62 @@ void record_device_information(soci::session& sql, long long device_row, const D
         soci::use(device_row);
 }
 
+namespace {
+
+// The one earlier device of the user that `fresh` is, by one kind of evidence: its row id and
+// DeviceId, with the evidence in words; nullopt when none or more than one qualify.
+struct Earlier {
+    long long row = 0;
+    std::string device_id;
+    std::string reason;
+};
+
+std::optional<Earlier> find_earlier(soci::session& sql, const Device& fresh, const std::string& condition,
+                                    std::vector<std::string> params, const std::string& evidence) {
+    // $1..$4: the user, the fresh row, the type and the user agent. Any wipe status: a device told
+    // to wipe must not escape it by a new id (it gets the wipe under the new one).
+    params.insert(params.begin(), {std::to_string(fresh.user_id), std::to_string(fresh.id), fresh.device_type,
+                                   fresh.user_agent});
+    std::string query = "SELECT id, device_id FROM devices WHERE user_id = $1 AND id <> $2 AND device_type = $3 "
+                        "AND user_agent = $4 " + condition + " LIMIT 2";
+    PqResult found = pq_query(sql, query.c_str(), params);
+    if (found.rows() != 1) return std::nullopt;  // none, or two alike: a new device
+    return Earlier{found.int64(0, 0), found.str(0, 1),
+                   "the device " + found.str(0, 1) + ": same user, device type, user agent" + evidence};
+}
+
+}  // namespace
+
 std::optional<Device> recognise_rotated_device(soci::session& sql, const Device& fresh, const RotationEvidence& evidence) {
     if (!fresh.holds_nothing) return std::nullopt;
-    // $1..$4 are common to both queries: the user, the fresh row, the type and the user agent.
-    std::vector<std::string> params{std::to_string(fresh.user_id), std::to_string(fresh.id), fresh.device_type,
-                                    fresh.user_agent};
-    std::string query =
-        "SELECT id, device_id FROM devices WHERE user_id = $1 AND id <> $2 AND device_type = $3 "
-        "AND user_agent = $4 AND wipe_status = 'none' ";
-    std::string reason = "same user, device type, user agent";
-    if (evidence.policy_key && *evidence.policy_key != 0) {
-        params.push_back(std::to_string(*evidence.policy_key));
-        query += "AND policy_key = $5 ";
-        reason += " and policy key";
-    } else if (evidence.info && evidence.info->friendly_name && !evidence.info->friendly_name->empty()) {
+    std::optional<Earlier> earlier;
+    if (evidence.policy_key && *evidence.policy_key != 0)
+        earlier = find_earlier(sql, fresh, "AND policy_key = $5", {std::to_string(*evidence.policy_key)},
+                               " and policy key");
+    if (!earlier && evidence.info && evidence.info->friendly_name && !evidence.info->friendly_name->empty()) {
         const DeviceInformation& info = *evidence.info;
-        params.push_back(*info.friendly_name);
-        query += "AND friendly_name = $5 ";
+        std::vector<std::string> params{*info.friendly_name};
+        std::string condition = "AND friendly_name = $5 ";
         std::vector<std::string> compared{"friendly name"};
         // Every other identifying field the request names must agree with what the earlier device
         // told (a field that device never told cannot disagree).
         auto also = [&](const std::optional<std::string>& value, const char* column, const char* word) {
             if (!value || value->empty()) return;
             params.push_back(*value);
-            query += std::string("AND (") + column + " = '' OR " + column + " = $" + std::to_string(params.size()) + ") ";
+            condition += std::string("AND (") + column + " = '' OR " + column + " = $" +
+                         std::to_string(params.size() + 4) + ") ";
             compared.push_back(word);
         };
         also(info.model, "model", "model");
         also(info.os, "os", "OS");
         also(info.imei, "imei", "IMEI");
         also(info.os_language, "os_language", "OS language");
+        std::string words;
         for (std::size_t i = 0; i < compared.size(); ++i)
-            reason += (i + 1 == compared.size() ? " and " : ", ") + compared[i];
-    } else {
-        return std::nullopt;
+            words += (i + 1 == compared.size() ? " and " : ", ") + compared[i];
+        earlier = find_earlier(sql, fresh, condition, std::move(params), words);
     }
-    PqResult found = pq_query(sql, (query + "LIMIT 2").c_str(), params);
-    if (found.rows() != 1) return std::nullopt;  // none, or two alike: a new device
-    long long earlier = found.int64(0, 0);
-    std::string earlier_id = found.str(0, 1);
-    reason = "the device " + earlier_id + ": " + reason;
+    if (!earlier) return std::nullopt;
 
     soci::transaction tr(sql);
     // The fresh row goes first (the DeviceId is unique per user), and only while it still holds
@@ -147,8 +163,9 @@ std::optional<Device> recognise_rotated_device(soci::session& sql, const Device&
     PqResult moved = pq_query(sql,
                               "UPDATE devices SET device_id = $1, previous_device_ids = previous_device_ids || device_id, "
                               "recognised_at = now(), recognised_by = $2, last_seen = now() "
-                              "WHERE id = $3 AND user_id = $4 AND device_id = $5 AND wipe_status = 'none' RETURNING 1",
-                              {fresh.device_id, reason, std::to_string(earlier), std::to_string(fresh.user_id), earlier_id});
+                              "WHERE id = $3 AND user_id = $4 AND device_id = $5 RETURNING 1",
+                              {fresh.device_id, earlier->reason, std::to_string(earlier->row),
+                               std::to_string(fresh.user_id), earlier->device_id});
     if (moved.rows() != 1) return std::nullopt;  // the transaction rolls back: the fresh row stays
     tr.commit();
     return register_device(sql, fresh.user_id, fresh.device_id, fresh.device_type, fresh.user_agent,

@@ -68,9 +68,9 @@ void record_device_information(soci::session& sql, long long device_row, const D
 //   - the DeviceInformation it sends (Provision from 14.1, Settings) names the same computer
 //     (FriendlyName, which must be sent) and agrees with the earlier device on every other field
 //     both have (model, OS, IMEI, OS language);
-// and in both cases the same DeviceType and user agent, and the earlier device not wiped nor
-// waiting for a wipe. Exactly one earlier device must qualify: two installations that look alike
-// are never merged.
+// and in both cases the same DeviceType and user agent. Exactly one earlier device must qualify:
+// two installations that look alike are never merged. A device with a wipe waiting (or done) is a
+// candidate too, so that a new id does not escape the wipe.
 struct RotationEvidence {
     std::optional<long long> policy_key;        // the key the request sent (not 0)
     const DeviceInformation* info = nullptr;    // what the request told about the device
@@ -79,7 +79,7 @@ struct RotationEvidence {
 // When `fresh` (this request's row, which must hold nothing) is recognised, the earlier device's row
 // takes the new DeviceId (its old id goes to previous_device_ids, the evidence to recognised_by),
 // the fresh row is deleted, and the earlier device is returned: its sync state, policy key and
-// standing, access decision and protocol log flag carry on. nullopt: a new device after all.
+// standing, access decision, wipe and protocol log flag carry on. nullopt: a new device after all.
 std::optional<Device> recognise_rotated_device(soci::session& sql, const Device& fresh, const RotationEvidence& evidence);
 
 // The DeviceId a device of the user `address` has now if `old_id` is one it had before it was

@@ -198,6 +198,13 @@ TEST_CASE("Outlook's new DeviceId is recognised by the DeviceInformation of its 
     CHECK(sync_inbox(third, s.inbox, s.inbox_key).status == "1");
     CHECK(device_column(user, third.device_id(), "array_to_string(previous_device_ids, ',')") ==
           before.device_id() + "," + after.device_id());
+
+    // A key the server never gave does not get in the way: the DeviceInformation still counts.
+    auto fourth = outlook(user, "A1000000000000000000000000000004");
+    fourth.set_policy_key("12345");
+    CHECK(!policy_key_of(send(fourth, "Provision", provision_body(device_information("DESKTOP-BOB")))).empty());
+    CHECK(device_count(user) == 1);
+    CHECK(device_column(user, fourth.device_id(), "array_length(previous_device_ids, 1)") == "3");
 }
 
 TEST_CASE("two Outlook installations stay two devices; nothing is merged across users or for other types",
@@ -242,4 +249,17 @@ TEST_CASE("two Outlook installations stay two devices; nothing is merged across 
     REQUIRE(r.doc);
     CHECK(text_of(*r.doc, tag::FolderHierarchy::Status) == "142");
     CHECK(device_count(user) == 5);
+}
+
+TEST_CASE("a wipe waiting for Outlook follows it to its new DeviceId", "[e2e][devices][outlook]") {
+    std::string user = new_user("olk");
+    auto before = outlook(user, "C3000000000000000000000000000001");
+    Session s = first_session(before, user, "DESKTOP-LOST");
+    REQUIRE(easd::test::run_easctl(cluster(), {"device", "wipe", user, before.device_id()}).exit_code == 0);
+
+    auto after = outlook(user, "C3000000000000000000000000000002");
+    after.set_policy_key(before.policy_key());
+    CHECK(folder_sync(after, s.folder_key).status == "140");
+    CHECK(device_count(user) == 1);
+    CHECK(device_column(user, after.device_id(), "wipe_status") == "waiting");
 }
