@@ -20,6 +20,7 @@
 #include "store/admin.h"
 #include "store/oof.h"
 #include "store/db.h"
+#include "store/aliases.h"
 #include "store/devices.h"
 #include "store/provisioning.h"
 
@@ -38,6 +39,9 @@ const char* kUsage =
     "  user activesync ADDRESS on|off|default  the account's ActiveSync flag; default follows access_mode\n"
     "  user enable ADDRESS | user disable ADDRESS  the same as activesync on | off\n"
     "  user oof ADDRESS [off]                   Out of Office as set on the phone; off switches it off\n"
+    "  user alias add|remove ADDRESS ALIAS      another address of the account: mail to it lands in the\n"
+    "                                           account, autodiscover for it redirects to ADDRESS\n"
+    "  user alias list ADDRESS\n"
     "  server show                              access mode, default device access, administrator address\n"
     "  server set NAME VALUE                    access_mode all|flagged, default_access allow|block|quarantine,\n"
     "                                           admin_address ADDRESS (\"\" for none)\n"
@@ -278,6 +282,35 @@ int user_command(const cli::Args& a, soci::session& sql, const std::string& sub)
         print_oof(store::load_oof(sql, user->id), a.flag("--json"));
         return 0;
     }
+    if (sub == "alias") {
+        const std::string& op = word(a, 2, "add, remove or list");
+        const std::string& address = word(a, 3, "address");
+        if (op == "list") {
+            no_more_words(a, 4);
+            auto aliases = store::list_aliases(sql, address);
+            if (a.flag("--json")) {
+                std::vector<std::string> quoted;
+                for (const auto& x : aliases) quoted.push_back(cli::JsonObject().text("alias", x).str());
+                std::cout << cli::json_array(quoted) << "\n";
+            } else {
+                for (const auto& x : aliases) std::cout << x << "\n";
+            }
+            return 0;
+        }
+        const std::string& alias = word(a, 4, "alias");
+        no_more_words(a, 5);
+        if (op == "add") {
+            store::add_alias(sql, address, alias);
+            done(a, "mail to " + store::normalize_address(alias) + " now reaches " + store::normalize_address(address));
+            return 0;
+        }
+        if (op == "remove") {
+            store::remove_alias(sql, address, alias);
+            done(a, "removed alias " + store::normalize_address(alias) + " of " + store::normalize_address(address));
+            return 0;
+        }
+        throw unknown_command("user alias", op);
+    }
     throw unknown_command("user", sub);
 }
 
@@ -479,6 +512,13 @@ void print_device_details(const store::DeviceDetails& s, bool json) {
                                       .str());
         std::string fields = json_device_fields(d);
         fields.pop_back();  // the closing brace: the sync state goes into the same object
+        // How it was recognised under a new DeviceId (shown here, not in the list).
+        std::string recognition = cli::JsonObject()
+                                      .text("previous_device_ids", d.previous_device_ids)
+                                      .text_or_null("recognised_at", d.recognised_at)
+                                      .text("recognised_by", d.recognised_by)
+                                      .str();
+        fields += "," + recognition.substr(1, recognition.size() - 2);
         std::cout << fields << ",\"folder_sync_key\":" << (s.folder_sync ? json_key(*s.folder_sync) : "null")
                   << ",\"collections\":" << cli::json_array(collections) << "}\n";
         return;
@@ -500,6 +540,11 @@ void print_device_details(const store::DeviceDetails& s, bool json) {
     show_line("Last seen", d.last_seen);
     show_line("First sync", or_dash(d.first_sync));
     show_line("Last sync", or_dash(d.last_sync));
+    // A device that changes its DeviceId (Outlook for Windows after a restart) and the rule that
+    // recognised it, so the administrator sees why it was not a new device.
+    if (!d.recognised_at.empty())
+        show_line("Recognised", d.recognised_at + " as " + d.recognised_by);
+    if (!d.previous_device_ids.empty()) show_line("Previous DeviceIds", d.previous_device_ids);
     print_device_standing(d);
     show_line("FolderSync key",
               s.folder_sync ? key_text(*s.folder_sync) : std::string("none (the next FolderSync starts from 0)"));
@@ -617,7 +662,14 @@ int device_command(const cli::Args& a, soci::session& sql, const std::string& su
         return 0;
     }
     no_more_words(a, 4);
-    if (sub == "show") print_device_details(store::show_device(sql, address, device), a.flag("--json"));
+    if (sub == "show") {
+        // An id the device had before it was recognised under a new one: say which it is now.
+        if (auto now = store::renamed_device_id(sql, address, device))
+            throw store::InvalidRequest("device " + device + " of " + store::normalize_address(address) +
+                                        " is now known as " + *now + " (easctl device show " +
+                                        store::normalize_address(address) + " " + *now + ")");
+        print_device_details(store::show_device(sql, address, device), a.flag("--json"));
+    }
     if (sub == "resync") resync(a, sql, address, device);
     if (sub == "remove") remove(a, sql, address, device);
     if (sub == "allow") set_device_access(a, sql, address, device, store::AccessOverride::allow);

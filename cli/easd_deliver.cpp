@@ -23,6 +23,7 @@
 #include "content/draft.h"
 #include "content/message.h"
 #include "store/accounts.h"
+#include "store/aliases.h"
 #include "store/db.h"
 #include "store/folders.h"
 #include "store/mail.h"
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
         std::string address = store::normalize_address(recipient);
         auto sql = store::open_session(cli::conninfo_for(args));
         soci::transaction tr(*sql);
-        auto user = store::find_user(*sql, address);
+        auto user = store::find_recipient(*sql, address);  // the account, or the one the alias is of
         if (!user) return fail(EX_NOUSER, "unknown recipient " + address);
         std::string folder_name = args.value("--folder", "Inbox");
         auto folder = store::find_folder_by_name(*sql, user->id, folder_name);

@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
     settings.max_ping_folders = options->max_ping_folders;
     settings.sendmail_command = options->sendmail_command;
     settings.activesync_url = options->activesync_url;
+    settings.rotating_device_types = options->rotating_device_types;
     commands::RequestHandler handler(*db, settings);
 
     app::Finisher finisher(options->finisher_threads);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/config.h"
+#include "common/text.h"
 
 namespace easd::app {
 
@@ -101,6 +102,16 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
     o.pid_file = get("pid_file");
     if (std::string sendmail = get("sendmail"); !sendmail.empty()) o.sendmail_command = sendmail;
     o.activesync_url = get("activesync_url");
+    if (overrides.has("rotating_device_types") || config->has("rotating_device_types")) {
+        o.rotating_device_types.clear();
+        const std::string list = get("rotating_device_types");
+        for (std::string_view rest = list; !rest.empty();) {
+            std::size_t comma = rest.find(',');
+            std::string_view type = trim(rest.substr(0, comma));
+            if (!type.empty() && type != "none") o.rotating_device_types.emplace_back(type);
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        }
+    }
     o.verbose = verbose || get("log_level") == "debug";
     struct IntSetting {
         const char* key;

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace easd::app {
 
@@ -24,6 +25,8 @@ struct Options {
     int finisher_threads = 4;
     int max_parked = 0;  // parked Pings/Syncs at once; 0: as many as descriptors allow
     std::string activesync_url;  // what autodiscover tells phones; "" = from the request's host
+    // Device types that change their DeviceId (config: a comma-separated list, or "none").
+    std::vector<std::string> rotating_device_types = {"WindowsOutlook15"};
     std::string sendmail_command = "/usr/sbin/sendmail";  // for mail to addresses without an account here
     bool verbose = false;
 };

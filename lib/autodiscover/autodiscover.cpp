@@ -3,6 +3,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include <ctime>
 #include <memory>
 
 #include "common/text.h"
@@ -84,6 +85,22 @@ std::string settings_response(const std::string& display_name, const std::string
     return out + kClose;
 }
 
+std::string mobilesync_redirect(const std::string& email, const std::string& address) {
+    std::string out = mobilesync_open();
+    out += "    <User>\r\n      <EMailAddress>" + escape_markup(email) + "</EMailAddress>\r\n    </User>\r\n";
+    out += "    <Action>\r\n      <Redirect>" + escape_markup(address) + "</Redirect>\r\n    </Action>\r\n";
+    return out + kClose;
+}
+
+std::string outlook_redirect(const std::string& address) {
+    std::string out = kHead;
+    out += "  <Response xmlns=\"" + std::string(kOutlookSchema) + "\">\r\n    <Account>\r\n";
+    out += "      <Action>redirectAddr</Action>\r\n";
+    out += "      <RedirectAddr>" + escape_markup(address) + "</RedirectAddr>\r\n";
+    out += "    </Account>\r\n";
+    return out + kClose;
+}
+
 std::string mobilesync_error(const std::string& email, const std::string& message) {
     std::string out = mobilesync_open();
     out += "    <User>\r\n      <EMailAddress>" + escape_markup(email) + "</EMailAddress>\r\n    </User>\r\n";
@@ -96,7 +113,14 @@ std::string mobilesync_error(const std::string& email, const std::string& messag
 
 std::string schema_error(int code, const std::string& message) {
     std::string out = kHead;
-    out += "  <Response>\r\n    <Error Time=\"00:00:00\" Id=\"0\">\r\n";
+    // Time is the server's time of day (UTC), as Exchange writes it; Id names the server, and we
+    // have one name only.
+    std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char time_of_day[16];
+    std::strftime(time_of_day, sizeof time_of_day, "%H:%M:%S", &utc);
+    out += "  <Response>\r\n    <Error Time=\"" + std::string(time_of_day) + "\" Id=\"0\">\r\n";
     out += "      <ErrorCode>" + std::to_string(code) + "</ErrorCode>\r\n";
     out += "      <Message>" + escape_markup(message) + "</Message>\r\n";
     out += "      <DebugData />\r\n    </Error>\r\n  </Response>\r\n</Autodiscover>\r\n";

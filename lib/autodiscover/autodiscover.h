@@ -10,10 +10,13 @@
 
 namespace easd::autodiscover {
 
-// The only response schema this server speaks; Outlook's (…/outlook/responseschema/2006a) asks
-// for Exchange's own services, which easd does not offer.
+// The response schema this server gives settings in. Outlook's (…/outlook/responseschema/2006a)
+// asks for Exchange's own services (EXCH, EXPR, WEB), which easd does not offer: in that schema we
+// answer only a redirect to the account's own address, else ErrorCode 601.
 inline constexpr std::string_view kMobileSyncSchema =
     "http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006";
+inline constexpr std::string_view kOutlookSchema =
+    "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a";
 
 struct Request {
     std::string email;   // Request/EMailAddress, trimmed
@@ -26,6 +29,13 @@ std::optional<Request> parse_request(std::string_view xml, std::string* error = 
 
 // The answer with the ActiveSync URL (Server Type MobileSync, Url and Name).
 std::string settings_response(const std::string& display_name, const std::string& email, const std::string& url);
+
+// The mobilesync redirect (MS-ASCMD 2.2.3.147 Redirect): `email` was asked for; the client asks
+// again with `address`, the account's own.
+std::string mobilesync_redirect(const std::string& email, const std::string& address);
+
+// The same in Outlook's schema (MS-OXDSCLI 2.2.4.1.1.2.8: Action redirectAddr, RedirectAddr).
+std::string outlook_redirect(const std::string& address);
 
 // The mobilesync error answer (Action/Error, Status 2 "protocol error") with a message for the user.
 std::string mobilesync_error(const std::string& email, const std::string& message);

@@ -1,5 +1,6 @@
 #include "commands/admission.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "commands/notices.h"
@@ -117,6 +118,37 @@ int provisioning_status(CommandContext& ctx, const std::string& policy_key_heade
 }
 
 }  // namespace
+
+store::Device identify_device(soci::session& sql, const ServerSettings& settings, long long user_id,
+                              const protocol::EasQuery& query, const std::string& user_agent,
+                              protocol::ProtocolVersion version, const std::string& policy_key_header,
+                              const wbxml::Node* body) {
+    store::Device device = store::register_device(sql, user_id, query.device_id, query.device_type, user_agent,
+                                                  protocol::version_string(version));
+    if (!device.holds_nothing) return device;
+    const auto& types = settings.rotating_device_types;
+    if (std::find(types.begin(), types.end(), device.device_type) == types.end()) return device;
+
+    store::RotationEvidence evidence;
+    if (!policy_key_header.empty()) {
+        evidence.policy_key = parse_policy_key(policy_key_header);
+    } else if (query.policy_key) {
+        evidence.policy_key = static_cast<long long>(*query.policy_key);
+    }
+    store::DeviceInformation info;
+    if (body && (query.cmd == "Provision" || query.cmd == "Settings"))
+        if (const wbxml::Node* element = body->child(tag::Settings::DeviceInformation)) {
+            info = read_device_information(*element);
+            evidence.info = &info;
+        }
+    if (!(evidence.policy_key && *evidence.policy_key) && !evidence.info) return device;
+    if (auto earlier = store::recognise_rotated_device(sql, device, evidence)) {
+        EASD_LOG_INFO("DeviceId %s of user %lld is an earlier %s device under a new id", query.device_id.c_str(),
+                      user_id, earlier->device_type.c_str());
+        return *earlier;
+    }
+    return device;
+}
 
 CommandResult common_status_answer(const CommandContext& ctx, std::string_view command, int status) {
     if (ctx.version >= 140)

@@ -19,6 +19,15 @@
 
 namespace easd::commands {
 
+// The device of this request: found or registered (store/devices.h), and — for device types that
+// change their DeviceId (ServerSettings::rotating_device_types) — recognised as the earlier device
+// it is, by the policy key it sends or the DeviceInformation of a Provision or Settings request.
+// The policy key is the header's, else the base64 query's.
+store::Device identify_device(soci::session& sql, const ServerSettings& settings, long long user_id,
+                              const protocol::EasQuery& query, const std::string& user_agent,
+                              protocol::ProtocolVersion version, const std::string& policy_key_header,
+                              const wbxml::Node* body);
+
 // nullopt: go on. Else the answer to send instead of running the command.
 std::optional<CommandResult> refuse_admission(CommandContext& ctx, std::string_view command,
                                               const std::string& policy_key_header);

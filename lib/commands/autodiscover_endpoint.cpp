@@ -3,6 +3,8 @@
 #include "autodiscover/autodiscover.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "store/aliases.h"
+#include "store/db.h"
 
 namespace easd::commands {
 
@@ -35,23 +37,45 @@ bool is_autodiscover_request(const HttpRequest& request) {
     return iequals(request.script_name, kPath) || iequals(uri.substr(0, uri.find('?')), kPath);
 }
 
-HttpResponse answer_autodiscover(const HttpRequest& request, const store::User& user, const ServerSettings& settings) {
+HttpResponse answer_autodiscover(const HttpRequest& request, const store::User& user, const ServerSettings& settings,
+                                 store::Database& db) {
+    auto own_settings = [&](const std::string& asked) {
+        if (request.host.empty() && settings.activesync_url.empty())
+            return xml_answer(autodiscover::mobilesync_error(asked, "The server does not know its own address"));
+        return xml_answer(
+            autodiscover::settings_response(user.display_name, user.address, activesync_url(request, settings)));
+    };
+    // A GET (what the administrator's guide shows, and what some clients try first) has no
+    // request document: it asks for the signed-in account's settings, in the mobilesync schema.
+    if (request.method == "GET") return own_settings(user.address);
+
     std::string error;
     auto parsed = autodiscover::parse_request(request.body, &error);
     if (!parsed) return xml_answer(autodiscover::schema_error(600, "Invalid Request: " + error));
-    if (parsed->schema != autodiscover::kMobileSyncSchema)
+    // The request's own namespace (mobilesync's or Outlook's request schema) does not matter: the
+    // response schema it accepts decides what it can read.
+    const bool mobilesync = parsed->schema == autodiscover::kMobileSyncSchema;
+    const bool outlook = parsed->schema == autodiscover::kOutlookSchema;
+    auto no_provider = [] {
         return xml_answer(autodiscover::schema_error(
-            601, "The requested schema version is not supported; this server answers only " +
+            601, "The requested schema version is not supported; this server offers ActiveSync only, in " +
                      std::string(autodiscover::kMobileSyncSchema)));
-    // Only the signed-in account's own settings: no one learns about another account here.
-    if (!iequals(parsed->email, user.address)) {
-        EASD_LOG_INFO("autodiscover: %s asked for %s", user.address.c_str(), parsed->email.c_str());
-        return xml_answer(autodiscover::mobilesync_error(
-            parsed->email, "The address is not the one of the account that signed in (" + user.address + ")"));
+    };
+    if (!mobilesync && !outlook) return no_provider();
+    if (iequals(parsed->email, user.address)) return mobilesync ? own_settings(parsed->email) : no_provider();
+    // Another address of the same account: the client asks again with the account's own (an
+    // alias's redirect tells nothing the signed-in user does not know).
+    {
+        store::Database::Lease sql(db);
+        if (store::is_alias_of(*sql, parsed->email, user.id))
+            return xml_answer(mobilesync ? autodiscover::mobilesync_redirect(parsed->email, user.address)
+                                         : autodiscover::outlook_redirect(user.address));
     }
-    if (request.host.empty() && settings.activesync_url.empty())
-        return xml_answer(autodiscover::mobilesync_error(parsed->email, "The server does not know its own address"));
-    return xml_answer(autodiscover::settings_response(user.display_name, user.address, activesync_url(request, settings)));
+    // Only the signed-in account's own settings: no one learns about another account here.
+    EASD_LOG_INFO("autodiscover: %s asked for %s", user.address.c_str(), parsed->email.c_str());
+    if (!mobilesync) return no_provider();
+    return xml_answer(autodiscover::mobilesync_error(
+        parsed->email, "The address is not the one of the account that signed in (" + user.address + ")"));
 }
 
 }  // namespace easd::commands

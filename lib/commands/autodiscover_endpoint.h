@@ -13,8 +13,11 @@ namespace easd::commands {
 // SCRIPT_NAME (nginx) or REQUEST_URI's path (what Apache's mod_proxy_fcgi passes reliably).
 bool is_autodiscover_request(const HttpRequest& request);
 
-// The answer for `user`, who signed in: 200 with the XML (settings, or the error the protocol
-// defines: another account's address, an unknown schema, a request that is not one).
-HttpResponse answer_autodiscover(const HttpRequest& request, const store::User& user, const ServerSettings& settings);
+// The answer for `user`, who signed in: 200 with the XML. A GET gets the account's settings; a
+// POST its settings for its own address, a redirect to it for one of its aliases (`db` is read
+// only then), else the error the protocol defines (another account's address, a schema we do not
+// answer in, a request that is not one).
+HttpResponse answer_autodiscover(const HttpRequest& request, const store::User& user, const ServerSettings& settings,
+                                 store::Database& db);
 
 }  // namespace easd::commands

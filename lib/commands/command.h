@@ -32,6 +32,10 @@ struct ServerSettings {
     // The ActiveSync URL autodiscover hands out (config key activesync_url); empty: the scheme and
     // Host of the autodiscover request itself, with /Microsoft-Server-ActiveSync.
     std::string activesync_url;
+    // Device types known to send a new DeviceId after a restart (config key rotating_device_types):
+    // a new id of such a type is recognised as the earlier device when the evidence says so
+    // (commands/admission.h: identify_device). Empty: every new id is a new device.
+    std::vector<std::string> rotating_device_types = {"WindowsOutlook15"};
 };
 
 // Status codes every command's Status element may carry from 14.0 on (MS-ASCMD 2.2.2); before

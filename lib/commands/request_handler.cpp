@@ -104,7 +104,9 @@ HttpResponse RequestHandler::answer_parked(const ParkedCommand& parked, push::Wa
 
 HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     bool is_options = request.method == "OPTIONS";
-    if (!is_options && request.method != "POST") {
+    // Autodiscover also answers GET (the form the administrator's guide shows), after sign-in.
+    bool autodiscover_get = request.method == "GET" && is_autodiscover_request(request);
+    if (!is_options && request.method != "POST" && !autodiscover_get) {
         HttpResponse r = plain(405, "use POST or OPTIONS");
         r.headers.emplace_back("Allow", "OPTIONS, POST");
         return r;
@@ -138,8 +140,12 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(settings_.auth_cache_seconds))))
         return plain(403, "ActiveSync is disabled for this account");
     if (is_autodiscover_request(request)) {
-        if (is_options) return plain(405, "use POST");
-        return answer_autodiscover(request, *user, settings_);
+        if (is_options) {
+            HttpResponse r = plain(405, "use POST or GET");
+            r.headers.emplace_back("Allow", "GET, POST");
+            return r;
+        }
+        return answer_autodiscover(request, *user, settings_, db_);
     }
 
     if (is_options) {
@@ -184,8 +190,8 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     }
 
     store::Database::Lease sql(db_);
-    store::Device device = store::register_device(*sql, user->id, query->device_id, query->device_type,
-                                                  request.user_agent, protocol::version_string(*version));
+    store::Device device = identify_device(*sql, settings_, user->id, *query, request.user_agent, *version,
+                                           request.policy_key, body ? &*body : nullptr);
     CommandContext ctx{*sql, settings_, *user, device, *query, *version, body ? &*body : nullptr, request.body,
                        request.wait_deadline};
     CommandResult result;

@@ -9,6 +9,7 @@
 #include "content/auto_reply.h"
 #include "content/compose.h"
 #include "content/message.h"
+#include "store/aliases.h"
 #include "store/submissions.h"
 
 namespace easd::commands {
@@ -19,7 +20,7 @@ std::vector<store::User> deliver_outgoing(CommandContext& ctx, const content::Ou
     std::vector<store::User> local;
     std::vector<std::string> remote;
     for (const std::string& rcpt : out.recipients) {
-        if (auto user = store::find_user(ctx.sql, rcpt)) {
+        if (auto user = store::find_recipient(ctx.sql, rcpt)) {  // an alias reaches its account
             store_in_folder(ctx.sql, *user, "Inbox", out.mime);
             local.push_back(std::move(*user));
         } else {

@@ -40,7 +40,8 @@ const std::string& device_columns() {
         "d.policy_status, d.policy_key, " + utc_text_sql("d.provisioned_at") +
         ", d.wipe_status, d.wipe_account_only::int, " + utc_text_sql("d.wipe_requested_at") +
         ", d.wipe_requested_by, " + utc_text_sql("d.wipe_sent_at") + ", " + utc_text_sql("d.wiped_at") +
-        ", " + utc_text_sql("d.recovery_password_at") + " ";
+        ", " + utc_text_sql("d.recovery_password_at") +
+        ", array_to_string(d.previous_device_ids, ' '), " + utc_text_sql("d.recognised_at") + ", d.recognised_by ";
     return columns;
 }
 
@@ -84,6 +85,9 @@ DeviceRow read_device(const soci::row& r) {
     d.wipe_sent_at = c.text();
     d.wiped_at = c.text();
     d.recovery_password_at = c.text();
+    d.previous_device_ids = c.text();
+    d.recognised_at = c.text();
+    d.recognised_by = c.text();
     return out;
 }
 

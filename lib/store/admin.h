@@ -59,6 +59,11 @@ struct DeviceInfo {
     std::string wiped_at;
 
     std::string recovery_password_at;  // when the device last sent a recovery password ("" never)
+
+    // A device that changes its DeviceId (store/devices.h: recognise_rotated_device).
+    std::string previous_device_ids;  // the ids it had, oldest first, separated by spaces ("" none)
+    std::string recognised_at;        // when it was last recognised under a new id ("" never)
+    std::string recognised_by;        // the evidence
 };
 
 // The wipe status as listings show it: "Unsupported" for a device that never supported policies

@@ -3,6 +3,8 @@
 #include "store/accounts.h"
 #include "store/pq.h"
 
+#include <vector>
+
 namespace easd::store {
 
 Device register_device(soci::session& sql, long long user_id, const std::string& device_id,
@@ -14,7 +16,9 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
             "last_seen < now() - interval '1 minute', COALESCE(md5(last_sync_request), ''), "
             "wipe_status, wipe_account_only, policy_key, COALESCE(policy_fingerprint, ''), policy_status, "
             "COALESCE(extract(epoch FROM provisioned_at)::bigint, 0), "
-            "last_sync IS NULL OR last_sync < now() - interval '1 minute' "
+            "last_sync IS NULL OR last_sync < now() - interval '1 minute', "
+            "first_sync IS NULL AND policy_key IS NULL AND pending_policy_key IS NULL AND access_override IS NULL "
+            "AND wipe_status = 'none' AND NOT protocol_log "
             "FROM devices WHERE user_id = $1 AND device_id = $2",
             {std::to_string(user_id), device_id});
         if (r.rows() == 1) {
@@ -35,6 +39,7 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
             d.policy_status = r.str(0, 11);
             d.provisioned_at = r.int64(0, 12);
             d.sync_time_stale = r.boolean(0, 13);
+            d.holds_nothing = r.boolean(0, 14);
             // Keep what we knew when a request does not say (e.g. the version header is absent).
             std::string type = device_type.empty() ? d.device_type : device_type;
             std::string agent = user_agent.empty() ? d.user_agent : user_agent;
@@ -88,6 +93,94 @@ void record_device_information(soci::session& sql, long long device_row, const D
         soci::use(language.value, language.sent), soci::use(phone.value, phone.sent),
         soci::use(agent.value, agent.sent), soci::use(mobile_operator.value, mobile_operator.sent),
         soci::use(device_row);
+}
+
+namespace {
+
+// The one earlier device of the user that `fresh` is, by one kind of evidence: its row id and
+// DeviceId, with the evidence in words; nullopt when none or more than one qualify.
+struct Earlier {
+    long long row = 0;
+    std::string device_id;
+    std::string reason;
+};
+
+std::optional<Earlier> find_earlier(soci::session& sql, const Device& fresh, const std::string& condition,
+                                    std::vector<std::string> params, const std::string& evidence) {
+    // $1..$4: the user, the fresh row, the type and the user agent. Any wipe status: a device told
+    // to wipe must not escape it by a new id (it gets the wipe under the new one).
+    params.insert(params.begin(), {std::to_string(fresh.user_id), std::to_string(fresh.id), fresh.device_type,
+                                   fresh.user_agent});
+    std::string query = "SELECT id, device_id FROM devices WHERE user_id = $1 AND id <> $2 AND device_type = $3 "
+                        "AND user_agent = $4 " + condition + " LIMIT 2";
+    PqResult found = pq_query(sql, query.c_str(), params);
+    if (found.rows() != 1) return std::nullopt;  // none, or two alike: a new device
+    return Earlier{found.int64(0, 0), found.str(0, 1),
+                   "the device " + found.str(0, 1) + ": same user, device type, user agent" + evidence};
+}
+
+}  // namespace
+
+std::optional<Device> recognise_rotated_device(soci::session& sql, const Device& fresh, const RotationEvidence& evidence) {
+    if (!fresh.holds_nothing) return std::nullopt;
+    std::optional<Earlier> earlier;
+    if (evidence.policy_key && *evidence.policy_key != 0)
+        earlier = find_earlier(sql, fresh, "AND policy_key = $5", {std::to_string(*evidence.policy_key)},
+                               " and policy key");
+    if (!earlier && evidence.info && evidence.info->friendly_name && !evidence.info->friendly_name->empty()) {
+        const DeviceInformation& info = *evidence.info;
+        std::vector<std::string> params{*info.friendly_name};
+        std::string condition = "AND friendly_name = $5 ";
+        std::vector<std::string> compared{"friendly name"};
+        // Every other identifying field the request names must agree with what the earlier device
+        // told (a field that device never told cannot disagree).
+        auto also = [&](const std::optional<std::string>& value, const char* column, const char* word) {
+            if (!value || value->empty()) return;
+            params.push_back(*value);
+            condition += std::string("AND (") + column + " = '' OR " + column + " = $" +
+                         std::to_string(params.size() + 4) + ") ";
+            compared.push_back(word);
+        };
+        also(info.model, "model", "model");
+        also(info.os, "os", "OS");
+        also(info.imei, "imei", "IMEI");
+        also(info.os_language, "os_language", "OS language");
+        std::string words;
+        for (std::size_t i = 0; i < compared.size(); ++i)
+            words += (i + 1 == compared.size() ? " and " : ", ") + compared[i];
+        earlier = find_earlier(sql, fresh, condition, std::move(params), words);
+    }
+    if (!earlier) return std::nullopt;
+
+    soci::transaction tr(sql);
+    // The fresh row goes first (the DeviceId is unique per user), and only while it still holds
+    // nothing: a concurrent request of the new id may have started to use it.
+    PqResult gone = pq_query(sql,
+                             "DELETE FROM devices WHERE id = $1 AND first_sync IS NULL AND policy_key IS NULL "
+                             "AND pending_policy_key IS NULL RETURNING 1",
+                             {std::to_string(fresh.id)});
+    if (gone.rows() != 1) return std::nullopt;
+    PqResult moved = pq_query(sql,
+                              "UPDATE devices SET device_id = $1, previous_device_ids = previous_device_ids || device_id, "
+                              "recognised_at = now(), recognised_by = $2, last_seen = now() "
+                              "WHERE id = $3 AND user_id = $4 AND device_id = $5 RETURNING 1",
+                              {fresh.device_id, earlier->reason, std::to_string(earlier->row),
+                               std::to_string(fresh.user_id), earlier->device_id});
+    if (moved.rows() != 1) return std::nullopt;  // the transaction rolls back: the fresh row stays
+    tr.commit();
+    return register_device(sql, fresh.user_id, fresh.device_id, fresh.device_type, fresh.user_agent,
+                           fresh.protocol_version);
+}
+
+std::optional<std::string> renamed_device_id(soci::session& sql, const std::string& address, const std::string& old_id) {
+    PqResult r = pq_query(sql,
+                          "SELECT d.device_id FROM devices d JOIN users u ON u.id = d.user_id "
+                          "WHERE u.address = $1 AND $2 = ANY(d.previous_device_ids) "
+                          "AND NOT EXISTS (SELECT 1 FROM devices o WHERE o.user_id = u.id AND o.device_id = $2) "
+                          "ORDER BY d.recognised_at DESC LIMIT 1",
+                          {normalize_address(address), old_id});
+    if (r.rows() == 0) return std::nullopt;
+    return r.str(0, 0);
 }
 
 void set_device_protocol_log(soci::session& sql, long long user_id, const std::string& device_id, bool enabled) {

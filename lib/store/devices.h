@@ -28,6 +28,9 @@ struct Device {
     std::string policy_status = "none";  // none, pending, applied, partial, declined, unsupported
     long long provisioned_at = 0;        // unix time of the last acknowledgement (0: never)
     bool sync_time_stale = true;         // last_sync is unset or more than a minute old
+    // Never synced, never provisioned, nothing set by the administrator: a row that a recognition
+    // (recognise_rotated_device) may replace without losing anything.
+    bool holds_nothing = false;
 };
 
 // Finds or creates the device and refreshes its type, user agent, version and last-seen time.
@@ -57,6 +60,31 @@ struct DeviceInformation {
 // user_agent rules' verdict) back and forth. Callers decide the device's access again afterwards
 // (store/access.h: decide_device_access), since model and OS rules may now match.
 void record_device_information(soci::session& sql, long long device_row, const DeviceInformation& info);
+
+// Recent Outlook for Windows sends a new DeviceId after every restart (its DeviceType and user agent
+// stay). What proves that a new DeviceId is an earlier device of the same user:
+//   - the X-MS-PolicyKey it sends is that device's final policy key (a random 32-bit number the
+//     server gave that device alone), or
+//   - the DeviceInformation it sends (Provision from 14.1, Settings) names the same computer
+//     (FriendlyName, which must be sent) and agrees with the earlier device on every other field
+//     both have (model, OS, IMEI, OS language);
+// and in both cases the same DeviceType and user agent. Exactly one earlier device must qualify:
+// two installations that look alike are never merged. A device with a wipe waiting (or done) is a
+// candidate too, so that a new id does not escape the wipe.
+struct RotationEvidence {
+    std::optional<long long> policy_key;        // the key the request sent (not 0)
+    const DeviceInformation* info = nullptr;    // what the request told about the device
+};
+
+// When `fresh` (this request's row, which must hold nothing) is recognised, the earlier device's row
+// takes the new DeviceId (its old id goes to previous_device_ids, the evidence to recognised_by),
+// the fresh row is deleted, and the earlier device is returned: its sync state, policy key and
+// standing, access decision, wipe and protocol log flag carry on. nullopt: a new device after all.
+std::optional<Device> recognise_rotated_device(soci::session& sql, const Device& fresh, const RotationEvidence& evidence);
+
+// The DeviceId a device of the user `address` has now if `old_id` is one it had before it was
+// recognised under a new id (and no device has old_id now); else nullopt.
+std::optional<std::string> renamed_device_id(soci::session& sql, const std::string& address, const std::string& old_id);
 
 // Switches the protocol log for one device of a user (easctl log enable --device).
 void set_device_protocol_log(soci::session& sql, long long user_id, const std::string& device_id, bool enabled);
