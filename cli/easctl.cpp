@@ -22,6 +22,7 @@
 #include "store/db.h"
 #include "store/aliases.h"
 #include "store/devices.h"
+#include "store/directory.h"
 #include "store/provisioning.h"
 
 using namespace easd;
@@ -36,6 +37,8 @@ const char* kUsage =
     "  user add ADDRESS [--name NAME] [--password-stdin]\n"
     "  user passwd ADDRESS [--password-stdin]\n"
     "  user list [--domain DOMAIN]\n"
+    "  user set ADDRESS [--name NAME] [--phone P] [--mobile P] [--office O] [--title T] [--company C]\n"
+    "                                           directory (GAL) fields Search and Find show; \"\" clears one\n"
     "  user activesync ADDRESS on|off|default  the account's ActiveSync flag; default follows access_mode\n"
     "  user enable ADDRESS | user disable ADDRESS  the same as activesync on | off\n"
     "  user oof ADDRESS [off]                   Out of Office as set on the phone; off switches it off\n"
@@ -260,6 +263,23 @@ int user_command(const cli::Args& a, soci::session& sql, const std::string& sub)
         set_user_flag(a, sql, address, *flag);
         return 0;
     }
+    if (sub == "set") {
+        const std::string& address = word(a, 2, "address");
+        no_more_words(a, 3);
+        store::DirectoryChange change;
+        auto given = [&](const char* option, std::optional<std::string>& field) {
+            if (a.values.count(option)) field = a.value(option);
+        };
+        given("--name", change.display_name);
+        given("--phone", change.phone);
+        given("--mobile", change.mobile_phone);
+        given("--office", change.office);
+        given("--title", change.title);
+        given("--company", change.company);
+        store::set_directory_fields(sql, address, change);
+        done(a, "directory fields set for " + store::normalize_address(address));
+        return 0;
+    }
     if (sub == "list") {
         no_more_words(a, 2);
         print_user_list(store::list_users(sql, a.value("--domain")), a.flag("--json"));
@@ -387,6 +407,23 @@ int rule_command(const cli::Args& a, soci::session& sql, const std::string& sub)
         no_more_words(a, 5);
         auto rule = store::add_access_rule(sql, *action, *field, pattern);
         done(a, "added rule " + std::to_string(rule.id) + ": " + rule_text(rule), cli::JsonObject().number("id", rule.id));
+        return 0;
+    }
+    if (sub == "set") {
+        const std::string& address = word(a, 2, "address");
+        no_more_words(a, 3);
+        store::DirectoryChange change;
+        auto given = [&](const char* option, std::optional<std::string>& field) {
+            if (a.values.count(option)) field = a.value(option);
+        };
+        given("--name", change.display_name);
+        given("--phone", change.phone);
+        given("--mobile", change.mobile_phone);
+        given("--office", change.office);
+        given("--title", change.title);
+        given("--company", change.company);
+        store::set_directory_fields(sql, address, change);
+        done(a, "directory fields set for " + store::normalize_address(address));
         return 0;
     }
     if (sub == "list") {
@@ -790,7 +827,9 @@ int main(int argc, char** argv) {
     set_log_program("easctl");
     cli::Args args;
     try {
-        args = cli::parse_args(argc, argv, {"--domain", "--device", "--name"},
+        args = cli::parse_args(argc, argv,
+                               {"--domain", "--device", "--name", "--phone", "--mobile", "--office", "--title",
+                                "--company"},
                                {"--password-stdin", "--all", "--account-only", "--cancel"});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "easctl: %s (see easctl --help)\n", e.what());

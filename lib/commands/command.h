@@ -112,6 +112,7 @@ CommandResult handle_provision(CommandContext& ctx);
 CommandResult handle_settings(CommandContext& ctx);
 CommandResult handle_send_mail(CommandContext& ctx);
 CommandResult handle_search(CommandContext& ctx);
+CommandResult handle_find(CommandContext& ctx);
 CommandResult handle_resolve_recipients(CommandContext& ctx);
 CommandResult handle_smart_reply(CommandContext& ctx);
 CommandResult handle_smart_forward(CommandContext& ctx);

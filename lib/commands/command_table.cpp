@@ -18,6 +18,7 @@ const std::vector<CommandInfo>& implemented_commands() {
         {"SmartForward", handle_smart_forward, true, true},
         {"Search", handle_search, true},
         {"ResolveRecipients", handle_resolve_recipients, true},
+        {"Find", handle_find, true},  // 16.1 only: other versions get Status 138
     };
     return table;
 }

@@ -2,14 +2,18 @@
 //   GAL      the accounts of the user's own domain whose address or a word of whose name begins
 //            with the query (store/directory.h); other domains served here are other
 //            organisations and are never searched;
-//   Mailbox  the user's mail (store/mail_search.h): FreeText words, CollectionIds, Class Email,
-//            DateReceived GreaterThan/LessThan under And; each result rendered as Sync renders it,
-//            with a LongId (the item id) that ItemOperations and SmartReply/SmartForward accept.
+//   Mailbox  the user's mail (store/mail_search.h): an And of FreeText words, CollectionIds,
+//            Class Email, DateReceived GreaterThan/LessThan (and EqualTo, which clients send
+//            beside the spec's DocumentLibrary-only form); Options DeepTraversal takes in the
+//            folders below the named ones, RebuildResults is accepted (nothing is cached: every
+//            search runs afresh). Each result is rendered as Sync renders it, with a LongId (the
+//            item id) that ItemOperations and SmartReply/SmartForward accept.
 // DocumentLibrary is not offered: its Store answers status 3 so the client says the search failed.
 #include <sstream>
 #include <unordered_map>
 
 #include "commands/command.h"
+#include "commands/search_common.h"
 #include "common/text.h"
 #include "content/conversation.h"
 #include "content/email_item.h"
@@ -26,24 +30,7 @@ namespace tag = wbxml::tag;
 namespace {
 
 // Search and Store Status (MS-ASCMD 2.2.3.177.13).
-enum SearchStatus { kSuccess = 1, kInvalidRequest = 2, kServerError = 3 };
-
-constexpr long long kMaxResults = 100;  // the GAL's largest range (0-99)
-
-struct Range {
-    long long first = 0, last = kMaxResults - 1;
-};
-
-// "m-n" with 0 <= m <= n; nullopt otherwise.
-std::optional<Range> parse_range(std::string_view text) {
-    text = trim(text);
-    auto dash = text.find('-');
-    if (dash == std::string_view::npos) return std::nullopt;
-    auto first = parse_decimal(text.substr(0, dash));
-    auto last = parse_decimal(text.substr(dash + 1));
-    if (!first || !last || *first < 0 || *last < *first) return std::nullopt;
-    return Range{*first, *last};
-}
+enum SearchStatus { kSuccess = 1, kInvalidRequest = 2, kServerError = 3, kTooComplex = 8 };
 
 CommandResult search_status(int status) {
     wbxml::Node root(tag::Search::Search);
@@ -57,50 +44,75 @@ wbxml::Node store_status(int status) {
     return store;
 }
 
-// The Mailbox store's query (an And of conditions, or one condition). False for what it cannot
-// mean: another class than Email, a folder that is not one of the user's mail folders, a bad date.
-bool read_mail_query(CommandContext& ctx, const wbxml::Node& node, store::MailQuery& q, int depth = 0) {
-    if (depth > 4) return false;
+// The Mailbox store's query (an And of conditions, or one condition) into `q`. Returns the Store
+// status: 2 for what it cannot mean (another class than Email, a folder that is not one of the
+// user's mail folders, a bad date, a document library LinkId), 8 for an Or of several conditions.
+int read_mail_query(CommandContext& ctx, const wbxml::Node& node, store::MailQuery& q, int depth = 0) {
+    if (depth > 4) return kTooComplex;
     for (const wbxml::Node& c : node.children) {
         if (c.tag == tag::Search::And) {
-            if (!read_mail_query(ctx, c, q, depth + 1)) return false;
+            if (int s = read_mail_query(ctx, c, q, depth + 1); s != kSuccess) return s;
+        } else if (c.tag == tag::Search::Or) {
+            // One condition, or folders (any of them): what an Or can mean with an And of
+            // conditions underneath. Other alternatives are beyond this query.
+            bool folders = !c.children.empty();
+            for (const auto& alt : c.children) folders = folders && alt.tag == tag::AirSync::CollectionId;
+            if (c.children.size() != 1 && !folders) return kTooComplex;
+            if (int s = read_mail_query(ctx, c, q, depth + 1); s != kSuccess) return s;
         } else if (c.tag == tag::AirSync::Class) {
-            if (!iequals(trim(c.text()), "Email")) return false;
+            if (!iequals(trim(c.text()), "Email")) return kInvalidRequest;
         } else if (c.tag == tag::AirSync::CollectionId) {
             auto id = parse_id(trim(c.text()));
             auto folder = id ? store::find_folder(ctx.sql, ctx.user.id, *id) : std::nullopt;
-            if (!folder || folder->item_class != "Email") return false;
+            if (!folder || folder->item_class != "Email") return kInvalidRequest;
             q.folder_ids.push_back(folder->id);
         } else if (c.tag == tag::Search::FreeText) {
             std::istringstream words{std::string(c.text())};
             for (std::string w; words >> w;) q.words.push_back(w);
-        } else if (c.tag == tag::Search::GreaterThan || c.tag == tag::Search::LessThan) {
-            if (!c.has(tag::Email::DateReceived)) return false;
-            auto when = content::parse_eas_datetime(trim(c.child_text(tag::Search::Value)));
-            if (!when) return false;
-            (c.tag == tag::Search::GreaterThan ? q.received_after : q.received_before) = *when;
         } else if (c.tag == tag::Search::ConversationId) {
-            auto id = content::parse_conversation_id(c.text());
-            if (!id) return false;
-            q.conversation_id = *id;
+            // The bytes as Sync sent them, or hex, GUID or base64 text (content/conversation).
+            q.conversation_id = content::parse_conversation_id(c.text());
+            if (!q.conversation_id) return kInvalidRequest;
+        } else if (c.tag == tag::Search::GreaterThan || c.tag == tag::Search::LessThan ||
+                   c.tag == tag::Search::EqualTo) {
+            const std::string_view value = trim(c.child_text(tag::Search::Value));
+            if (c.tag == tag::Search::EqualTo && c.has(tag::Search::ConversationId)) {
+                q.conversation_id = content::parse_conversation_id(c.child_text(tag::Search::Value));
+                if (!q.conversation_id) return kInvalidRequest;
+                continue;
+            }
+            // The only comparable property of mail (email:ComparisonProps); EqualTo's
+            // documentlibrary:LinkId belongs to the document library, which is not offered.
+            if (!c.has(tag::Email::DateReceived)) return kInvalidRequest;
+            auto when = content::parse_eas_datetime(value);
+            if (!when) return kInvalidRequest;
+            if (c.tag == tag::Search::EqualTo)
+                q.received_at = *when;
+            else
+                (c.tag == tag::Search::GreaterThan ? q.received_after : q.received_before) = *when;
         } else {
-            return false;  // EqualTo and the like: not offered
+            return kInvalidRequest;
         }
     }
-    return true;
+    return kSuccess;
 }
 
-void search_mailbox(CommandContext& ctx, const wbxml::Node& store_request, const Range& range, wbxml::Node& response) {
+void search_mailbox(CommandContext& ctx, const wbxml::Node& store_request, const SearchRange& range,
+                    wbxml::Node& response) {
     store::MailQuery q;
     const wbxml::Node* query = store_request.child(tag::Search::Query);
-    if (!query || !read_mail_query(ctx, *query, q) || (q.words.empty() && q.conversation_id.empty())) {
-        response.children.push_back(store_status(kInvalidRequest));
+    int status = query ? read_mail_query(ctx, *query, q) : kInvalidRequest;
+    // A query that narrows nothing is not a search.
+    if (status == kSuccess && q.unrestricted()) status = kInvalidRequest;
+    if (status != kSuccess) {
+        response.children.push_back(store_status(status));
         return;
     }
-    long long limit = std::min(range.last - range.first + 1, kMaxResults);
-    store::MailSearchPage page = store::search_mail(ctx.sql, ctx.user.id, q, range.first, limit);
-
     const wbxml::Node* options = store_request.child(tag::Search::Options);
+    if (options && options->has(tag::Search::DeepTraversal) && !q.folder_ids.empty())
+        q.folder_ids = store::with_subfolders(ctx.sql, ctx.user.id, q.folder_ids);
+    store::MailSearchPage page = store::search_mail(ctx.sql, ctx.user.id, q, range.first, range.limit());
+
     content::EmailOptions email_options = content::parse_email_options(options);
     std::vector<long long> ids;
     for (const auto& h : page.hits) ids.push_back(h.item_id);
@@ -143,10 +155,11 @@ CommandResult handle_search(CommandContext& ctx) {
         response.children.push_back(store_status(iequals(name, "DocumentLibrary") ? kServerError : kInvalidRequest));
         return {200, std::move(root)};
     }
-    Range range;
-    if (const wbxml::Node* options = store->child(tag::Search::Options))
+    SearchRange range;
+    const wbxml::Node* options = store->child(tag::Search::Options);
+    if (options)
         if (const wbxml::Node* r = options->child(tag::Search::Range)) {
-            auto parsed = parse_range(r->text());
+            auto parsed = parse_search_range(r->text());
             if (!parsed) {
                 response.children.push_back(store_status(kInvalidRequest));
                 return {200, std::move(root)};
@@ -162,8 +175,8 @@ CommandResult handle_search(CommandContext& ctx) {
         response.children.push_back(store_status(kInvalidRequest));
         return {200, std::move(root)};
     }
-    long long limit = std::min(range.last - range.first + 1, kMaxResults);
-    store::DirectoryPage page = store::search_directory(ctx.sql, ctx.user.domain, query, range.first, limit);
+    store::DirectoryPage page = store::search_directory(ctx.sql, ctx.user.domain, query, range.first, range.limit());
+    const bool pictures = options && options->has(tag::Search::Picture);
 
     wbxml::Node& out = response.add(tag::Search::Store);
     out.add(tag::Search::Status, static_cast<long long>(kSuccess));
@@ -171,10 +184,7 @@ CommandResult handle_search(CommandContext& ctx) {
         out.add(tag::Search::Result);  // no match: one empty Result
     } else {
         for (const auto& e : page.entries) {
-            wbxml::Node& props = out.add(tag::Search::Result).add(tag::Search::Properties);
-            props.add(tag::GAL::DisplayName, e.display_name.empty() ? e.address : e.display_name);
-            props.add(tag::GAL::Alias, e.address.substr(0, e.address.find('@')));
-            props.add(tag::GAL::EmailAddress, e.address);
+            append_gal_properties(out.add(tag::Search::Result).add(tag::Search::Properties), e, pictures);
         }
         long long last = range.first + static_cast<long long>(page.entries.size()) - 1;
         out.add(tag::Search::Range, std::to_string(range.first) + "-" + std::to_string(last));

@@ -273,3 +273,147 @@ TEST_CASE("ResolveRecipients: names and addresses from the GAL and the user's co
     CHECK(text_of(*resolve("<To>x</To>", "<Options><CertificateRetrieval>9</CertificateRetrieval></Options>").doc,
                   tag::ResolveRecipients::Status) == "5");
 }
+
+namespace {
+
+// A Mailbox Search with `conditions` under And (and `options` beside the Range); the response.
+EasResponse mailbox_search(EasClient& c, const std::string& conditions, const std::string& options = "",
+                           const std::string& range = "0-9") {
+    auto body = xml("<Search xmlns='Search' xmlns:A='AirSync' xmlns:B='AirSyncBase' xmlns:E='Email' "
+                    "xmlns:D='DocumentLibrary'><Store><Name>Mailbox</Name><Query><And>" + conditions +
+                    "</And></Query><Options><Range>" + range + "</Range>" + options + "</Options></Store></Search>");
+    auto r = c.command("Search", &body);
+    REQUIRE(r.status == 200);
+    REQUIRE(r.doc);
+    REQUIRE(r.doc->child(tag::Search::Response));
+    REQUIRE(r.doc->child(tag::Search::Response)->child(tag::Search::Store));
+    return r;
+}
+
+const easd::wbxml::Node& store_in(const EasResponse& r) { return *r.doc->child(tag::Search::Response)->child(tag::Search::Store); }
+
+// The subjects of a Mailbox Search's results, in order.
+std::vector<std::string> subjects_in(const EasResponse& r) {
+    std::vector<std::string> out;
+    for (const auto* result : store_in(r).children_of(tag::Search::Result))
+        if (const auto* p = result->child(tag::Search::Properties)) out.push_back(text_of(*p, tag::Email::Subject));
+    return out;
+}
+
+using Subjects = std::vector<std::string>;
+
+void set_received(const std::string& user, const std::string& subject, const std::string& when) {
+    sql_one("UPDATE emails e SET date_received = '" + when + "' FROM items i JOIN users u ON u.id = i.user_id "
+            "WHERE i.id = e.item_id AND u.address = '" + user + "' AND e.subject = '" + subject + "'");
+}
+
+}  // namespace
+
+TEST_CASE("Search: a mailbox query of only Class, CollectionId and dates returns the matches; EqualTo; "
+          "ConversationId read", "[e2e][search]") {
+    std::string user = new_user("datesearch");
+    for (const char* s : {"January", "February", "March"}) deliver(user, simple_message(s));
+    set_received(user, "January", "2026-01-10 08:00:00+00");
+    set_received(user, "February", "2026-02-10 08:00:00+00");
+    set_received(user, "March", "2026-03-10 08:00:00+00");
+    auto c = client(user, "DATES", "14.1");
+    std::string inbox = folder_sync(c).ids["Inbox"];
+    const std::string scope = "<A:Class>Email</A:Class><A:CollectionId>" + inbox + "</A:CollectionId>";
+    auto after = [](const char* when) {
+        return std::string("<GreaterThan><E:DateReceived/><Value>") + when + "</Value></GreaterThan>";
+    };
+    auto before = [](const char* when) {
+        return std::string("<LessThan><E:DateReceived/><Value>") + when + "</Value></LessThan>";
+    };
+
+    // What iOS sends for mail older than the sync window: no FreeText, a date bound.
+    auto r = mailbox_search(c, scope + after("2026-02-01T00:00:00.000Z"));
+    CHECK(text_of(store_in(r), tag::Search::Status) == "1");
+    CHECK(subjects_in(r) == Subjects{"March", "February"});
+    CHECK(text_of(store_in(r), tag::Search::Total) == "2");
+    CHECK(text_of(store_in(r), tag::Search::Range) == "0-1");
+    CHECK(subjects_in(mailbox_search(c, scope + before("2026-02-01T00:00:00.000Z"))) == Subjects{"January"});
+    CHECK(subjects_in(mailbox_search(c, scope + after("2026-01-11T00:00:00.000Z") + before("2026-03-01T00:00:00.000Z"))) ==
+          Subjects{"February"});
+    // Only a folder: all of it. RebuildResults is accepted (nothing is cached).
+    CHECK(subjects_in(mailbox_search(c, scope, "<RebuildResults/>")) == Subjects{"March", "February", "January"});
+    // EqualTo on the date: the message of that second.
+    CHECK(subjects_in(mailbox_search(c, scope + "<EqualTo><E:DateReceived/><Value>2026-02-10T08:00:00.000Z</Value>"
+                                            "</EqualTo>")) == Subjects{"February"});
+    CHECK(text_of(store_in(mailbox_search(c, scope + "<EqualTo><E:DateReceived/><Value>2026-02-10T08:00:01.000Z"
+                                                     "</Value></EqualTo>")),
+                  tag::Search::Total) == "0");
+    // An Or of one condition is that condition; of several kinds, too complex.
+    CHECK(subjects_in(mailbox_search(c, scope + "<Or>" + after("2026-03-01T00:00:00.000Z") + "</Or>")) ==
+          Subjects{"March"});
+    CHECK(text_of(store_in(mailbox_search(c, "<Or><FreeText>x</FreeText>" + after("2026-03-01T00:00:00.000Z") + "</Or>")),
+                  tag::Search::Status) == "8");
+    // EqualTo on a document library link: not offered here. A bad date: refused.
+    CHECK(text_of(store_in(mailbox_search(c, "<EqualTo><D:LinkId/><Value>\\\\srv\\share</Value></EqualTo>")),
+                  tag::Search::Status) == "2");
+    CHECK(text_of(store_in(mailbox_search(c, scope + after("yesterday"))), tag::Search::Status) == "2");
+    // ConversationId is read, alone or in an EqualTo; matching it waits for the conversation column.
+    CHECK(text_of(store_in(mailbox_search(c, scope + "<ConversationId>QUJDREVGR0hJSktMTU5PUA==</ConversationId>")),
+                  tag::Search::Status) == "2");
+    CHECK(text_of(store_in(mailbox_search(c, "<EqualTo><ConversationId/><Value>x</Value></EqualTo>")),
+                  tag::Search::Status) == "2");
+}
+
+TEST_CASE("Search: DeepTraversal takes in the folders below the named one", "[e2e][search]") {
+    std::string user = new_user("deepsearch");
+    deliver(user, simple_message("Report top", "quarterly numbers"));
+    deliver(user, simple_message("Report nested", "quarterly numbers"));
+    deliver(user, simple_message("Report deeper", "quarterly numbers"));
+    // Inbox / Projects / Old, each holding one of the reports.
+    std::string projects = sql_one("INSERT INTO folders (user_id, parent_id, name, type, item_class) SELECT u.id, f.id, "
+                                   "'Projects', 12, 'Email' FROM users u JOIN folders f ON f.user_id = u.id AND f.type = 2 "
+                                   "WHERE u.address = '" + user + "' RETURNING id");
+    std::string old = sql_one("INSERT INTO folders (user_id, parent_id, name, type, item_class) SELECT user_id, id, "
+                              "'Old', 12, 'Email' FROM folders WHERE id = " + projects + " RETURNING id");
+    auto move = [&](const std::string& subject, const std::string& folder) {
+        sql_one("UPDATE items i SET folder_id = " + folder + " FROM emails e WHERE e.item_id = i.id AND e.subject = '" +
+                subject + "' AND i.user_id = (SELECT id FROM users WHERE address = '" + user + "')");
+    };
+    move("Report nested", projects);
+    move("Report deeper", old);
+    auto c = client(user, "DEEP", "14.1");
+    std::string inbox = folder_sync(c).ids["Inbox"];
+    const std::string query = "<A:Class>Email</A:Class><A:CollectionId>" + inbox + "</A:CollectionId><FreeText>quarterly"
+                              "</FreeText>";
+
+    CHECK(subjects_in(mailbox_search(c, query)) == Subjects{"Report top"});
+    auto deep = subjects_in(mailbox_search(c, query, "<DeepTraversal/>"));
+    std::sort(deep.begin(), deep.end());
+    CHECK(deep == Subjects{"Report deeper", "Report nested", "Report top"});
+    // From the middle: that folder and the one below, not the one above.
+    auto middle = subjects_in(mailbox_search(c, "<A:CollectionId>" + projects + "</A:CollectionId><FreeText>quarterly"
+                                                "</FreeText>", "<DeepTraversal/>"));
+    std::sort(middle.begin(), middle.end());
+    CHECK(middle == Subjects{"Report deeper", "Report nested"});
+}
+
+TEST_CASE("Search: words match the start of words in the subject, From, To, Cc and the text, through the index",
+          "[e2e][search]") {
+    std::string user = new_user("wordsearch");
+    deliver(user, "From: Jörg Brandt <jb@shop.example>\r\nTo: " + user + "\r\nSubject: Quarterly statement\r\n\r\nNo text.\r\n");
+    deliver(user, "From: zed@far.example\r\nTo: Ottilie <ottilie@dept.example>\r\nCc: Knut <knut@x.example>\r\n"
+                  "Subject: Hello\r\n\r\nThe e-mail about the Zeppelin-Museum, 50% off.\r\n");
+    auto c = client(user, "WORDS", "14.1");
+    auto total = [&](const std::string& words) {
+        return text_of(store_in(mailbox_search(c, "<FreeText>" + words + "</FreeText>")), tag::Search::Total);
+    };
+    CHECK(total("statement") == "1");   // subject
+    CHECK(total("QUARTER") == "1");     // the start of a word, any case
+    CHECK(total("Jörg") == "1");        // a name in From, not English
+    CHECK(total("jb") == "1");          // an address's local part
+    CHECK(total("shop.example") == "1");
+    CHECK(total("zed@far.example") == "1");
+    CHECK(total("ottilie") == "1");     // To
+    CHECK(total("knut") == "1");        // Cc
+    CHECK(total("zeppelin museum") == "1");  // the text; every word must appear
+    CHECK(total("zeppelin statement") == "0");
+    CHECK(total("e-mail") == "1");
+    CHECK(total("50%") == "1");
+    CHECK(total("tatement") == "0");    // inside a word: no
+    CHECK(total("%") == "0");           // nothing to look for
+}
