@@ -263,3 +263,29 @@ TEST_CASE("a wipe waiting for Outlook follows it to its new DeviceId", "[e2e][de
     CHECK(device_count(user) == 1);
     CHECK(device_column(user, after.device_id(), "wipe_status") == "waiting");
 }
+
+TEST_CASE("rotating_device_types configures which types are recognised", "[e2e][devices][outlook]") {
+    // A server that knows only TbSync as changing ids (and spaces in the list): Outlook's new id is a
+    // new device there, TbSync's is recognised.
+    easd::test::EasServer::Options o;
+    o.config_lines = {"rotating_device_types = TbSync , none"};
+    easd::test::EasServer own(cluster(), o);
+    std::string user = new_user("olk");
+    auto on = [&](const std::string& id, const std::string& type) {
+        return EasClient(own.http_port(), user, "secret", id, type, "16.1");
+    };
+
+    auto before = on("D4000000000000000000000000000001", "WindowsOutlook15");
+    provision(before, "DESKTOP-CFG");
+    auto after = on("D4000000000000000000000000000002", "WindowsOutlook15");
+    after.set_policy_key(before.policy_key());
+    CHECK(folder_sync(after, "0").status == "142");
+    CHECK(device_count(user) == 2);
+
+    auto tb = on("D4000000000000000000000000000003", "TbSync");
+    provision(tb, "TB-CFG");
+    auto tb_after = on("D4000000000000000000000000000004", "TbSync");
+    tb_after.set_policy_key(tb.policy_key());
+    CHECK(folder_sync(tb_after, "0").status == "1");
+    CHECK(device_count(user) == 3);
+}
