@@ -428,3 +428,24 @@ TEST_CASE("OPTIONS advertises the folder commands", "[e2e][folders]") {
     for (const char* cmd : {"FolderCreate", "FolderUpdate", "FolderDelete", "FolderSync"})
         CHECK(commands.find(cmd) != std::string::npos);
 }
+
+TEST_CASE("After a lost FolderCreate response the device repeats its key and learns its folder", "[e2e][folders]") {
+    std::string user = new_user("fmlost");
+    auto a = client(user, "LOST", "12.1");
+    auto h = folder_sync(a);
+    auto made = create(a, h.key, "0", "Lost", 12);
+    REQUIRE(made.status == "1");
+    // The response never arrived: the device still holds h.key, which is now the previous key.
+    auto again = folder_sync_from(a, h.key);
+    CHECK(again.changes == Strings{"Add:" + made.server_id + ":0:Lost:12"});
+    CHECK(folder_sync_from(a, again.key).changes.empty());
+    // A change made with the previous key is answered too, with the current key's number.
+    auto b = client(user, "LOST2", "12.1");
+    auto hb = folder_sync(b);
+    auto made2 = create(b, hb.key, "0", "Second", 12);
+    REQUIRE(made2.status == "1");
+    auto made3 = create(b, hb.key, "0", "Third", 12);  // repeated key: made2's response was lost
+    REQUIRE(made3.status == "1");
+    CHECK(made3.key == made2.key);
+    CHECK(folder_sync_from(b, made3.key).changes == Strings{"Add:" + made2.server_id + ":0:Second:12"});
+}
