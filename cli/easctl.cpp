@@ -14,6 +14,7 @@
 #include "cli_common.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "easctl_folder.h"
 #include "easctl_policy.h"
 #include "store/access.h"
 #include "store/accounts.h"
@@ -72,6 +73,10 @@ const char* kUsage =
     "  device recovery-password ADDRESS DEVICEID\n"
     "                                           the recovery password the device sent (PasswordRecoveryEnabled)\n"
     "  folder list ADDRESS                      the user's folders, types and item counts\n"
+    "  folder add ADDRESS PATH [--type TYPE]    a folder (\"Inbox/Projects\"); TYPE mail|calendar|contacts|tasks|\n"
+    "                                           notes|journal, by default what the parent folder holds\n"
+    "  folder rename ADDRESS PATH NEWPATH       rename and/or move it (phones see it at their next FolderSync)\n"
+    "  folder remove ADDRESS PATH               delete it with its items and subfolders\n"
     "  policy show [TARGET]                     each setting in effect at TARGET: value, unit, whether it is\n"
     "                                           sent (no: not enforced, the neutral policy goes out; server:\n"
     "                                           the server's own) and where it comes from; for a device also\n"
@@ -816,6 +821,7 @@ int run(const cli::Args& a) {
         print_folder_list(store::list_user_folders(*sql, address), a.flag("--json"));
         return 0;
     }
+    if (cmd == "folder" && (sub == "add" || sub == "rename" || sub == "remove")) return cli::run_folder_change(a, *sql);
     throw unknown_command(cmd, sub);
 }
 
@@ -828,8 +834,8 @@ int main(int argc, char** argv) {
     cli::Args args;
     try {
         args = cli::parse_args(argc, argv,
-                               {"--domain", "--device", "--name", "--phone", "--mobile", "--office", "--title",
-                                "--company"},
+                               {"--domain", "--device", "--name", "--type", "--phone", "--mobile", "--office",
+                                "--title", "--company"},
                                {"--password-stdin", "--all", "--account-only", "--cancel"});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "easctl: %s (see easctl --help)\n", e.what());

@@ -1,7 +1,8 @@
 // easd-deliver: a delivery agent for Postfix's pipe transport. Reads one RFC 5322 message on
 // stdin and stores it for --recipient, whole or not at all. Exit codes follow sysexits.h, so
 // Postfix bounces what will never work and retries what may work later:
-//   0 stored; 64 usage; 65 unreadable input; 67 unknown user; 75 database unreachable (retry).
+//   0 stored; 64 usage; 65 unreadable input; 67 unknown user; 75 database unreachable or no such
+//   --folder (Postfix keeps the message and retries: create the folder, or fix master.cf).
 //
 // master.cf:
 //   easd  unix  -  n  n  -  -  pipe
@@ -25,7 +26,7 @@
 #include "store/accounts.h"
 #include "store/aliases.h"
 #include "store/db.h"
-#include "store/folders.h"
+#include "store/folder_store.h"
 #include "store/mail.h"
 
 using namespace easd;
@@ -54,11 +55,11 @@ int main(int argc, char** argv) {
     }
     if (args.flag("--help")) {
         std::puts("usage: easd-deliver [--config FILE] [--database CONNINFO] [--sender ADDRESS] --recipient ADDRESS "
-                  "[--folder NAME]");
+                  "[--folder PATH]");
         return 0;
     }
     std::string recipient = args.value("--recipient");
-    if (recipient.empty() || !args.words.empty()) return fail(EX_USAGE, "usage: easd-deliver --recipient ADDRESS [--folder NAME]");
+    if (recipient.empty() || !args.words.empty()) return fail(EX_USAGE, "usage: easd-deliver --recipient ADDRESS [--folder PATH]");
 
     // Read everything first: a message is stored whole or not at all.
     std::string raw;
@@ -82,17 +83,21 @@ int main(int argc, char** argv) {
         soci::transaction tr(*sql);
         auto user = store::find_recipient(*sql, address);  // the account, or the one the alias is of
         if (!user) return fail(EX_NOUSER, "unknown recipient " + address);
-        std::string folder_name = args.value("--folder", "Inbox");
-        auto folder = store::find_folder_by_name(*sql, user->id, folder_name);
+        // A path from the top ("Inbox/Lists/easd"), through the folder store like every folder
+        // lookup by name. A missing folder is temporary for Postfix: it keeps the message and
+        // retries, so mail is not bounced because a folder was renamed or deleted on a phone.
+        std::string folder_path = args.value("--folder", "Inbox");
+        auto folders = store::open_folder_store(*sql);
+        auto folder = store::resolve_folder_path(*folders, user->id, folder_path);
         if (!folder || folder->item_class != "Email")
-            return fail(EX_CANTCREAT, "no mail folder \"" + folder_name + "\" for " + address);
+            return fail(EX_TEMPFAIL, "no mail folder \"" + folder_path + "\" for " + address);
 
         // Out of Office below reads only the header section: keep that, hand over the rest.
         std::string headers(content::header_section(raw));
         store::insert_email(*sql, user->id, folder->id, content::email_from_parsed(std::move(raw), *parsed));
         tr.commit();
         // Out of Office answers mail to the Inbox only: not what a filter sorted elsewhere.
-        if (folder->name == "Inbox") {
+        if (folder->type == store::kFolderInbox) {
             std::optional<std::string> sender;
             if (args.values.count("--sender")) sender = args.value("--sender");
             std::string sendmail = cli::config_value(args, "sendmail");

@@ -95,6 +95,9 @@ const CommandInfo* find_command(std::string_view name);
 
 // Command handlers.
 CommandResult handle_folder_sync(CommandContext& ctx);
+CommandResult handle_folder_create(CommandContext& ctx);  // folder_management.cpp
+CommandResult handle_folder_update(CommandContext& ctx);
+CommandResult handle_folder_delete(CommandContext& ctx);
 CommandResult handle_sync(CommandContext& ctx);
 CommandResult handle_get_item_estimate(CommandContext& ctx);
 CommandResult handle_ping(CommandContext& ctx);
@@ -103,6 +106,9 @@ CommandResult handle_ping(CommandContext& ctx);
 // the device (changes after its sync state, no sync state yet, or the folder is gone).
 std::vector<std::vector<long long>> parked_folders_with_changes(soci::session& sql,
                                                                 const std::vector<push::ParkedWait>& waits);
+// In a result of parked_folders_with_changes: the device's folder hierarchy changed (for waits
+// that watch it, i.e. Ping: status 7).
+constexpr long long kHierarchyChanged = -1;
 // The Ping response body for a status (2 with the folders).
 std::string ping_response_body(int status, const std::vector<long long>& folders);
 CommandResult handle_move_items(CommandContext& ctx);

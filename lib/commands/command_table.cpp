@@ -5,6 +5,9 @@ namespace easd::commands {
 const std::vector<CommandInfo>& implemented_commands() {
     static const std::vector<CommandInfo> table = {
         {"FolderSync", handle_folder_sync, true},
+        {"FolderCreate", handle_folder_create, true},
+        {"FolderUpdate", handle_folder_update, true},
+        {"FolderDelete", handle_folder_delete, true},
         {"Sync", handle_sync, false},  // an empty Sync repeats the previous request (12.1+)
         {"GetItemEstimate", handle_get_item_estimate, true},
         {"MoveItems", handle_move_items, true},

@@ -1,4 +1,6 @@
 // FolderSync (MS-ASCMD 2.2.1.5): the folder hierarchy, then its changes since the device's key.
+#include <set>
+
 #include "commands/command.h"
 #include "store/folders.h"
 #include "store/sync_state.h"
@@ -38,8 +40,10 @@ CommandResult handle_folder_sync(CommandContext& ctx) {
     // One snapshot for folders and tombstones (see schema/001_initial.sql on the ordering).
     ctx.sql << "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";
 
-    store::KeyedState state;
+    store::HierarchyState hs;
+    store::KeyedState& state = hs.keys;
     long long from_mark = 0;
+    std::set<long long> own;  // the device's own changes above from_mark: not reported to it
     int response_key = 0;
     if (key_text == "0") {
         // A new start for this device: every collection state goes too (MS-ASCMD 2.2.3.170.1).
@@ -50,17 +54,19 @@ CommandResult handle_folder_sync(CommandContext& ctx) {
         response_key = 1;
     } else {
         auto key = store::SyncKey::parse(key_text);
-        auto loaded = store::load_folder_sync_state(ctx.sql, ctx.device.id);
+        auto loaded = store::load_hierarchy_state(ctx.sql, ctx.device.id);
         if (!key || !loaded) return status_only(kInvalidKey);
-        state = *loaded;
+        hs = *loaded;
         switch (state.match(*key)) {
             case store::KeyedState::Match::Current:
                 from_mark = state.current_mark;
+                own = hs.own;
                 response_key = state.current_key + 1;
                 break;
             case store::KeyedState::Match::Previous:
                 // Our last response was lost: answer it again from the previous state.
                 from_mark = state.previous_mark;
+                own = hs.previous_own;
                 response_key = state.current_key;
                 break;
             case store::KeyedState::Match::None:
@@ -68,7 +74,7 @@ CommandResult handle_folder_sync(CommandContext& ctx) {
         }
     }
 
-    store::FolderChanges changes = store::folder_changes_since(ctx.sql, ctx.user.id, from_mark);
+    store::FolderChanges changes = store::folder_changes_since(ctx.sql, ctx.user.id, from_mark, own);
     std::size_t count = changes.added.size() + changes.updated.size() + changes.deleted.size();
 
     wbxml::Node root(tag::FolderHierarchy::FolderSync);
@@ -82,11 +88,16 @@ CommandResult handle_folder_sync(CommandContext& ctx) {
             if (key_text != "0") {
                 state.previous_key = state.current_key;
                 state.previous_mark = state.current_mark;
+                hs.previous_own = hs.own;
             }
             state.current_key = response_key;
         }
         state.current_mark = changes.new_mark;
-        store::save_folder_sync_state(ctx.sql, ctx.device.id, state);
+        // Own changes at or below the new mark are behind the device now.
+        hs.own.clear();
+        for (long long s : own)
+            if (s > changes.new_mark) hs.own.insert(s);
+        store::save_hierarchy_state(ctx.sql, ctx.device.id, hs);
         root.add(tag::FolderHierarchy::SyncKey, store::SyncKey{state.epoch, response_key}.str());
     }
     auto& c = root.add(tag::FolderHierarchy::Changes);

@@ -39,6 +39,33 @@ std::vector<std::vector<long long>> parked_folders_with_changes(soci::session& s
         {users + "}", devices + "}", folders + "}", owners + "}"});
     for (int row = 0; row < r.rows(); ++row)
         changed[static_cast<std::size_t>(r.int64(row, 0))].push_back(r.int64(row, 1));
+
+    // Ping also ends when the user's folder hierarchy changed after the device's FolderSync state,
+    // except by the device's own FolderCreate/Update/Delete (schema/009): one query for all.
+    std::string h_users = "{", h_devices = "{", h_owners = "{";
+    bool h_first = true;
+    for (std::size_t w = 0; w < waits.size(); ++w) {
+        if (!waits[w].watch_hierarchy) continue;
+        std::string sep = h_first ? "" : ",";
+        h_users += sep + std::to_string(waits[w].user_id);
+        h_devices += sep + std::to_string(waits[w].device_row);
+        h_owners += sep + std::to_string(w);
+        h_first = false;
+    }
+    if (h_first) return changed;
+    store::PqResult h = store::pq_query(sql,
+        "SELECT w.o FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS w(u, d, o)"
+        " JOIN folder_sync_states s ON s.device_id = w.d"
+        " WHERE EXISTS (SELECT 1 FROM folders f WHERE f.user_id = w.u AND f.modseq > s.current_mark"
+        "               AND f.modseq <> ALL(s.own_changes))"
+        "    OR EXISTS (SELECT 1 FROM folder_tombstones t WHERE t.user_id = w.u AND t.modseq > s.current_mark"
+        "               AND t.modseq <> ALL(s.own_changes)"
+        "               AND (t.created_seq <= s.current_mark OR t.created_seq = ANY(s.own_changes)))",
+        {h_users + "}", h_devices + "}", h_owners + "}"});
+    for (int row = 0; row < h.rows(); ++row) {
+        // Ping answers 7 then, whatever else changed: the device must run FolderSync first.
+        changed[static_cast<std::size_t>(h.int64(row, 0))] = {kHierarchyChanged};
+    }
     return changed;
 }
 

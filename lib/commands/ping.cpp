@@ -98,6 +98,7 @@ CommandResult handle_ping(CommandContext& ctx) {
     wait.device_row = ctx.device.id;
     wait.folders = folders;
     wait.heartbeat = std::chrono::seconds(*heartbeat);
+    wait.watch_hierarchy = true;
 
     // Every watched folder must be one of this user's: otherwise the device's hierarchy is stale.
     // One query for all of them (up to max_ping_folders).
@@ -111,6 +112,7 @@ CommandResult handle_ping(CommandContext& ctx) {
     wait.push_seq = store::announce_waiting_request(ctx.sql, ctx.device.id, std::make_pair(join(folders), *heartbeat));
 
     std::vector<long long> changed = parked_folders_with_changes(ctx.sql, {wait})[0];
+    if (changed == std::vector<long long>{kHierarchyChanged}) return status_with(kFolderSyncRequired);
     if (!changed.empty()) {
         auto decoded = wbxml::decode(ping_response_body(kChanges, changed));
         return {200, std::move(decoded.root)};

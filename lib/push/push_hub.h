@@ -58,6 +58,7 @@ struct ParkedWait {
     long long push_seq = 0;    // this request's number in the device's push sequence
     std::vector<long long> folders;
     std::chrono::milliseconds heartbeat{0};
+    bool watch_hierarchy = false;  // Ping: a change of the folder hierarchy ends the wait too
 };
 
 class PushHub {

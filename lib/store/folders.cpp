@@ -1,6 +1,7 @@
 #include "store/folders.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "common/text.h"
 #include "store/pq.h"
@@ -85,30 +86,98 @@ std::optional<Folder> find_folder_by_name(soci::session& sql, long long user_id,
     return std::nullopt;
 }
 
-FolderChanges folder_changes_since(soci::session& sql, long long user_id, long long mark) {
+FolderChanges folder_changes_since(soci::session& sql, long long user_id, long long mark,
+                                   const std::set<long long>& own) {
     FolderChanges changes;
     changes.new_mark = mark;
+    // Known to the device: created at or before its watermark, or by the device itself.
+    auto known = [&](long long created_seq) { return created_seq <= mark || own.count(created_seq) != 0; };
     soci::rowset<soci::row> rs = (sql.prepare << std::string(kFolderColumns) +
                                   "WHERE user_id = :u AND modseq > :m ORDER BY modseq",
                                   soci::use(user_id), soci::use(mark));
     for (const auto& r : rs) {
         Folder f = folder_from_row(r);
         changes.new_mark = std::max(changes.new_mark, f.modseq);
+        if (own.count(f.modseq)) continue;  // the device's own change: it has it already
         // A folder created after the watermark is new to the device; one created before it, changed.
-        (f.created_seq > mark ? changes.added : changes.updated).push_back(std::move(f));
+        (known(f.created_seq) ? changes.updated : changes.added).push_back(std::move(f));
     }
-    // Deleted folders the device knew of (created at or before the watermark).
+    // Deleted folders the device knew of.
     soci::rowset<soci::row> ts = (sql.prepare <<
         "SELECT folder_id, created_seq, modseq FROM folder_tombstones WHERE user_id = :u AND modseq > :m "
         "ORDER BY modseq", soci::use(user_id), soci::use(mark));
     for (const auto& r : ts) {
-        changes.new_mark = std::max(changes.new_mark, r.get<long long>(2));
-        if (r.get<long long>(1) <= mark) changes.deleted.push_back(r.get<long long>(0));
+        long long seq = r.get<long long>(2);
+        changes.new_mark = std::max(changes.new_mark, seq);
+        if (!own.count(seq) && known(r.get<long long>(1))) changes.deleted.push_back(r.get<long long>(0));
     }
     // Parents before children, so a device never sees a folder whose parent it does not have.
     std::stable_sort(changes.added.begin(), changes.added.end(),
                      [](const Folder& a, const Folder& b) { return a.created_seq < b.created_seq; });
     return changes;
+}
+
+namespace {
+std::set<long long> parse_id_set(std::string_view text) {
+    std::set<long long> out;
+    if (!text.empty() && text.front() == '{') text.remove_prefix(1);
+    if (!text.empty() && text.back() == '}') text.remove_suffix(1);
+    while (!text.empty()) {
+        auto comma = text.find(',');
+        if (auto id = parse_decimal(text.substr(0, comma))) out.insert(*id);
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    }
+    return out;
+}
+std::string id_set_literal(const std::set<long long>& ids) { return id_array({ids.begin(), ids.end()}); }
+}  // namespace
+
+std::optional<HierarchyState> load_hierarchy_state(soci::session& sql, long long device_id) {
+    PqResult r = pq_query(sql,
+        "SELECT epoch, current_key, current_mark, previous_key, previous_mark, own_changes, previous_own_changes "
+        "FROM folder_sync_states WHERE device_id = $1 FOR UPDATE", {std::to_string(device_id)});
+    if (r.rows() != 1) return std::nullopt;
+    HierarchyState s;
+    s.keys.epoch = r.str(0, 0);
+    s.keys.current_key = r.int32(0, 1);
+    s.keys.current_mark = r.int64(0, 2);
+    if (!r.is_null(0, 3)) {
+        s.keys.previous_key = r.int32(0, 3);
+        s.keys.previous_mark = r.is_null(0, 4) ? 0 : r.int64(0, 4);
+    }
+    s.own = parse_id_set(r.text(0, 5));
+    s.previous_own = parse_id_set(r.text(0, 6));
+    return s;
+}
+
+void save_hierarchy_state(soci::session& sql, long long device_id, const HierarchyState& s) {
+    pq_query(sql,
+        "INSERT INTO folder_sync_states (device_id, epoch, current_key, current_mark, previous_key, previous_mark, "
+        "own_changes, previous_own_changes) VALUES ($1, $2, $3, $4, NULLIF($5, '')::int, $6, $7::bigint[], $8::bigint[]) "
+        "ON CONFLICT (device_id) DO UPDATE SET epoch = EXCLUDED.epoch, current_key = EXCLUDED.current_key, "
+        "current_mark = EXCLUDED.current_mark, previous_key = EXCLUDED.previous_key, "
+        "previous_mark = EXCLUDED.previous_mark, own_changes = EXCLUDED.own_changes, "
+        "previous_own_changes = EXCLUDED.previous_own_changes",
+        {std::to_string(device_id), s.keys.epoch, std::to_string(s.keys.current_key),
+         std::to_string(s.keys.current_mark),
+         s.keys.previous_key ? std::to_string(*s.keys.previous_key) : std::string(),
+         std::to_string(s.keys.previous_mark), id_set_literal(s.own), id_set_literal(s.previous_own)});
+}
+
+void settle_own_changes(soci::session& sql, long long user_id, long long& mark, std::set<long long>& own) {
+    // The first change of the user above the mark that is not the device's own; the mark may move
+    // up to just below it. (A folder changed by someone else and then by the device shows only the
+    // device's number: the device's change carried the whole folder, so nothing is hidden.)
+    PqResult r = pq_query(sql,
+        "SELECT min(s) FROM (SELECT modseq AS s FROM folders WHERE user_id = $1 AND modseq > $2 "
+        "UNION ALL SELECT modseq FROM folder_tombstones WHERE user_id = $1 AND modseq > $2) c "
+        "WHERE s <> ALL($3::bigint[])",
+        {std::to_string(user_id), std::to_string(mark), id_set_literal(own)});
+    bool bounded = !r.is_null(0, 0);
+    long long first_other = bounded ? r.int64(0, 0) : 0;
+    for (long long s : own)
+        if (!bounded || s < first_other) mark = std::max(mark, s);
+    for (auto it = own.begin(); it != own.end();) it = *it <= mark ? own.erase(it) : std::next(it);
 }
 
 long long current_folder_mark(soci::session& sql, long long user_id) {

@@ -4,8 +4,11 @@
 #include <soci/soci.h>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
+
+#include "store/sync_state.h"
 
 namespace easd::store {
 
@@ -51,14 +54,36 @@ std::optional<Folder> find_folder(soci::session& sql, long long user_id, long lo
 // By display name (case-insensitive) or, for "inbox", the Inbox. nullopt when absent.
 std::optional<Folder> find_folder_by_name(soci::session& sql, long long user_id, const std::string& name);
 
-// Hierarchy changes after watermark `mark`, as FolderSync reports them.
+// Special folders (the defaults, types 2..11, and the recipient cache, 19): a phone may not
+// rename, move or delete them.
+inline bool is_special_folder_type(int type) { return (type >= 2 && type <= 11) || type == 19; }
+
+// Hierarchy changes after watermark `mark`, as FolderSync reports them. `own` are change numbers
+// above the mark that the device made itself (FolderCreate/Update/Delete): they are not reported,
+// and a folder created in one of them is known to the device.
 struct FolderChanges {
     std::vector<Folder> added;
     std::vector<Folder> updated;
     std::vector<long long> deleted;
     long long new_mark = 0;  // the highest change number seen (>= mark)
 };
-FolderChanges folder_changes_since(soci::session& sql, long long user_id, long long mark);
+FolderChanges folder_changes_since(soci::session& sql, long long user_id, long long mark,
+                                   const std::set<long long>& own = {});
+
+// A device's FolderSync state: the keys and watermarks (store/sync_state.h) and, for the current
+// and the previous key, the device's own changes above the watermark (schema/009).
+struct HierarchyState {
+    KeyedState keys;
+    std::set<long long> own, previous_own;
+};
+// Locks the row (FOR UPDATE); nullopt before the device's first FolderSync.
+std::optional<HierarchyState> load_hierarchy_state(soci::session& sql, long long device_id);
+void save_hierarchy_state(soci::session& sql, long long device_id, const HierarchyState& state);
+
+// After the device made changes `own` on top of watermark `mark`: moves the mark over every
+// change number that is the device's own and has no other change of the user below it, and
+// keeps only the own numbers still above the mark. Usually the own set ends up empty.
+void settle_own_changes(soci::session& sql, long long user_id, long long& mark, std::set<long long>& own);
 
 // The current end of the change sequence for a user's hierarchy (0 when empty).
 long long current_folder_mark(soci::session& sql, long long user_id);
