@@ -108,7 +108,7 @@ std::vector<std::vector<long long>> parked_folders_with_changes(soci::session& s
                                                                 const std::vector<push::ParkedWait>& waits);
 // In a result of parked_folders_with_changes: the device's folder hierarchy changed (for waits
 // that watch it, i.e. Ping: status 7).
-constexpr long long kHierarchyChanged = -1;
+constexpr long long kHierarchyChangedMarker = -1;
 // The Ping response body for a status (2 with the folders).
 std::string ping_response_body(int status, const std::vector<long long>& folders);
 CommandResult handle_move_items(CommandContext& ctx);

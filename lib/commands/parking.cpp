@@ -64,7 +64,7 @@ std::vector<std::vector<long long>> parked_folders_with_changes(soci::session& s
         {h_users + "}", h_devices + "}", h_owners + "}"});
     for (int row = 0; row < h.rows(); ++row) {
         // Ping answers 7 then, whatever else changed: the device must run FolderSync first.
-        changed[static_cast<std::size_t>(h.int64(row, 0))] = {kHierarchyChanged};
+        changed[static_cast<std::size_t>(h.int64(row, 0))] = {kHierarchyChangedMarker};
     }
     return changed;
 }

@@ -112,7 +112,7 @@ CommandResult handle_ping(CommandContext& ctx) {
     wait.push_seq = store::announce_waiting_request(ctx.sql, ctx.device.id, std::make_pair(join(folders), *heartbeat));
 
     std::vector<long long> changed = parked_folders_with_changes(ctx.sql, {wait})[0];
-    if (changed == std::vector<long long>{kHierarchyChanged}) return status_with(kFolderSyncRequired);
+    if (changed == std::vector<long long>{kHierarchyChangedMarker}) return status_with(kFolderSyncRequired);
     if (!changed.empty()) {
         auto decoded = wbxml::decode(ping_response_body(kChanges, changed));
         return {200, std::move(decoded.root)};

@@ -94,7 +94,7 @@ HttpResponse RequestHandler::answer_parked(const ParkedCommand& parked, push::Wa
     if (parked.kind == ParkedCommand::Kind::Ping) {
         r.headers = wbxml_response_headers();
         if (reason != push::WakeReason::Changes) r.body = ping_response_body(1, {});
-        else if (folders == std::vector<long long>{kHierarchyChanged}) r.body = ping_response_body(7, {});  // FolderSync first
+        else if (folders == std::vector<long long>{kHierarchyChangedMarker}) r.body = ping_response_body(7, {});  // FolderSync first
         else r.body = ping_response_body(2, folders);
     } else {
         // A hanging Sync that ends without changes gets the empty response (MS-ASCMD 3.1.5.4): the
