@@ -15,7 +15,7 @@ TEST_CASE("OPTIONS advertises versions and commands, behind authentication", "[e
     auto r = c.options();
     CHECK(r.status == 200);
     CHECK(r.header("ms-asprotocolversions") == "2.5,12.0,12.1,14.0,14.1,16.0,16.1");
-    CHECK(r.header("ms-asprotocolcommands") == "FolderSync,Sync,GetItemEstimate,MoveItems,Ping,ItemOperations,GetAttachment,Provision,Settings,SendMail,SmartReply,SmartForward,Search,ResolveRecipients");
+    CHECK(r.header("ms-asprotocolcommands") == "FolderSync,Sync,GetItemEstimate,MoveItems,Ping,ItemOperations,GetAttachment,Provision,Settings,SendMail,SmartReply,SmartForward,Search,ResolveRecipients,Find");
     CHECK_FALSE(r.header("ms-server-activesync").empty());
 
     SECTION("no credentials: 401 with a Basic challenge") {
