@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
     measure("Find: \"invo sender12\" (prefixes), all mail", requests,
             find("<MailBoxSearchCriterion><Query><A:Class>Email</A:Class><FreeText>invo sender12</FreeText></Query>"
                  "<Options><Range>0-9</Range></Options></MailBoxSearchCriterion>"));
-    measure("Find: GAL \"colleague12\" (111 of 1,000)", requests,
+    measure("Find: GAL \"colleague12\" (11 of 1,000)", requests,
             find("<GalSearchCriterion><Query>colleague12</Query><Options><Range>0-9</Range></Options>"
                  "</GalSearchCriterion>"));
     return 0;
