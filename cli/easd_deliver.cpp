@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
         // retries, so mail is not bounced because a folder was renamed or deleted on a phone.
         std::string folder_path = args.value("--folder", "Inbox");
         auto folders = store::open_folder_store(*sql);
-        auto folder = store::resolve_folder_path(*folders, user->id, folder_path);
+        auto folder = store::resolve_folder_path_or_name(*folders, user->id, folder_path);
         if (!folder || folder->item_class != "Email")
             return fail(EX_TEMPFAIL, "no mail folder \"" + folder_path + "\" for " + address);
 

@@ -226,6 +226,19 @@ std::optional<Folder> resolve_folder_path(FolderStore& store, long long user_id,
     return found;
 }
 
+std::optional<Folder> resolve_folder_path_or_name(FolderStore& store, long long user_id, std::string_view path) {
+    if (auto exact = resolve_folder_path(store, user_id, path)) return exact;
+    auto parts = split_folder_path(path);
+    if (parts.size() != 1) return std::nullopt;
+    std::optional<Folder> found;
+    for (const auto& f : store.list(user_id)) {
+        if (!same_name(f.name, parts.front())) continue;
+        if (found) return std::nullopt;  // two of that name: only a path says which
+        found = f;
+    }
+    return found;
+}
+
 std::string folder_path(const std::vector<Folder>& folders, const Folder& f) {
     std::string path = f.name;
     long long parent = f.parent_id;

@@ -71,6 +71,10 @@ std::string item_class_for_type(int type);
 std::vector<std::string> split_folder_path(std::string_view path);
 // The folder at `path`; nullopt when there is none.
 std::optional<Folder> resolve_folder_path(FolderStore& store, long long user_id, std::string_view path);
+// The same, and a bare name that is not at the top level is also found wherever it stands when
+// exactly one folder has it: before paths, easd-deliver --folder took a name, and Postfix
+// configurations written then still say so.
+std::optional<Folder> resolve_folder_path_or_name(FolderStore& store, long long user_id, std::string_view path);
 // The path of a folder ("Inbox/Projects").
 std::string folder_path(const std::vector<Folder>& folders, const Folder& f);
 
