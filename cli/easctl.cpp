@@ -414,23 +414,6 @@ int rule_command(const cli::Args& a, soci::session& sql, const std::string& sub)
         done(a, "added rule " + std::to_string(rule.id) + ": " + rule_text(rule), cli::JsonObject().number("id", rule.id));
         return 0;
     }
-    if (sub == "set") {
-        const std::string& address = word(a, 2, "address");
-        no_more_words(a, 3);
-        store::DirectoryChange change;
-        auto given = [&](const char* option, std::optional<std::string>& field) {
-            if (a.values.count(option)) field = a.value(option);
-        };
-        given("--name", change.display_name);
-        given("--phone", change.phone);
-        given("--mobile", change.mobile_phone);
-        given("--office", change.office);
-        given("--title", change.title);
-        given("--company", change.company);
-        store::set_directory_fields(sql, address, change);
-        done(a, "directory fields set for " + store::normalize_address(address));
-        return 0;
-    }
     if (sub == "list") {
         no_more_words(a, 2);
         auto rules = store::list_access_rules(sql);
