@@ -2,22 +2,15 @@
 // ConversationIndex of delivered and sent mail, the versions that carry them, the reply or forward
 // every device sees on the original, Search by ConversationId, ConversationMode in Sync and
 // GetItemEstimate, and ItemOperations Move of a conversation.
+#include "support/text.h"
 #include "e2e_support.h"
 
 using namespace e2e;
 namespace tag = easd::wbxml::tag;
 
-namespace {
+using easd::test::hex;
 
-std::string hex(const std::string& bytes) {
-    static const char d[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out += d[c >> 4];
-        out += d[c & 15];
-    }
-    return out;
-}
+namespace {
 
 // The ApplicationData of the Add or Change whose subject is `subject` (nullptr when none).
 const easd::wbxml::Node* data_of(const std::vector<const easd::wbxml::Node*>& items, const std::string& subject) {

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 
+#include "support/text.h"
 #include "common/conversation_index.h"
 #include "content/conversation.h"
 #include "content/draft.h"
@@ -19,17 +20,9 @@
 
 using namespace easd;
 
-namespace {
+using easd::test::hex;
 
-std::string hex(const std::string& bytes) {
-    static const char d[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out += d[c >> 4];
-        out += d[c & 15];
-    }
-    return out;
-}
+namespace {
 
 // A copy of the schema directory with the migrations before `version` only.
 std::string schema_before(int version) {

@@ -2,23 +2,16 @@
 // when a message has none, the EAS ConversationIndex bytes, and ids as clients send them back.
 #include <catch2/catch.hpp>
 
+#include "support/text.h"
 #include "common/conversation_index.h"
 #include "content/conversation.h"
 #include "content/message.h"
 
 using namespace easd::content;
 
-namespace {
+using easd::test::hex;
 
-std::string hex(const std::string& bytes) {
-    static const char d[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out += d[c >> 4];
-        out += d[c & 15];
-    }
-    return out;
-}
+namespace {
 
 ParsedMessage parse(const std::string& raw) {
     auto m = parse_message(raw);
