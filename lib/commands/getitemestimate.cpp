@@ -56,7 +56,9 @@ CommandResult handle_get_item_estimate(CommandContext& ctx) {
         }
         response.add(tag::GetItemEstimate::Status, static_cast<long long>(status));
         auto& col = response.add(tag::GetItemEstimate::Collection);
-        if (ctx.version < 140 && c->has(tag::GetItemEstimate::Class))
+        // Class in the response is 2.5's: from 12.0 on the Collection has CollectionId and
+        // Estimate only (GetItemEstimateResponse.xsd; MS-ASCMD 2.2.3.27.2 names Class in requests).
+        if (ctx.version < 120 && c->has(tag::GetItemEstimate::Class))
             col.add(tag::GetItemEstimate::Class, std::string(c->child_text(tag::GetItemEstimate::Class)));
         col.add(tag::GetItemEstimate::CollectionId, collection_id);
         if (status == kSuccess) col.add(tag::GetItemEstimate::Estimate, estimate);

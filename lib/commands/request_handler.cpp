@@ -2,6 +2,7 @@
 
 #include "commands/admission.h"
 #include "commands/autodiscover_endpoint.h"
+#include "commands/unbuilt_commands.h"
 #include "common/log.h"
 #include "store/access.h"
 #include "store/pq.h"
@@ -168,7 +169,8 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     if (request.accept_multipart == "T" || request.accept_multipart == "t") query->accept_multipart = true;
 
     const CommandInfo* command = find_command(query->cmd);
-    if (!command) return plain(501, "command not implemented: " + query->cmd);
+    if (!command) command = find_unbuilt_command(query->cmd);  // an EAS answer, not an HTTP error
+    if (!command) return plain(501, "not an EAS command: " + query->cmd);
 
     std::optional<protocol::ProtocolVersion> version =
         request.protocol_version.empty() ? query->version : protocol::parse_version(request.protocol_version);
@@ -184,8 +186,14 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     if (mime_body) {
         if (request.body.empty()) return plain(400, "the " + query->cmd + " command needs a request body");
     } else if (!request.body.empty()) {
-        wbxml::DecodeResult decoded = wbxml::decode(request.body);
+        // Real Android devices send bytes after the root's END: the document before them is whole.
+        wbxml::DecodeLimits limits;
+        limits.allow_trailing_bytes = true;
+        wbxml::DecodeResult decoded = wbxml::decode(request.body, limits);
         if (!decoded) return plain(400, "malformed WBXML: " + decoded.error);
+        if (decoded.trailing_bytes)
+            EASD_LOG_DEBUG("%s: ignored %zu byte(s) after the WBXML root element", query->cmd.c_str(),
+                          decoded.trailing_bytes);
         body = std::move(decoded.root);
     } else if (command->needs_body) {
         return plain(400, "the " + query->cmd + " command needs a request body");

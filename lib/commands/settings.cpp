@@ -178,8 +178,9 @@ wbxml::Node user_information(CommandContext& ctx, const wbxml::Node& request) {
         wbxml::Node& account = get.add(tag::Settings::Accounts).add(tag::Settings::Account);
         if (!ctx.user.display_name.empty()) account.add(tag::Settings::UserDisplayName, ctx.user.display_name);
         wbxml::Node& addresses = account.add(tag::Settings::EmailAddresses);
-        addresses.add(tag::Settings::PrimarySmtpAddress, ctx.user.address);
+        // SMTPAddress first, PrimarySmtpAddress after it: the schema's sequence (Settings.xsd).
         addresses.add(tag::Settings::SmtpAddress, ctx.user.address);
+        addresses.add(tag::Settings::PrimarySmtpAddress, ctx.user.address);
     } else {
         get.add(tag::Settings::EmailAddresses).add(tag::Settings::SmtpAddress, ctx.user.address);
     }

@@ -154,6 +154,7 @@ public:
             return r;
         }
         r.root = std::move(root);
+        r.trailing_bytes = trailing_;
         return r;
     }
 
@@ -163,6 +164,7 @@ private:
     const uint8_t* const end_;
     const DecodeLimits& limits_;
     std::string error_;
+    std::size_t trailing_ = 0;  // bytes after the root's END, when the limits allow them
 
     std::size_t offset(const uint8_t* at) const { return static_cast<std::size_t>(at - begin_); }
 
@@ -304,7 +306,9 @@ private:
     }
 
     bool finish(const uint8_t* after_root) {
-        if (after_root != end_) return fail(after_root, "trailing bytes after the root element");
+        if (after_root == end_) return true;
+        if (!limits_.allow_trailing_bytes) return fail(after_root, "trailing bytes after the root element");
+        trailing_ = static_cast<std::size_t>(end_ - after_root);
         return true;
     }
 };

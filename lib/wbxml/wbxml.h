@@ -49,17 +49,22 @@ struct DecodeLimits {
     std::size_t max_depth = 64;              // nesting depth
     std::size_t max_nodes = 1'000'000;       // elements in one document
     std::size_t max_string = 64u << 20;      // one inline string or opaque block, bytes
+    // Bytes after the root element's END: an error unless allowed. Real Android devices send some
+    // (a stray END or NUL) after a complete request; the request path allows them and ignores them.
+    bool allow_trailing_bytes = false;
 };
 
 struct DecodeResult {
     std::optional<Node> root;  // set on success
     std::string error;         // set on failure: what was wrong and at which byte offset
+    std::size_t trailing_bytes = 0;  // on success with allow_trailing_bytes: how many were ignored
     explicit operator bool() const { return root.has_value(); }
 };
 
 // Decodes a whole WBXML 1.3 document (version 0x03, public id 1, charset UTF-8 (106), empty string
 // table, as MS-ASWBXML requires). Fails, never crashes, on truncated input, unknown pages or tokens,
-// attributes, entities or extensions, trailing bytes, or anything beyond the limits.
+// attributes, entities or extensions, trailing bytes (unless limits allow them), or anything beyond
+// the limits.
 DecodeResult decode(std::string_view bytes, const DecodeLimits& limits = {});
 
 // Encodes the tree as WBXML 1.3. Text goes out as STR_I (a NUL in text is dropped), opaque as OPAQUE.

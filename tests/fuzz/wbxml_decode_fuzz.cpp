@@ -1,6 +1,7 @@
 // libFuzzer target for the WBXML decoder (lib/wbxml).
 //
-// Decodes the input. When that succeeds, the tree is encoded and decoded again, and the two trees must
+// Decodes the input, strictly and with trailing bytes allowed (the two must agree on the document
+// before the trailing bytes). When the strict decode succeeds, the tree is encoded and decoded again, and the two trees must
 // be equal, and re-encoding must reproduce the same bytes (the encoder's form is canonical). Any
 // difference aborts. to_xml() is exercised too, and from_xml() must read its output back to the same
 // tree whenever the texts are representable in XML 1.0 (control characters other than tab, CR and LF
@@ -85,7 +86,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     easd::wbxml::DecodeLimits limits;
     limits.max_nodes = 100000;
     limits.max_string = 1u << 20;
-    auto first = easd::wbxml::decode(std::string_view(reinterpret_cast<const char*>(data), size), limits);
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
+    auto first = easd::wbxml::decode(input, limits);
+
+    // The request path's tolerance: bytes after the root's END are ignored, nothing else changes.
+    // A tolerant decode succeeds exactly when the strict one does on the bytes before the trailing
+    // ones, with the same tree.
+    easd::wbxml::DecodeLimits tolerant = limits;
+    tolerant.allow_trailing_bytes = true;
+    auto loose = easd::wbxml::decode(input, tolerant);
+    if (first && (!loose || loose.trailing_bytes != 0 || !same(*first.root, *loose.root)))
+        die("a strictly valid document decodes differently when trailing bytes are allowed");
+    if (loose && loose.trailing_bytes > 0) {
+        if (loose.trailing_bytes > size) die("more trailing bytes than input");
+        auto prefix = easd::wbxml::decode(input.substr(0, size - loose.trailing_bytes), limits);
+        if (!prefix || !same(*prefix.root, *loose.root)) die("the document before the trailing bytes differs");
+    }
+
     if (!first) {
         if (first.error.empty()) die("decode failed without an error message");
         return 0;

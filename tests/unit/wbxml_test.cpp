@@ -354,6 +354,31 @@ TEST_CASE("wbxml: unknown pages and tokens", "[wbxml]") {
     REQUIRE(decode_error(kHeader + bytes({0x00})).find("truncated SWITCH_PAGE") != std::string::npos);
 }
 
+TEST_CASE("wbxml: trailing bytes after the root are ignored only when allowed", "[wbxml]") {
+    // What Android devices send: a complete document, then a stray END, NUL or more.
+    DecodeLimits tolerant;
+    tolerant.allow_trailing_bytes = true;
+    for (const std::string& tail : {bytes({0x01}), bytes({0x00, 0x00}), bytes({0x45, 0x01}), bytes({0xFF})}) {
+        auto strict = decode(kHeader + bytes({0x45, 0x4B, 0x03, '1', 0x00, 0x01, 0x01}) + tail);
+        REQUIRE_FALSE(strict);
+        REQUIRE(strict.error.find("trailing") != std::string::npos);
+        auto r = decode(kHeader + bytes({0x45, 0x4B, 0x03, '1', 0x00, 0x01, 0x01}) + tail, tolerant);
+        REQUIRE(r);
+        CHECK(r.trailing_bytes == tail.size());
+        CHECK(r.root->tag == tag::AirSync::Sync);
+        CHECK(r.root->child_text(tag::AirSync::SyncKey) == "1");
+    }
+    // A content-less root, and nothing after it: nothing ignored.
+    auto single = decode(kHeader + bytes({0x05, 0x05}), tolerant);
+    REQUIRE(single);
+    CHECK(single.trailing_bytes == 1);
+    auto exact = decode(kHeader + bytes({0x45, 0x01}), tolerant);
+    REQUIRE(exact);
+    CHECK(exact.trailing_bytes == 0);
+    // Everything else stays strict: an unclosed root is still truncated.
+    CHECK_FALSE(decode(kHeader + bytes({0x45, 0x4B, 0x01}), tolerant));
+}
+
 TEST_CASE("wbxml: structural errors", "[wbxml]") {
     // trailing garbage after the root
     REQUIRE(decode_error(kHeader + bytes({0x45, 0x01, 0x01})).find("trailing") != std::string::npos);
