@@ -320,8 +320,9 @@ private:
         auto& r = responses.add(tag::AirSync::Add);
         r.add(tag::AirSync::ClientId, client_id);
         r.add(tag::AirSync::ServerId, static_cast<long long>(id));
-        if (auto atts = added_attachments(draft, *email, id)) r.children.push_back(std::move(*atts));
+        // Status before ApplicationData in an Add, as SyncResponse.xsd orders it (the calendar UID too).
         r.add(tag::AirSync::Status, static_cast<long long>(kSuccess));
+        if (auto atts = added_attachments(draft, *email, id)) r.children.push_back(std::move(*atts));
     }
 
     enum class DraftChange { Done, Renumbered, Refused, Sent };

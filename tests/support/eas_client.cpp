@@ -1,5 +1,7 @@
 #include "support/eas_client.h"
 
+#include "support/xsd_validator.h"
+
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/SocketAddress.h>
@@ -22,6 +24,44 @@ std::string lower(std::string s) {
 
 bool is_wbxml(const std::string& content_type) {
     return lower(content_type).rfind("application/vnd.ms-sync.wbxml", 0) == 0;
+}
+
+// The protocol version a request asks for: the MS-ASProtocolVersion header, or the first byte of
+// the base64-encoded query (MS-ASHTTP 2.2.1.1.1.1: 141 is "14.1"). Empty when neither says.
+std::string request_version(const std::string& path_and_query, const std::map<std::string, std::string>& headers) {
+    for (const auto& [name, value] : headers)
+        if (lower(name) == "ms-asprotocolversion") return value;
+    auto q = path_and_query.find('?');
+    if (q == std::string::npos || path_and_query.find("Cmd=", q) != std::string::npos) return {};
+    std::string encoded;  // percent-decoded query
+    for (size_t i = q + 1; i < path_and_query.size(); ++i) {
+        if (path_and_query[i] == '%' && i + 2 < path_and_query.size()) {
+            encoded += static_cast<char>(std::stoi(path_and_query.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            encoded += path_and_query[i];
+        }
+    }
+    static const std::string table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (encoded.size() < 2) return {};
+    auto a = table.find(encoded[0]), b = table.find(encoded[1]);
+    if (a == std::string::npos || b == std::string::npos) return {};
+    unsigned version = static_cast<unsigned>((a << 2) | (b >> 4)) & 0xFF;
+    return std::to_string(version / 10) + "." + std::to_string(version % 10);
+}
+
+// Every WBXML response a test receives goes through the XSDs (support/xsd_validator.h says which
+// versions and how namespaces are mapped); one that does not fit fails the test that got it.
+void check_against_xsds(const easd::wbxml::Node& doc, const std::string& version, const std::string& request) {
+    if (!xsd_should_validate(version)) {
+        xsd_count(false);
+        return;
+    }
+    XsdResult r = xsd_validate(doc);
+    xsd_count(true);
+    if (!r.valid)
+        throw std::runtime_error("EasClient: the response to " + request + " (version " + version +
+                                 ") does not validate against the EAS XSDs:\n" + r.errors + r.xml);
 }
 
 }  // namespace
@@ -109,6 +149,7 @@ EasResponse EasClient::raw(const std::string& method, const std::string& path_an
             auto decoded = easd::wbxml::decode(result.body);
             if (decoded.root) {
                 result.doc = std::move(decoded.root);
+                check_against_xsds(*result.doc, request_version(path_and_query, headers), method + " " + path_and_query);
             } else {
                 result.decode_error = decoded.error.empty() ? "undecodable WBXML" : decoded.error;
             }

@@ -80,6 +80,43 @@ std::string schema_dir() {
     return std::string(EASD_SOURCE_DIR) + "/../shared/schemas/eas";
 }
 
+// Where a published XSD and MS-ASCMD disagree, the specification wins (shared/schemas/eas/README).
+// Each amendment names the section that says so; a file that no longer has the text fails loudly,
+// so an updated XSD is looked at again rather than silently validated differently.
+void amend_where_the_specification_differs(const std::string& file, std::string& text) {
+    if (file != "SyncResponse.xsd") return;
+    // MS-ASCMD 2.2.3.24: a Change in Responses carries ServerId, InstanceId, Class, ApplicationData
+    // and Status (16.x answers a draft Change that added attachments with their new
+    // FileReferences); the XSD's Responses/Change stops at InstanceId and Status. The class
+    // elements inside are still checked against their own global declarations.
+    const std::string change_tail =
+        "<xs:element ref=\"airsyncbase:InstanceId\" minOccurs=\"0\"/>";
+    auto at = text.find("<xs:element name=\"Responses\"");
+    if (at != std::string::npos) at = text.find(change_tail, at);
+    if (at == std::string::npos)
+        throw std::runtime_error("xsd_validator: SyncResponse.xsd changed; look at the Responses/Change amendment again");
+    text.insert(at + change_tail.size(),
+                "<xs:element name=\"ApplicationData\" minOccurs=\"0\"><xs:complexType><xs:sequence>"
+                "<xs:any namespace=\"##other\" processContents=\"strict\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>"
+                "</xs:sequence></xs:complexType></xs:element>");
+    // MS-ASAIRS 2.2.2.7: a 16.x Add in Responses answers a draft's new attachments with their
+    // FileReferences in ApplicationData/airsyncbase:Attachments; the XSD's Add offers no Attachments.
+    const std::string add_location = "ref=\"airsyncbase:Location\"/>";
+    auto add = text.find("<xs:element name=\"Add\"", text.find("<xs:element name=\"Responses\""));
+    if (add != std::string::npos) add = text.find(add_location, add);
+    if (add == std::string::npos)
+        throw std::runtime_error("xsd_validator: SyncResponse.xsd changed; look at the Responses/Add amendment again");
+    text.insert(add + add_location.size(), "<xs:element ref=\"airsyncbase:Attachments\"/>");
+    // MS-ASCMD 2.2.3.11: ApplicationData in Responses carries any content class's elements; the
+    // XSD's Commands list the Notes elements, its Responses (Add, Fetch) forgot them.
+    const std::string tasks = "<xs:group ref=\"tasks:AllProps\"/>";
+    const std::string notes = "<xs:element ref=\"notes:Subject\"/><xs:element ref=\"notes:MessageClass\"/>"
+                              "<xs:element ref=\"notes:LastModifiedDate\"/><xs:element ref=\"notes:Categories\"/>";
+    for (auto at_tasks = text.find(tasks, text.find("<xs:element name=\"Responses\"")); at_tasks != std::string::npos;
+         at_tasks = text.find(tasks, at_tasks + tasks.size() + notes.size()))
+        text.insert(at_tasks + tasks.size(), notes);
+}
+
 // The XSDs as published refer to other namespaces without <xs:import> (.NET tolerates that;
 // libxml2 does not), and several namespaces span files (FolderHierarchy.xsd + FolderSyncResponse.xsd
 // + ...). So: copy each file into a temporary directory with an <xs:import> of every foreign
@@ -131,6 +168,7 @@ public:
             auto close = start == std::string::npos ? start : text.find('>', start);
             if (close == std::string::npos) throw std::runtime_error("xsd_validator: no <xs:schema> in " + name);
             text.insert(close + 1, imports);
+            amend_where_the_specification_differs(name, text);
             write_file(dir / name, text);
         }
         std::string root = std::string("<xs:schema xmlns:xs=\"") + kXsdNamespace + "\">";
@@ -197,6 +235,7 @@ using DocPtr = std::unique_ptr<xmlDoc, DocFree>;
 // Where MS-ASWBXML's token name (ours) and the XSD's element name are spelled differently.
 std::string xsd_name(wbxml::Tag tag) {
     if (tag == wbxml::tag::Settings::SmtpAddress) return "SMTPAddress";
+    if (tag == wbxml::tag::Calendar::TimeZone || tag == wbxml::tag::Email::TimeZone) return "Timezone";
     return std::string(wbxml::tag_name(tag));
 }
 
