@@ -171,7 +171,20 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
     tr.commit();
 
     quiet = nothing_happened && responses.children.empty() && !changes.more_available && to_send.empty();
-    if (!responses.children.empty()) out.children.push_back(std::move(responses));
+    if (!responses.children.empty()) {
+        // SyncResponse.xsd has the answers in the order Change, Add, Delete, Fetch (MS-ASCMD gives
+        // none); the client commands were answered in request order, so sort them, keeping the
+        // order within each kind.
+        auto rank = [](const wbxml::Node& n) {
+            if (n.tag == tag::AirSync::Change) return 0;
+            if (n.tag == tag::AirSync::Add) return 1;
+            if (n.tag == tag::AirSync::Delete) return 2;
+            return 3;
+        };
+        std::stable_sort(responses.children.begin(), responses.children.end(),
+                         [&](const wbxml::Node& a, const wbxml::Node& b) { return rank(a) < rank(b); });
+        out.children.push_back(std::move(responses));
+    }
     if (changes.more_available) out.add(tag::AirSync::MoreAvailable);
     if (to_send.empty()) return;
     auto& commands = out.add(tag::AirSync::Commands);

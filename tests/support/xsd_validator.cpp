@@ -115,6 +115,14 @@ void amend_where_the_specification_differs(const std::string& file, std::string&
     for (auto at_tasks = text.find(tasks, text.find("<xs:element name=\"Responses\"")); at_tasks != std::string::npos;
          at_tasks = text.find(tasks, at_tasks + tasks.size() + notes.size()))
         text.insert(at_tasks + tasks.size(), notes);
+    // MS-ASCMD 2.2.3.42.2 and 2.2.3.67.2: Responses holds 0...N Delete and Fetch answers (several
+    // failed Deletes, several Fetches in one request); the XSD allows one of each.
+    for (const char* answer : {"<xs:element name=\"Delete\" minOccurs=\"0\"", "<xs:element name=\"Fetch\" minOccurs=\"0\""}) {
+        auto pos = text.find(answer, text.find("<xs:element name=\"Responses\""));
+        if (pos == std::string::npos)
+            throw std::runtime_error("xsd_validator: SyncResponse.xsd changed; look at the Delete/Fetch amendment again");
+        text.insert(pos + std::string(answer).size(), " maxOccurs=\"unbounded\"");
+    }
 }
 
 // The XSDs as published refer to other namespaces without <xs:import> (.NET tolerates that;
