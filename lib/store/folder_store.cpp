@@ -62,19 +62,8 @@ bool valid_name(std::string_view name) {
     return true;
 }
 
-Folder folder_from(const PqResult& r, int row) {
-    Folder f;
-    f.id = r.int64(row, 0);
-    f.parent_id = r.int64(row, 1);
-    f.name = r.str(row, 2);
-    f.type = r.int32(row, 3);
-    f.item_class = r.str(row, 4);
-    f.created_seq = r.int64(row, 5);
-    f.modseq = r.int64(row, 6);
-    return f;
-}
 
-constexpr const char* kReturning = " RETURNING id, COALESCE(parent_id, 0), name, type, item_class, created_seq, modseq";
+const std::string kReturning = std::string(" RETURNING ") + kFolderResultColumns;
 
 class PgFolderStore : public FolderStore {
 public:

@@ -54,21 +54,24 @@ std::vector<Folder> list_folders(soci::session& sql, long long user_id) {
     return out;
 }
 
+Folder folder_from(const PqResult& r, int row) {
+    Folder f;
+    f.id = r.int64(row, 0);
+    f.parent_id = r.int64(row, 1);
+    f.name = r.str(row, 2);
+    f.type = r.int32(row, 3);
+    f.item_class = r.str(row, 4);
+    f.created_seq = r.int64(row, 5);
+    f.modseq = r.int64(row, 6);
+    return f;
+}
+
 std::optional<Folder> find_folder(soci::session& sql, long long user_id, long long folder_id) {
     // On every Sync: one round trip.
-    PqResult r = pq_query(sql,
-        "SELECT id, COALESCE(parent_id, 0), name, type, item_class, created_seq, modseq FROM folders "
-        "WHERE user_id = $1 AND id = $2", {std::to_string(user_id), std::to_string(folder_id)});
+    PqResult r = pq_query(sql, (std::string("SELECT ") + kFolderResultColumns + " FROM folders WHERE user_id = $1 AND id = $2").c_str(),
+                          {std::to_string(user_id), std::to_string(folder_id)});
     if (r.rows() != 1) return std::nullopt;
-    Folder f;
-    f.id = r.int64(0, 0);
-    f.parent_id = r.int64(0, 1);
-    f.name = r.str(0, 2);
-    f.type = r.int32(0, 3);
-    f.item_class = r.str(0, 4);
-    f.created_seq = r.int64(0, 5);
-    f.modseq = r.int64(0, 6);
-    return f;
+    return folder_from(r, 0);
 }
 
 std::optional<Folder> find_folder_by_name(soci::session& sql, long long user_id, const std::string& name) {

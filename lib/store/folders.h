@@ -51,6 +51,10 @@ void create_default_folders(soci::session& sql, long long user_id);
 std::vector<Folder> list_folders(soci::session& sql, long long user_id);
 // The user's folder with this id; nullopt when it does not exist or belongs to someone else.
 std::optional<Folder> find_folder(soci::session& sql, long long user_id, long long folder_id);
+// A folder from row `row` of a libpq result with kFolderResultColumns' columns in that order.
+class PqResult;
+Folder folder_from(const PqResult& r, int row);
+constexpr const char* kFolderResultColumns = "id, COALESCE(parent_id, 0), name, type, item_class, created_seq, modseq";
 // By display name (case-insensitive) or, for "inbox", the Inbox. nullopt when absent.
 std::optional<Folder> find_folder_by_name(soci::session& sql, long long user_id, const std::string& name);
 
