@@ -210,20 +210,10 @@ std::string pg_array(const std::vector<long long>& ids) {
 }
 }  // namespace
 
-namespace {
-// The conversation-mode condition makes the planner's estimates large enough for PostgreSQL's
-// JIT, which then spends ~200 ms compiling a query that runs in ~10 ms (measured on a
-// 20,000-message folder). JIT buys nothing for these short queries: it is switched off for the
-// session (a pooled connection keeps it off, which suits easd's short queries).
-void avoid_jit(soci::session& sql, const SyncFilter& filter) {
-    if (filter.conversation_mode) pq_query(sql, "SET jit = off");
-}
-}  // namespace
 
 CollectedChanges collect_changes(soci::session& sql, const CollectionState& state, long long mark,
                                  int window, int key_for_changes, const SyncFilter& filter,
                                  std::chrono::steady_clock::time_point deadline) {
-    avoid_jit(sql, filter);
     CollectedChanges out;
     out.new_mark = mark;
     std::vector<long long> added, removed;
@@ -314,7 +304,6 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
 namespace easd::store {
 long long count_pending_changes(soci::session& sql, const CollectionState& state, long long mark,
                                 const SyncFilter& filter) {
-    avoid_jit(sql, filter);
     std::string cond = filter.condition();
     std::string held =
         "EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = $3 AND s.item_id = i.id AND s.removed_key IS NULL)";
@@ -383,7 +372,6 @@ bool needs_reconcile(const CollectionState& state, const SyncFilter& filter) {
 
 bool reconcile_filter(soci::session& sql, const CollectionState& state, const SyncFilter& filter, long long mark,
                       int window, int key_for_changes, CollectedChanges& out) {
-    avoid_jit(sql, filter);
     std::string cond = filter.condition();
     // Held items outside the window: SoftDelete.
     std::string drop =
