@@ -15,6 +15,7 @@
 #include "commands/request_handler.h"
 #include "common/log.h"
 #include "content/message.h"
+#include "mailstore/open_backend.h"
 #include "listener.h"
 #include "options.h"
 #include "store/db.h"
@@ -97,16 +98,26 @@ int main(int argc, char** argv) {
     settings.sendmail_command = options->sendmail_command;
     settings.activesync_url = options->activesync_url;
     settings.rotating_device_types = options->rotating_device_types;
-    commands::RequestHandler handler(*db, settings);
+    // The hub before the mail store: a store that polls for waiting users asks the hub, so it must
+    // stop (be destroyed) first.
+    push::PushHub hub(*db, options->database, commands::parked_folders_with_changes, descriptor_budget(*options));
+    std::string mail_error;
+    std::unique_ptr<mailstore::MailBackend> mail = mailstore::open_mail_backend(options->config, &mail_error);
+    if (!mail) {
+        EASD_LOG_ERROR("%s", mail_error.c_str());
+        if (!options->pid_file.empty()) unlink(options->pid_file.c_str());
+        return 78;
+    }
+    commands::RequestHandler handler(*db, settings, *mail);
 
     app::Finisher finisher(options->finisher_threads);
-    push::PushHub hub(*db, options->database, commands::parked_folders_with_changes, descriptor_budget(*options));
     hub.start();
+    mail->watch_waiting_users(*db, [&hub] { return hub.parked_users(); });
     app::ParkingServices parking{finisher, handler, hub};
     app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes, parking);
     threads.start(options->threads);
-    EASD_LOG_INFO("listening on %s with %d threads, %d database connections, up to %zu parked requests",
-                  listener->description().c_str(), options->threads, options->db_pool, hub.max_parked());
+    EASD_LOG_INFO("listening on %s with %d threads, %d database connections, up to %zu parked requests, mail store %s",
+                  listener->description().c_str(), options->threads, options->db_pool, hub.max_parked(), mail->name());
 
     for (;;) {
         int sig = 0;

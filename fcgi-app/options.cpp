@@ -94,6 +94,7 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
     auto get = [&](const char* key) { return overrides.has(key) ? overrides.get(key) : config->get(key); };
 
     Options o;
+    o.config = *config;
     o.config_path = config->source();
     o.database = database_conninfo(*config, database);
     o.socket_path = get("socket");

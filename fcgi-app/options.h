@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/config.h"
+
 namespace easd::app {
 
 struct Options {
@@ -29,6 +31,9 @@ struct Options {
     std::vector<std::string> rotating_device_types = {"WindowsOutlook15"};
     std::string sendmail_command = "/usr/sbin/sendmail";  // for mail to addresses without an account here
     bool verbose = false;
+    // The whole configuration, for the parts that read their own keys (the mail store:
+    // mailstore/open_backend.h).
+    Config config;
 };
 
 // Parses argv and the config file. On error or --help, prints to stderr/stdout and returns the

@@ -110,6 +110,7 @@ void AcceptThreads::run() {
         in.user_agent = param(*req, "HTTP_USER_AGENT");
         in.content_type = param(*req, "CONTENT_TYPE");
         in.accept_multipart = param(*req, "HTTP_MS_ASACCEPTMULTIPART");
+        in.push_token = param(*req, "HTTP_X_EASD_PUSH_TOKEN");
         in.script_name = param(*req, "SCRIPT_NAME");
         in.request_uri = param(*req, "REQUEST_URI");
         in.host = param(*req, "HTTP_HOST");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "commands/outgoing_mail.h"
+#include "mailstore/mail_backend.h"
 #include "protocol/request.h"
 #include "push/push_hub.h"
 #include "store/accounts.h"
@@ -62,6 +63,8 @@ struct CommandContext {
     std::string_view raw_body = {};
     // A hanging Sync run again after it woke: its wait ends then, not a full interval from now.
     std::optional<std::chrono::steady_clock::time_point> wait_deadline = std::nullopt;
+    // The mail store (native or Dovecot): what differs between them (mailstore/mail_backend.h).
+    mailstore::MailBackend* mail = nullptr;
 };
 
 struct CommandResult {

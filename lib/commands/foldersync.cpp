@@ -36,6 +36,10 @@ CommandResult handle_folder_sync(CommandContext& ctx) {
     if (!key_node) return status_only(kBadRequest);
     std::string_view key_text = key_node->text();
 
+    // The mail store brings the hierarchy (and, for the Dovecot store, the mirror of every
+    // mailbox) up to date first: a change whose announcement was lost arrives here at the latest.
+    if (ctx.mail) ctx.mail->refresh_hierarchy(ctx.sql, ctx.user);
+
     soci::transaction tr(ctx.sql);
     // One snapshot for folders and tombstones (see schema/001_initial.sql on the ordering).
     ctx.sql << "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";

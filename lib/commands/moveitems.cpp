@@ -13,8 +13,9 @@ namespace easd::commands {
 namespace tag = wbxml::tag;
 
 namespace {
-// MoveItems status codes (MS-ASCMD 2.2.3.177.9).
-enum MoveStatus { kInvalidSource = 1, kInvalidDestination = 2, kSuccess = 3, kSameFolder = 4, kFailure = 5 };
+// MoveItems status codes (MS-ASCMD 2.2.3.177.9). 7, "source or destination item was locked", is
+// the transient failure a phone retries: the answer when the mail server cannot be reached.
+enum MoveStatus { kInvalidSource = 1, kInvalidDestination = 2, kSuccess = 3, kSameFolder = 4, kItemLocked = 7 };
 
 }  // namespace
 
@@ -38,12 +39,16 @@ CommandResult handle_move_items(CommandContext& ctx) {
         else if (src->id == dst->id) status = kSameFolder;
         else if (src->item_class != dst->item_class) status = kInvalidDestination;
 
+        // Through the mail store: the Dovecot store moves the message on the IMAP server first.
+        if (status == kSuccess &&
+            ctx.mail->move_item(ctx.sql, ctx.user, item->id, dst->id) != mailstore::WriteOutcome::Done)
+            status = kItemLocked;
+
         auto& response = root.add(tag::Move::Response);
         response.add(tag::Move::SrcMsgId, src_msg);
         response.add(tag::Move::Status, static_cast<long long>(status));
         if (status != kSuccess) continue;  // the transaction rolls back: nothing was written
 
-        ctx.sql << "UPDATE items SET folder_id = :d WHERE id = :i", soci::use(dst->id), soci::use(item->id);
         // This device already moved it: it no longer holds it in the source, and holds it in the
         // destination (as of its current keys there). Both changes are its own: no echo, no Ping.
         if (auto s = store::load_collection_state(ctx.sql, ctx.device.id, src->id, true)) {

@@ -2,6 +2,7 @@
 
 #include "commands/admission.h"
 #include "commands/autodiscover_endpoint.h"
+#include "commands/push_endpoint.h"
 #include "commands/unbuilt_commands.h"
 #include "common/log.h"
 #include "store/access.h"
@@ -64,9 +65,10 @@ std::string advertised_commands() {
     return s;
 }
 
-RequestHandler::RequestHandler(store::Database& db, ServerSettings settings)
+RequestHandler::RequestHandler(store::Database& db, ServerSettings settings, mailstore::MailBackend& mail)
     : db_(db),
       settings_(std::move(settings)),
+      mail_(mail),
       auth_cache_(std::chrono::seconds(settings_.auth_cache_seconds)),
       protocol_log_(settings_.protocol_log_dir) {}
 
@@ -115,6 +117,9 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
         return r;
     }
 
+    // The mail server's change announcements carry a token, not a user's credentials.
+    if (is_push_notification_request(request)) return answer_push_notification(request, mail_, db_);
+
     // Credentials first: nothing about the server is told to a caller who has not logged in.
     auto credentials = protocol::parse_basic_auth(request.authorization);
     if (!credentials) return unauthorized();
@@ -132,12 +137,17 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     }
     if (!user) {
         store::Database::Lease sql(db_);
-        auto found = store::find_login(*sql, login);
-        if (!found || !store::verify_password(credentials->password, found->password_hash)) {
+        mailstore::AuthResult auth = mail_.authenticate(*sql, login, credentials->password);
+        if (auth.outcome == mailstore::AuthResult::Outcome::Unavailable) {
+            HttpResponse r = plain(503, "the password cannot be checked now");
+            r.headers.emplace_back("Retry-After", "30");
+            return r;
+        }
+        if (auth.outcome != mailstore::AuthResult::Outcome::Accepted || !auth.user) {
             EASD_LOG_INFO("authentication failed for login \"%s\"", login.c_str());
             return unauthorized();
         }
-        user = found->user;
+        user = std::move(auth.user);
         auth_cache_.remember(login, credentials->password, *user);
     }
     if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(settings_.auth_cache_seconds))))
@@ -203,7 +213,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     store::Device device = identify_device(*sql, settings_, user->id, *query, request.user_agent, *version,
                                            request.policy_key, body ? &*body : nullptr);
     CommandContext ctx{*sql, settings_, *user, device, *query, *version, body ? &*body : nullptr, request.body,
-                       request.wait_deadline};
+                       request.wait_deadline, &mail_};
     CommandResult result;
     std::string note;
     try {

@@ -12,6 +12,7 @@
 #include "commands/auth_cache.h"
 #include "commands/command.h"
 #include "commands/protocol_log.h"
+#include "mailstore/mail_backend.h"
 #include "store/access.h"
 #include "store/db.h"
 
@@ -32,6 +33,7 @@ struct HttpRequest {
     std::string server_port;       // SERVER_PORT: the port the front end received the request on
     bool https = false;            // HTTPS set by the front end (nginx: $https)
     std::string body;
+    std::string push_token;        // HTTP_X_EASD_PUSH_TOKEN (POST /easd-notify from the mail server)
 
     // Set only by easd itself when it runs a woken hanging Sync again, never from what a client
     // sent: the login whose password was verified when the request arrived (not checked again),
@@ -61,7 +63,8 @@ std::vector<std::pair<std::string, std::string>> wbxml_response_headers();
 
 class RequestHandler {
 public:
-    RequestHandler(store::Database& db, ServerSettings settings);
+    // `mail` is the mail store (mailstore/open_backend.h); it outlives the handler.
+    RequestHandler(store::Database& db, ServerSettings settings, mailstore::MailBackend& mail);
     // Never throws: every failure becomes an HTTP answer (and a server-log line for 5xx).
     HttpResponse handle(const HttpRequest& request);
     // The answer of a parked request woken for `reason` (never throws): a Ping's status (2 with
@@ -75,6 +78,7 @@ private:
 
     store::Database& db_;
     ServerSettings settings_;
+    mailstore::MailBackend& mail_;
     AuthCache auth_cache_;
     // The server's access mode, read at most once per auth-cache period, so `easctl server set
     // access_mode` takes effect as soon as disabling a user does.

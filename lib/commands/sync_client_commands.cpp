@@ -216,7 +216,9 @@ private:
             // Refused: answered. Sent: gone to Sent Items, which this response's changes tell the
             // device (a Delete from Drafts), so it is not one of the device's own edits.
             if (drafted == DraftChange::Refused || drafted == DraftChange::Sent) return;
-            store::update_email(ctx_.sql, ref->id, edit);
+            // Through the mail store: the Dovecot store sets the IMAP flags first.
+            if (ctx_.mail->edit_email(ctx_.sql, ctx_.user, ref->id, edit) != mailstore::WriteOutcome::Done)
+                return respond(responses, tag::AirSync::Change, "", std::to_string(ref->id), kServerError);
             // Attachments added or removed renumber the message's parts, so the FileReferences the
             // device holds for the others may have moved: the draft goes back to it as a Change.
             if (drafted == DraftChange::Renumbered) return;
@@ -430,10 +432,12 @@ private:
         std::optional<store::Folder> trash;
         if (cls_ == ItemClass::Email && deletes_as_moves_ && cmd.tag == tag::AirSync::Delete)
             trash = store::find_folder_by_name(ctx_.sql, ctx_.user.id, "Deleted Items");
-        if (trash && trash->type == store::kFolderDeleted && trash->id != state_.folder_id)
-            ctx_.sql << "UPDATE items SET folder_id = :t WHERE id = :i", soci::use(trash->id), soci::use(ref->id);
-        else
-            ctx_.sql << "DELETE FROM items WHERE id = :i", soci::use(ref->id);
+        // Through the mail store: the Dovecot store moves the message to Trash or expunges it first.
+        const mailstore::WriteOutcome done =
+            trash && trash->type == store::kFolderDeleted && trash->id != state_.folder_id
+                ? ctx_.mail->move_item(ctx_.sql, ctx_.user, ref->id, trash->id)
+                : ctx_.mail->delete_item(ctx_.sql, ctx_.user, ref->id);
+        if (done != mailstore::WriteOutcome::Done) return respond(responses, tag::AirSync::Delete, "", sid, kServerError);
         // The device no longer holds it; undone if this response is lost.
         store::mark_removed(ctx_.sql, state_.id, ref->id, key_);
         own(edits, ref->id, ref->modseq);  // its tombstone

@@ -434,6 +434,25 @@ std::optional<int> command_code_for_name(std::string_view name) {
     return std::nullopt;
 }
 
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::size_t pos = 0;
+    while (pos <= body.size()) {
+        std::size_t amp = body.find('&', pos);
+        if (amp == std::string_view::npos) amp = body.size();
+        std::string_view pair = trim(body.substr(pos, amp - pos));
+        pos = amp + 1;
+        if (pair.empty()) continue;
+        std::size_t eq = pair.find('=');
+        if (eq == std::string_view::npos) return std::nullopt;
+        auto name = percent_decode(pair.substr(0, eq), true);
+        auto value = percent_decode(pair.substr(eq + 1), true);
+        if (!name || !value) return std::nullopt;
+        out.emplace_back(std::move(*name), std::move(*value));
+    }
+    return out;
+}
+
 std::optional<EasQuery> parse_query(std::string_view query_string, std::string* error) {
     if (query_string.empty()) {
         set_error(error, "empty query string");

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace easd::protocol {
@@ -50,6 +51,10 @@ struct EasQuery {
 std::optional<EasQuery> parse_query(std::string_view query_string, std::string* error = nullptr);
 
 // Standard base64 (RFC 4648, padding optional, no whitespace). nullopt on invalid input.
+// An application/x-www-form-urlencoded body ("a=1&b=x%20y"): the pairs in order, decoded.
+// nullopt for a pair without '=' or a bad percent-escape.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body);
+
 std::optional<std::string> base64_decode(std::string_view in);
 std::string base64_encode(std::string_view in);
 

@@ -85,6 +85,14 @@ std::size_t PushHub::parked() const {
     return parked_.size();
 }
 
+std::vector<long long> PushHub::parked_users() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<long long> users;
+    for (auto it = by_user_.begin(); it != by_user_.end(); it = by_user_.upper_bound(it->first))
+        users.push_back(it->first);
+    return users;
+}
+
 std::size_t PushHub::abandoned() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return gone_;

@@ -87,6 +87,9 @@ public:
 
     std::size_t parked() const;
     std::size_t max_parked() const { return max_parked_; }
+    // The users with at least one parked request now (for the mail store's poll, when the mail
+    // server cannot announce changes itself).
+    std::vector<long long> parked_users() const;
     // Parked requests whose client hung up and were dropped, since start.
     std::size_t abandoned() const;
 

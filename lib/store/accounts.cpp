@@ -109,6 +109,24 @@ User add_user(soci::session& sql, const std::string& address_in, const std::stri
     return u;
 }
 
+User ensure_external_user(soci::session& sql, const std::string& address_in) {
+    std::string address = normalize_address(address_in);
+    if (auto existing = find_user(sql, address)) return *existing;
+    std::string domain = address.substr(address.find('@') + 1);
+    soci::transaction tr(sql);
+    sql << "INSERT INTO domains (name) VALUES (:d) ON CONFLICT (name) DO NOTHING", soci::use(domain);
+    long long id = 0;
+    soci::indicator ind = soci::i_null;
+    sql << "INSERT INTO users (domain_id, address, password_hash) "
+           "SELECT id, :a, '!' FROM domains WHERE name = :d ON CONFLICT (address) DO NOTHING RETURNING id",
+        soci::use(address), soci::use(domain), soci::into(id, ind);
+    if (ind == soci::i_ok) create_default_folders(sql, id);
+    tr.commit();
+    auto user = find_user(sql, address);
+    if (!user) throw std::runtime_error("account " + address + " vanished while it was created");
+    return *user;
+}
+
 namespace {
 void update_user(soci::session& sql, const std::string& address_in, const std::string& set_clause,
                  const std::string& value) {
@@ -170,6 +188,12 @@ std::vector<User> list_users(soci::session& sql, const std::string& domain) {
 std::optional<User> find_user(soci::session& sql, const std::string& address) {
     std::string a = normalize_address(address);
     soci::rowset<soci::row> rs = (sql.prepare << std::string(kUserColumns) + "WHERE u.address = :a", soci::use(a));
+    for (const auto& r : rs) return user_from_row(r);
+    return std::nullopt;
+}
+
+std::optional<User> find_user_by_id(soci::session& sql, long long user_id) {
+    soci::rowset<soci::row> rs = (sql.prepare << std::string(kUserColumns) + "WHERE u.id = :i", soci::use(user_id));
     for (const auto& r : rs) return user_from_row(r);
     return std::nullopt;
 }

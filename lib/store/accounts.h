@@ -49,6 +49,11 @@ bool serves_domain(soci::session& sql, const std::string& domain);
 // Creates the user with the standard folders, in one transaction. The domain must exist.
 User add_user(soci::session& sql, const std::string& address, const std::string& password,
               const std::string& display_name = {});
+// An account whose password another system checks (the Dovecot mail store): created at its first
+// login with the standard folders and a password hash no password matches ('!'). The domain is
+// added when it is not served yet. Returns the account (also when it existed already).
+User ensure_external_user(soci::session& sql, const std::string& address);
+
 void set_password(soci::session& sql, const std::string& address, const std::string& password);
 void set_activesync_flag(soci::session& sql, const std::string& address, ActiveSyncFlag flag);
 // The flag explicitly on or off (`easctl user enable|disable`).
@@ -56,6 +61,7 @@ void set_activesync(soci::session& sql, const std::string& address, bool enabled
 void set_user_protocol_log(soci::session& sql, const std::string& address, bool enabled);
 std::vector<User> list_users(soci::session& sql, const std::string& domain = {});
 std::optional<User> find_user(soci::session& sql, const std::string& address);
+std::optional<User> find_user_by_id(soci::session& sql, long long user_id);
 
 // Looks up a login name as a device sends it ("user@domain", or a bare local part when only one
 // domain has it) and checks the password. nullopt when unknown or wrong.

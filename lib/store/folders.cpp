@@ -76,9 +76,17 @@ std::optional<Folder> find_folder(soci::session& sql, long long user_id, long lo
 
 std::optional<Folder> find_folder_by_name(soci::session& sql, long long user_id, const std::string& name) {
     std::string lower = to_lower_ascii(name);
-    if (lower == "inbox") {
-        soci::rowset<soci::row> rs = (sql.prepare << std::string(kFolderColumns) + "WHERE user_id = :u AND type = 2",
-                                      soci::use(user_id));
+    // The default folders by their type: in the Dovecot store they carry the IMAP server's
+    // (possibly localized) names, "Sent" or "Gesendet" for Sent Items.
+    int type = lower == "inbox"           ? kFolderInbox
+               : lower == "drafts"        ? kFolderDrafts
+               : lower == "deleted items" ? kFolderDeleted
+               : lower == "sent items"    ? kFolderSent
+               : lower == "outbox"        ? kFolderOutbox
+                                          : 0;
+    if (type != 0) {
+        soci::rowset<soci::row> rs = (sql.prepare << std::string(kFolderColumns) + "WHERE user_id = :u AND type = :t",
+                                      soci::use(user_id), soci::use(type));
         for (const auto& r : rs) return folder_from_row(r);
         return std::nullopt;
     }

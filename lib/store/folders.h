@@ -55,7 +55,8 @@ std::optional<Folder> find_folder(soci::session& sql, long long user_id, long lo
 class PqResult;
 Folder folder_from(const PqResult& r, int row);
 constexpr const char* kFolderResultColumns = "id, COALESCE(parent_id, 0), name, type, item_class, created_seq, modseq";
-// By display name (case-insensitive) or, for "inbox", the Inbox. nullopt when absent.
+// By display name (case-insensitive); the default names (Inbox, Drafts, Deleted Items, Sent Items,
+// Outbox) find the default folder of that type whatever it is called. nullopt when absent.
 std::optional<Folder> find_folder_by_name(soci::session& sql, long long user_id, const std::string& name);
 
 // Special folders (the defaults, types 2..11, and the recipient cache, 19): a phone may not

@@ -82,6 +82,14 @@ std::vector<PimRow> load_pim_items(soci::session& sql, long long user_id, const 
     return out;
 }
 
+void move_item(soci::session& sql, long long item_id, long long folder_id) {
+    pq_query(sql, "UPDATE items SET folder_id = $2 WHERE id = $1", {std::to_string(item_id), std::to_string(folder_id)});
+}
+
+void delete_item(soci::session& sql, long long item_id) {
+    pq_query(sql, "DELETE FROM items WHERE id = $1", {std::to_string(item_id)});
+}
+
 void update_email(soci::session& sql, long long item_id, const EmailEdit& edit) {
     if (edit.read)
         pq_query(sql, "UPDATE emails SET read = $2 WHERE item_id = $1", {std::to_string(item_id), *edit.read ? "t" : "f"});

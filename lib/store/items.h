@@ -40,6 +40,9 @@ struct EmailEdit {
     std::optional<std::string> categories;  // WBXML of <Categories>
 };
 void update_email(soci::session& sql, long long item_id, const EmailEdit& edit);
+// Moves an item to another folder / deletes it; the triggers leave the tombstone and the change.
+void move_item(soci::session& sql, long long item_id, long long folder_id);
+void delete_item(soci::session& sql, long long item_id);
 
 // SmartSync: the item a ClientId was turned into in this collection.
 std::optional<long long> find_client_add(soci::session& sql, long long collection_id, const std::string& client_id);

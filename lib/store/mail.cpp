@@ -99,7 +99,7 @@ struct ByteaParam {
 
 long long insert_email(soci::session& sql, long long user_id, long long folder_id, const NewEmail& e) {
     EmailConversation c = resolve_conversation(sql, user_id, e);
-    if (!c.id.empty()) {
+    if (!c.id.empty() && e.follow_conversation_moves) {
         PqResult rule = pq_query(sql,
                                  "SELECT m.folder_id FROM conversation_moves m JOIN folders t ON t.id = $3 "
                                  "AND t.user_id = $1 AND t.type = 2 WHERE m.user_id = $1 AND m.conversation_id = "
@@ -117,17 +117,23 @@ long long insert_email(soci::session& sql, long long user_id, long long folder_i
     int read = e.read ? 1 : 0, attach = e.has_attachments ? 1 : 0;
     ByteaParam cid(c.id), cix(c.index);
     int bcc = received_as_bcc(sql, user_id, e) ? 1 : 0;
+    ByteaParam flag(e.flag), cats(e.categories);
+    long long received = e.date_received.value_or(0);
+    soci::indicator received_ind = e.date_received ? soci::i_ok : soci::i_null;
     sql << "INSERT INTO emails (item_id, mime, from_addr, to_addr, cc_addr, reply_to, display_to, subject, "
            "thread_topic, message_id, date_sent, importance, read, message_class, size, has_attachments, "
-           "body_plain, body_html, conversation_id, conversation_index, received_as_bcc, sender) "
+           "body_plain, body_html, conversation_id, conversation_index, received_as_bcc, sender, flag, categories, "
+           "date_received) "
            "VALUES (:id, :mime::bytea, :fr, :to, :cc, :rt, :dt, :s, :tt, :mid, "
-           "to_timestamp(:ds), :imp, :rd = 1, :mc, :sz, :att = 1, :bp, :bh, :cid::bytea, :cix::bytea, :bcc = 1, :snd)",
+           "to_timestamp(:ds), :imp, :rd = 1, :mc, :sz, :att = 1, :bp, :bh, :cid::bytea, :cix::bytea, :bcc = 1, :snd, "
+           ":fl::bytea, :ca::bytea, COALESCE(to_timestamp(:dr), now()))",
         soci::use(item_id), soci::use(mime_hex), soci::use(e.from), soci::use(e.to), soci::use(e.cc),
         soci::use(e.reply_to), soci::use(e.display_to), soci::use(e.subject), soci::use(e.thread_topic),
         soci::use(e.message_id), soci::use(date, date_ind), soci::use(e.importance), soci::use(read),
         soci::use(e.message_class), soci::use(size), soci::use(attach), soci::use(e.body_plain),
         soci::use(e.body_html), soci::use(cid.hex, cid.ind), soci::use(cix.hex, cix.ind), soci::use(bcc),
-        soci::use(e.sender);
+        soci::use(e.sender), soci::use(flag.hex, flag.ind), soci::use(cats.hex, cats.ind),
+        soci::use(received, received_ind);
     insert_attachments(sql, item_id, e.attachments);
     return item_id;
 }

@@ -47,6 +47,12 @@ struct NewEmail {
     std::vector<EmailAttachment> attachments;  // stored with the message, in this order
     EmailConversation conversation;
     std::string sender;  // the Sender header (who sent it on behalf of From); empty when absent
+    // Set by the IMAP mirror, which stores a message that already has a place and a state: its
+    // INTERNALDATE as the arrival time (else now), its flag and categories (WBXML, empty: none),
+    // and its folder as given (a MoveAlways rule moves only mail delivered here).
+    std::optional<long long> date_received;
+    std::string flag, categories;
+    bool follow_conversation_moves = true;
 };
 
 // Stores the message in the folder as one transaction (the caller's, if one is open); mail for the

@@ -1,0 +1,315 @@
+#include "dovecot/dovecot_backend.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "common/log.h"
+#include "common/text.h"
+#include "dovecot/imap_flags.h"
+#include "store/accounts.h"
+#include "store/mirror_state.h"
+
+namespace easd::dovecot {
+
+namespace {
+
+// The first line of a file (a password or token kept out of the config file itself).
+std::optional<std::string> first_line_of(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return std::nullopt;
+    std::string line;
+    std::getline(in, line);
+    return std::string(trim(line));
+}
+
+// `key`, else the first line of the file named by `key_file`. nullopt when the file cannot be read.
+std::optional<std::string> secret(const Config& config, const std::string& key, std::string* error) {
+    if (config.has(key)) return config.get(key);
+    const std::string file = config.get(key + "_file");
+    if (file.empty()) return std::string();
+    auto value = first_line_of(file);
+    if (!value) *error = "cannot read " + key + "_file " + file;
+    return value;
+}
+
+bool has_event(const mailstore::MailboxEvent& e, std::string_view name) {
+    return std::any_of(e.events.begin(), e.events.end(), [&](const std::string& n) { return iequals(n, name); });
+}
+
+}  // namespace
+
+std::optional<DovecotSettings> dovecot_settings_from(const Config& config, std::string* error) {
+    DovecotSettings s;
+    imap::Endpoint& ep = s.pool.endpoint;
+    ep.host = config.get("imap_host", "127.0.0.1");
+    ep.unix_path = config.get("imap_socket");
+    const std::string tls = config.get("imap_tls", "none");
+    if (tls == "tls") {
+        ep.tls = true;
+    } else if (tls == "starttls") {
+        ep.starttls = true;
+    } else if (tls != "none") {
+        *error = "imap_tls must be none, tls or starttls, not \"" + tls + "\"";
+        return std::nullopt;
+    }
+    auto port = config.get_int("imap_port", ep.tls ? 993 : 143);
+    if (!port || *port <= 0 || *port > 65535) {
+        *error = "imap_port is not a port number";
+        return std::nullopt;
+    }
+    ep.port = static_cast<int>(*port);
+    ep.tls_verify = config.get("imap_tls_verify", "yes") != "no";
+    ep.ca_file = config.get("imap_ca_file");
+    s.pool.master_user = config.get("imap_master_user");
+    if (s.pool.master_user.empty()) {
+        *error = "mail_store = dovecot needs imap_master_user (a Dovecot master user, see README)";
+        return std::nullopt;
+    }
+    auto master_password = secret(config, "imap_master_password", error);
+    if (!master_password) return std::nullopt;
+    if (master_password->empty()) {
+        *error = "mail_store = dovecot needs imap_master_password_file (or imap_master_password)";
+        return std::nullopt;
+    }
+    s.pool.master_password = *master_password;
+    auto max = config.get_int("imap_max_connections", 64);
+    if (!max || *max < 1) {
+        *error = "imap_max_connections must be a positive number";
+        return std::nullopt;
+    }
+    s.pool.max_connections = static_cast<std::size_t>(*max);
+    auto token = secret(config, "push_token", error);
+    if (!token) return std::nullopt;
+    s.push_token = *token;
+    auto poll = config.get_int("imap_poll_seconds", s.push_token.empty() ? 30 : 300);
+    if (!poll || *poll < 0) {
+        *error = "imap_poll_seconds must be a number of seconds (0: never)";
+        return std::nullopt;
+    }
+    s.poll_interval = std::chrono::seconds(*poll);
+    return s;
+}
+
+DovecotBackend::DovecotBackend(DovecotSettings settings)
+    : settings_(std::move(settings)), pool_(settings_.pool) {}
+
+mailstore::AuthResult DovecotBackend::authenticate(soci::session& sql, const std::string& login,
+                                                    const std::string& password) {
+    using Outcome = mailstore::AuthResult::Outcome;
+    mailstore::AuthResult result;
+    // Accounts are known by address; a bare local part works for an account that exists already.
+    std::string address = login;
+    if (address.find('@') == std::string::npos) {
+        auto known = store::find_login(sql, login);
+        if (!known) return result;
+        address = known->user.address;
+    }
+    try {
+        address = store::normalize_address(address);
+    } catch (const store::InvalidRequest&) {
+        return result;
+    }
+    try {
+        auto conn = imap::Connection::open(settings_.pool.endpoint);
+        conn->login(address, password);
+    } catch (const imap::ImapError& e) {
+        if (e.kind == imap::ImapError::Kind::No || e.kind == imap::ImapError::Kind::Bad) return result;
+        EASD_LOG_WARN("cannot check the password of %s with the IMAP server: %s", address.c_str(), e.what());
+        result.outcome = Outcome::Unavailable;
+        return result;
+    }
+    result.user = store::ensure_external_user(sql, address);
+    result.outcome = Outcome::Accepted;
+    return result;
+}
+
+void DovecotBackend::with_mirror(soci::session& sql, const store::User& user,
+                                 const std::function<void(Mirror&)>& work) {
+    with_connection(user, [&](imap::Connection& imap) {
+        Mirror mirror(sql, imap, user);
+        work(mirror);
+    });
+}
+
+void DovecotBackend::with_connection(const store::User& user, const std::function<void(imap::Connection&)>& work) {
+    for (int attempt = 1;; ++attempt) {
+        auto lease = pool_.acquire(user.address);
+        try {
+            work(*lease);
+            return;
+        } catch (const imap::ImapError& e) {
+            const bool dead = e.kind == imap::ImapError::Kind::Connection || e.kind == imap::ImapError::Kind::Protocol;
+            if (!dead || attempt == 2) throw;
+            lease.discard();
+            EASD_LOG_INFO("mirror %s: IMAP connection lost (%s); trying a new one", user.address.c_str(), e.what());
+        }
+    }
+}
+
+void DovecotBackend::watch_waiting_users(store::Database& db, std::function<std::vector<long long>()> waiting_users) {
+    if (settings_.poll_interval.count() == 0 || poller_) return;
+    poller_ = std::make_unique<MirrorPoller>(db, pool_, settings_.poll_interval, std::move(waiting_users));
+}
+
+void DovecotBackend::refresh_hierarchy(soci::session& sql, const store::User& user) {
+    try {
+        CatchUpStats stats;
+        with_mirror(sql, user, [&](Mirror& mirror) { stats = mirror.catch_up_all(); });
+        if (stats.added || stats.removed || stats.changed || stats.folders_added || stats.folders_removed)
+            EASD_LOG_INFO("mirror %s: %d folder(s) added, %d removed; %d message(s) new, %d changed, %d expunged",
+                          user.address.c_str(), stats.folders_added, stats.folders_removed, stats.added,
+                          stats.changed, stats.removed);
+    } catch (const imap::ImapError& e) {
+        EASD_LOG_WARN("mirror %s: catching up failed, answering from the mirror as it is: %s", user.address.c_str(),
+                      e.what());
+    }
+}
+
+bool DovecotBackend::notification_token_matches(std::string_view token) const {
+    const std::string& expected = settings_.push_token;
+    if (expected.empty() || token.size() != expected.size()) return false;
+    return CRYPTO_memcmp(token.data(), expected.data(), expected.size()) == 0;
+}
+
+mailstore::NotifyOutcome DovecotBackend::mailbox_changed(soci::session& sql, const mailstore::MailboxEvent& event) {
+    using Outcome = mailstore::NotifyOutcome;
+    std::optional<store::User> user;
+    try {
+        user = store::find_user(sql, store::normalize_address(event.user));
+    } catch (const store::InvalidRequest&) {
+        return Outcome::UnknownUser;
+    }
+    if (!user) return Outcome::UnknownUser;
+    const bool hierarchy = event.mailbox.empty() || !event.old_mailbox.empty() ||
+                           has_event(event, "MailboxCreate") || has_event(event, "MailboxRename") ||
+                           has_event(event, "MailboxDelete");
+    try {
+        with_mirror(sql, *user, [&](Mirror& mirror) {
+            std::optional<store::MailboxBinding> binding;
+            if (!hierarchy) binding = store::find_mailbox_binding(sql, user->id, event.mailbox);
+            if (hierarchy || !binding) {
+                for (const auto& b : mirror.catch_up_hierarchy())
+                    if (event.mailbox.empty() || b.name == event.mailbox) mirror.catch_up_mailbox(b);
+            } else {
+                mirror.catch_up_mailbox(*binding);
+            }
+        });
+    } catch (const imap::ImapError& e) {
+        EASD_LOG_WARN("mirror %s: catching up \"%s\" failed: %s", user->address.c_str(), event.mailbox.c_str(),
+                      e.what());
+        return Outcome::Unavailable;
+    }
+    return Outcome::Done;
+}
+
+namespace {
+
+// The mod-sequence the server reported for `uid` (0 when it did not).
+std::uint64_t modseq_of(const std::vector<imap::FetchedMessage>& reported, std::uint32_t uid) {
+    std::uint64_t modseq = 0;
+    for (const auto& m : reported)
+        if (m.uid == uid && m.modseq > modseq) modseq = m.modseq;
+    return modseq;
+}
+
+}  // namespace
+
+mailstore::WriteOutcome DovecotBackend::edit_email(soci::session& sql, const store::User& user, long long item_id,
+                                                   const store::EmailEdit& edit) {
+    using Op = imap::Connection::FlagOp;
+    if (auto at = store::find_mirrored_item(sql, item_id)) {
+        std::uint64_t modseq = 0;
+        try {
+            with_connection(user, [&](imap::Connection& imap) {
+                imap.select(at->mailbox, false);
+                const std::string uid = std::to_string(at->uid);
+                auto note = [&](const std::vector<imap::FetchedMessage>& reported) {
+                    modseq = std::max(modseq, modseq_of(reported, at->uid));
+                };
+                if (edit.read) note(imap.store_flags(uid, *edit.read ? Op::Add : Op::Remove, {"\\Seen"}));
+                if (edit.flag)
+                    note(imap.store_flags(uid, flag_status_of(*edit.flag) == 2 ? Op::Add : Op::Remove, {"\\Flagged"}));
+                if (edit.categories) {
+                    imap::FetchItems items;
+                    items.modseq = false;
+                    auto now = imap.fetch(uid, items);
+                    std::vector<std::string> had = now.empty() ? std::vector<std::string>{} : category_keywords(now[0].flags);
+                    std::vector<std::string> wanted;
+                    for (const auto& name : categories_of(*edit.categories))
+                        if (auto k = keyword_for_category(name); !k.empty()) wanted.push_back(k);
+                    std::vector<std::string> add, remove;
+                    for (const auto& k : wanted)
+                        if (std::find(had.begin(), had.end(), k) == had.end()) add.push_back(k);
+                    for (const auto& k : had)
+                        if (std::find(wanted.begin(), wanted.end(), k) == wanted.end()) remove.push_back(k);
+                    if (!remove.empty()) note(imap.store_flags(uid, Op::Remove, remove));
+                    if (!add.empty()) note(imap.store_flags(uid, Op::Add, add));
+                }
+            });
+        } catch (const imap::ImapError& e) {
+            EASD_LOG_WARN("%s: cannot change the flags of UID %u in \"%s\": %s", user.address.c_str(), at->uid,
+                          at->mailbox.c_str(), e.what());
+            return mailstore::WriteOutcome::Unavailable;
+        }
+        // The server's new mod-sequence: the next catch-up does not take this change for another's.
+        if (modseq != 0) store::set_mirrored_modseq(sql, item_id, modseq);
+    }
+    store::update_email(sql, item_id, edit);
+    return mailstore::WriteOutcome::Done;
+}
+
+mailstore::WriteOutcome DovecotBackend::move_item(soci::session& sql, const store::User& user, long long item_id,
+                                                  long long folder_id) {
+    auto at = store::find_mirrored_item(sql, item_id);
+    if (!at) {  // contacts, calendar, ...: rows only
+        store::move_item(sql, item_id, folder_id);
+        return mailstore::WriteOutcome::Done;
+    }
+    auto destination = store::find_binding_of_folder(sql, folder_id);
+    if (!destination) {
+        EASD_LOG_WARN("%s: folder %lld is on no IMAP mailbox; the message stays where it is", user.address.c_str(),
+                      folder_id);
+        return mailstore::WriteOutcome::Unavailable;
+    }
+    std::vector<std::uint32_t> new_uids;
+    try {
+        with_connection(user, [&](imap::Connection& imap) {
+            imap.select(at->mailbox, false);
+            new_uids = imap.move(std::to_string(at->uid), destination->name);
+        });
+    } catch (const imap::ImapError& e) {
+        EASD_LOG_WARN("%s: cannot move UID %u from \"%s\" to \"%s\": %s", user.address.c_str(), at->uid,
+                      at->mailbox.c_str(), destination->name.c_str(), e.what());
+        return mailstore::WriteOutcome::Unavailable;
+    }
+    if (new_uids.size() == 1) {
+        store::move_item(sql, item_id, folder_id);
+        store::rebind_mirrored_message(sql, item_id, folder_id, new_uids[0]);
+    } else {
+        // The server did not say the new UID (no UIDPLUS): the destination's next catch-up adds the
+        // message as a new item, so this one goes (the device gets a Delete and that Add).
+        store::delete_item(sql, item_id);
+    }
+    return mailstore::WriteOutcome::Done;
+}
+
+mailstore::WriteOutcome DovecotBackend::delete_item(soci::session& sql, const store::User& user, long long item_id) {
+    if (auto at = store::find_mirrored_item(sql, item_id)) {
+        try {
+            with_connection(user, [&](imap::Connection& imap) {
+                imap.select(at->mailbox, false);
+                imap.expunge(std::to_string(at->uid));
+            });
+        } catch (const imap::ImapError& e) {
+            EASD_LOG_WARN("%s: cannot expunge UID %u in \"%s\": %s", user.address.c_str(), at->uid,
+                          at->mailbox.c_str(), e.what());
+            return mailstore::WriteOutcome::Unavailable;
+        }
+    }
+    store::delete_item(sql, item_id);
+    return mailstore::WriteOutcome::Done;
+}
+
+}  // namespace easd::dovecot

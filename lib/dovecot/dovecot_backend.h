@@ -1,0 +1,67 @@
+// The Dovecot mail store (issue 11): mail lives in the site's IMAP server and easd keeps a mirror
+// of each user's mailboxes in its rows (mirror.h). Passwords are the site's: a login is checked by
+// logging in to IMAP as that user (any IMAP server does this). The mirror works through a pool of
+// connections logged in as each user via a Dovecot master user (imap/imap_pool.h). Dovecot's push
+// script (dovecot/easd-push.lua) announces each change (POST /easd-notify); FolderSync also catches
+// up, so a change whose announcement was lost arrives with the next FolderSync at the latest.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/config.h"
+#include "dovecot/mirror.h"
+#include "dovecot/mirror_poller.h"
+#include "imap/imap_pool.h"
+#include "mailstore/mail_backend.h"
+
+namespace easd::dovecot {
+
+struct DovecotSettings {
+    imap::PoolSettings pool;     // endpoint, master user, limits
+    std::string push_token;      // what /easd-notify requests must carry; empty: notifications refused
+    // How often the mailboxes of users with parked requests are compared with the mirror (0:
+    // never). Default 30 s without a push token, 300 s with one (a safety net only).
+    std::chrono::seconds poll_interval{30};
+};
+
+// The settings from the config keys imap_host, imap_port, imap_socket, imap_tls (none | tls |
+// starttls), imap_tls_verify, imap_ca_file, imap_master_user, imap_master_password(_file),
+// imap_max_connections, imap_poll_seconds, push_token(_file). nullopt and a one-line reason when something is
+// missing or unreadable.
+std::optional<DovecotSettings> dovecot_settings_from(const Config& config, std::string* error);
+
+class DovecotBackend final : public mailstore::MailBackend {
+public:
+    explicit DovecotBackend(DovecotSettings settings);
+    const char* name() const override { return "dovecot"; }
+    mailstore::AuthResult authenticate(soci::session& sql, const std::string& login,
+                                       const std::string& password) override;
+    void refresh_hierarchy(soci::session& sql, const store::User& user) override;
+    bool accepts_notifications() const override { return !settings_.push_token.empty(); }
+    bool notification_token_matches(std::string_view token) const override;
+    mailstore::NotifyOutcome mailbox_changed(soci::session& sql, const mailstore::MailboxEvent& event) override;
+    void watch_waiting_users(store::Database& db, std::function<std::vector<long long>()> waiting_users) override;
+    mailstore::WriteOutcome edit_email(soci::session& sql, const store::User& user, long long item_id,
+                                       const store::EmailEdit& edit) override;
+    mailstore::WriteOutcome move_item(soci::session& sql, const store::User& user, long long item_id,
+                                      long long folder_id) override;
+    mailstore::WriteOutcome delete_item(soci::session& sql, const store::User& user, long long item_id) override;
+
+    imap::Pool& pool() { return pool_; }
+
+private:
+    // Runs `work` with a mirror of `user` on a pooled connection. A pooled connection may have
+    // died since it was last used (Dovecot restarted): on a connection error the work is tried
+    // once more on a new connection before the error is thrown.
+    void with_mirror(soci::session& sql, const store::User& user, const std::function<void(Mirror&)>& work);
+    void with_connection(const store::User& user, const std::function<void(imap::Connection&)>& work);
+
+    DovecotSettings settings_;
+    imap::Pool pool_;
+    std::unique_ptr<MirrorPoller> poller_;  // after pool_: stopped before the pool goes
+};
+
+}  // namespace easd::dovecot

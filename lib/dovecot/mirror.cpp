@@ -1,0 +1,320 @@
+#include "dovecot/mirror.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_set>
+
+#include "common/log.h"
+#include "content/draft.h"
+#include "content/message.h"
+#include "dovecot/folder_mapping.h"
+#include "dovecot/imap_flags.h"
+#include "store/folders.h"
+#include "store/items.h"
+#include "store/mail.h"
+#include "store/pq.h"
+
+namespace easd::dovecot {
+
+namespace {
+
+int depth_of(const std::string& name, char delimiter) {
+    return delimiter == 0 ? 0 : static_cast<int>(std::count(name.begin(), name.end(), delimiter));
+}
+
+MailState stored_state(const store::MirroredMessage& m) { return {m.read, m.flag, m.categories}; }
+
+}  // namespace
+
+Mirror::Mirror(soci::session& sql, imap::Connection& imap, const store::User& user)
+    : sql_(sql), imap_(imap), user_(user) {}
+
+std::vector<store::MailboxBinding> Mirror::catch_up_hierarchy(CatchUpStats* stats_out) {
+    CatchUpStats stats;
+    std::vector<imap::MailboxInfo> listed = imap_.list();
+    listed.erase(std::remove_if(listed.begin(), listed.end(),
+                                [](const imap::MailboxInfo& m) { return m.has("\\nonexistent"); }),
+                 listed.end());
+    // Parents before children.
+    std::stable_sort(listed.begin(), listed.end(), [](const imap::MailboxInfo& a, const imap::MailboxInfo& b) {
+        return depth_of(a.name, a.delimiter) < depth_of(b.name, b.delimiter);
+    });
+    const std::map<std::string, MailboxRole> roles = assign_roles(listed);
+
+    soci::transaction tr(sql_);
+    store::pq_query(sql_, "SELECT easd_lock_user($1)", {std::to_string(user_.id)});
+    std::vector<store::MailboxBinding> bindings = store::list_mailbox_bindings(sql_, user_.id);
+    std::map<std::string, store::MailboxBinding> by_name;
+    std::set<long long> bound_folders;
+    for (const auto& b : bindings) {
+        by_name[b.name] = b;
+        bound_folders.insert(b.folder_id);
+    }
+    std::set<std::string> listed_names;
+    for (const auto& m : listed) listed_names.insert(m.name);
+
+    // Renames: a bound name that is gone, and a new name with its UIDVALIDITY (a rename keeps
+    // the UIDs, hence the UIDVALIDITY; a delete and create gets a new one).
+    std::vector<store::MailboxBinding> gone;
+    for (const auto& b : bindings)
+        if (!listed_names.count(b.name)) gone.push_back(b);
+    if (!gone.empty()) {
+        for (const auto& m : listed) {
+            if (by_name.count(m.name) || m.has("\\noselect")) continue;
+            std::uint32_t validity = 0;
+            try {
+                validity = imap_.status(m.name).uidvalidity;
+            } catch (const imap::ImapError& e) {
+                if (e.kind != imap::ImapError::Kind::No) throw;
+                continue;
+            }
+            auto was = std::find_if(gone.begin(), gone.end(), [&](const store::MailboxBinding& b) {
+                return b.uidvalidity != 0 && b.uidvalidity == validity;
+            });
+            if (was == gone.end()) continue;
+            EASD_LOG_INFO("mirror %s: mailbox \"%s\" renamed to \"%s\"", user_.address.c_str(), was->name.c_str(),
+                          m.name.c_str());
+            store::bind_mailbox(sql_, user_.id, was->folder_id, m.name);
+            store::MailboxBinding moved = *was;
+            moved.name = m.name;
+            by_name.erase(was->name);
+            by_name[m.name] = moved;
+            gone.erase(was);
+        }
+    }
+    // What is still gone was deleted: deepest first, so devices hear of children before parents.
+    std::sort(gone.begin(), gone.end(), [](const store::MailboxBinding& a, const store::MailboxBinding& b) {
+        return std::count(a.name.begin(), a.name.end(), '/') > std::count(b.name.begin(), b.name.end(), '/');
+    });
+    std::vector<store::Folder> folders = store::list_folders(sql_, user_.id);
+    auto folder_of = [&](long long id) -> const store::Folder* {
+        for (const auto& f : folders)
+            if (f.id == id) return &f;
+        return nullptr;
+    };
+    for (const auto& b : gone) {
+        by_name.erase(b.name);
+        const store::Folder* f = folder_of(b.folder_id);
+        if (f && store::is_special_folder_type(f->type)) {
+            // A default folder stays (EAS needs it); its mail is gone with the mailbox.
+            stats.removed += store::delete_folder_items(sql_, b.folder_id);
+            store::unbind_mailbox(sql_, b.folder_id);
+            bound_folders.erase(b.folder_id);
+        } else if (f) {
+            store::delete_mirror_folder(sql_, b.folder_id);
+            ++stats.folders_removed;
+        }
+    }
+    folders = store::list_folders(sql_, user_.id);
+
+    // Every listed mailbox gets its folder, in its place.
+    for (const auto& m : listed) {
+        const std::string leaf = leaf_name(m.name, m.delimiter);
+        const std::string parent = parent_name(m.name, m.delimiter);
+        auto role_it = roles.find(m.name);
+        const MailboxRole role = role_it == roles.end() ? MailboxRole::Plain : role_it->second;
+        long long parent_id = 0;
+        if (auto p = by_name.find(parent); !parent.empty() && p != by_name.end()) parent_id = p->second.folder_id;
+        // Default folders stay at the top level, where every client looks for them; INBOX keeps
+        // the folder's own name ("Inbox", not "INBOX").
+        if (role != MailboxRole::Plain) parent_id = 0;
+
+        auto bound = by_name.find(m.name);
+        if (bound == by_name.end()) {
+            long long folder_id = 0;
+            if (role != MailboxRole::Plain) {
+                // The user's default folder of that role, if it is not bound yet.
+                const int type = folder_type_of(role);
+                for (const auto& f : folders) {
+                    if (bound_folders.count(f.id) || f.item_class != "Email" || f.type != type) continue;
+                    if (role == MailboxRole::Junk && (f.parent_id != 0 || f.name != "Junk E-mail")) continue;
+                    folder_id = f.id;
+                    break;
+                }
+            }
+            if (folder_id == 0) {
+                folder_id = store::create_mirror_folder(sql_, user_.id, parent_id, leaf);
+                ++stats.folders_added;
+            }
+            store::bind_mailbox(sql_, user_.id, folder_id, m.name);
+            bound_folders.insert(folder_id);
+            store::MailboxBinding b;
+            b.folder_id = folder_id;
+            b.name = m.name;
+            bound = by_name.emplace(m.name, b).first;
+        }
+        const store::Folder* f = folder_of(bound->second.folder_id);
+        const std::string name = role == MailboxRole::Inbox && f ? f->name : leaf;
+        if (!f || f->name != name || f->parent_id != parent_id) {
+            store::place_mirror_folder(sql_, bound->second.folder_id, parent_id, name);
+            if (f) ++stats.folders_changed;
+        }
+    }
+    tr.commit();
+
+    std::vector<store::MailboxBinding> out;
+    for (const auto& m : listed)
+        if (auto b = by_name.find(m.name); b != by_name.end() && !m.has("\\noselect")) out.push_back(b->second);
+    if (stats_out) {
+        stats_out->folders_added += stats.folders_added;
+        stats_out->folders_changed += stats.folders_changed;
+        stats_out->folders_removed += stats.folders_removed;
+        stats_out->removed += stats.removed;
+    }
+    return out;
+}
+
+void Mirror::catch_up_mailbox(const store::MailboxBinding& requested, CatchUpStats* stats_out) {
+    CatchUpStats stats;
+    store::MirrorLock lock(sql_, requested.folder_id);
+    // Read again under the lock: another worker may have caught up meanwhile.
+    auto binding = store::find_mailbox_binding(sql_, user_.id, requested.name);
+    if (!binding || binding->folder_id != requested.folder_id) return;
+
+    const bool qresync = imap_.has_capability("QRESYNC");
+    std::optional<imap::QresyncParams> params;
+    if (qresync && binding->uidvalidity != 0 && binding->highestmodseq != 0)
+        params = imap::QresyncParams{binding->uidvalidity, binding->highestmodseq, {}};
+    imap::SelectResult selected;
+    try {
+        selected = imap_.select(binding->name, true, params);
+    } catch (const imap::ImapError& e) {
+        if (e.kind != imap::ImapError::Kind::No) throw;
+        EASD_LOG_DEBUG("mirror %s: cannot select \"%s\": %s", user_.address.c_str(), binding->name.c_str(), e.what());
+        return;
+    }
+
+    if (binding->uidvalidity != 0 && selected.uidvalidity != binding->uidvalidity) {
+        EASD_LOG_INFO("mirror %s: \"%s\" has a new UIDVALIDITY (%u, was %u): mirroring it again",
+                      user_.address.c_str(), binding->name.c_str(), selected.uidvalidity, binding->uidvalidity);
+        soci::transaction tr(sql_);
+        stats.removed += store::delete_folder_items(sql_, binding->folder_id);
+        store::save_mailbox_progress(sql_, binding->folder_id, selected.uidvalidity, 0, 0);
+        tr.commit();
+        binding->uidvalidity = 0;
+        params.reset();
+    }
+
+    if (binding->uidvalidity != 0 && selected.highestmodseq != 0 && selected.highestmodseq == binding->highestmodseq) {
+        // Nothing changed since the last catch-up (the common case for a notification about
+        // another mailbox, or a poll).
+    } else if (params) {
+        // QRESYNC told us during SELECT what vanished and what changed.
+        apply_changes(binding->folder_id, selected.vanished, selected.changed, stats);
+    } else {
+        // First time, or a server without QRESYNC: every UID with its flags; what we know and the
+        // server no longer has was expunged. With CONDSTORE and a known mod-sequence only the
+        // flags of changed messages are read, but the UID list is still needed for expunges.
+        imap::FetchItems items;
+        items.flags = true;
+        items.modseq = selected.highestmodseq != 0;
+        std::vector<imap::FetchedMessage> all;
+        if (selected.exists > 0) all = imap_.fetch("1:*", items);
+        std::unordered_set<std::uint32_t> present;
+        for (const auto& m : all) present.insert(m.uid);
+        auto known = store::load_mirrored_messages(sql_, binding->folder_id);
+        std::vector<std::uint32_t> vanished;
+        for (const auto& [uid, m] : known)
+            if (!present.count(uid)) vanished.push_back(uid);
+        std::vector<imap::FetchedMessage> changed;
+        for (auto& m : all) {
+            auto k = known.find(m.uid);
+            if (k == known.end() || m.modseq == 0 || m.modseq != k->second.modseq) changed.push_back(std::move(m));
+        }
+        apply_changes(binding->folder_id, vanished, changed, stats);
+    }
+    store::save_mailbox_progress(sql_, binding->folder_id, selected.uidvalidity, selected.highestmodseq,
+                                 selected.uidnext);
+    if (stats.added || stats.changed || stats.removed)
+        EASD_LOG_DEBUG("mirror %s: \"%s\": %d new, %d changed, %d expunged", user_.address.c_str(),
+                       binding->name.c_str(), stats.added, stats.changed, stats.removed);
+    if (stats_out) {
+        stats_out->added += stats.added;
+        stats_out->changed += stats.changed;
+        stats_out->removed += stats.removed;
+    }
+}
+
+void Mirror::apply_changes(long long folder_id, const std::vector<std::uint32_t>& vanished,
+                           const std::vector<imap::FetchedMessage>& changed, CatchUpStats& stats) {
+    std::vector<std::uint32_t> fresh;
+    {
+        soci::transaction tr(sql_);
+        stats.removed += store::delete_mirrored_messages(sql_, folder_id, vanished);
+        std::vector<std::uint32_t> uids;
+        uids.reserve(changed.size());
+        for (const auto& m : changed) uids.push_back(m.uid);
+        auto known = store::load_mirrored_messages(sql_, folder_id, &uids);
+        for (const auto& m : changed) {
+            auto k = known.find(m.uid);
+            if (k == known.end()) {
+                fresh.push_back(m.uid);
+                continue;
+            }
+            MailState before = stored_state(k->second);
+            MailState after = state_from_flags(m.flags, before);
+            if (after != before) {
+                store::EmailEdit edit;
+                if (after.read != before.read) edit.read = after.read;
+                if (after.flag != before.flag) edit.flag = after.flag;
+                if (after.categories != before.categories) edit.categories = after.categories;
+                store::update_email(sql_, k->second.item_id, edit);
+                ++stats.changed;
+            }
+            if (m.modseq != k->second.modseq) store::set_mirrored_modseq(sql_, k->second.item_id, m.modseq);
+        }
+        tr.commit();
+    }
+    fetch_new(folder_id, std::move(fresh), stats);
+}
+
+void Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, CatchUpStats& stats) {
+    // Oldest first, so the devices' change order follows arrival.
+    std::sort(uids.begin(), uids.end());
+    imap::FetchItems items;
+    items.flags = true;
+    items.modseq = imap_.has_capability("CONDSTORE") || imap_.has_capability("QRESYNC");
+    items.internal_date = true;
+    items.size = true;
+    items.full_message = true;
+    for (std::size_t at = 0; at < uids.size(); at += kFetchBatch) {
+        std::vector<std::uint32_t> batch(uids.begin() + static_cast<std::ptrdiff_t>(at),
+                                         uids.begin() + static_cast<std::ptrdiff_t>(std::min(uids.size(), at + kFetchBatch)));
+        std::vector<imap::FetchedMessage> messages = imap_.fetch(imap::uid_set(batch), items);
+        soci::transaction tr(sql_);
+        // A UID fetched by another worker meanwhile is not stored twice.
+        auto known = store::load_mirrored_messages(sql_, folder_id, &batch);
+        for (auto& m : messages) {
+            if (!m.body || known.count(m.uid)) continue;  // expunged meanwhile, or already there
+            std::string error;
+            auto parsed = content::parse_message(*m.body, &error);
+            if (!parsed) {
+                // Not a message (no header section): nothing a phone could show. Logged and
+                // skipped; QRESYNC catch-ups do not ask for it again until its flags change.
+                EASD_LOG_WARN("mirror %s: message UID %u of folder %lld not stored: %s", user_.address.c_str(),
+                              m.uid, folder_id, error.c_str());
+                continue;
+            }
+            store::NewEmail email = content::email_from_parsed(std::move(*m.body), *parsed);
+            MailState state = state_from_flags(m.flags, {});
+            email.read = state.read;
+            email.flag = state.flag;
+            email.categories = state.categories;
+            if (m.internal_date > 0) email.date_received = m.internal_date;
+            email.follow_conversation_moves = false;
+            long long item_id = store::insert_email(sql_, user_.id, folder_id, email);
+            store::record_mirrored_message(sql_, item_id, folder_id, m.uid, m.modseq);
+            ++stats.added;
+        }
+        tr.commit();
+    }
+}
+
+CatchUpStats Mirror::catch_up_all() {
+    CatchUpStats stats;
+    for (const auto& b : catch_up_hierarchy(&stats)) catch_up_mailbox(b, &stats);
+    return stats;
+}
+
+}  // namespace easd::dovecot

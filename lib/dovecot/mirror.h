@@ -1,0 +1,62 @@
+// The mirror of one user's IMAP mailboxes in easd's rows (schema/014). A catch-up asks the server
+// only for what changed since the last one (RFC 7162: SELECT ... QRESYNC gives the UIDs expunged
+// and the flags changed since a mod-sequence), so its cost follows the changes, not the mailbox.
+// New messages are fetched whole, parsed once as delivery parses them (content/message) and stored
+// in the same emails rows; the triggers make every row change a change the devices get and wake
+// their parked Pings.
+//
+// A Mirror works on one database session and one IMAP connection logged in as the user, both
+// owned by the caller, and opens its own transactions (new messages are committed in batches, so
+// the first Sync of a large mailbox does not wait for the whole of it). The caller holds no
+// transaction on the session.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "imap/imap_client.h"
+#include "store/accounts.h"
+#include "store/mirror_state.h"
+
+namespace easd::dovecot {
+
+struct CatchUpStats {
+    int added = 0, changed = 0, removed = 0;
+    int folders_added = 0, folders_changed = 0, folders_removed = 0;
+};
+
+class Mirror {
+public:
+    Mirror(soci::session& sql, imap::Connection& imap, const store::User& user);
+
+    // LIST: binds each mailbox to a folder (the defaults by role, folder_mapping.h; others as user
+    // mail folders under their parents), follows renames (a vanished name whose UIDVALIDITY
+    // reappears under a new name is the same mailbox) and deletes the folders of mailboxes that
+    // are gone. Returns the bindings afterwards.
+    std::vector<store::MailboxBinding> catch_up_hierarchy(CatchUpStats* stats = nullptr);
+
+    // Brings one bound mailbox's messages up to date. A mailbox that cannot be selected
+    // (\Noselect, deleted meanwhile) is skipped. A UIDVALIDITY change empties the folder and
+    // mirrors it again: the devices get Deletes and Adds, never two copies.
+    void catch_up_mailbox(const store::MailboxBinding& binding, CatchUpStats* stats = nullptr);
+
+    // The hierarchy, then every mailbox.
+    CatchUpStats catch_up_all();
+
+    // How many new messages are fetched and committed at once.
+    static constexpr std::size_t kFetchBatch = 50;
+
+private:
+    void apply_changes(long long folder_id, const std::vector<std::uint32_t>& vanished,
+                       const std::vector<imap::FetchedMessage>& changed, CatchUpStats& stats);
+    void fetch_new(long long folder_id, std::vector<std::uint32_t> uids, CatchUpStats& stats);
+
+    soci::session& sql_;
+    imap::Connection& imap_;
+    const store::User& user_;
+};
+
+}  // namespace easd::dovecot

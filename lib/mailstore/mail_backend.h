@@ -1,0 +1,95 @@
+// The mail store seam: what differs between keeping mail in easd's own PostgreSQL store (native)
+// and mirroring the mailboxes of an IMAP server (Dovecot). The commands read and write the same
+// rows in both; only these questions have two answers:
+//   - who says a password is right (easd's own hash, or the site's Dovecot),
+//   - how the rows learn of mail that arrived or changed elsewhere (easd-deliver writes them
+//     itself; the Dovecot store catches up from IMAP when Dovecot announces a change),
+//   - and, as the Dovecot store grows two-way, where a phone's change goes first.
+// The native implementation is lib/mailstore/native_backend.*, the Dovecot one lib/dovecot/.
+// open_mail_backend (lib/mailstore/open_backend.h) picks one from the config's `mail_store`.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/accounts.h"
+#include "store/db.h"
+#include "store/items.h"
+
+namespace easd::mailstore {
+
+struct AuthResult {
+    enum class Outcome {
+        Accepted,     // `user` is the account
+        Refused,      // unknown login or wrong password: 401
+        Unavailable,  // the store that checks passwords cannot be asked now: 503, not 401, so
+                      // phones retry instead of asking their owner for the password
+    };
+    Outcome outcome = Outcome::Refused;
+    std::optional<store::User> user;
+};
+
+// A change the mail server announced (POST /easd-notify, from Dovecot's push script).
+struct MailboxEvent {
+    std::string user;         // the login as the mail server knows it (an address)
+    std::string mailbox;      // UTF-8 full name; empty: anything of the account may have changed
+    std::string old_mailbox;  // a rename: the name before
+    std::vector<std::string> events;  // MessageNew, FlagsSet, MailboxRename, ...
+};
+
+// How a phone's change of an item went.
+enum class WriteOutcome {
+    Done,
+    Unavailable,  // the mail server refused or could not be reached: nothing changed, the phone is
+                  // told to try again (Sync status 5, MoveItems status 7...)
+};
+
+enum class NotifyOutcome {
+    Done,          // caught up
+    UnknownUser,   // no account here: nobody syncs that mailbox, nothing to do
+    Unavailable,   // the mail server or the database could not be reached: ask again later
+};
+
+class MailBackend {
+public:
+    virtual ~MailBackend() = default;
+    virtual const char* name() const = 0;  // "native", "dovecot"
+
+    // Checks a login as a device sends it. The caller holds no transaction on `sql`.
+    virtual AuthResult authenticate(soci::session& sql, const std::string& login, const std::string& password) = 0;
+
+    // Before FolderSync reads the hierarchy: the folder list is brought up to date with the mail
+    // store's (and mailboxes never mirrored are mirrored). Never throws for an unreachable store:
+    // FolderSync then answers from the rows as they are.
+    virtual void refresh_hierarchy(soci::session& sql, const store::User& user) = 0;
+
+    // Whether this store takes change announcements, and with which token.
+    virtual bool accepts_notifications() const = 0;
+    virtual bool notification_token_matches(std::string_view token) const = 0;
+    // A change announced by the mail server; the rows are caught up before it returns, and the
+    // database triggers wake the parked Pings.
+    virtual NotifyOutcome mailbox_changed(soci::session& sql, const MailboxEvent& event) = 0;
+
+    // A phone's changes of mail, made inside the command's transaction (the caller holds the
+    // user's write lock). The native store writes the rows; the Dovecot store writes the IMAP
+    // server first (a mirrored message), then the same rows, so the mirror never reads its own
+    // change back as someone else's.
+    virtual WriteOutcome edit_email(soci::session& sql, const store::User& user, long long item_id,
+                                    const store::EmailEdit& edit) = 0;
+    // To another folder of the same class (MoveItems; a Delete that moves to Deleted Items).
+    virtual WriteOutcome move_item(soci::session& sql, const store::User& user, long long item_id,
+                                   long long folder_id) = 0;
+    virtual WriteOutcome delete_item(soci::session& sql, const store::User& user, long long item_id) = 0;
+
+    // Called once when the server starts: `waiting_users` says which users have parked requests
+    // now. A store whose server cannot announce every change polls those users' mailboxes in
+    // the background (the native store needs nothing). Stops when the backend is destroyed.
+    virtual void watch_waiting_users(store::Database& db, std::function<std::vector<long long>()> waiting_users) = 0;
+};
+
+}  // namespace easd::mailstore

@@ -1,0 +1,180 @@
+#include "store/mirror_state.h"
+
+#include "common/log.h"
+#include "store/db.h"
+#include "store/pq.h"
+
+namespace easd::store {
+
+namespace {
+
+// The advisory lock space of the mirror (the first key of the two-key form; 7411 is the user
+// lock, 7412 the policy lock). Folder ids are cast like user ids are in easd_lock_user: a wrap
+// past 2^31 only makes two folders share a lock.
+constexpr const char* kMirrorLockSpace = "7413";
+
+MailboxBinding binding_from(const PqResult& r, int row) {
+    MailboxBinding b;
+    b.folder_id = r.int64(row, 0);
+    b.name = r.str(row, 1);
+    b.uidvalidity = static_cast<std::uint32_t>(r.int64(row, 2));
+    b.highestmodseq = static_cast<std::uint64_t>(r.int64(row, 3));
+    b.uidnext = static_cast<std::uint32_t>(r.int64(row, 4));
+    return b;
+}
+
+constexpr const char* kBindingColumns = "SELECT folder_id, name, uidvalidity, highestmodseq, uidnext FROM imap_mailboxes ";
+
+std::string uid_array(const std::vector<std::uint32_t>& uids) {
+    std::vector<long long> ids(uids.begin(), uids.end());
+    return id_array(ids);
+}
+
+}  // namespace
+
+std::vector<MailboxBinding> list_mailbox_bindings(soci::session& sql, long long user_id) {
+    PqResult r = pq_query(sql, (std::string(kBindingColumns) + "WHERE user_id = $1 ORDER BY name").c_str(),
+                          {std::to_string(user_id)});
+    std::vector<MailboxBinding> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(binding_from(r, i));
+    return out;
+}
+
+std::optional<MailboxBinding> find_mailbox_binding(soci::session& sql, long long user_id, const std::string& name) {
+    PqResult r = pq_query(sql, (std::string(kBindingColumns) + "WHERE user_id = $1 AND name = $2").c_str(),
+                          {std::to_string(user_id), name});
+    if (r.rows() != 1) return std::nullopt;
+    return binding_from(r, 0);
+}
+
+void bind_mailbox(soci::session& sql, long long user_id, long long folder_id, const std::string& name) {
+    pq_query(sql,
+             "INSERT INTO imap_mailboxes (folder_id, user_id, name) VALUES ($1, $2, $3) "
+             "ON CONFLICT (folder_id) DO UPDATE SET name = EXCLUDED.name",
+             {std::to_string(folder_id), std::to_string(user_id), name});
+}
+
+void unbind_mailbox(soci::session& sql, long long folder_id) {
+    pq_query(sql, "DELETE FROM imap_mailboxes WHERE folder_id = $1", {std::to_string(folder_id)});
+}
+
+void save_mailbox_progress(soci::session& sql, long long folder_id, std::uint32_t uidvalidity,
+                           std::uint64_t highestmodseq, std::uint32_t uidnext) {
+    pq_query(sql,
+             "UPDATE imap_mailboxes SET uidvalidity = $2, highestmodseq = $3, uidnext = $4, caught_up_at = now() "
+             "WHERE folder_id = $1",
+             {std::to_string(folder_id), std::to_string(uidvalidity), std::to_string(highestmodseq),
+              std::to_string(uidnext)});
+}
+
+std::unordered_map<std::uint32_t, MirroredMessage> load_mirrored_messages(soci::session& sql, long long folder_id,
+                                                                         const std::vector<std::uint32_t>* only_uids) {
+    std::string query =
+        "SELECT m.item_id, m.uid, m.modseq, e.read, e.flag, e.categories FROM imap_messages m "
+        "JOIN emails e ON e.item_id = m.item_id WHERE m.folder_id = $1";
+    std::vector<std::string> params{std::to_string(folder_id)};
+    if (only_uids) {
+        query += " AND m.uid = ANY($2::bigint[])";
+        params.push_back(uid_array(*only_uids));
+    }
+    PqResult r = pq_query(sql, query.c_str(), params);
+    std::unordered_map<std::uint32_t, MirroredMessage> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+        MirroredMessage m;
+        m.item_id = r.int64(i, 0);
+        m.uid = static_cast<std::uint32_t>(r.int64(i, 1));
+        m.modseq = static_cast<std::uint64_t>(r.int64(i, 2));
+        m.read = r.boolean(i, 3);
+        if (!r.is_null(i, 4)) m.flag = bytea_from_text(r.text(i, 4));
+        if (!r.is_null(i, 5)) m.categories = bytea_from_text(r.text(i, 5));
+        out.emplace(m.uid, std::move(m));
+    }
+    return out;
+}
+
+void record_mirrored_message(soci::session& sql, long long item_id, long long folder_id, std::uint32_t uid,
+                             std::uint64_t modseq) {
+    pq_query(sql, "INSERT INTO imap_messages (item_id, folder_id, uid, modseq) VALUES ($1, $2, $3, $4)",
+             {std::to_string(item_id), std::to_string(folder_id), std::to_string(uid), std::to_string(modseq)});
+}
+
+void set_mirrored_modseq(soci::session& sql, long long item_id, std::uint64_t modseq) {
+    pq_query(sql, "UPDATE imap_messages SET modseq = $2 WHERE item_id = $1",
+             {std::to_string(item_id), std::to_string(modseq)});
+}
+
+std::optional<MirroredLocation> find_mirrored_item(soci::session& sql, long long item_id) {
+    PqResult r = pq_query(sql,
+                          "SELECT m.folder_id, b.name, m.uid FROM imap_messages m JOIN imap_mailboxes b "
+                          "ON b.folder_id = m.folder_id WHERE m.item_id = $1",
+                          {std::to_string(item_id)});
+    if (r.rows() != 1) return std::nullopt;
+    MirroredLocation at;
+    at.folder_id = r.int64(0, 0);
+    at.mailbox = r.str(0, 1);
+    at.uid = static_cast<std::uint32_t>(r.int64(0, 2));
+    return at;
+}
+
+std::optional<MailboxBinding> find_binding_of_folder(soci::session& sql, long long folder_id) {
+    PqResult r = pq_query(sql, (std::string(kBindingColumns) + "WHERE folder_id = $1").c_str(),
+                          {std::to_string(folder_id)});
+    if (r.rows() != 1) return std::nullopt;
+    return binding_from(r, 0);
+}
+
+void rebind_mirrored_message(soci::session& sql, long long item_id, long long folder_id, std::uint32_t uid) {
+    pq_query(sql, "UPDATE imap_messages SET folder_id = $2, uid = $3, modseq = 0 WHERE item_id = $1",
+             {std::to_string(item_id), std::to_string(folder_id), std::to_string(uid)});
+}
+
+int delete_mirrored_messages(soci::session& sql, long long folder_id, const std::vector<std::uint32_t>& uids) {
+    if (uids.empty()) return 0;
+    PqResult r = pq_query(sql,
+                          "DELETE FROM items WHERE id IN (SELECT item_id FROM imap_messages WHERE folder_id = $1 "
+                          "AND uid = ANY($2::bigint[])) RETURNING id",
+                          {std::to_string(folder_id), uid_array(uids)});
+    return r.rows();
+}
+
+int delete_folder_items(soci::session& sql, long long folder_id) {
+    PqResult r = pq_query(sql, "DELETE FROM items WHERE folder_id = $1 RETURNING id", {std::to_string(folder_id)});
+    return r.rows();
+}
+
+long long create_mirror_folder(soci::session& sql, long long user_id, long long parent_id, const std::string& name) {
+    PqResult r = pq_query(sql,
+                          "INSERT INTO folders (user_id, parent_id, name, type, item_class) "
+                          "VALUES ($1, NULLIF($2::bigint, 0), $3, 12, 'Email') RETURNING id",
+                          {std::to_string(user_id), std::to_string(parent_id), name});
+    return r.int64(0, 0);
+}
+
+void place_mirror_folder(soci::session& sql, long long folder_id, long long parent_id, const std::string& name) {
+    pq_query(sql,
+             "UPDATE folders SET name = $3, parent_id = NULLIF($2::bigint, 0) WHERE id = $1 "
+             "AND (name IS DISTINCT FROM $3 OR parent_id IS DISTINCT FROM NULLIF($2::bigint, 0))",
+             {std::to_string(folder_id), std::to_string(parent_id), name});
+}
+
+void delete_mirror_folder(soci::session& sql, long long folder_id) {
+    // Children go with the parent (ON DELETE CASCADE); the folder trigger leaves a tombstone for
+    // each, and the items trigger one per item.
+    pq_query(sql, "DELETE FROM folders WHERE id = $1", {std::to_string(folder_id)});
+}
+
+MirrorLock::MirrorLock(soci::session& sql, long long folder_id) : sql_(sql), folder_id_(folder_id) {
+    pq_query(sql_, "SELECT pg_advisory_lock($1::int, ($2::bigint % 2147483647)::int)", {kMirrorLockSpace, std::to_string(folder_id_)});
+}
+
+MirrorLock::~MirrorLock() {
+    try {
+        pq_query(sql_, "SELECT pg_advisory_unlock($1::int, ($2::bigint % 2147483647)::int)", {kMirrorLockSpace, std::to_string(folder_id_)});
+    } catch (const std::exception& e) {
+        // The connection is broken: the server released the lock with the session.
+        EASD_LOG_WARN("mirror lock of folder %lld not released: %s", folder_id_, e.what());
+    }
+}
+
+}  // namespace easd::store

@@ -1,0 +1,89 @@
+// The rows of the IMAP mirror (schema/014): which folder is which IMAP mailbox, how far each
+// mailbox was caught up, and which item is which message (UID). Used only by the Dovecot mail
+// store (lib/dovecot); the folders, items and emails rows themselves are the ordinary ones.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace easd::store {
+
+struct MailboxBinding {
+    long long folder_id = 0;
+    std::string name;                 // full IMAP name, UTF-8
+    std::uint32_t uidvalidity = 0;    // 0: never caught up
+    std::uint64_t highestmodseq = 0;
+    std::uint32_t uidnext = 0;
+};
+
+std::vector<MailboxBinding> list_mailbox_bindings(soci::session& sql, long long user_id);
+std::optional<MailboxBinding> find_mailbox_binding(soci::session& sql, long long user_id, const std::string& name);
+// Binds a folder to a mailbox name (replacing an earlier name of that folder).
+void bind_mailbox(soci::session& sql, long long user_id, long long folder_id, const std::string& name);
+void unbind_mailbox(soci::session& sql, long long folder_id);
+// How far the folder's mailbox was caught up.
+void save_mailbox_progress(soci::session& sql, long long folder_id, std::uint32_t uidvalidity,
+                           std::uint64_t highestmodseq, std::uint32_t uidnext);
+
+// What the mirror knows of one message, with the email's state the IMAP flags map to.
+struct MirroredMessage {
+    long long item_id = 0;
+    std::uint32_t uid = 0;
+    std::uint64_t modseq = 0;
+    bool read = false;
+    std::string flag;        // WBXML of <Flag>; empty: none
+    std::string categories;  // WBXML of <Categories>; empty: none
+};
+// The folder's messages by UID: all of them, or only these UIDs.
+std::unordered_map<std::uint32_t, MirroredMessage> load_mirrored_messages(
+    soci::session& sql, long long folder_id, const std::vector<std::uint32_t>* only_uids = nullptr);
+void record_mirrored_message(soci::session& sql, long long item_id, long long folder_id, std::uint32_t uid,
+                             std::uint64_t modseq);
+void set_mirrored_modseq(soci::session& sql, long long item_id, std::uint64_t modseq);
+// Where a mirrored email is on the IMAP server; nullopt for an item that is no mirrored message.
+struct MirroredLocation {
+    long long folder_id = 0;
+    std::string mailbox;
+    std::uint32_t uid = 0;
+};
+std::optional<MirroredLocation> find_mirrored_item(soci::session& sql, long long item_id);
+std::optional<MailboxBinding> find_binding_of_folder(soci::session& sql, long long folder_id);
+// The message moved on the server (UID MOVE): it is now `uid` in the folder's mailbox. Its
+// mod-sequence there is unknown (0), so the next catch-up compares its flags once.
+void rebind_mirrored_message(soci::session& sql, long long item_id, long long folder_id, std::uint32_t uid);
+
+// Deletes the items of these UIDs (the triggers leave tombstones, so devices get Deletes).
+// Returns how many went.
+int delete_mirrored_messages(soci::session& sql, long long folder_id, const std::vector<std::uint32_t>& uids);
+// Deletes every item of the folder (a UIDVALIDITY change: the old UIDs mean nothing any more).
+int delete_folder_items(soci::session& sql, long long folder_id);
+
+// Folders as the mail server has them. The mirror changes folders here, not through the
+// FolderStore (store/folder_store.h), whose checks are the phone's rules: the server's hierarchy
+// is taken as it is. The triggers make each a hierarchy change every device gets.
+long long create_mirror_folder(soci::session& sql, long long user_id, long long parent_id, const std::string& name);
+// Sets the name and parent (parent_id 0: top level) when they differ.
+void place_mirror_folder(soci::session& sql, long long folder_id, long long parent_id, const std::string& name);
+// Deletes the folder with its items (tombstones for both).
+void delete_mirror_folder(soci::session& sql, long long folder_id);
+
+// A session-level advisory lock on one folder's mirror, so two workers never catch up the same
+// mailbox at once (the second waits, then finds little to do). Released by the destructor.
+class MirrorLock {
+public:
+    MirrorLock(soci::session& sql, long long folder_id);
+    ~MirrorLock();
+    MirrorLock(const MirrorLock&) = delete;
+    MirrorLock& operator=(const MirrorLock&) = delete;
+
+private:
+    soci::session& sql_;
+    long long folder_id_;
+};
+
+}  // namespace easd::store

@@ -1,0 +1,246 @@
+// The Dovecot mail store end to end: a real Dovecot (IMAP, LMTP, the push script) behind which
+// easd mirrors the mailboxes, a real nginx and PostgreSQL, phones speaking WBXML. A Dovecot user
+// signs in with their Dovecot password; their folders and mail appear; mail delivered through
+// Dovecot's LMTP wakes a parked Ping within a second; changes made over IMAP reach the phone and
+// the phone's reach IMAP, never echoed back; the poll finds changes when there is no push script.
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "e2e_support.h"
+#include "imap/imap_client.h"
+#include "support/dovecot_server.h"
+
+using namespace e2e;
+namespace tag = easd::wbxml::tag;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kPushToken = "e2e-push-token-0123456789";
+
+// Dovecot with the push script pointing at an easd whose mail store is that Dovecot.
+struct DovecotSite {
+    easd::test::DovecotServer dovecot;
+    easd::test::EasServer easd;
+
+    explicit DovecotSite(bool push)
+        : dovecot([&] {
+              easd::test::DovecotServer::Options o;
+              o.push = push;
+              o.push_token = kPushToken;
+              return o;
+          }()),
+          easd(cluster(), [&] {
+              easd::test::EasServer::Options o;
+              o.config_lines = {"mail_store = dovecot",
+                                "imap_port = " + std::to_string(dovecot.imap_port()),
+                                "imap_master_user = " + dovecot.master_user(),
+                                "imap_master_password = " + dovecot.master_password(),
+                                "auth_cache_seconds = 1",
+                                "heartbeat_min = 1"};
+              if (push) o.config_lines.push_back(std::string("push_token = ") + kPushToken);
+              else o.config_lines.push_back("imap_poll_seconds = 1");
+              return o;
+          }()) {
+        if (push) dovecot.set_push_url(easd.http_url() + "/easd-notify");
+    }
+
+    std::string new_account(const std::string& stem) {
+        static int n = 0;
+        std::string address = stem + std::to_string(++n) + "@dovecot.test";
+        dovecot.add_user(address, "dove-" + stem);
+        return address;
+    }
+    EasClient phone(const std::string& address, const std::string& device) {
+        return EasClient(easd.http_port(), address, "dove-" + address.substr(0, address.find_first_of("0123456789")),
+                         device, "TestDevice", "14.1");
+    }
+    std::unique_ptr<easd::imap::Connection> imap_as(const std::string& address) {
+        easd::imap::Endpoint ep;
+        ep.port = dovecot.imap_port();
+        auto c = easd::imap::Connection::open(ep);
+        c->login(address, "dove-" + address.substr(0, address.find_first_of("0123456789")));
+        return c;
+    }
+};
+
+std::string message(const std::string& to, const std::string& subject) {
+    return "From: Sender <sender@example.com>\r\nTo: " + to + "\r\nSubject: " + subject +
+           "\r\nMessage-ID: <" + subject + "@example.com>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\nHello from Dovecot\r\n";
+}
+
+std::string ping_body(const std::string& folder, int heartbeat = 60) {
+    return "<Ping xmlns='Ping'><HeartbeatInterval>" + std::to_string(heartbeat) +
+           "</HeartbeatInterval><Folders><Folder><Id>" + folder + "</Id><Class>Email</Class></Folder></Folders></Ping>";
+}
+
+// Parks a Ping on `folder`, runs `change` once it is surely parked, and returns the Ping's status
+// and the seconds from the change to the answer.
+std::pair<std::string, double> ping_across(EasClient& c, const std::string& folder, const std::function<void()>& change,
+                                           int heartbeat = 60) {
+    auto body = xml(ping_body(folder, heartbeat));
+    Clock::time_point changed;
+    auto answer = std::async(std::launch::async, [&] { return c.command("Ping", &body); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // parked by now
+    REQUIRE(answer.wait_for(std::chrono::seconds(0)) == std::future_status::timeout);
+    changed = Clock::now();
+    change();
+    EasResponse r = answer.get();
+    double seconds = std::chrono::duration<double>(Clock::now() - changed).count();
+    REQUIRE(r.status == 200);
+    REQUIRE(r.doc);
+    return {text_of(*r.doc, tag::Ping::Status), seconds};
+}
+
+struct SyncedPhone {
+    EasClient c;
+    Hierarchy h;
+    std::string inbox_key;
+    std::vector<std::string> inbox_ids;
+};
+
+SyncedPhone synced_phone(DovecotSite& site, const std::string& address, const std::string& device) {
+    SyncedPhone p{site.phone(address, device), {}, {}, {}};
+    p.h = folder_sync(p.c);
+    EasResponse k;
+    p.inbox_key = sync(p.c, p.h.ids["Inbox"], "0", k).key;
+    auto s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k, "<WindowSize>100</WindowSize>");
+    p.inbox_key = s.key;
+    for (const auto* add : s.adds) p.inbox_ids.push_back(text_of(*add, tag::AirSync::ServerId));
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("Dovecot store: a Dovecot user signs in with their password and finds their folders and mail",
+          "[e2e][dovecot]") {
+    DovecotSite site(true);
+    std::string ann = site.new_account("ann");
+    for (int i = 0; i < 3; ++i) site.dovecot.deliver(ann, message(ann, "welcome" + std::to_string(i)));
+    site.imap_as(ann)->create("Projects/2026");
+
+    EasClient wrong(site.easd.http_port(), ann, "not-the-password", "WRONG1");
+    CHECK(wrong.options().status == 401);
+
+    SyncedPhone p = synced_phone(site, ann, "ANN1");
+    for (const char* name : {"Inbox", "Sent", "Trash", "Drafts", "Projects", "2026", "Contacts", "Calendar"})
+        CHECK(p.h.ids.count(name) == 1);
+    CHECK(p.inbox_ids.size() == 3);
+    // The account exists in easd now, for easctl to manage its devices.
+    CHECK(sql_one("SELECT count(*) FROM devices d JOIN users u ON u.id = d.user_id WHERE u.address = '" + ann +
+                  "' AND d.device_id = 'ANN1'") == "1");
+}
+
+TEST_CASE("Dovecot store: mail delivered through LMTP wakes a parked Ping within a second", "[e2e][dovecot][push]") {
+    DovecotSite site(true);
+    std::string bob = site.new_account("bob");
+    SyncedPhone p = synced_phone(site, bob, "BOB1");
+    std::vector<double> latencies;
+    for (int i = 0; i < 3; ++i) {
+        auto [status, seconds] =
+            ping_across(p.c, p.h.ids["Inbox"], [&] { site.dovecot.deliver(bob, message(bob, "push" + std::to_string(i))); });
+        CHECK(status == "2");
+        CHECK(seconds < 1.0);
+        latencies.push_back(seconds);
+        EasResponse k;
+        auto s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k);
+        CHECK(s.adds.size() == 1);
+        p.inbox_key = s.key;
+    }
+    WARN("delivery to Ping answer: " << latencies[0] << " s, " << latencies[1] << " s, " << latencies[2] << " s");
+
+    // Dovecot restarted under a parked Ping: the pooled IMAP connections are dead; the next
+    // announcement is caught up on a new one, and nothing is lost.
+    auto [status, seconds] = ping_across(p.c, p.h.ids["Inbox"], [&] {
+        site.dovecot.restart();
+        site.dovecot.deliver(bob, message(bob, "after-restart"));
+    });
+    CHECK(status == "2");
+    EasResponse k;
+    CHECK(sync(p.c, p.h.ids["Inbox"], p.inbox_key, k).adds.size() == 1);
+}
+
+TEST_CASE("Dovecot store: IMAP changes reach the phone, the phone's reach IMAP, and none comes back to its maker",
+          "[e2e][dovecot]") {
+    DovecotSite site(true);
+    std::string cy = site.new_account("cy");
+    for (int i = 0; i < 4; ++i) site.dovecot.deliver(cy, message(cy, "two-way" + std::to_string(i)));
+    auto imap = site.imap_as(cy);
+    imap->create("Projects");
+    SyncedPhone p = synced_phone(site, cy, "CY1");
+    REQUIRE(p.inbox_ids.size() == 4);
+    auto uid_of = [&](const std::string& subject) {
+        // UIDs in INBOX follow delivery order: two-way0 is 1, ...
+        return std::to_string(subject.back() - '0' + 1);
+    };
+
+    // Read and flagged in Thunderbird: the phone gets a Change.
+    imap->select("INBOX", false);
+    auto [status, seconds] = ping_across(p.c, p.h.ids["Inbox"], [&] {
+        imap->store_flags(uid_of("two-way0"), easd::imap::Connection::FlagOp::Add, {"\\Seen", "\\Flagged"});
+    });
+    CHECK(status == "2");
+    EasResponse k;
+    auto s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k);
+    REQUIRE(s.changes.size() == 1);
+    const auto* data = s.changes[0]->child(tag::AirSync::ApplicationData);
+    REQUIRE(data);
+    CHECK(text_of(*data, tag::Email::Read) == "1");
+    p.inbox_key = s.key;
+
+    // Read on the phone: \Seen over IMAP, and no Change back to the phone.
+    const std::string second = p.inbox_ids[1];
+    s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k,
+             "<Commands><Change><ServerId>" + second + "</ServerId><ApplicationData><E:Read>1</E:Read>"
+             "</ApplicationData></Change></Commands>");
+    CHECK(s.status == "1");
+    p.inbox_key = s.key;
+    auto fetched = imap->fetch(uid_of("two-way1"), easd::imap::FetchItems{});
+    REQUIRE(fetched.size() == 1);
+    CHECK(std::find(fetched[0].flags.begin(), fetched[0].flags.end(), "\\Seen") != fetched[0].flags.end());
+    s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k);
+    CHECK(s.changes.empty());
+    CHECK(s.adds.empty());
+
+    // Deleted on the phone: moved to Trash over IMAP (DeletesAsMoves), not echoed.
+    s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k,
+             "<Commands><Delete><ServerId>" + p.inbox_ids[2] + "</ServerId></Delete></Commands>");
+    CHECK(s.status == "1");
+    p.inbox_key = s.key;
+    CHECK(imap->status("INBOX").messages == 3);
+    CHECK(imap->status("Trash").messages == 1);
+    s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k);
+    CHECK(s.deletes.empty());
+
+    // Moved on the phone: in Projects over IMAP, and the phone holds it there once.
+    auto mv = xml("<MoveItems xmlns='Move'><Move><SrcMsgId>" + p.inbox_ids[3] + "</SrcMsgId><SrcFldId>" +
+                  p.h.ids["Inbox"] + "</SrcFldId><DstFldId>" + p.h.ids["Projects"] + "</DstFldId></Move></MoveItems>");
+    auto mr = p.c.command("MoveItems", &mv);
+    REQUIRE(mr.doc);
+    CHECK(text_of(*mr.doc->child(tag::Move::Response), tag::Move::Status) == "3");
+    CHECK(imap->status("Projects").messages == 1);
+    EasResponse pk;
+    auto p0 = sync(p.c, p.h.ids["Projects"], "0", pk);
+    auto p1 = sync(p.c, p.h.ids["Projects"], p0.key, pk);
+    CHECK(p1.adds.size() == 1);
+
+    // Expunged in Thunderbird: a Delete on the phone.
+    imap->select("INBOX", false);
+    std::tie(status, seconds) = ping_across(p.c, p.h.ids["Inbox"], [&] { imap->expunge(uid_of("two-way0")); });
+    CHECK(status == "2");
+    s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k);
+    CHECK(s.deletes.size() == 1);
+}
+
+TEST_CASE("Dovecot store: without the push script the poll of waiting users finds new mail", "[e2e][dovecot][push]") {
+    DovecotSite site(false);
+    std::string dee = site.new_account("dee");
+    SyncedPhone p = synced_phone(site, dee, "DEE1");
+    auto [status, seconds] =
+        ping_across(p.c, p.h.ids["Inbox"], [&] { site.dovecot.deliver(dee, message(dee, "polled")); });
+    CHECK(status == "2");
+    CHECK(seconds < 3.0);
+    WARN("delivery to Ping answer with the poll (1 s): " << seconds << " s");
+}
