@@ -58,6 +58,7 @@ int status_for(Op op, store::FolderError e) {
         case E::NameTaken: return kExists;
         case E::ParentSpecial: return op == Op::Create ? kSpecial : kParentNotFound;
         case E::ParentMissing: return kParentNotFound;
+        case E::Unavailable: return kServerError;
         case E::NotFound: return kNotFound;
         case E::Special: return op == Op::Delete ? kSpecial : kExists;
         // Moving a folder under itself, a bad name or type: a request with a semantic error.
@@ -125,7 +126,9 @@ CommandResult run(CommandContext& ctx, Op op) {
                 return status_only(op, kInvalidKey);
         }
 
-        auto folders = store::open_folder_store(ctx.sql);
+        // The mail store's folder store: the Dovecot store creates, renames and deletes the
+        // mailbox on the IMAP server too.
+        auto folders = ctx.mail->folder_store(ctx.sql);
         store::FolderChange change;
         switch (op) {
             case Op::Create: {

@@ -9,19 +9,35 @@
 #include "content/auto_reply.h"
 #include "content/compose.h"
 #include "content/message.h"
-#include "store/aliases.h"
+#include "store/folders.h"
 #include "store/submissions.h"
 
 namespace easd::commands {
 
 namespace tag = wbxml::tag;
 
+namespace {
+
+// Files a message in one of the user's default folders through the mail store (the Dovecot store
+// APPENDs it to the mailbox first). False when the mail server did not take it.
+bool file_message(CommandContext& ctx, const store::User& user, const char* folder_name, const std::string& mime,
+                  bool read) {
+    auto folder = store::find_folder_by_name(ctx.sql, user.id, folder_name);
+    if (!folder) throw DeliveryError(std::string("no ") + folder_name + " folder for " + user.address);
+    return ctx.mail->store_message(ctx.sql, user, folder->id, mime, read) == mailstore::WriteOutcome::Done;
+}
+
+}  // namespace
+
 std::vector<store::User> deliver_outgoing(CommandContext& ctx, const content::OutgoingMessage& out) {
     std::vector<store::User> local;
     std::vector<std::string> remote;
     for (const std::string& rcpt : out.recipients) {
-        if (auto user = store::find_recipient(ctx.sql, rcpt)) {  // an alias reaches its account
-            store_in_folder(ctx.sql, *user, "Inbox", out.mime);
+        // Delivered here only when the mail store does that itself (the Dovecot store leaves it to
+        // the MTA and Dovecot's LMTP); an alias reaches its account.
+        if (auto user = ctx.mail->local_recipient(ctx.sql, rcpt)) {
+            if (!file_message(ctx, *user, "Inbox", out.mime, false))
+                throw SubmissionFailed("the message could not be filed in " + user->address + "'s Inbox");
             local.push_back(std::move(*user));
         } else {
             remote.push_back(rcpt);
@@ -66,8 +82,11 @@ int submit(CommandContext& ctx, const Submission& s) {
             EASD_LOG_INFO("%s sent ClientId %s again: not sent twice", ctx.user.address.c_str(), s.client_id.c_str());
             return kMessagePreviouslySent;
         }
-        if (s.save_in_sent) store_in_folder(ctx.sql, ctx.user, "Sent Items", out->sent_copy, true);
         local = deliver_outgoing(ctx, *out);
+        // After sending: a mail server that does not take the copy must not make the phone send
+        // the message again; it is sent, without its copy.
+        if (s.save_in_sent && !file_message(ctx, ctx.user, "Sent Items", out->sent_copy, true))
+            EASD_LOG_WARN("%s: message sent, but its Sent Items copy was not filed", ctx.user.address.c_str());
         tr.commit();
     } catch (const DeliveryError& e) {
         // A folder missing or a stored message that does not parse: nothing was sent.

@@ -3,12 +3,18 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <ctime>
+#include <stdexcept>
 #include <fstream>
 
 #include "common/log.h"
 #include "common/text.h"
+#include "content/draft.h"
+#include "content/message.h"
 #include "dovecot/imap_flags.h"
+#include "dovecot/imap_folder_store.h"
 #include "store/accounts.h"
+#include "store/mail.h"
 #include "store/mirror_state.h"
 
 namespace easd::dovecot {
@@ -293,6 +299,42 @@ mailstore::WriteOutcome DovecotBackend::move_item(soci::session& sql, const stor
         store::delete_item(sql, item_id);
     }
     return mailstore::WriteOutcome::Done;
+}
+
+mailstore::WriteOutcome DovecotBackend::store_message(soci::session& sql, const store::User& user, long long folder_id,
+                                                      const std::string& mime, bool read) {
+    std::string error;
+    auto parsed = content::parse_message(mime, &error);
+    if (!parsed) throw std::runtime_error("the message does not parse: " + error);
+    auto binding = store::find_binding_of_folder(sql, folder_id);
+    std::uint32_t uid = 0;
+    if (binding) {
+        try {
+            with_connection(user, [&](imap::Connection& imap) {
+                uid = imap.append(binding->name, mime, read ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{},
+                                  static_cast<std::int64_t>(std::time(nullptr)));
+            });
+        } catch (const imap::ImapError& e) {
+            EASD_LOG_WARN("%s: cannot APPEND to \"%s\": %s", user.address.c_str(), binding->name.c_str(), e.what());
+            return mailstore::WriteOutcome::Unavailable;
+        }
+        // Without the new UID (no UIDPLUS) the next catch-up stores it: storing it here as well
+        // would make two.
+        if (uid == 0) return mailstore::WriteOutcome::Done;
+    }
+    store::NewEmail email = content::email_from_parsed(mime, *parsed);
+    email.read = read;
+    email.follow_conversation_moves = false;
+    long long item_id = store::insert_email(sql, user.id, folder_id, email);
+    if (binding) store::record_mirrored_message(sql, item_id, folder_id, uid, 0);
+    return mailstore::WriteOutcome::Done;
+}
+
+std::unique_ptr<store::FolderStore> DovecotBackend::folder_store(soci::session& sql) {
+    return open_imap_folder_store(sql, [this](const store::User& user,
+                                              const std::function<void(imap::Connection&)>& work) {
+        with_connection(user, work);
+    });
 }
 
 mailstore::WriteOutcome DovecotBackend::delete_item(soci::session& sql, const store::User& user, long long item_id) {

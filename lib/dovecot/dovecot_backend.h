@@ -49,15 +49,21 @@ public:
     mailstore::WriteOutcome move_item(soci::session& sql, const store::User& user, long long item_id,
                                       long long folder_id) override;
     mailstore::WriteOutcome delete_item(soci::session& sql, const store::User& user, long long item_id) override;
+    std::unique_ptr<store::FolderStore> folder_store(soci::session& sql) override;
+    mailstore::WriteOutcome store_message(soci::session& sql, const store::User& user, long long folder_id,
+                                          const std::string& mime, bool read) override;
+    std::optional<store::User> local_recipient(soci::session&, const std::string&) override { return std::nullopt; }
 
     imap::Pool& pool() { return pool_; }
 
-private:
-    // Runs `work` with a mirror of `user` on a pooled connection. A pooled connection may have
-    // died since it was last used (Dovecot restarted): on a connection error the work is tried
-    // once more on a new connection before the error is thrown.
-    void with_mirror(soci::session& sql, const store::User& user, const std::function<void(Mirror&)>& work);
+    // Runs `work` on a pooled connection logged in as `user`. A pooled connection may have died
+    // since it was last used (Dovecot restarted): on a connection error the work is tried once more
+    // on a new connection before the error is thrown.
     void with_connection(const store::User& user, const std::function<void(imap::Connection&)>& work);
+
+private:
+    // Runs `work` with a mirror of `user` on a pooled connection (with_connection).
+    void with_mirror(soci::session& sql, const store::User& user, const std::function<void(Mirror&)>& work);
 
     DovecotSettings settings_;
     imap::Pool pool_;

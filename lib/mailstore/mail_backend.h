@@ -19,6 +19,7 @@
 
 #include "store/accounts.h"
 #include "store/db.h"
+#include "store/folder_store.h"
 #include "store/items.h"
 
 namespace easd::mailstore {
@@ -85,6 +86,20 @@ public:
     virtual WriteOutcome move_item(soci::session& sql, const store::User& user, long long item_id,
                                    long long folder_id) = 0;
     virtual WriteOutcome delete_item(soci::session& sql, const store::User& user, long long item_id) = 0;
+
+    // A message the server itself files for a user: the Sent Items copy of mail sent from a phone,
+    // mail from one local account to another. The native store stores the rows; the Dovecot store
+    // APPENDs it to the mailbox first (flagged \Seen when `read`).
+    virtual WriteOutcome store_message(soci::session& sql, const store::User& user, long long folder_id,
+                                       const std::string& mime, bool read) = 0;
+    // The account mail to `address` is for when easd delivers it itself; nullopt when it goes
+    // through sendmail. The Dovecot store delivers nothing itself: mail to its accounts goes
+    // through the MTA to Dovecot's LMTP, so Sieve, quotas and the push script apply to it as to
+    // any mail.
+    virtual std::optional<store::User> local_recipient(soci::session& sql, const std::string& address) = 0;
+
+    // The folder store (store/folder_store.h) for FolderCreate, FolderUpdate and FolderDelete.
+    virtual std::unique_ptr<store::FolderStore> folder_store(soci::session& sql) = 0;
 
     // Called once when the server starts: `waiting_users` says which users have parked requests
     // now. A store whose server cannot announce every change polls those users' mailboxes in

@@ -1,5 +1,12 @@
 #include "mailstore/native_backend.h"
 
+#include <stdexcept>
+
+#include "content/draft.h"
+#include "content/message.h"
+#include "store/aliases.h"
+#include "store/mail.h"
+
 namespace easd::mailstore {
 
 AuthResult NativeBackend::authenticate(soci::session& sql, const std::string& login, const std::string& password) {
@@ -10,6 +17,21 @@ AuthResult NativeBackend::authenticate(soci::session& sql, const std::string& lo
         result.user = found->user;
     }
     return result;
+}
+
+WriteOutcome NativeBackend::store_message(soci::session& sql, const store::User& user, long long folder_id,
+                                          const std::string& mime, bool read) {
+    std::string error;
+    auto parsed = content::parse_message(mime, &error);
+    if (!parsed) throw std::runtime_error("the message does not parse: " + error);
+    store::NewEmail email = content::email_from_parsed(mime, *parsed);
+    email.read = read;
+    store::insert_email(sql, user.id, folder_id, email);
+    return WriteOutcome::Done;
+}
+
+std::optional<store::User> NativeBackend::local_recipient(soci::session& sql, const std::string& address) {
+    return store::find_recipient(sql, address);  // an alias reaches its account
 }
 
 }  // namespace easd::mailstore

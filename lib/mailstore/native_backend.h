@@ -27,6 +27,10 @@ public:
         store::delete_item(sql, item_id);
         return WriteOutcome::Done;
     }
+    WriteOutcome store_message(soci::session& sql, const store::User& user, long long folder_id,
+                               const std::string& mime, bool read) override;
+    std::optional<store::User> local_recipient(soci::session& sql, const std::string& address) override;
+    std::unique_ptr<store::FolderStore> folder_store(soci::session& sql) override { return store::open_folder_store(sql); }
     // Every writer of the native store fires the change triggers itself.
     void watch_waiting_users(store::Database&, std::function<std::vector<long long>()>) override {}
 };

@@ -19,6 +19,7 @@ const char* folder_error_text(FolderError e) {
         case FolderError::Cycle: return "a folder cannot be moved under itself or its own subfolder";
         case FolderError::BadName: return "invalid folder name";
         case FolderError::BadType: return "a user may create folders of types 1 and 12 to 17 only";
+        case FolderError::Unavailable: return "the mail server refused the change or cannot be reached";
     }
     return "error";
 }

@@ -32,6 +32,7 @@ enum class FolderError {
     Cycle,          // a move under the folder itself or one of its descendants
     BadName,        // empty, longer than kMaxFolderName bytes, not UTF-8, or with control characters
     BadType,        // not a type a user may create (1, 12..17)
+    Unavailable,    // the mail server (Dovecot store) refused or could not be reached: nothing changed
 };
 const char* folder_error_text(FolderError e);
 
