@@ -28,6 +28,7 @@ namespace {
 enum Status {
     kSuccess = 1,
     kProtocolError = 2,
+    kServerError = 3,      // the mail server refused or could not be reached
     kNotFound = 6,         // the object was not found or access denied
     kBadRange = 8,         // the byte-range is invalid or too large
     kUnknownStore = 9,     // the store is unknown or unsupported
@@ -248,17 +249,10 @@ private:
         soci::transaction tr(ctx_.sql);
         auto folder = store::find_folder(ctx_.sql, ctx_.user.id, *id);
         if (!folder) return reply(kNotFound);
-        long long user_id = ctx_.user.id;
-        ctx_.sql << "DELETE FROM items WHERE user_id = :u AND folder_id = :f", soci::use(user_id),
-            soci::use(folder->id);
-        if (subfolders)
-            // User-created subfolders, at any depth (their items go with them); the default folders
-            // (types 2..11, 19) are never deleted.
-            ctx_.sql << "WITH RECURSIVE sub AS (SELECT id FROM folders WHERE user_id = :u AND parent_id = :f "
-                        "UNION SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id WHERE f.user_id = :u2) "
-                        "DELETE FROM folders WHERE id IN (SELECT id FROM sub) AND user_id = :u3 "
-                        "AND NOT (type BETWEEN 2 AND 11 OR type = 19)",
-                soci::use(user_id), soci::use(folder->id), soci::use(user_id), soci::use(user_id);
+        // Through the mail store: the Dovecot store expunges the mailbox (and deletes the
+        // subfolders' mailboxes) first.
+        if (ctx_.mail->empty_folder(ctx_.sql, ctx_.user, folder->id, subfolders) != mailstore::WriteOutcome::Done)
+            return reply(kServerError);
         tr.commit();
         reply(kSuccess);
     }

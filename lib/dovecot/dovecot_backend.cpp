@@ -330,6 +330,22 @@ mailstore::WriteOutcome DovecotBackend::store_message(soci::session& sql, const 
     return mailstore::WriteOutcome::Done;
 }
 
+mailstore::WriteOutcome DovecotBackend::empty_folder(soci::session& sql, const store::User& user, long long folder_id,
+                                                     bool subfolders) {
+    if (auto binding = store::find_binding_of_folder(sql, folder_id)) {
+        try {
+            with_connection(user, [&](imap::Connection& imap) {
+                imap::SelectResult selected = imap.select(binding->name, false);
+                if (selected.exists > 0) imap.expunge("1:*");
+            });
+        } catch (const imap::ImapError& e) {
+            EASD_LOG_WARN("%s: cannot empty \"%s\": %s", user.address.c_str(), binding->name.c_str(), e.what());
+            return mailstore::WriteOutcome::Unavailable;
+        }
+    }
+    return empty_folder_rows(sql, user, folder_id, subfolders);
+}
+
 std::unique_ptr<store::FolderStore> DovecotBackend::folder_store(soci::session& sql) {
     return open_imap_folder_store(sql, [this](const store::User& user,
                                               const std::function<void(imap::Connection&)>& work) {

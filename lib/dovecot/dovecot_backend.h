@@ -50,6 +50,8 @@ public:
                                       long long folder_id) override;
     mailstore::WriteOutcome delete_item(soci::session& sql, const store::User& user, long long item_id) override;
     std::unique_ptr<store::FolderStore> folder_store(soci::session& sql) override;
+    mailstore::WriteOutcome empty_folder(soci::session& sql, const store::User& user, long long folder_id,
+                                         bool subfolders) override;
     mailstore::WriteOutcome store_message(soci::session& sql, const store::User& user, long long folder_id,
                                           const std::string& mime, bool read) override;
     std::optional<store::User> local_recipient(soci::session&, const std::string&) override { return std::nullopt; }

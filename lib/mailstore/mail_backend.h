@@ -86,6 +86,11 @@ public:
     virtual WriteOutcome move_item(soci::session& sql, const store::User& user, long long item_id,
                                    long long folder_id) = 0;
     virtual WriteOutcome delete_item(soci::session& sql, const store::User& user, long long item_id) = 0;
+    // EmptyFolderContents: every item of the folder, and with `subfolders` the user-created
+    // subfolders at any depth with theirs (through folder_store(), so each goes as a FolderDelete
+    // would).
+    virtual WriteOutcome empty_folder(soci::session& sql, const store::User& user, long long folder_id,
+                                      bool subfolders) = 0;
 
     // A message the server itself files for a user: the Sent Items copy of mail sent from a phone,
     // mail from one local account to another. The native store stores the rows; the Dovecot store
@@ -100,6 +105,23 @@ public:
 
     // The folder store (store/folder_store.h) for FolderCreate, FolderUpdate and FolderDelete.
     virtual std::unique_ptr<store::FolderStore> folder_store(soci::session& sql) = 0;
+
+protected:
+    // What both stores do for EmptyFolderContents once the mail server (if any) agreed: the
+    // subfolders through the folder store, then the folder's items.
+    WriteOutcome empty_folder_rows(soci::session& sql, const store::User& user, long long folder_id, bool subfolders) {
+        if (subfolders) {
+            auto folders = folder_store(sql);
+            for (long long child : store::user_subfolders(sql, user.id, folder_id)) {
+                store::FolderChange change = folders->remove(user.id, child);
+                if (change.error == store::FolderError::Unavailable) return WriteOutcome::Unavailable;
+            }
+        }
+        store::delete_folder_contents(sql, user.id, folder_id);
+        return WriteOutcome::Done;
+    }
+
+public:
 
     // Called once when the server starts: `waiting_users` says which users have parked requests
     // now. A store whose server cannot announce every change polls those users' mailboxes in

@@ -31,6 +31,10 @@ public:
                                const std::string& mime, bool read) override;
     std::optional<store::User> local_recipient(soci::session& sql, const std::string& address) override;
     std::unique_ptr<store::FolderStore> folder_store(soci::session& sql) override { return store::open_folder_store(sql); }
+    WriteOutcome empty_folder(soci::session& sql, const store::User& user, long long folder_id,
+                              bool subfolders) override {
+        return empty_folder_rows(sql, user, folder_id, subfolders);
+    }
     // Every writer of the native store fires the change triggers itself.
     void watch_waiting_users(store::Database&, std::function<std::vector<long long>()>) override {}
 };

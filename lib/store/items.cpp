@@ -90,6 +90,21 @@ void delete_item(soci::session& sql, long long item_id) {
     pq_query(sql, "DELETE FROM items WHERE id = $1", {std::to_string(item_id)});
 }
 
+void delete_folder_contents(soci::session& sql, long long user_id, long long folder_id) {
+    pq_query(sql, "DELETE FROM items WHERE user_id = $1 AND folder_id = $2",
+             {std::to_string(user_id), std::to_string(folder_id)});
+}
+
+std::vector<long long> user_subfolders(soci::session& sql, long long user_id, long long folder_id) {
+    PqResult r = pq_query(sql,
+                          "SELECT id FROM folders WHERE user_id = $1 AND parent_id = $2 "
+                          "AND NOT (type BETWEEN 2 AND 11 OR type = 19) ORDER BY id",
+                          {std::to_string(user_id), std::to_string(folder_id)});
+    std::vector<long long> ids;
+    for (int i = 0; i < r.rows(); ++i) ids.push_back(r.int64(i, 0));
+    return ids;
+}
+
 void update_email(soci::session& sql, long long item_id, const EmailEdit& edit) {
     if (edit.read)
         pq_query(sql, "UPDATE emails SET read = $2 WHERE item_id = $1", {std::to_string(item_id), *edit.read ? "t" : "f"});

@@ -43,6 +43,10 @@ void update_email(soci::session& sql, long long item_id, const EmailEdit& edit);
 // Moves an item to another folder / deletes it; the triggers leave the tombstone and the change.
 void move_item(soci::session& sql, long long item_id, long long folder_id);
 void delete_item(soci::session& sql, long long item_id);
+// Deletes every item of one of the user's folders (EmptyFolderContents).
+void delete_folder_contents(soci::session& sql, long long user_id, long long folder_id);
+// The user-created subfolders directly under a folder (the default folders are never among them).
+std::vector<long long> user_subfolders(soci::session& sql, long long user_id, long long folder_id);
 
 // SmartSync: the item a ClientId was turned into in this collection.
 std::optional<long long> find_client_add(soci::session& sql, long long collection_id, const std::string& client_id);
