@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
 
     app::Finisher finisher(options->finisher_threads);
     hub.start();
-    mail->watch_waiting_users(*db, [&hub] { return hub.parked_users(); });
+    mail->start(*db, [&hub] { return hub.parked_users(); });
     app::ParkingServices parking{finisher, handler, hub};
     app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes, parking);
     threads.start(options->threads);

@@ -95,6 +95,12 @@ std::optional<DovecotSettings> dovecot_settings_from(const Config& config, std::
         return std::nullopt;
     }
     s.poll_interval = std::chrono::seconds(*poll);
+    auto threads = config.get_int("imap_catch_up_threads", 2);
+    if (!threads || *threads < 1 || *threads > 64) {
+        *error = "imap_catch_up_threads must be between 1 and 64";
+        return std::nullopt;
+    }
+    s.catch_up_threads = static_cast<int>(*threads);
     return s;
 }
 
@@ -154,9 +160,13 @@ void DovecotBackend::with_connection(const store::User& user, const std::functio
     }
 }
 
-void DovecotBackend::watch_waiting_users(store::Database& db, std::function<std::vector<long long>()> waiting_users) {
-    if (settings_.poll_interval.count() == 0 || poller_) return;
-    poller_ = std::make_unique<MirrorPoller>(db, pool_, settings_.poll_interval, std::move(waiting_users));
+void DovecotBackend::start(store::Database& db, std::function<std::vector<long long>()> waiting_users) {
+    if (queue_) return;
+    queue_ = std::make_unique<MirrorQueue>(
+        db, [this](soci::session& sql, const mailstore::MailboxEvent& event) { catch_up_event(sql, event); },
+        settings_.catch_up_threads);
+    if (settings_.poll_interval.count() > 0)
+        poller_ = std::make_unique<MirrorPoller>(db, pool_, settings_.poll_interval, std::move(waiting_users));
 }
 
 void DovecotBackend::refresh_hierarchy(soci::session& sql, const store::User& user) {
@@ -180,6 +190,12 @@ bool DovecotBackend::notification_token_matches(std::string_view token) const {
 }
 
 mailstore::NotifyOutcome DovecotBackend::mailbox_changed(soci::session& sql, const mailstore::MailboxEvent& event) {
+    if (!queue_) return catch_up_event(sql, event);
+    queue_->push(event);
+    return mailstore::NotifyOutcome::Done;
+}
+
+mailstore::NotifyOutcome DovecotBackend::catch_up_event(soci::session& sql, const mailstore::MailboxEvent& event) {
     using Outcome = mailstore::NotifyOutcome;
     std::optional<store::User> user;
     try {

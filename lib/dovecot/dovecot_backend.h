@@ -14,6 +14,7 @@
 #include "common/config.h"
 #include "dovecot/mirror.h"
 #include "dovecot/mirror_poller.h"
+#include "dovecot/mirror_queue.h"
 #include "imap/imap_pool.h"
 #include "mailstore/mail_backend.h"
 
@@ -25,6 +26,7 @@ struct DovecotSettings {
     // How often the mailboxes of users with parked requests are compared with the mirror (0:
     // never). Default 30 s without a push token, 300 s with one (a safety net only).
     std::chrono::seconds poll_interval{30};
+    int catch_up_threads = 2;  // threads catching up announced changes (imap_catch_up_threads)
 };
 
 // The settings from the config keys imap_host, imap_port, imap_socket, imap_tls (none | tls |
@@ -43,7 +45,9 @@ public:
     bool accepts_notifications() const override { return !settings_.push_token.empty(); }
     bool notification_token_matches(std::string_view token) const override;
     mailstore::NotifyOutcome mailbox_changed(soci::session& sql, const mailstore::MailboxEvent& event) override;
-    void watch_waiting_users(store::Database& db, std::function<std::vector<long long>()> waiting_users) override;
+    void start(store::Database& db, std::function<std::vector<long long>()> waiting_users) override;
+    // What mailbox_changed does, now, on the caller's thread (the queue's threads call it).
+    mailstore::NotifyOutcome catch_up_event(soci::session& sql, const mailstore::MailboxEvent& event);
     mailstore::WriteOutcome edit_email(soci::session& sql, const store::User& user, long long item_id,
                                        const store::EmailEdit& edit) override;
     mailstore::WriteOutcome move_item(soci::session& sql, const store::User& user, long long item_id,
@@ -69,7 +73,9 @@ private:
 
     DovecotSettings settings_;
     imap::Pool pool_;
-    std::unique_ptr<MirrorPoller> poller_;  // after pool_: stopped before the pool goes
+    // After pool_: stopped before the pool goes.
+    std::unique_ptr<MirrorQueue> queue_;
+    std::unique_ptr<MirrorPoller> poller_;
 };
 
 }  // namespace easd::dovecot

@@ -47,7 +47,7 @@ std::map<std::string, MailboxRole> assign_roles(const std::vector<imap::MailboxI
             for (const char* candidate : r.names) {
                 if (!candidate) break;
                 for (const auto& m : mailboxes) {
-                    if (roles.count(m.name) || m.has("\\noselect")) continue;
+                    if (roles.count(m.name) || m.has("\\noselect") || m.has("\\nonexistent")) continue;
                     // Only top-level names or children of INBOX (Courier-style "INBOX.Sent").
                     std::string parent = parent_name(m.name, m.delimiter);
                     if (!parent.empty() && !is_inbox(parent)) continue;

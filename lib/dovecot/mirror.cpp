@@ -25,6 +25,8 @@ int depth_of(const std::string& name, char delimiter) {
 
 MailState stored_state(const store::MirroredMessage& m) { return {m.read, m.flag, m.categories}; }
 
+bool selectable(const imap::MailboxInfo& m) { return !m.has("\\noselect") && !m.has("\\nonexistent"); }
+
 }  // namespace
 
 Mirror::Mirror(soci::session& sql, imap::Connection& imap, const store::User& user)
@@ -32,10 +34,10 @@ Mirror::Mirror(soci::session& sql, imap::Connection& imap, const store::User& us
 
 std::vector<store::MailboxBinding> Mirror::catch_up_hierarchy(CatchUpStats* stats_out) {
     CatchUpStats stats;
+    // Parents that hold no messages themselves (\Noselect, or \NonExistent: "Projects" of
+    // "Projects/2026" when only the child was created) are folders too, so the hierarchy shows
+    // as it does in other clients; they are never selected.
     std::vector<imap::MailboxInfo> listed = imap_.list();
-    listed.erase(std::remove_if(listed.begin(), listed.end(),
-                                [](const imap::MailboxInfo& m) { return m.has("\\nonexistent"); }),
-                 listed.end());
     // Parents before children.
     std::stable_sort(listed.begin(), listed.end(), [](const imap::MailboxInfo& a, const imap::MailboxInfo& b) {
         return depth_of(a.name, a.delimiter) < depth_of(b.name, b.delimiter);
@@ -61,7 +63,7 @@ std::vector<store::MailboxBinding> Mirror::catch_up_hierarchy(CatchUpStats* stat
         if (!listed_names.count(b.name)) gone.push_back(b);
     if (!gone.empty()) {
         for (const auto& m : listed) {
-            if (by_name.count(m.name) || m.has("\\noselect")) continue;
+            if (by_name.count(m.name) || !selectable(m)) continue;
             std::uint32_t validity = 0;
             try {
                 validity = imap_.status(m.name).uidvalidity;
@@ -155,7 +157,7 @@ std::vector<store::MailboxBinding> Mirror::catch_up_hierarchy(CatchUpStats* stat
 
     std::vector<store::MailboxBinding> out;
     for (const auto& m : listed)
-        if (auto b = by_name.find(m.name); b != by_name.end() && !m.has("\\noselect")) out.push_back(b->second);
+        if (auto b = by_name.find(m.name); b != by_name.end() && selectable(m)) out.push_back(b->second);
     if (stats_out) {
         stats_out->folders_added += stats.folders_added;
         stats_out->folders_changed += stats.folders_changed;
@@ -303,9 +305,18 @@ void Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, Cat
             email.categories = state.categories;
             if (m.internal_date > 0) email.date_received = m.internal_date;
             email.follow_conversation_moves = false;
-            long long item_id = store::insert_email(sql_, user_.id, folder_id, email);
-            store::record_mirrored_message(sql_, item_id, folder_id, m.uid, m.modseq);
-            ++stats.added;
+            // A phone's MoveItems or a Sent copy may record this UID while we fetch it (their
+            // command commits after our read of `known`): then theirs stands and ours goes.
+            store::pq_query(sql_, "SAVEPOINT mirror_message");
+            try {
+                long long item_id = store::insert_email(sql_, user_.id, folder_id, email);
+                store::record_mirrored_message(sql_, item_id, folder_id, m.uid, m.modseq);
+                store::pq_query(sql_, "RELEASE SAVEPOINT mirror_message");
+                ++stats.added;
+            } catch (const store::QueryError& e) {
+                if (e.sqlstate != "23505") throw;  // unique_violation
+                store::pq_query(sql_, "ROLLBACK TO SAVEPOINT mirror_message");
+            }
         }
         tr.commit();
     }

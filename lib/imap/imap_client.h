@@ -135,7 +135,8 @@ public:
 
     // LIST "" "*" with RETURN (SPECIAL-USE) when the server has it.
     std::vector<MailboxInfo> list();
-    // STATUS name (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ).
+    // STATUS name (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ). The selected mailbox is unselected
+    // first: its STATUS would be this session's view, not the mailbox's.
     MailboxStatus status(const std::string& mailbox);
 
     // SELECT (read-write) or EXAMINE (read-only), with (QRESYNC (...)) when given (QRESYNC must

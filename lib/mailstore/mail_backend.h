@@ -72,8 +72,9 @@ public:
     // Whether this store takes change announcements, and with which token.
     virtual bool accepts_notifications() const = 0;
     virtual bool notification_token_matches(std::string_view token) const = 0;
-    // A change announced by the mail server; the rows are caught up before it returns, and the
-    // database triggers wake the parked Pings.
+    // A change announced by the mail server. The rows are caught up (once the store has started
+    // (start()), in the background, soon after this returns), and the database triggers wake the
+    // parked Pings.
     virtual NotifyOutcome mailbox_changed(soci::session& sql, const MailboxEvent& event) = 0;
 
     // A phone's changes of mail, made inside the command's transaction (the caller holds the
@@ -123,10 +124,10 @@ protected:
 
 public:
 
-    // Called once when the server starts: `waiting_users` says which users have parked requests
-    // now. A store whose server cannot announce every change polls those users' mailboxes in
-    // the background (the native store needs nothing). Stops when the backend is destroyed.
-    virtual void watch_waiting_users(store::Database& db, std::function<std::vector<long long>()> waiting_users) = 0;
+    // Called once when the server starts, for the store's background work (the native store has
+    // none; the Dovecot store catches up announced changes, and polls the mailboxes of the users
+    // `waiting_users` names, those with parked requests now). Stops when the backend is destroyed.
+    virtual void start(store::Database& db, std::function<std::vector<long long>()> waiting_users) = 0;
 };
 
 }  // namespace easd::mailstore

@@ -36,7 +36,7 @@ public:
         return empty_folder_rows(sql, user, folder_id, subfolders);
     }
     // Every writer of the native store fires the change triggers itself.
-    void watch_waiting_users(store::Database&, std::function<std::vector<long long>()>) override {}
+    void start(store::Database&, std::function<std::vector<long long>()>) override {}
 };
 
 }  // namespace easd::mailstore
