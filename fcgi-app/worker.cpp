@@ -111,6 +111,7 @@ void AcceptThreads::run() {
         in.content_type = param(*req, "CONTENT_TYPE");
         in.accept_multipart = param(*req, "HTTP_MS_ASACCEPTMULTIPART");
         in.push_token = param(*req, "HTTP_X_EASD_PUSH_TOKEN");
+        in.remote_addr = param(*req, "REMOTE_ADDR");
         in.script_name = param(*req, "SCRIPT_NAME");
         in.request_uri = param(*req, "REQUEST_URI");
         in.host = param(*req, "HTTP_HOST");

@@ -11,15 +11,6 @@ namespace {
 constexpr std::string_view kPath = "/easd-notify";
 constexpr std::size_t kMaxForm = 16 * 1024;
 
-HttpResponse answer(int status, std::string text = {}) {
-    HttpResponse r;
-    r.status = status;
-    if (!text.empty()) {
-        r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-        r.body = std::move(text) + "\n";
-    }
-    return r;
-}
 
 std::vector<std::string> split_events(std::string_view list) {
     std::vector<std::string> out;
@@ -43,18 +34,18 @@ bool is_push_notification_request(const HttpRequest& request) {
 
 HttpResponse answer_push_notification(const HttpRequest& request, mailstore::MailBackend& mail, store::Database& db) {
     if (request.method != "POST") {
-        HttpResponse r = answer(405, "use POST");
+        HttpResponse r = plain_response(405, "use POST");
         r.headers.emplace_back("Allow", "POST");
         return r;
     }
-    if (!mail.accepts_notifications()) return answer(404, "this server's mail store takes no notifications");
+    if (!mail.accepts_notifications()) return plain_response(404, "this server's mail store takes no notifications");
     if (!mail.notification_token_matches(request.push_token)) {
         EASD_LOG_WARN("a change notification with a wrong or missing X-Easd-Push-Token was refused");
-        return answer(403, "wrong push token");
+        return plain_response(403, "wrong push token");
     }
-    if (request.body.size() > kMaxForm) return answer(413, "notification too large");
+    if (request.body.size() > kMaxForm) return plain_response(413, "notification too large");
     auto form = protocol::parse_form(request.body);
-    if (!form) return answer(400, "not a form (user=...&mailbox=...&events=...)");
+    if (!form) return plain_response(400, "not a form (user=...&mailbox=...&events=...)");
     mailstore::MailboxEvent event;
     for (auto& [name, value] : *form) {
         if (name == "user") event.user = std::move(value);
@@ -62,18 +53,18 @@ HttpResponse answer_push_notification(const HttpRequest& request, mailstore::Mai
         else if (name == "old_mailbox") event.old_mailbox = std::move(value);
         else if (name == "events") event.events = split_events(value);
     }
-    if (event.user.empty()) return answer(400, "the form names no user");
+    if (event.user.empty()) return plain_response(400, "the form names no user");
     store::Database::Lease sql(db);
     switch (mail.mailbox_changed(*sql, event)) {
         case mailstore::NotifyOutcome::Done:
-        case mailstore::NotifyOutcome::UnknownUser: return answer(204);
+        case mailstore::NotifyOutcome::UnknownUser: return plain_response(204);
         case mailstore::NotifyOutcome::Unavailable: {
-            HttpResponse r = answer(503, "the mail server cannot be reached now");
+            HttpResponse r = plain_response(503, "the mail server cannot be reached now");
             r.headers.emplace_back("Retry-After", "5");
             return r;
         }
     }
-    return answer(500);
+    return plain_response(500);
 }
 
 }  // namespace easd::commands

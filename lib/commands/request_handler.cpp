@@ -15,28 +15,19 @@ namespace {
 constexpr const char* kWbxmlType = "application/vnd.ms-sync.wbxml";
 constexpr const char* kServerVersion = "16.1";
 
-HttpResponse plain(int status, std::string text = {}) {
-    HttpResponse r;
-    r.status = status;
-    if (!text.empty()) {
-        r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-        r.body = std::move(text) + "\n";
-    }
-    return r;
-}
 
 // A failed query: 503 with Retry-After when the database is out of reach (the phone retries),
 // else 500. The reason goes to the server log, never to the client.
 HttpResponse database_failure(const char* what, bool connection_lost) {
     EASD_LOG_ERROR("database error: %s", what);
-    HttpResponse r = plain(connection_lost ? 503 : 500,
+    HttpResponse r = plain_response(connection_lost ? 503 : 500,
                            connection_lost ? "service temporarily unavailable" : "internal error");
     if (connection_lost) r.headers.emplace_back("Retry-After", "30");
     return r;
 }
 
 HttpResponse unauthorized() {
-    HttpResponse r = plain(401, "authentication required");
+    HttpResponse r = plain_response(401, "authentication required");
     r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"ActiveSync\"");
     return r;
 }
@@ -65,6 +56,16 @@ std::string advertised_commands() {
     return s;
 }
 
+HttpResponse plain_response(int status, std::string text) {
+    HttpResponse r;
+    r.status = status;
+    if (!text.empty()) {
+        r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+        r.body = std::move(text) + "\n";
+    }
+    return r;
+}
+
 RequestHandler::RequestHandler(store::Database& db, ServerSettings settings, mailstore::MailBackend& mail)
     : db_(db),
       settings_(std::move(settings)),
@@ -77,7 +78,7 @@ HttpResponse RequestHandler::handle(const HttpRequest& request) {
         return handle_unchecked(request);
     } catch (const store::Unavailable& e) {
         EASD_LOG_ERROR("database unavailable: %s", e.what());
-        HttpResponse r = plain(503, "service temporarily unavailable");
+        HttpResponse r = plain_response(503, "service temporarily unavailable");
         r.headers.emplace_back("Retry-After", "30");
         return r;
     } catch (const store::QueryError& e) {
@@ -86,7 +87,7 @@ HttpResponse RequestHandler::handle(const HttpRequest& request) {
         return database_failure(e.what(), store::is_connection_error(e));
     } catch (const std::exception& e) {
         EASD_LOG_ERROR("internal error: %s", e.what());
-        return plain(500, "internal error");
+        return plain_response(500, "internal error");
     }
 }
 
@@ -112,7 +113,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     // Autodiscover also answers GET (the form the administrator's guide shows), after sign-in.
     bool autodiscover_get = request.method == "GET" && is_autodiscover_request(request);
     if (!is_options && request.method != "POST" && !autodiscover_get) {
-        HttpResponse r = plain(405, "use POST or OPTIONS");
+        HttpResponse r = plain_response(405, "use POST or OPTIONS");
         r.headers.emplace_back("Allow", "OPTIONS, POST");
         return r;
     }
@@ -137,9 +138,9 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     }
     if (!user) {
         store::Database::Lease sql(db_);
-        mailstore::AuthResult auth = mail_.authenticate(*sql, login, credentials->password);
+        mailstore::AuthResult auth = mail_.authenticate(*sql, login, credentials->password, request.remote_addr);
         if (auth.outcome == mailstore::AuthResult::Outcome::Unavailable) {
-            HttpResponse r = plain(503, "the password cannot be checked now");
+            HttpResponse r = plain_response(503, "the password cannot be checked now");
             r.headers.emplace_back("Retry-After", "30");
             return r;
         }
@@ -151,10 +152,10 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
         auth_cache_.remember(login, credentials->password, *user);
     }
     if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(settings_.auth_cache_seconds))))
-        return plain(403, "ActiveSync is disabled for this account");
+        return plain_response(403, "ActiveSync is disabled for this account");
     if (is_autodiscover_request(request)) {
         if (is_options) {
-            HttpResponse r = plain(405, "use POST or GET");
+            HttpResponse r = plain_response(405, "use POST or GET");
             r.headers.emplace_back("Allow", "GET, POST");
             return r;
         }
@@ -173,19 +174,19 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
 
     std::string query_error;
     auto query = protocol::parse_query(request.query_string, &query_error);
-    if (!query) return plain(400, "bad request: " + query_error);
+    if (!query) return plain_response(400, "bad request: " + query_error);
 
     // The header form of AcceptMultiPart (MS-ASHTTP 2.2.1.1.2.1), same meaning as the query's.
     if (request.accept_multipart == "T" || request.accept_multipart == "t") query->accept_multipart = true;
 
     const CommandInfo* command = find_command(query->cmd);
     if (!command) command = find_unbuilt_command(query->cmd);  // an EAS answer, not an HTTP error
-    if (!command) return plain(501, "not an EAS command: " + query->cmd);
+    if (!command) return plain_response(501, "not an EAS command: " + query->cmd);
 
     std::optional<protocol::ProtocolVersion> version =
         request.protocol_version.empty() ? query->version : protocol::parse_version(request.protocol_version);
     if (!version || !protocol::is_supported(*version)) {
-        HttpResponse r = plain(400, "missing or unsupported MS-ASProtocolVersion");
+        HttpResponse r = plain_response(400, "missing or unsupported MS-ASProtocolVersion");
         r.headers.emplace_back("MS-ASProtocolVersions", advertised_versions());
         return r;
     }
@@ -194,19 +195,19 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     std::optional<wbxml::Node> body;
     const bool mime_body = command->mime_body_before_140 && *version < 140;  // kept as sent (raw_body)
     if (mime_body) {
-        if (request.body.empty()) return plain(400, "the " + query->cmd + " command needs a request body");
+        if (request.body.empty()) return plain_response(400, "the " + query->cmd + " command needs a request body");
     } else if (!request.body.empty()) {
         // Real Android devices send bytes after the root's END: the document before them is whole.
         wbxml::DecodeLimits limits;
         limits.allow_trailing_bytes = true;
         wbxml::DecodeResult decoded = wbxml::decode(request.body, limits);
-        if (!decoded) return plain(400, "malformed WBXML: " + decoded.error);
+        if (!decoded) return plain_response(400, "malformed WBXML: " + decoded.error);
         if (decoded.trailing_bytes)
             EASD_LOG_DEBUG("%s: ignored %zu byte(s) after the WBXML root element", query->cmd.c_str(),
                           decoded.trailing_bytes);
         body = std::move(decoded.root);
     } else if (command->needs_body) {
-        return plain(400, "the " + query->cmd + " command needs a request body");
+        return plain_response(400, "the " + query->cmd + " command needs a request body");
     }
 
     store::Database::Lease sql(db_);

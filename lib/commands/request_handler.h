@@ -34,6 +34,7 @@ struct HttpRequest {
     bool https = false;            // HTTPS set by the front end (nginx: $https)
     std::string body;
     std::string push_token;        // HTTP_X_EASD_PUSH_TOKEN (POST /easd-notify from the mail server)
+    std::string remote_addr;       // REMOTE_ADDR: the client's address as the web server saw it
 
     // Set only by easd itself when it runs a woken hanging Sync again, never from what a client
     // sent: the login whose password was verified when the request arrived (not checked again),
@@ -57,6 +58,9 @@ struct HttpResponse {
     // Set instead of an answer when the request waits (Ping, hanging Sync): the worker parks it.
     std::optional<ParkedCommand> park;
 };
+
+// A plain-text answer (a line and a newline; no body when `text` is empty).
+HttpResponse plain_response(int status, std::string text = {});
 
 // The headers every ActiveSync WBXML answer carries (used for parked requests answered later).
 std::vector<std::pair<std::string, std::string>> wbxml_response_headers();

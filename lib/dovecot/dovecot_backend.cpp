@@ -11,6 +11,7 @@
 #include "common/text.h"
 #include "content/draft.h"
 #include "content/message.h"
+#include "dovecot/auth_client.h"
 #include "dovecot/imap_flags.h"
 #include "dovecot/imap_folder_store.h"
 #include "store/accounts.h"
@@ -86,6 +87,7 @@ std::optional<DovecotSettings> dovecot_settings_from(const Config& config, std::
         return std::nullopt;
     }
     s.pool.max_connections = static_cast<std::size_t>(*max);
+    s.auth_socket = config.get("dovecot_auth_socket");
     auto token = secret(config, "push_token", error);
     if (!token) return std::nullopt;
     s.push_token = *token;
@@ -108,7 +110,7 @@ DovecotBackend::DovecotBackend(DovecotSettings settings)
     : settings_(std::move(settings)), pool_(settings_.pool) {}
 
 mailstore::AuthResult DovecotBackend::authenticate(soci::session& sql, const std::string& login,
-                                                    const std::string& password) {
+                                                    const std::string& password, const std::string& remote_addr) {
     using Outcome = mailstore::AuthResult::Outcome;
     mailstore::AuthResult result;
     // Accounts are known by address; a bare local part works for an account that exists already.
@@ -123,14 +125,34 @@ mailstore::AuthResult DovecotBackend::authenticate(soci::session& sql, const std
     } catch (const store::InvalidRequest&) {
         return result;
     }
-    try {
-        auto conn = imap::Connection::open(settings_.pool.endpoint);
-        conn->login(address, password);
-    } catch (const imap::ImapError& e) {
-        if (e.kind == imap::ImapError::Kind::No || e.kind == imap::ImapError::Kind::Bad) return result;
-        EASD_LOG_WARN("cannot check the password of %s with the IMAP server: %s", address.c_str(), e.what());
-        result.outcome = Outcome::Unavailable;
-        return result;
+    if (!settings_.auth_socket.empty()) {
+        // Dovecot's auth socket: the phone's own address goes with the check, so Dovecot's
+        // penalty for wrong passwords falls on that phone, not on easd's address.
+        std::string why;
+        AuthCheck check;
+        check.user = address;
+        check.password = password;
+        check.remote_ip = remote_addr;
+        switch (check_password(settings_.auth_socket, check, settings_.pool.endpoint.timeout, &why)) {
+            case AuthVerdict::Accepted: break;
+            case AuthVerdict::Refused: return result;
+            case AuthVerdict::Unavailable:
+                EASD_LOG_WARN("cannot check the password of %s with Dovecot: %s", address.c_str(), why.c_str());
+                result.outcome = Outcome::Unavailable;
+                return result;
+        }
+    } else {
+        // Any IMAP server: a login as the user. (Dovecot then sees easd's address for every
+        // phone; its penalty for wrong passwords slows every user's check: prefer the socket.)
+        try {
+            auto conn = imap::Connection::open(settings_.pool.endpoint);
+            conn->login(address, password);
+        } catch (const imap::ImapError& e) {
+            if (e.kind == imap::ImapError::Kind::No || e.kind == imap::ImapError::Kind::Bad) return result;
+            EASD_LOG_WARN("cannot check the password of %s with the IMAP server: %s", address.c_str(), e.what());
+            result.outcome = Outcome::Unavailable;
+            return result;
+        }
     }
     result.user = store::ensure_external_user(sql, address);
     result.outcome = Outcome::Accepted;

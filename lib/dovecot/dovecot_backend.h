@@ -23,6 +23,8 @@ namespace easd::dovecot {
 struct DovecotSettings {
     imap::PoolSettings pool;     // endpoint, master user, limits
     std::string push_token;      // what /easd-notify requests must carry; empty: notifications refused
+    // Dovecot's auth socket for password checks (dovecot_auth_socket); empty: an IMAP login checks.
+    std::string auth_socket;
     // How often the mailboxes of users with parked requests are compared with the mirror (0:
     // never). Default 30 s without a push token, 300 s with one (a safety net only).
     std::chrono::seconds poll_interval{30};
@@ -31,7 +33,7 @@ struct DovecotSettings {
 
 // The settings from the config keys imap_host, imap_port, imap_socket, imap_tls (none | tls |
 // starttls), imap_tls_verify, imap_ca_file, imap_master_user, imap_master_password(_file),
-// imap_max_connections, imap_poll_seconds, push_token(_file). nullopt and a one-line reason when something is
+// imap_max_connections, imap_poll_seconds, imap_catch_up_threads, dovecot_auth_socket, push_token(_file). nullopt and a one-line reason when something is
 // missing or unreadable.
 std::optional<DovecotSettings> dovecot_settings_from(const Config& config, std::string* error);
 
@@ -39,8 +41,8 @@ class DovecotBackend final : public mailstore::MailBackend {
 public:
     explicit DovecotBackend(DovecotSettings settings);
     const char* name() const override { return "dovecot"; }
-    mailstore::AuthResult authenticate(soci::session& sql, const std::string& login,
-                                       const std::string& password) override;
+    mailstore::AuthResult authenticate(soci::session& sql, const std::string& login, const std::string& password,
+                                       const std::string& remote_addr) override;
     void refresh_hierarchy(soci::session& sql, const store::User& user) override;
     bool accepts_notifications() const override { return !settings_.push_token.empty(); }
     bool notification_token_matches(std::string_view token) const override;

@@ -61,8 +61,10 @@ public:
     virtual ~MailBackend() = default;
     virtual const char* name() const = 0;  // "native", "dovecot"
 
-    // Checks a login as a device sends it. The caller holds no transaction on `sql`.
-    virtual AuthResult authenticate(soci::session& sql, const std::string& login, const std::string& password) = 0;
+    // Checks a login as a device sends it, from `remote_addr` (the phone's address as the web
+    // server saw it; may be empty). The caller holds no transaction on `sql`.
+    virtual AuthResult authenticate(soci::session& sql, const std::string& login, const std::string& password,
+                                    const std::string& remote_addr) = 0;
 
     // Before FolderSync reads the hierarchy: the folder list is brought up to date with the mail
     // store's (and mailboxes never mirrored are mirrored). Never throws for an unreachable store:

@@ -9,7 +9,8 @@
 
 namespace easd::mailstore {
 
-AuthResult NativeBackend::authenticate(soci::session& sql, const std::string& login, const std::string& password) {
+AuthResult NativeBackend::authenticate(soci::session& sql, const std::string& login, const std::string& password,
+                                       const std::string& /*remote_addr*/) {
     AuthResult result;
     auto found = store::find_login(sql, login);
     if (found && store::verify_password(password, found->password_hash)) {

@@ -9,7 +9,8 @@ namespace easd::mailstore {
 class NativeBackend final : public MailBackend {
 public:
     const char* name() const override { return "native"; }
-    AuthResult authenticate(soci::session& sql, const std::string& login, const std::string& password) override;
+    AuthResult authenticate(soci::session& sql, const std::string& login, const std::string& password,
+                            const std::string& remote_addr) override;
     void refresh_hierarchy(soci::session&, const store::User&) override {}  // the rows are the store
     bool accepts_notifications() const override { return false; }
     bool notification_token_matches(std::string_view) const override { return false; }

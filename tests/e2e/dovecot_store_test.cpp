@@ -39,8 +39,14 @@ struct DovecotSite {
                                 "imap_master_password = " + dovecot.master_password(),
                                 "auth_cache_seconds = 1",
                                 "heartbeat_min = 1"};
-              if (push) o.config_lines.push_back(std::string("push_token = ") + kPushToken);
-              else o.config_lines.push_back("imap_poll_seconds = 1");
+              // With the push script, passwords go through Dovecot's auth socket; without it,
+              // through an IMAP login (what works with any IMAP server).
+              if (push) {
+                  o.config_lines.push_back(std::string("push_token = ") + kPushToken);
+                  o.config_lines.push_back("dovecot_auth_socket = " + dovecot.auth_socket());
+              } else {
+                  o.config_lines.push_back("imap_poll_seconds = 1");
+              }
               return o;
           }()) {
         if (push) dovecot.set_push_url(easd.http_url() + "/easd-notify");
@@ -244,4 +250,26 @@ TEST_CASE("Dovecot store: without the push script the poll of waiting users find
     CHECK(status == "2");
     CHECK(seconds < 3.0);
     WARN("delivery to Ping answer with the poll (1 s): " << seconds << " s");
+}
+
+TEST_CASE("Dovecot store: /easd-notify wants the token, and the native store has no such endpoint",
+          "[e2e][dovecot][push]") {
+    DovecotSite site(true);
+    std::string eve = site.new_account("eve");
+    EasClient raw(site.easd.http_port(), eve, "x", "RAW1");
+    const std::string form = "user=" + EasClient::url_encode(eve) + "&mailbox=INBOX&events=MessageNew";
+    const std::map<std::string, std::string> form_type{{"Content-Type", "application/x-www-form-urlencoded"}};
+    auto with_token = [&](const std::string& token) {
+        auto headers = form_type;
+        if (!token.empty()) headers["X-Easd-Push-Token"] = token;
+        return raw.raw("POST", "/easd-notify", form, headers).status;
+    };
+    CHECK(with_token("") == 403);
+    CHECK(with_token("wrong-token-wrong-token-0") == 403);
+    CHECK(with_token(kPushToken) == 204);  // an address without an account here: nothing to do
+    CHECK(raw.raw("GET", "/easd-notify", "", {}).status == 403);  // POST only (nginx)
+    CHECK(raw.raw("POST", "/easd-notify", "user", {{"X-Easd-Push-Token", kPushToken}}).status == 400);
+
+    EasClient native(server().http_port(), "nobody@e2e.test", "x", "RAW2");
+    CHECK(native.raw("POST", "/easd-notify", form, {{"X-Easd-Push-Token", kPushToken}}).status == 404);
 }
