@@ -40,9 +40,13 @@ CommandResult handle_move_items(CommandContext& ctx) {
         else if (src->item_class != dst->item_class) status = kInvalidDestination;
 
         // Through the mail store: the Dovecot store moves the message on the IMAP server first.
-        if (status == kSuccess &&
-            ctx.mail->move_item(ctx.sql, ctx.user, item->id, dst->id) != mailstore::WriteOutcome::Done)
-            status = kItemLocked;
+        long long moved_id = 0, moved_modseq = 0;
+        if (status == kSuccess) {
+            moved_id = item->id;
+            moved_modseq = item->modseq;
+            if (ctx.mail->move_item(ctx.sql, ctx.user, moved_id, dst->id) != mailstore::WriteOutcome::Done)
+                status = kItemLocked;
+        }
 
         auto& response = root.add(tag::Move::Response);
         response.add(tag::Move::SrcMsgId, src_msg);
@@ -52,15 +56,15 @@ CommandResult handle_move_items(CommandContext& ctx) {
         // This device already moved it: it no longer holds it in the source, and holds it in the
         // destination (as of its current keys there). Both changes are its own: no echo, no Ping.
         if (auto s = store::load_collection_state(ctx.sql, ctx.device.id, src->id, true)) {
-            store::mark_removed(ctx.sql, s->id, item->id, s->keys.current_key);
-            store::record_own_change(ctx.sql, *s, item->id, item->modseq);
+            store::mark_removed(ctx.sql, s->id, moved_id, s->keys.current_key);
+            store::record_own_change(ctx.sql, *s, moved_id, moved_modseq);
         }
         if (auto d = store::load_collection_state(ctx.sql, ctx.device.id, dst->id, true)) {
-            store::mark_held(ctx.sql, d->id, item->id, d->keys.current_key);
-            store::record_own_change(ctx.sql, *d, item->id, item->modseq);
+            store::mark_held(ctx.sql, d->id, moved_id, d->keys.current_key);
+            store::record_own_change(ctx.sql, *d, moved_id, moved_modseq);
         }
         tr.commit();
-        response.add(tag::Move::DstMsgId, static_cast<long long>(item->id));
+        response.add(tag::Move::DstMsgId, moved_id);
     }
     return {200, std::move(root)};
 }
