@@ -109,6 +109,7 @@ public:
             } else {
                 std::size_t start = pos_;
                 while (pos_ < in_.size() && in_[pos_] != ' ' && in_[pos_] != ']' && in_[pos_] != '\r') ++pos_;
+                if (pos_ == start) fail("unexpected byte in a response code");
                 Value v;
                 v.text = std::string(in_.substr(start, pos_ - start));
                 out.push_back(std::move(v));
