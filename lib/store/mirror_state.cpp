@@ -131,9 +131,13 @@ void rebind_mirrored_message(soci::session& sql, long long item_id, long long fo
 
 int delete_mirrored_messages(soci::session& sql, long long folder_id, const std::vector<std::uint32_t>& uids) {
     if (uids.empty()) return 0;
+    // `folder_id = $1` on items too: a phone's MoveItems may be moving one of these messages right
+    // now (UID MOVE, then the item's folder and UID change in its transaction). The subquery saw
+    // the old UID; once that transaction commits, PostgreSQL checks the WHERE again on the moved
+    // row, and the folder no longer matches, so the moved item stays.
     PqResult r = pq_query(sql,
-                          "DELETE FROM items WHERE id IN (SELECT item_id FROM imap_messages WHERE folder_id = $1 "
-                          "AND uid = ANY($2::bigint[])) RETURNING id",
+                          "DELETE FROM items WHERE folder_id = $1 AND id IN (SELECT item_id FROM imap_messages "
+                          "WHERE folder_id = $1 AND uid = ANY($2::bigint[])) RETURNING id",
                           {std::to_string(folder_id), uid_array(uids)});
     return r.rows();
 }

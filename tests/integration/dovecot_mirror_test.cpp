@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <future>
 #include <string>
 
 #include "dovecot/mirror.h"
@@ -12,6 +13,7 @@
 #include "store/accounts.h"
 #include "store/db.h"
 #include "store/folders.h"
+#include "store/items.h"
 #include "store/mirror_state.h"
 #include "support/cluster.h"
 #include "support/dovecot_server.h"
@@ -198,4 +200,27 @@ TEST_CASE("A UIDVALIDITY reset mirrors the mailbox again without duplicates", "[
     CHECK(f.folder_of("Lists") == lists);
     CHECK(f.count_items(lists) == "2");
     CHECK(f.one("SELECT count(*) FROM item_tombstones WHERE folder_id = " + std::to_string(lists)) == "3");
+}
+
+TEST_CASE("A catch-up that sees a UID vanish does not delete the item a phone is moving meanwhile",
+          "[dovecot][mirror]") {
+    MirrorFixture f("race");
+    f.other->create("Projects");
+    f.other->append("INBOX", message(1), {});
+    f.mirror().catch_up_all();
+    const long long inbox = f.folder_of("INBOX");
+    const long long projects = f.folder_of("Projects");
+    const long long item = std::stoll(f.one("SELECT item_id FROM imap_messages WHERE folder_id = " + std::to_string(inbox)));
+
+    // The phone's MoveItems: the item moves in its transaction, not committed yet...
+    soci::transaction move(*f.sql);
+    store::move_item(*f.sql, item, projects);
+    store::rebind_mirrored_message(*f.sql, item, projects, 77);
+    // ...while the INBOX catch-up learns that UID 1 vanished and deletes what it knew as UID 1.
+    auto other = store::open_session(f.cluster.conninfo());
+    auto deleted = std::async(std::launch::async, [&] { return store::delete_mirrored_messages(*other, inbox, {1}); });
+    CHECK(deleted.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);  // waits for the move
+    move.commit();
+    CHECK(deleted.get() == 0);
+    CHECK(f.one("SELECT folder_id FROM items WHERE id = " + std::to_string(item)) == std::to_string(projects));
 }
