@@ -77,6 +77,7 @@ struct SyncState {
 
 // FolderSync, then the Inbox in windows of 100; prints the times; returns the Inbox and its key.
 SyncState initial_sync(const char* store, test::EasClient& c, int expected) {
+    c.set_timeout(std::chrono::seconds(1800));  // the first FolderSync of a large mailbox mirrors it
     auto t0 = Clock::now();
     auto fs = parse("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
     auto r = c.command("FolderSync", &fs);
