@@ -1,6 +1,10 @@
 #include "store/mail.h"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <functional>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "common/conversation_index.h"
@@ -117,19 +121,56 @@ long long insert_email(soci::session& sql, long long user_id, long long folder_i
     int read = e.read ? 1 : 0, attach = e.has_attachments ? 1 : 0;
     ByteaParam cid(c.id), cix(c.index);
     int bcc = received_as_bcc(sql, user_id, e) ? 1 : 0;
+    long long received = e.date_received.value_or(0);
+    soci::indicator received_ind = e.date_received ? soci::i_ok : soci::i_null;
     sql << "INSERT INTO emails (item_id, mime, from_addr, to_addr, cc_addr, reply_to, display_to, subject, "
            "thread_topic, message_id, date_sent, importance, read, message_class, size, has_attachments, "
-           "body_plain, body_html, conversation_id, conversation_index, received_as_bcc, sender) "
+           "body_plain, body_html, conversation_id, conversation_index, received_as_bcc, sender, date_received) "
            "VALUES (:id, :mime::bytea, :fr, :to, :cc, :rt, :dt, :s, :tt, :mid, "
-           "to_timestamp(:ds), :imp, :rd = 1, :mc, :sz, :att = 1, :bp, :bh, :cid::bytea, :cix::bytea, :bcc = 1, :snd)",
+           "to_timestamp(:ds), :imp, :rd = 1, :mc, :sz, :att = 1, :bp, :bh, :cid::bytea, :cix::bytea, :bcc = 1, :snd, "
+           "COALESCE(to_timestamp(:dr), now()))",
         soci::use(item_id), soci::use(mime_hex), soci::use(e.from), soci::use(e.to), soci::use(e.cc),
         soci::use(e.reply_to), soci::use(e.display_to), soci::use(e.subject), soci::use(e.thread_topic),
         soci::use(e.message_id), soci::use(date, date_ind), soci::use(e.importance), soci::use(read),
         soci::use(e.message_class), soci::use(size), soci::use(attach), soci::use(e.body_plain),
         soci::use(e.body_html), soci::use(cid.hex, cid.ind), soci::use(cix.hex, cix.ind), soci::use(bcc),
-        soci::use(e.sender);
+        soci::use(e.sender), soci::use(received, received_ind);
     insert_attachments(sql, item_id, e.attachments);
     return item_id;
+}
+
+std::vector<long long> email_ids_in_folder(soci::session& sql, long long user_id, long long folder_id) {
+    PqResult r = pq_query(sql,
+                          "SELECT i.id FROM items i JOIN emails e ON e.item_id = i.id "
+                          "WHERE i.user_id = $1 AND i.folder_id = $2 ORDER BY e.date_received, i.id",
+                          {std::to_string(user_id), std::to_string(folder_id)});
+    std::vector<long long> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int n = 0; n < r.rows(); ++n) out.push_back(r.int64(n, 0));
+    return out;
+}
+
+std::optional<long long> find_email_copy(soci::session& sql, long long user_id, long long folder_id,
+                                         const std::string& message_id, const std::string& mime) {
+    // The digest is taken here so the message's bytes cross to the server once (with the insert),
+    // not twice; PostgreSQL's md5() writes the same lower-case hex.
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(mime.data(), mime.size(), digest, &length, EVP_md5(), nullptr) != 1)
+        throw std::runtime_error("MD5 failed");
+    std::string hex;
+    for (unsigned int k = 0; k < length; ++k) {
+        hex += "0123456789abcdef"[digest[k] >> 4];
+        hex += "0123456789abcdef"[digest[k] & 0xf];
+    }
+    PqResult r = pq_query(sql,
+                          "SELECT e.item_id FROM emails e JOIN items i ON i.id = e.item_id "
+                          "WHERE i.user_id = $1 AND i.folder_id = $2 AND e.message_id = $3 AND e.size = $4 "
+                          "AND md5(e.mime) = $5 LIMIT 1",
+                          {std::to_string(user_id), std::to_string(folder_id), message_id,
+                           std::to_string(std::min<std::size_t>(mime.size(), 0x7fffffff)), hex});
+    if (r.rows() != 1) return std::nullopt;
+    return r.int64(0, 0);
 }
 
 bool replace_email_message(soci::session& sql, long long user_id, long long item_id, const NewEmail& e) {

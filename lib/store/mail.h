@@ -47,6 +47,8 @@ struct NewEmail {
     std::vector<EmailAttachment> attachments;  // stored with the message, in this order
     EmailConversation conversation;
     std::string sender;  // the Sender header (who sent it on behalf of From); empty when absent
+    // When it arrived; absent: now. A migrated message keeps the date it had (a Maildir file's mtime).
+    std::optional<long long> date_received;  // seconds since the epoch
 };
 
 // Stores the message in the folder as one transaction (the caller's, if one is open); mail for the
@@ -59,6 +61,16 @@ long long insert_email(soci::session& sql, long long user_id, long long folder_i
 // time stay. The trigger on emails makes it a change of the item. Call inside a transaction.
 // False when the user has no such email.
 bool replace_email_message(soci::session& sql, long long user_id, long long item_id, const NewEmail& email);
+
+// The user's emails in one folder, oldest (date received) first: `easctl export` walks a folder
+// with these, loading one message at a time.
+std::vector<long long> email_ids_in_folder(soci::session& sql, long long user_id, long long folder_id);
+
+// The user's email in that folder whose stored message is exactly `mime` (Message-ID and size
+// narrow the search, an MD5 of the bytes decides); nullopt when there is none. `easctl import`
+// skips such a message, so importing the same Maildir twice stores nothing twice.
+std::optional<long long> find_email_copy(soci::session& sql, long long user_id, long long folder_id,
+                                         const std::string& message_id, const std::string& mime);
 
 struct EmailRow {
     long long item_id = 0;
