@@ -505,12 +505,24 @@ int run_import(const Args& a, soci::session& sql) {
     int in_batch = 0;
     for (const auto& f : folders) {
         if (!f.folder_id) continue;
+        // Idempotence: a message whose exact bytes the folder already holds is not stored again,
+        // so a second run (or one after an interrupted run) adds only what is missing, and
+        // importing back a Maildir exported from this user adds nothing. Chosen over recording
+        // imported file names because Dovecot renames a file when its flags change, and it needs
+        // no table. Flags of a message already there are left as they are; two identical files in
+        // one folder become one message.
+        auto held = store::message_digests_in_folder(sql, user->id, f.folder_id);
         for (const auto& file : f.files) {
             progress.tick(seen++, f.easd_path);
             std::string path = f.dir + "/" + file;
             auto m = read_message(path);
             if (!m) {
                 ++failed;
+                continue;
+            }
+            std::string digest = store::message_digest(m->bytes);
+            if (held.count(digest)) {
+                ++already;
                 continue;
             }
             // The same parsing and storing as easd-deliver (content/message.h, content/draft.h,
@@ -522,17 +534,8 @@ int run_import(const Args& a, soci::session& sql) {
                 ++failed;
                 continue;
             }
+            held.insert(std::move(digest));
             if (!batch) batch.emplace(sql);
-            // Idempotence: a message whose exact bytes the folder already holds is not stored again,
-            // so a second run (or one after an interrupted run) adds only what is missing, and
-            // importing back a Maildir exported from this user adds nothing. Chosen over recording
-            // imported file names because Dovecot renames files when flags change, and it needs no
-            // table. Flags of a message already there are left as they are. (Two identical
-            // files in one folder become one message.)
-            if (store::find_email_copy(sql, user->id, f.folder_id, parsed->message_id, m->bytes)) {
-                ++already;
-                continue;
-            }
             auto name = maildir::parse_file_name(file.substr(file.find('/') + 1));
             store::NewEmail email = content::email_from_parsed(std::move(m->bytes), *parsed);
             email.read = name.flags.seen;

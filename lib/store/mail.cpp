@@ -150,27 +150,28 @@ std::vector<long long> email_ids_in_folder(soci::session& sql, long long user_id
     return out;
 }
 
-std::optional<long long> find_email_copy(soci::session& sql, long long user_id, long long folder_id,
-                                         const std::string& message_id, const std::string& mime) {
-    // The digest is taken here so the message's bytes cross to the server once (with the insert),
-    // not twice; PostgreSQL's md5() writes the same lower-case hex.
+std::string message_digest(std::string_view mime) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    if (EVP_Digest(mime.data(), mime.size(), digest, &length, EVP_md5(), nullptr) != 1)
-        throw std::runtime_error("MD5 failed");
+    if (EVP_Digest(mime.data(), mime.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed");
     std::string hex;
     for (unsigned int k = 0; k < length; ++k) {
         hex += "0123456789abcdef"[digest[k] >> 4];
         hex += "0123456789abcdef"[digest[k] & 0xf];
     }
+    return hex;
+}
+
+std::unordered_set<std::string> message_digests_in_folder(soci::session& sql, long long user_id, long long folder_id) {
     PqResult r = pq_query(sql,
-                          "SELECT e.item_id FROM emails e JOIN items i ON i.id = e.item_id "
-                          "WHERE i.user_id = $1 AND i.folder_id = $2 AND e.message_id = $3 AND e.size = $4 "
-                          "AND md5(e.mime) = $5 LIMIT 1",
-                          {std::to_string(user_id), std::to_string(folder_id), message_id,
-                           std::to_string(std::min<std::size_t>(mime.size(), 0x7fffffff)), hex});
-    if (r.rows() != 1) return std::nullopt;
-    return r.int64(0, 0);
+                          "SELECT encode(sha256(e.mime), 'hex') FROM emails e JOIN items i ON i.id = e.item_id "
+                          "WHERE i.user_id = $1 AND i.folder_id = $2",
+                          {std::to_string(user_id), std::to_string(folder_id)});
+    std::unordered_set<std::string> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int n = 0; n < r.rows(); ++n) out.insert(r.str(n, 0));
+    return out;
 }
 
 bool replace_email_message(soci::session& sql, long long user_id, long long item_id, const NewEmail& e) {
