@@ -91,7 +91,8 @@ std::vector<std::string> list_dir(const std::string& path) {
 
 // Maildirs are private to their owner: 0700 directories, 0600 files (what Dovecot creates).
 void make_dir(const std::string& path) {
-    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) throw std::runtime_error(errno_text("cannot create", path));
+    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
+        throw std::runtime_error(errno_text("cannot create", path));
 }
 
 // Writes the file in `folder`/tmp and renames it into `folder`/`sub`: a reader (Dovecot) sees the
@@ -204,9 +205,10 @@ std::string kept_items(const std::map<std::string, long long>& by_class) {
     for (const auto& [cls, n] : by_class) {
         if (n == 0) continue;
         auto it = kNames.find(cls);
-        std::string what = it == kNames.end() ? plural(static_cast<std::size_t>(n), (cls + " item").c_str(),
-                                                       (cls + " items").c_str())
-                                              : plural(static_cast<std::size_t>(n), it->second.first, it->second.second);
+        auto count = static_cast<std::size_t>(n);
+        std::string what = it == kNames.end()
+                               ? plural(count, (cls + " item").c_str(), (cls + " items").c_str())
+                               : plural(count, it->second.first, it->second.second);
         out += (out.empty() ? "" : ", ") + what;
     }
     return out;

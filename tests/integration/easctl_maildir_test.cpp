@@ -92,17 +92,19 @@ std::string file_with_subject(const std::string& dir, const std::string& subject
     return {};
 }
 
-std::string message(const std::string& subject, const std::string& extra_headers = {}, const std::string& body = "Hi\r\n") {
+std::string message(const std::string& subject, const std::string& extra_headers = {},
+                    const std::string& body = "Hi\r\n") {
     return "From: Alice <alice@example.com>\r\nTo: Src <src@maildir.test>\r\nSubject: " + subject +
-           "\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nMessage-ID: <" + subject + "@example.com>\r\n" + extra_headers +
-           "\r\n" + body;
+           "\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nMessage-ID: <" + subject + "@example.com>\r\n" +
+           extra_headers + "\r\n" + body;
 }
 
 const std::string kAttachment = message(
     "Attached", "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n",
     "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the report.\r\n"
     "--b1\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\nContent-Disposition: attachment; "
-    "filename=\"report.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK\r\n"
+    "filename=\"report.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    "JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK\r\n"
     "--b1--\r\n");
 
 // doveadm as a mail user (not root, which Dovecot refuses) on a copy of the Maildir; "" when it
@@ -149,7 +151,8 @@ TEST_CASE("easctl export writes a Maildir Dovecot reads; import brings it back",
                  "read = true, flag = '" + hex(maildir::flagged_wbxml()) + "'::bytea, categories = '" +
                      hex(maildir::categories_wbxml({"Business", "Red Category"})) +
                      "'::bytea, last_verb = 1, date_received = to_timestamp(1700000000)");
-    update_email(src, "Plain", "read = true, categories = '" + hex(maildir::categories_wbxml({"Red Category"})) + "'::bytea");
+    update_email(src, "Plain",
+                 "read = true, categories = '" + hex(maildir::categories_wbxml({"Red Category"})) + "'::bytea");
     update_email(src, "Forwarded", "last_verb = 3");
     update_email(src, "Grüße", "date_received = to_timestamp(1600000000)");
     // Not mail: stays in easd, and the export says so.
@@ -162,7 +165,8 @@ TEST_CASE("easctl export writes a Maildir Dovecot reads; import brings it back",
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.find("exported 7 messages in 11 folders of " + src) == 0);
-    CHECK(r.out.find("\nnote: kept in easd's store, not exported (only mail goes to Dovecot): 1 contact\n") != std::string::npos);
+    CHECK(r.out.find("\nnote: kept in easd's store, not exported (only mail goes to Dovecot): 1 contact\n") !=
+          std::string::npos);
 
     // The tree: INBOX at the top, special-use names, nesting with dots, modified UTF-7, an escaped dot.
     for (const char* folder : {"", "/.Drafts", "/.Sent", "/.Trash", "/.Junk", "/.Outbox", "/.INBOX.Projects",
@@ -273,7 +277,7 @@ TEST_CASE("easctl export writes a Maildir Dovecot reads; import brings it back",
 
     SECTION("a Maildir as Dovecot leaves it: new/, keywords of its own, a file that is no message") {
         const std::string other = tmp.path + "/dovecot-made";
-        for (const char* d : {"", "/cur", "/new", "/tmp", "/.Archive", "/.Archive/cur", "/.Archive/new", "/.Archive/tmp"})
+        for (const char* d : {"", "/cur", "/new", "/tmp", "/.Archive/cur", "/.Archive/new", "/.Archive/tmp"})
             fs::create_directories(other + d);
         easd::test::write_file(other + "/new/1700000001.M1P1.mx", message("Unseen"));
         easd::test::write_file(other + "/cur/1700000002.M2P1.mx,S=1:2,Sbc", message("Kept"));

@@ -127,7 +127,8 @@ TEST_CASE("Keywords: categories survive as IMAP atoms; dovecot-keywords", "[mail
         INFO(c);
         std::string k = maildir::keyword_for_category(c);
         // An atom: printable ASCII without atom-specials.
-        for (char ch : k) CHECK((ch > 0x20 && ch < 0x7f && std::string_view("(){%*\"\\]").find(ch) == std::string_view::npos));
+        for (char ch : k)
+            CHECK((ch > 0x20 && ch < 0x7f && std::string_view("(){%*\"\\]").find(ch) == std::string_view::npos));
         CHECK(maildir::category_for_keyword(k) == std::optional<std::string>(c));
     }
     CHECK_FALSE(maildir::category_for_keyword("$Forwarded"));
