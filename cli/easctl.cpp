@@ -1,5 +1,5 @@
 // easctl: administration of an easd installation (schema, domains, users, devices, folders,
-// protocol log, access control).
+// protocol log, access control, mail export to and import from Maildir).
 // Human-readable tables by default, --json for scripts; one-line errors and non-zero exits.
 #include <termios.h>
 #include <unistd.h>
@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "easctl_folder.h"
+#include "easctl_maildir.h"
 #include "easctl_policy.h"
 #include "store/access.h"
 #include "store/accounts.h"
@@ -77,6 +78,12 @@ const char* kUsage =
     "                                           notes|journal, by default what the parent folder holds\n"
     "  folder rename ADDRESS PATH NEWPATH       rename and/or move it (phones see it at their next FolderSync)\n"
     "  folder remove ADDRESS PATH               delete it with its items and subfolders\n"
+    "  export ADDRESS DIR                       the user's mail folders and messages into a new Maildir at DIR as\n"
+    "                                           Dovecot reads it (maildir:DIR, Maildir++): read, flagged, replied,\n"
+    "                                           categories as keywords, date received as mtime; DIR must not hold\n"
+    "                                           a Maildir. Contacts, calendar, tasks and notes stay in easd\n"
+    "  import ADDRESS DIR                       a Maildir's folders and messages into the user's store, as\n"
+    "                                           delivered mail; messages already there are skipped (safe to re-run)\n"
     "  policy show [TARGET]                     each setting in effect at TARGET: value, unit, whether it is\n"
     "                                           sent (no: not enforced, the neutral policy goes out; server:\n"
     "                                           the server's own) and where it comes from; for a device also\n"
@@ -805,6 +812,8 @@ int run(const cli::Args& a) {
         return 0;
     }
     if (cmd == "folder" && (sub == "add" || sub == "rename" || sub == "remove")) return cli::run_folder_change(a, *sql);
+    if (cmd == "export") return cli::run_export(a, *sql);
+    if (cmd == "import") return cli::run_import(a, *sql);
     throw unknown_command(cmd, sub);
 }
 
