@@ -1,5 +1,10 @@
 #include "store/mail.h"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <stdexcept>
+
 #include <functional>
 #include <unordered_map>
 
@@ -310,6 +315,41 @@ std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const s
         auto it = by_id.find(id);
         if (it != by_id.end()) out.push_back(std::move(it->second));
     }
+    return out;
+}
+
+std::vector<long long> email_ids_in_folder(soci::session& sql, long long user_id, long long folder_id) {
+    PqResult r = pq_query(sql,
+                          "SELECT i.id FROM items i JOIN emails e ON e.item_id = i.id "
+                          "WHERE i.user_id = $1 AND i.folder_id = $2 ORDER BY e.date_received, i.id",
+                          {std::to_string(user_id), std::to_string(folder_id)});
+    std::vector<long long> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int n = 0; n < r.rows(); ++n) out.push_back(r.int64(n, 0));
+    return out;
+}
+
+std::string message_digest(std::string_view mime) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(mime.data(), mime.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed");
+    std::string hex;
+    for (unsigned int k = 0; k < length; ++k) {
+        hex += "0123456789abcdef"[digest[k] >> 4];
+        hex += "0123456789abcdef"[digest[k] & 0xf];
+    }
+    return hex;
+}
+
+std::unordered_set<std::string> message_digests_in_folder(soci::session& sql, long long user_id, long long folder_id) {
+    PqResult r = pq_query(sql,
+                          "SELECT encode(sha256(e.mime), 'hex') FROM emails e JOIN items i ON i.id = e.item_id "
+                          "WHERE i.user_id = $1 AND i.folder_id = $2",
+                          {std::to_string(user_id), std::to_string(folder_id)});
+    std::unordered_set<std::string> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int n = 0; n < r.rows(); ++n) out.insert(r.str(n, 0));
     return out;
 }
 

@@ -5,6 +5,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <unordered_map>
 #include <vector>
 
@@ -125,5 +127,17 @@ struct FoundAttachment {
 };
 std::optional<FoundAttachment> find_attachment(soci::session& sql, long long user_id, long long item_id,
                                                const std::string& part_path);
+
+// The user's emails in one folder, oldest (date received) first: `easctl export` walks a folder
+// with these, loading one message at a time.
+std::vector<long long> email_ids_in_folder(soci::session& sql, long long user_id, long long folder_id);
+
+// A digest of a stored message's bytes (hex SHA-256, as PostgreSQL's encode(sha256(mime), 'hex')
+// writes it), and those of every email of the user in one folder (one query). `easctl import`
+// skips a message whose digest the folder already has, so importing the same Maildir twice stores
+// nothing twice; one set per folder keeps that a lookup per message, whatever the folder's size,
+// for about 100 bytes per message held.
+std::string message_digest(std::string_view mime);
+std::unordered_set<std::string> message_digests_in_folder(soci::session& sql, long long user_id, long long folder_id);
 
 }  // namespace easd::store
