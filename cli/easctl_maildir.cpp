@@ -25,6 +25,7 @@
 #include "store/folder_store.h"
 #include "store/items.h"
 #include "store/mail.h"
+#include "store/mirror_state.h"
 
 namespace easd::cli {
 
@@ -223,6 +224,10 @@ int run_export(const Args& a, soci::session& sql) {
     while (root.size() > 1 && root.back() == '/') root.pop_back();
     auto user = store::find_user(sql, address);
     if (!user) throw store::InvalidRequest("unknown user " + address);
+    // The Dovecot store keeps no originals of mirrored mail (they stay on the IMAP server).
+    if (!store::list_mailbox_bindings(sql, user->id).empty())
+        throw store::InvalidRequest(address + "'s mail is on the IMAP server (mail_store = dovecot); its Maildir "
+                                              "there is the export");
 
     if (exists(root)) {
         if (!is_dir(root)) throw store::InvalidRequest(root + " is not a directory");

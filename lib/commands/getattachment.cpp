@@ -30,7 +30,7 @@ CommandResult handle_get_attachment(CommandContext& ctx) {
     if (ctx.query.attachment_name.empty()) throw MalformedRequest("GetAttachment needs AttachmentName");
     CommandResult result;
     auto ref = content::parse_file_reference(ctx.query.attachment_name);
-    auto found = ref ? store::find_attachment(ctx.sql, ctx.user.id, ref->item_id, ref->part_path) : std::nullopt;
+    auto found = ref ? ctx.mail->find_attachment(ctx.sql, ctx.user, ref->item_id, ref->part_path) : std::nullopt;
     auto bytes = found ? content::extract_attachment(found->mime, found->attachment.part_path) : std::nullopt;
     if (!bytes) {
         result.http_status = 500;

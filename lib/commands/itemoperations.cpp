@@ -151,7 +151,7 @@ private:
         // Parsed strictly, and looked up only among this user's items: another user's reference
         // is indistinguishable from one that never existed.
         auto ref = content::parse_file_reference(reference);
-        auto found = ref ? store::find_attachment(ctx_.sql, ctx_.user.id, ref->item_id, ref->part_path) : std::nullopt;
+        auto found = ref ? ctx_.mail->find_attachment(ctx_.sql, ctx_.user, ref->item_id, ref->part_path) : std::nullopt;
         if (!found) return (void)reply(kBadAttachment);
         auto bytes = content::extract_attachment(found->mime, found->attachment.part_path);
         if (!bytes) return (void)reply(kConversionFailed);
@@ -211,7 +211,7 @@ private:
         content::EmailOptions email_options = content::parse_email_options(options);
         wbxml::Node props(tag::ItemOperations::Properties);
         if (*cls == content::ItemClass::Email) {
-            auto rows = store::load_emails(ctx_.sql, ctx_.user.id, {ref->id}, email_options.needs_mime());
+            auto rows = ctx_.mail->load_emails(ctx_.sql, ctx_.user, {ref->id}, email_options.needs_mime());
             if (rows.empty()) return (void)reply(kNotFound);
             content::append_email_data(props, rows[0], email_options, ctx_.version);
         } else {

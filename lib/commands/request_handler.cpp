@@ -15,15 +15,18 @@ namespace {
 constexpr const char* kWbxmlType = "application/vnd.ms-sync.wbxml";
 constexpr const char* kServerVersion = "16.1";
 
+// The database or the mail server is out of reach: the phone retries after a while.
+HttpResponse temporarily_unavailable() {
+    HttpResponse r = plain_response(503, "service temporarily unavailable");
+    r.headers.emplace_back("Retry-After", "30");
+    return r;
+}
 
 // A failed query: 503 with Retry-After when the database is out of reach (the phone retries),
 // else 500. The reason goes to the server log, never to the client.
 HttpResponse database_failure(const char* what, bool connection_lost) {
     EASD_LOG_ERROR("database error: %s", what);
-    HttpResponse r = plain_response(connection_lost ? 503 : 500,
-                           connection_lost ? "service temporarily unavailable" : "internal error");
-    if (connection_lost) r.headers.emplace_back("Retry-After", "30");
-    return r;
+    return connection_lost ? temporarily_unavailable() : plain_response(500, "internal error");
 }
 
 HttpResponse unauthorized() {
@@ -78,9 +81,10 @@ HttpResponse RequestHandler::handle(const HttpRequest& request) {
         return handle_unchecked(request);
     } catch (const store::Unavailable& e) {
         EASD_LOG_ERROR("database unavailable: %s", e.what());
-        HttpResponse r = plain_response(503, "service temporarily unavailable");
-        r.headers.emplace_back("Retry-After", "30");
-        return r;
+        return temporarily_unavailable();
+    } catch (const mailstore::MailUnavailable& e) {
+        EASD_LOG_WARN("mail server unavailable: %s", e.what());
+        return temporarily_unavailable();
     } catch (const store::QueryError& e) {
         return database_failure(e.what(), e.connection_lost());
     } catch (const soci::soci_error& e) {

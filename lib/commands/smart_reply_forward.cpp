@@ -22,14 +22,15 @@ namespace tag = wbxml::tag;
 
 namespace {
 
-// The stored original, or nullopt when the user has no such email (in that folder, if named).
+// The stored original, or nullopt when the user has no such email (in that folder, if named), or
+// the mail server no longer has its original (expunged since the phone synced it).
 std::optional<store::EmailRow> find_original(CommandContext& ctx, std::string_view folder_id, std::string_view item_id) {
     auto id = parse_id(item_id);
     auto ref = id ? store::find_item(ctx.sql, ctx.user.id, *id) : std::nullopt;
     if (!ref) return std::nullopt;
     if (!folder_id.empty() && parse_id(folder_id) != ref->folder_id) return std::nullopt;
-    auto rows = store::load_emails(ctx.sql, ctx.user.id, {ref->id}, true);
-    if (rows.empty()) return std::nullopt;
+    auto rows = ctx.mail->load_emails(ctx.sql, ctx.user, {ref->id}, true);
+    if (rows.empty() || rows[0].mime.empty()) return std::nullopt;
     return std::move(rows[0]);
 }
 

@@ -307,11 +307,18 @@ private:
         // and the phone keeps its draft to try again.
         const bool send = wants_send(cmd, data);
         if (send) ctx_.sql << "SAVEPOINT draft_add";
-        long long id = store::insert_email(ctx_.sql, ctx_.user.id, state_.folder_id, *email);
+        auto saved = ctx_.mail->save_draft(ctx_.sql, ctx_.user, state_.folder_id, 0, *email);
+        if (!saved) {
+            if (send) ctx_.sql << "ROLLBACK TO SAVEPOINT draft_add";
+            return respond(responses, tag::AirSync::Add, client_id, "", kServerError);
+        }
+        const long long id = *saved;
         store::record_client_add(ctx_.sql, state_.id, client_id, id, key_);
         store::mark_held(ctx_.sql, state_.id, id, key_);
         if (send) {
             if (int status = send_draft(id); status != kSuccess) {
+                // The mail server's copy goes too (the rows go with the savepoint).
+                ctx_.mail->delete_item(ctx_.sql, ctx_.user, id);
                 ctx_.sql << "ROLLBACK TO SAVEPOINT draft_add";
                 return respond(responses, tag::AirSync::Add, client_id, "", status);
             }
@@ -346,7 +353,7 @@ private:
         auto edit = content::parse_draft_edit(data);
         if (!edit) return refuse(kConversionError);
         if (!edit->touches_message()) return send ? sent_or_refused(ref.id, refuse) : DraftChange::Done;
-        auto rows = store::load_emails(ctx_.sql, ctx_.user.id, {ref.id}, true);
+        auto rows = ctx_.mail->load_emails(ctx_.sql, ctx_.user, {ref.id}, true);
         if (rows.empty()) return refuse(kObjectNotFound);
         auto draft = content::draft_from_message(rows[0].mime);
         if (!draft) return refuse(kServerError);
@@ -354,7 +361,7 @@ private:
         if (!content::apply_draft_edit(*draft, *edit, ref.id)) return refuse(kObjectNotFound);
         auto email = draft_email(*draft);
         if (!email) return refuse(kServerError);
-        if (!store::replace_email_message(ctx_.sql, ctx_.user.id, ref.id, *email)) return refuse(kObjectNotFound);
+        if (!ctx_.mail->save_draft(ctx_.sql, ctx_.user, ref.folder_id, ref.id, *email)) return refuse(kServerError);
         if (send) return sent_or_refused(ref.id, refuse);
         if (auto atts = added_attachments(*draft, *email, ref.id)) {
             auto& r = responses.add(tag::AirSync::Change);
@@ -383,7 +390,7 @@ private:
     // from Drafts in the same response (the item is held and not one of its own edits). kSuccess, or the item status to answer: 6 for a draft that names no recipient,
     // 5 when sendmail refused it (the caller rolls back).
     int send_draft(long long item_id) {
-        auto rows = store::load_emails(ctx_.sql, ctx_.user.id, {item_id}, true);
+        auto rows = ctx_.mail->load_emails(ctx_.sql, ctx_.user, {item_id}, true);
         if (rows.empty()) return kObjectNotFound;
         auto out = content::prepare_outgoing(rows[0].mime, ctx_.user.address, ctx_.user.display_name,
                                              static_cast<long long>(std::time(nullptr)));
@@ -400,8 +407,7 @@ private:
         }
         store::NewEmail copy = content::email_from_parsed(out->sent_copy, *parsed);
         copy.read = true;
-        store::replace_email_message(ctx_.sql, ctx_.user.id, item_id, copy);
-        ctx_.sql << "UPDATE items SET folder_id = :f WHERE id = :i", soci::use(sent->id), soci::use(item_id);
+        ctx_.mail->file_sent_draft(ctx_.sql, ctx_.user, item_id, sent->id, copy);
         return kSuccess;
     }
 

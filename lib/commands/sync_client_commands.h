@@ -53,7 +53,7 @@ public:
         std::unordered_map<long long, wbxml::Node> out;
         if (ids.empty()) return out;
         if (cls_ == ItemClass::Email) {
-            for (const auto& row : store::load_emails(ctx_.sql, ctx_.user.id, ids, options_.needs_mime())) {
+            for (const auto& row : ctx_.mail->load_emails(ctx_.sql, ctx_.user, ids, options_.needs_mime())) {
                 wbxml::Node data(tag::AirSync::ApplicationData);
                 content::append_email_data(data, row, options_, ctx_.version);
                 out.emplace(row.item_id, std::move(data));

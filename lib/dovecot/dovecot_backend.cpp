@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <ctime>
+#include <map>
+#include <unordered_map>
 #include <stdexcept>
 #include <fstream>
 
@@ -103,11 +105,27 @@ std::optional<DovecotSettings> dovecot_settings_from(const Config& config, std::
         return std::nullopt;
     }
     s.catch_up_threads = static_cast<int>(*threads);
+    auto cache_mb = config.get_int("imap_message_cache_mb", 64);
+    if (!cache_mb || *cache_mb < 0 || *cache_mb > 65536) {
+        *error = "imap_message_cache_mb must be a number of megabytes (0: no cache)";
+        return std::nullopt;
+    }
+    s.message_cache_bytes = static_cast<std::size_t>(*cache_mb) << 20;
+    auto inline_first = config.get_int("imap_inline_first_mirror", 500);
+    if (!inline_first || *inline_first < 0 || *inline_first > 100000000) {
+        *error = "imap_inline_first_mirror must be a number of messages";
+        return std::nullopt;
+    }
+    s.inline_first_mirror = static_cast<std::uint32_t>(*inline_first);
     return s;
 }
 
 DovecotBackend::DovecotBackend(DovecotSettings settings)
-    : settings_(std::move(settings)), pool_(settings_.pool) {}
+    : settings_(std::move(settings)), pool_(settings_.pool), cache_(settings_.message_cache_bytes) {}
+
+// The queues stop after this body (members go in reverse order); each finishes the catch-up in
+// progress, which the flag cuts short at its next batch.
+DovecotBackend::~DovecotBackend() { stopping_ = true; }
 
 mailstore::AuthResult DovecotBackend::authenticate(soci::session& sql, const std::string& login,
                                                     const std::string& password, const std::string& remote_addr) {
@@ -162,7 +180,7 @@ mailstore::AuthResult DovecotBackend::authenticate(soci::session& sql, const std
 void DovecotBackend::with_mirror(soci::session& sql, const store::User& user,
                                  const std::function<void(Mirror&)>& work) {
     with_connection(user, [&](imap::Connection& imap) {
-        Mirror mirror(sql, imap, user);
+        Mirror mirror(sql, imap, user, &stopping_);
         work(mirror);
     });
 }
@@ -177,6 +195,7 @@ void DovecotBackend::with_connection(const store::User& user, const std::functio
             const bool dead = e.kind == imap::ImapError::Kind::Connection || e.kind == imap::ImapError::Kind::Protocol;
             if (!dead || attempt == 2) throw;
             lease.discard();
+            pool_.close_idle();
             EASD_LOG_INFO("mirror %s: IMAP connection lost (%s); trying a new one", user.address.c_str(), e.what());
         }
     }
@@ -184,9 +203,9 @@ void DovecotBackend::with_connection(const store::User& user, const std::functio
 
 void DovecotBackend::start(store::Database& db, std::function<std::vector<long long>()> waiting_users) {
     if (queue_) return;
-    queue_ = std::make_unique<MirrorQueue>(
-        db, [this](soci::session& sql, const mailstore::MailboxEvent& event) { catch_up_event(sql, event); },
-        settings_.catch_up_threads);
+    auto work = [this](soci::session& sql, const mailstore::MailboxEvent& event) { return catch_up_event(sql, event); };
+    queue_ = std::make_unique<MirrorQueue>(db, work, settings_.catch_up_threads);
+    first_mirrors_ = std::make_unique<MirrorQueue>(db, work, 1);
     if (settings_.poll_interval.count() > 0)
         poller_ = std::make_unique<MirrorPoller>(db, pool_, settings_.poll_interval, std::move(waiting_users));
 }
@@ -194,11 +213,31 @@ void DovecotBackend::start(store::Database& db, std::function<std::vector<long l
 void DovecotBackend::refresh_hierarchy(soci::session& sql, const store::User& user) {
     try {
         CatchUpStats stats;
-        with_mirror(sql, user, [&](Mirror& mirror) { stats = mirror.catch_up_all(); });
-        if (stats.added || stats.removed || stats.changed || stats.folders_added || stats.folders_removed)
-            EASD_LOG_INFO("mirror %s: %d folder(s) added, %d removed; %d message(s) new, %d changed, %d expunged",
+        std::vector<std::string> in_background;
+        with_mirror(sql, user, [&](Mirror& mirror) {
+            for (const auto& b : mirror.catch_up_hierarchy(&stats)) {
+                // Never mirrored and large: the first mirror goes to the background (once started;
+                // a FolderSync during it queues nothing twice, and waits for nothing).
+                if (b.uidvalidity == 0 && first_mirrors_ && mirror.message_count(b) > settings_.inline_first_mirror) {
+                    in_background.push_back(b.name);
+                    continue;
+                }
+                mirror.catch_up_mailbox(b, &stats);
+            }
+        });
+        for (const auto& name : in_background) {
+            mailstore::MailboxEvent event;
+            event.user = user.address;
+            event.mailbox = name;
+            event.events = {"FirstMirror"};
+            first_mirrors_->push(std::move(event));
+        }
+        if (stats.added || stats.removed || stats.changed || stats.folders_added || stats.folders_removed ||
+            !in_background.empty())
+            EASD_LOG_INFO("mirror %s: %d folder(s) added, %d removed; %d message(s) new, %d changed, %d expunged; "
+                          "%zu large mailbox(es) mirrored in the background",
                           user.address.c_str(), stats.folders_added, stats.folders_removed, stats.added,
-                          stats.changed, stats.removed);
+                          stats.changed, stats.removed, in_background.size());
     } catch (const imap::ImapError& e) {
         EASD_LOG_WARN("mirror %s: catching up failed, answering from the mirror as it is: %s", user.address.c_str(),
                       e.what());
@@ -339,33 +378,181 @@ mailstore::WriteOutcome DovecotBackend::move_item(soci::session& sql, const stor
     return mailstore::WriteOutcome::Done;
 }
 
+std::uint32_t DovecotBackend::append_to_folder(soci::session& sql, const store::User& user, long long folder_id,
+                                               const std::string& mime, const std::vector<std::string>& flags,
+                                               bool* bound) {
+    auto binding = store::find_binding_of_folder(sql, folder_id);
+    *bound = binding.has_value();
+    if (!binding) return 0;
+    std::uint32_t uid = 0;
+    with_connection(user, [&](imap::Connection& imap) {
+        uid = imap.append(binding->name, mime, flags, static_cast<std::int64_t>(std::time(nullptr)));
+    });
+    return uid;
+}
+
 mailstore::WriteOutcome DovecotBackend::store_message(soci::session& sql, const store::User& user, long long folder_id,
                                                       const std::string& mime, bool read) {
     std::string error;
     auto parsed = content::parse_message(mime, &error);
     if (!parsed) throw std::runtime_error("the message does not parse: " + error);
-    auto binding = store::find_binding_of_folder(sql, folder_id);
+    bool bound = false;
     std::uint32_t uid = 0;
-    if (binding) {
-        try {
-            with_connection(user, [&](imap::Connection& imap) {
-                uid = imap.append(binding->name, mime, read ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{},
-                                  static_cast<std::int64_t>(std::time(nullptr)));
-            });
-        } catch (const imap::ImapError& e) {
-            EASD_LOG_WARN("%s: cannot APPEND to \"%s\": %s", user.address.c_str(), binding->name.c_str(), e.what());
-            return mailstore::WriteOutcome::Unavailable;
-        }
-        // Without the new UID (no UIDPLUS) the next catch-up stores it: storing it here as well
-        // would make two.
-        if (uid == 0) return mailstore::WriteOutcome::Done;
+    try {
+        uid = append_to_folder(sql, user, folder_id, mime,
+                               read ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{}, &bound);
+    } catch (const imap::ImapError& e) {
+        EASD_LOG_WARN("%s: cannot APPEND to folder %lld: %s", user.address.c_str(), folder_id, e.what());
+        return mailstore::WriteOutcome::Unavailable;
     }
+    // Without the new UID (no UIDPLUS) the next catch-up stores it: storing it here as well
+    // would make two.
+    if (bound && uid == 0) return mailstore::WriteOutcome::Done;
     store::NewEmail email = content::email_from_parsed(mime, *parsed);
     email.read = read;
     email.follow_conversation_moves = false;
+    email.keep_original = !bound;
     long long item_id = store::insert_email(sql, user.id, folder_id, email);
-    if (binding) store::record_mirrored_message(sql, item_id, folder_id, uid, 0);
+    if (bound) store::record_mirrored_message(sql, item_id, folder_id, uid, 0);
     return mailstore::WriteOutcome::Done;
+}
+
+std::optional<long long> DovecotBackend::save_draft(soci::session& sql, const store::User& user, long long folder_id,
+                                                    long long item_id, const store::NewEmail& email) {
+    std::optional<store::MirroredLocation> replaced;
+    if (item_id != 0) replaced = store::find_mirrored_item(sql, item_id);
+    bool bound = false;
+    std::uint32_t uid = 0;
+    try {
+        uid = append_to_folder(sql, user, folder_id, email.mime, {"\\Draft", "\\Seen"}, &bound);
+        // The old version goes only once the new one is safely on the server.
+        if (replaced)
+            with_connection(user, [&](imap::Connection& imap) {
+                imap.select(replaced->mailbox, false);
+                imap.expunge(std::to_string(replaced->uid));
+            });
+    } catch (const imap::ImapError& e) {
+        EASD_LOG_WARN("%s: cannot save a draft in folder %lld: %s", user.address.c_str(), folder_id, e.what());
+        return std::nullopt;
+    }
+    store::NewEmail stored = email;
+    // Without UIDPLUS (uid 0) the rows keep the original and stay unbound; the next catch-up then
+    // adds the server's copy as a second draft. Dovecot always says the UID.
+    stored.keep_original = !(bound && uid != 0);
+    if (item_id == 0) {
+        item_id = store::insert_email(sql, user.id, folder_id, stored);
+    } else {
+        store::replace_email_message(sql, user.id, item_id, stored);
+    }
+    if (bound && uid != 0) {
+        if (replaced) store::rebind_mirrored_message(sql, item_id, folder_id, uid);
+        else store::record_mirrored_message(sql, item_id, folder_id, uid, 0);
+    }
+    return item_id;
+}
+
+void DovecotBackend::file_sent_draft(soci::session& sql, const store::User& user, long long item_id,
+                                     long long sent_folder_id, const store::NewEmail& sent_copy) {
+    auto draft = store::find_mirrored_item(sql, item_id);
+    bool bound = false;
+    std::uint32_t uid = 0;
+    try {
+        uid = append_to_folder(sql, user, sent_folder_id, sent_copy.mime, {"\\Seen"}, &bound);
+        if (draft)
+            with_connection(user, [&](imap::Connection& imap) {
+                imap.select(draft->mailbox, false);
+                imap.expunge(std::to_string(draft->uid));
+            });
+    } catch (const imap::ImapError& e) {
+        // Sent already: the draft stays a draft rather than the phone sending it again.
+        EASD_LOG_WARN("%s: draft %lld was sent, but its Sent copy cannot be filed: %s", user.address.c_str(), item_id,
+                      e.what());
+        return;
+    }
+    store::NewEmail stored = sent_copy;
+    stored.keep_original = !(bound && uid != 0);
+    store::replace_email_message(sql, user.id, item_id, stored);
+    store::move_item(sql, item_id, sent_folder_id);
+    if (bound && uid != 0) {
+        if (draft) store::rebind_mirrored_message(sql, item_id, sent_folder_id, uid);
+        else store::record_mirrored_message(sql, item_id, sent_folder_id, uid, 0);
+    } else if (draft) {
+        // The draft's UID is gone and the copy's is unknown: the item is a message of no mailbox now
+        // (kept, with its original) until the Sent mailbox's catch-up adds the server's copy.
+        store::forget_mirrored_message(sql, item_id);
+    }
+}
+
+std::vector<store::EmailRow> DovecotBackend::load_emails(soci::session& sql, const store::User& user,
+                                                         const std::vector<long long>& ids, bool with_mime) {
+    auto rows = store::load_emails(sql, user.id, ids, with_mime);
+    if (with_mime) {
+        std::vector<std::pair<long long, std::string*>> wanted;
+        for (auto& row : rows)
+            if (row.mime.empty()) wanted.emplace_back(row.item_id, &row.mime);
+        fetch_originals(sql, user, wanted);
+    }
+    return rows;
+}
+
+std::optional<store::FoundAttachment> DovecotBackend::find_attachment(soci::session& sql, const store::User& user,
+                                                                      long long item_id, const std::string& part_path) {
+    auto found = store::find_attachment(sql, user.id, item_id, part_path);
+    if (found && found->mime.empty()) fetch_originals(sql, user, {{item_id, &found->mime}});
+    return found;
+}
+
+void DovecotBackend::fetch_originals(soci::session& sql, const store::User& user,
+                                     const std::vector<std::pair<long long, std::string*>>& wanted) {
+    if (wanted.empty()) return;
+    std::unordered_map<long long, std::string*> target;
+    std::vector<long long> ids;
+    for (const auto& [id, out] : wanted) {
+        target.emplace(id, out);
+        ids.push_back(id);
+    }
+    // Misses by folder: one EXAMINE and one UID FETCH each.
+    std::map<long long, std::vector<store::MirroredLocation>> missing;
+    for (auto& at : store::find_mirrored_items(sql, ids)) {
+        if (auto cached = cache_.get({at.folder_id, at.uidvalidity, at.uid})) {
+            *target[at.item_id] = std::move(*cached);
+            continue;
+        }
+        missing[at.folder_id].push_back(std::move(at));
+    }
+    if (missing.empty()) return;
+    try {
+        with_connection(user, [&](imap::Connection& imap) {
+            for (const auto& [folder_id, locations] : missing) {
+                imap::SelectResult selected = imap.select(locations.front().mailbox, true);
+                // Another UIDVALIDITY: these UIDs name other messages now; the next catch-up
+                // mirrors the mailbox again and the phone gets Deletes for these.
+                if (selected.uidvalidity != locations.front().uidvalidity) continue;
+                std::unordered_map<std::uint32_t, long long> item_of_uid;
+                std::vector<std::uint32_t> uids;
+                for (const auto& at : locations) {
+                    item_of_uid.emplace(at.uid, at.item_id);
+                    uids.push_back(at.uid);
+                }
+                imap::FetchItems items;
+                items.flags = false;
+                items.modseq = false;
+                items.full_message = true;
+                for (auto& m : imap.fetch(imap::uid_set(uids), items)) {
+                    auto it = item_of_uid.find(m.uid);
+                    if (!m.body || it == item_of_uid.end()) continue;
+                    cache_.put({folder_id, selected.uidvalidity, m.uid}, *m.body);
+                    *target[it->second] = std::move(*m.body);
+                }
+            }
+        });
+    } catch (const imap::ImapError& e) {
+        // A mailbox deleted meanwhile (NO to EXAMINE) is a change the next catch-up brings; the
+        // rest is the server out of reach.
+        if (e.kind == imap::ImapError::Kind::No) return;
+        EASD_LOG_WARN("%s: cannot fetch originals from the IMAP server: %s", user.address.c_str(), e.what());
+        throw mailstore::MailUnavailable("the IMAP server cannot be reached");
+    }
 }
 
 mailstore::WriteOutcome DovecotBackend::empty_folder(soci::session& sql, const store::User& user, long long folder_id,

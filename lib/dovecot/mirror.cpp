@@ -29,8 +29,8 @@ bool selectable(const imap::MailboxInfo& m) { return !m.has("\\noselect") && !m.
 
 }  // namespace
 
-Mirror::Mirror(soci::session& sql, imap::Connection& imap, const store::User& user)
-    : sql_(sql), imap_(imap), user_(user) {}
+Mirror::Mirror(soci::session& sql, imap::Connection& imap, const store::User& user, const std::atomic<bool>* cancel)
+    : sql_(sql), imap_(imap), user_(user), cancel_(cancel) {}
 
 std::vector<store::MailboxBinding> Mirror::catch_up_hierarchy(CatchUpStats* stats_out) {
     CatchUpStats stats;
@@ -198,12 +198,13 @@ void Mirror::catch_up_mailbox(const store::MailboxBinding& requested, CatchUpSta
         params.reset();
     }
 
+    bool complete = true;
     if (binding->uidvalidity != 0 && selected.highestmodseq != 0 && selected.highestmodseq == binding->highestmodseq) {
         // Nothing changed since the last catch-up (the common case for a notification about
         // another mailbox, or a poll).
     } else if (params) {
         // QRESYNC told us during SELECT what vanished and what changed.
-        apply_changes(binding->folder_id, selected.vanished, selected.changed, stats);
+        complete = apply_changes(binding->folder_id, selected.vanished, selected.changed, stats);
     } else {
         // First time, or a server without QRESYNC: every UID with its flags; what we know and the
         // server no longer has was expunged. With CONDSTORE and a known mod-sequence only the
@@ -224,10 +225,13 @@ void Mirror::catch_up_mailbox(const store::MailboxBinding& requested, CatchUpSta
             auto k = known.find(m.uid);
             if (k == known.end() || m.modseq == 0 || m.modseq != k->second.modseq) changed.push_back(std::move(m));
         }
-        apply_changes(binding->folder_id, vanished, changed, stats);
+        complete = apply_changes(binding->folder_id, vanished, changed, stats);
     }
-    store::save_mailbox_progress(sql_, binding->folder_id, selected.uidvalidity, selected.highestmodseq,
-                                 selected.uidnext);
+    // Cut short (the server is stopping): the progress stays where it was, so the next catch-up
+    // reads the whole UID list again and fetches what this one did not.
+    if (complete)
+        store::save_mailbox_progress(sql_, binding->folder_id, selected.uidvalidity, selected.highestmodseq,
+                                     selected.uidnext);
     if (stats.added || stats.changed || stats.removed)
         EASD_LOG_DEBUG("mirror %s: \"%s\": %d new, %d changed, %d expunged", user_.address.c_str(),
                        binding->name.c_str(), stats.added, stats.changed, stats.removed);
@@ -238,7 +242,7 @@ void Mirror::catch_up_mailbox(const store::MailboxBinding& requested, CatchUpSta
     }
 }
 
-void Mirror::apply_changes(long long folder_id, const std::vector<std::uint32_t>& vanished,
+bool Mirror::apply_changes(long long folder_id, const std::vector<std::uint32_t>& vanished,
                            const std::vector<imap::FetchedMessage>& changed, CatchUpStats& stats) {
     std::vector<std::uint32_t> fresh;
     {
@@ -268,10 +272,10 @@ void Mirror::apply_changes(long long folder_id, const std::vector<std::uint32_t>
         }
         tr.commit();
     }
-    fetch_new(folder_id, std::move(fresh), stats);
+    return fetch_new(folder_id, std::move(fresh), stats);
 }
 
-void Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, CatchUpStats& stats) {
+bool Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, CatchUpStats& stats) {
     // Oldest first, so the devices' change order follows arrival.
     std::sort(uids.begin(), uids.end());
     imap::FetchItems items;
@@ -281,6 +285,7 @@ void Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, Cat
     items.size = true;
     items.full_message = true;
     for (std::size_t at = 0; at < uids.size(); at += kFetchBatch) {
+        if (cancel_ && cancel_->load()) return false;
         std::vector<std::uint32_t> batch(uids.begin() + static_cast<std::ptrdiff_t>(at),
                                          uids.begin() + static_cast<std::ptrdiff_t>(std::min(uids.size(), at + kFetchBatch)));
         std::vector<imap::FetchedMessage> messages = imap_.fetch(imap::uid_set(batch), items);
@@ -305,6 +310,7 @@ void Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, Cat
             email.categories = state.categories;
             if (m.internal_date > 0) email.date_received = m.internal_date;
             email.follow_conversation_moves = false;
+            email.keep_original = false;  // fetched again from IMAP when a phone asks for it
             // A phone's MoveItems or a Sent copy may record this UID while we fetch it (their
             // command commits after our read of `known`): then theirs stands and ours goes.
             store::pq_query(sql_, "SAVEPOINT mirror_message");
@@ -319,6 +325,16 @@ void Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, Cat
             }
         }
         tr.commit();
+    }
+    return true;
+}
+
+std::uint32_t Mirror::message_count(const store::MailboxBinding& binding) {
+    try {
+        return imap_.status(binding.name).messages;
+    } catch (const imap::ImapError& e) {
+        if (e.kind != imap::ImapError::Kind::No) throw;
+        return 0;  // \Noselect, or gone meanwhile
     }
 }
 

@@ -13,6 +13,7 @@
 
 #include <soci/soci.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,7 +31,10 @@ struct CatchUpStats {
 
 class Mirror {
 public:
-    Mirror(soci::session& sql, imap::Connection& imap, const store::User& user);
+    // `cancel`, when given and set, cuts a long catch-up short between two batches (the server is
+    // stopping); what was stored stays, and the next catch-up fetches the rest.
+    Mirror(soci::session& sql, imap::Connection& imap, const store::User& user,
+           const std::atomic<bool>* cancel = nullptr);
 
     // LIST: binds each mailbox to a folder (the defaults by role, folder_mapping.h; others as user
     // mail folders under their parents), follows renames (a vanished name whose UIDVALIDITY
@@ -43,6 +47,9 @@ public:
     // mirrors it again: the devices get Deletes and Adds, never two copies.
     void catch_up_mailbox(const store::MailboxBinding& binding, CatchUpStats* stats = nullptr);
 
+    // How many messages the mailbox holds now (STATUS; 0 for one that cannot be asked).
+    std::uint32_t message_count(const store::MailboxBinding& binding);
+
     // The hierarchy, then every mailbox.
     CatchUpStats catch_up_all();
 
@@ -50,13 +57,15 @@ public:
     static constexpr std::size_t kFetchBatch = 50;
 
 private:
-    void apply_changes(long long folder_id, const std::vector<std::uint32_t>& vanished,
+    // False when cut short by the cancel flag.
+    bool apply_changes(long long folder_id, const std::vector<std::uint32_t>& vanished,
                        const std::vector<imap::FetchedMessage>& changed, CatchUpStats& stats);
-    void fetch_new(long long folder_id, std::vector<std::uint32_t> uids, CatchUpStats& stats);
+    bool fetch_new(long long folder_id, std::vector<std::uint32_t> uids, CatchUpStats& stats);
 
     soci::session& sql_;
     imap::Connection& imap_;
     const store::User& user_;
+    const std::atomic<bool>* cancel_ = nullptr;
 };
 
 }  // namespace easd::dovecot

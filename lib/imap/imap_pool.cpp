@@ -107,6 +107,17 @@ void Pool::closed_one() {
     freed_.notify_one();
 }
 
+void Pool::close_idle() {
+    std::list<Idle> closing;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        open_ -= idle_.size();
+        closing.swap(idle_);
+        freed_.notify_all();
+    }
+    // The connections close (their sockets too) here, outside the lock.
+}
+
 std::size_t Pool::open_connections() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return open_;

@@ -59,6 +59,10 @@ public:
     // A connection logged in as `user` (an idle one of that user, else a new one).
     Lease acquire(const std::string& user);
 
+    // Closes every idle connection: one of them was found dead, so the server restarted and the
+    // others are dead too (the next acquire of each user opens a new one).
+    void close_idle();
+
     std::size_t open_connections() const;  // idle + leased
     std::size_t idle_connections() const;
     const PoolSettings& settings() const { return settings_; }

@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "store/db.h"
 #include "store/folder_store.h"
 #include "store/items.h"
+#include "store/mail.h"
 
 namespace easd::mailstore {
 
@@ -41,6 +43,12 @@ struct MailboxEvent {
     std::string mailbox;      // UTF-8 full name; empty: anything of the account may have changed
     std::string old_mailbox;  // a rename: the name before
     std::vector<std::string> events;  // MessageNew, FlagsSet, MailboxRename, ...
+};
+
+// The mail server cannot be reached for something a command must read from it now (an original
+// message): the request is answered 503 with Retry-After, and the phone asks again.
+struct MailUnavailable : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
 // How a phone's change of an item went.
@@ -94,6 +102,31 @@ public:
     // would).
     virtual WriteOutcome empty_folder(soci::session& sql, const store::User& user, long long folder_id,
                                       bool subfolders) = 0;
+
+    // The user's emails with these ids, as store::load_emails reads them; with `with_mime`, each
+    // with its original bytes (MIMEData, a forwarded original, a draft being edited). The native
+    // store keeps originals in its rows; the Dovecot store keeps none for mirrored messages and
+    // fetches them from IMAP (one UID FETCH per mailbox, through a bounded cache). An original the
+    // server no longer has (expunged meanwhile) stays empty. Throws MailUnavailable.
+    virtual std::vector<store::EmailRow> load_emails(soci::session& sql, const store::User& user,
+                                                     const std::vector<long long>& ids, bool with_mime) = 0;
+    // One attachment of one of the user's emails with the original it is in (store::find_attachment),
+    // the original fetched as load_emails does. Throws MailUnavailable.
+    virtual std::optional<store::FoundAttachment> find_attachment(soci::session& sql, const store::User& user,
+                                                                  long long item_id, const std::string& part_path) = 0;
+
+    // A draft written on a phone (Sync Add or Change in a Drafts folder): stored as a new email
+    // (`item_id` 0) or as the new message of the draft `item_id`. Returns the draft's item id;
+    // nullopt when the mail server refused or could not be reached (nothing changed). The Dovecot
+    // store APPENDs it to the folder's mailbox (\Draft \Seen) and expunges the message it replaces,
+    // so Thunderbird and Roundcube see the phone's draft and the phone sees theirs.
+    virtual std::optional<long long> save_draft(soci::session& sql, const store::User& user, long long folder_id,
+                                                long long item_id, const store::NewEmail& email) = 0;
+    // A draft that went out: the item becomes `sent_copy` (the message as sent) in `sent_folder_id`.
+    // The mail has left already, so this never refuses: if the Dovecot store cannot file the copy on
+    // the server, the draft stays where it is (logged) rather than the phone sending it twice.
+    virtual void file_sent_draft(soci::session& sql, const store::User& user, long long item_id,
+                                 long long sent_folder_id, const store::NewEmail& sent_copy) = 0;
 
     // A message the server itself files for a user: the Sent Items copy of mail sent from a phone,
     // mail from one local account to another. The native store stores the rows; the Dovecot store

@@ -31,6 +31,19 @@ WriteOutcome NativeBackend::store_message(soci::session& sql, const store::User&
     return WriteOutcome::Done;
 }
 
+std::optional<long long> NativeBackend::save_draft(soci::session& sql, const store::User& user, long long folder_id,
+                                                   long long item_id, const store::NewEmail& email) {
+    if (item_id == 0) return store::insert_email(sql, user.id, folder_id, email);
+    store::replace_email_message(sql, user.id, item_id, email);
+    return item_id;
+}
+
+void NativeBackend::file_sent_draft(soci::session& sql, const store::User& user, long long item_id,
+                                    long long sent_folder_id, const store::NewEmail& sent_copy) {
+    store::replace_email_message(sql, user.id, item_id, sent_copy);
+    store::move_item(sql, item_id, sent_folder_id);
+}
+
 std::optional<store::User> NativeBackend::local_recipient(soci::session& sql, const std::string& address) {
     return store::find_recipient(sql, address);  // an alias reaches its account
 }

@@ -28,6 +28,18 @@ public:
         store::delete_item(sql, item_id);
         return WriteOutcome::Done;
     }
+    std::vector<store::EmailRow> load_emails(soci::session& sql, const store::User& user,
+                                             const std::vector<long long>& ids, bool with_mime) override {
+        return store::load_emails(sql, user.id, ids, with_mime);
+    }
+    std::optional<store::FoundAttachment> find_attachment(soci::session& sql, const store::User& user,
+                                                          long long item_id, const std::string& part_path) override {
+        return store::find_attachment(sql, user.id, item_id, part_path);
+    }
+    std::optional<long long> save_draft(soci::session& sql, const store::User& user, long long folder_id,
+                                        long long item_id, const store::NewEmail& email) override;
+    void file_sent_draft(soci::session& sql, const store::User& user, long long item_id, long long sent_folder_id,
+                         const store::NewEmail& sent_copy) override;
     WriteOutcome store_message(soci::session& sql, const store::User& user, long long folder_id,
                                const std::string& mime, bool read) override;
     std::optional<store::User> local_recipient(soci::session& sql, const std::string& address) override;

@@ -115,7 +115,7 @@ long long insert_email(soci::session& sql, long long user_id, long long folder_i
     long long item_id = 0;
     sql << "INSERT INTO items (user_id, folder_id) VALUES (:u, :f) RETURNING id", soci::use(user_id),
         soci::use(folder_id), soci::into(item_id);
-    std::string mime_hex = bytea_to_hex_literal(e.mime);
+    std::string mime_hex = bytea_to_hex_literal(e.keep_original ? std::string_view(e.mime) : std::string_view());
     long long date = e.date_sent.value_or(0);
     soci::indicator date_ind = e.date_sent ? soci::i_ok : soci::i_null;
     int size = static_cast<int>(std::min<std::size_t>(e.mime.size(), 0x7fffffff));
@@ -148,7 +148,7 @@ bool replace_email_message(soci::session& sql, long long user_id, long long item
     sql << "SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id WHERE i.user_id = :u AND e.item_id = :i",
         soci::use(user_id), soci::use(item_id), soci::into(owned);
     if (owned != 1) return false;
-    std::string mime_hex = bytea_to_hex_literal(e.mime);
+    std::string mime_hex = bytea_to_hex_literal(e.keep_original ? std::string_view(e.mime) : std::string_view());
     long long date = e.date_sent.value_or(0);
     soci::indicator date_ind = e.date_sent ? soci::i_ok : soci::i_null;
     int size = static_cast<int>(std::min<std::size_t>(e.mime.size(), 0x7fffffff));

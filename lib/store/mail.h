@@ -55,6 +55,10 @@ struct NewEmail {
     std::optional<long long> date_received;
     std::string flag, categories;
     bool follow_conversation_moves = true;
+    // False for a message whose original stays on the IMAP server (the Dovecot store): the rows
+    // keep what Sync reads (envelope, body text, attachment list, size) and emails.mime stays
+    // empty; the mail store fetches the original when a phone asks for it (MailBackend::load_emails).
+    bool keep_original = true;
 };
 
 // Stores the message in the folder as one transaction (the caller's, if one is open); mail for the

@@ -104,17 +104,39 @@ void set_mirrored_modseq(soci::session& sql, long long item_id, std::uint64_t mo
              {std::to_string(item_id), std::to_string(modseq)});
 }
 
+namespace {
+
+constexpr const char* kLocationColumns =
+    "SELECT m.item_id, m.folder_id, b.name, b.uidvalidity, m.uid FROM imap_messages m JOIN imap_mailboxes b "
+    "ON b.folder_id = m.folder_id ";
+
+MirroredLocation location_from(const PqResult& r, int row) {
+    MirroredLocation at;
+    at.item_id = r.int64(row, 0);
+    at.folder_id = r.int64(row, 1);
+    at.mailbox = r.str(row, 2);
+    at.uidvalidity = static_cast<std::uint32_t>(r.int64(row, 3));
+    at.uid = static_cast<std::uint32_t>(r.int64(row, 4));
+    return at;
+}
+
+}  // namespace
+
 std::optional<MirroredLocation> find_mirrored_item(soci::session& sql, long long item_id) {
-    PqResult r = pq_query(sql,
-                          "SELECT m.folder_id, b.name, m.uid FROM imap_messages m JOIN imap_mailboxes b "
-                          "ON b.folder_id = m.folder_id WHERE m.item_id = $1",
+    PqResult r = pq_query(sql, (std::string(kLocationColumns) + "WHERE m.item_id = $1").c_str(),
                           {std::to_string(item_id)});
     if (r.rows() != 1) return std::nullopt;
-    MirroredLocation at;
-    at.folder_id = r.int64(0, 0);
-    at.mailbox = r.str(0, 1);
-    at.uid = static_cast<std::uint32_t>(r.int64(0, 2));
-    return at;
+    return location_from(r, 0);
+}
+
+std::vector<MirroredLocation> find_mirrored_items(soci::session& sql, const std::vector<long long>& item_ids) {
+    std::vector<MirroredLocation> out;
+    if (item_ids.empty()) return out;
+    PqResult r = pq_query(sql, (std::string(kLocationColumns) + "WHERE m.item_id = ANY($1::bigint[])").c_str(),
+                          {id_array(item_ids)});
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int n = 0; n < r.rows(); ++n) out.push_back(location_from(r, n));
+    return out;
 }
 
 std::optional<MailboxBinding> find_binding_of_folder(soci::session& sql, long long folder_id) {
@@ -122,6 +144,10 @@ std::optional<MailboxBinding> find_binding_of_folder(soci::session& sql, long lo
                           {std::to_string(folder_id)});
     if (r.rows() != 1) return std::nullopt;
     return binding_from(r, 0);
+}
+
+void forget_mirrored_message(soci::session& sql, long long item_id) {
+    pq_query(sql, "DELETE FROM imap_messages WHERE item_id = $1", {std::to_string(item_id)});
 }
 
 void rebind_mirrored_message(soci::session& sql, long long item_id, long long folder_id, std::uint32_t uid) {

@@ -47,15 +47,21 @@ void record_mirrored_message(soci::session& sql, long long item_id, long long fo
 void set_mirrored_modseq(soci::session& sql, long long item_id, std::uint64_t modseq);
 // Where a mirrored email is on the IMAP server; nullopt for an item that is no mirrored message.
 struct MirroredLocation {
+    long long item_id = 0;
     long long folder_id = 0;
     std::string mailbox;
+    std::uint32_t uidvalidity = 0;  // of the mailbox, as last caught up: the UID means something only under it
     std::uint32_t uid = 0;
 };
 std::optional<MirroredLocation> find_mirrored_item(soci::session& sql, long long item_id);
+// The same for several items (one query); items that are no mirrored message are absent.
+std::vector<MirroredLocation> find_mirrored_items(soci::session& sql, const std::vector<long long>& item_ids);
 std::optional<MailboxBinding> find_binding_of_folder(soci::session& sql, long long folder_id);
 // The message moved on the server (UID MOVE): it is now `uid` in the folder's mailbox. Its
 // mod-sequence there is unknown (0), so the next catch-up compares its flags once.
 void rebind_mirrored_message(soci::session& sql, long long item_id, long long folder_id, std::uint32_t uid);
+// The item is no message of any mailbox any more (its UID was expunged and its new one is unknown).
+void forget_mirrored_message(soci::session& sql, long long item_id);
 
 // Deletes the items of these UIDs (the triggers leave tombstones, so devices get Deletes).
 // Returns how many went.

@@ -5,77 +5,16 @@
 // the phone's reach IMAP, never echoed back; the poll finds changes when there is no push script.
 #include <chrono>
 #include <future>
+#include <set>
 #include <thread>
 
-#include "e2e_support.h"
-#include "imap/imap_client.h"
-#include "support/dovecot_server.h"
+#include "dovecot_site.h"
 
 using namespace e2e;
 namespace tag = easd::wbxml::tag;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-constexpr const char* kPushToken = "e2e-push-token-0123456789";
-
-// Dovecot with the push script pointing at an easd whose mail store is that Dovecot.
-struct DovecotSite {
-    easd::test::DovecotServer dovecot;
-    easd::test::EasServer easd;
-
-    explicit DovecotSite(bool push)
-        : dovecot([&] {
-              easd::test::DovecotServer::Options o;
-              o.push = push;
-              o.push_token = kPushToken;
-              return o;
-          }()),
-          easd(cluster(), [&] {
-              easd::test::EasServer::Options o;
-              o.config_lines = {"mail_store = dovecot",
-                                "imap_port = " + std::to_string(dovecot.imap_port()),
-                                "imap_master_user = " + dovecot.master_user(),
-                                "imap_master_password = " + dovecot.master_password(),
-                                "auth_cache_seconds = 1",
-                                "heartbeat_min = 1"};
-              // With the push script, passwords go through Dovecot's auth socket; without it,
-              // through an IMAP login (what works with any IMAP server).
-              if (push) {
-                  o.config_lines.push_back(std::string("push_token = ") + kPushToken);
-                  o.config_lines.push_back("dovecot_auth_socket = " + dovecot.auth_socket());
-              } else {
-                  o.config_lines.push_back("imap_poll_seconds = 1");
-              }
-              return o;
-          }()) {
-        if (push) dovecot.set_push_url(easd.http_url() + "/easd-notify");
-    }
-
-    std::string new_account(const std::string& stem) {
-        static int n = 0;
-        std::string address = stem + std::to_string(++n) + "@dovecot.test";
-        dovecot.add_user(address, "dove-" + stem);
-        return address;
-    }
-    EasClient phone(const std::string& address, const std::string& device) {
-        return EasClient(easd.http_port(), address, "dove-" + address.substr(0, address.find_first_of("0123456789")),
-                         device, "TestDevice", "14.1");
-    }
-    std::unique_ptr<easd::imap::Connection> imap_as(const std::string& address) {
-        easd::imap::Endpoint ep;
-        ep.port = dovecot.imap_port();
-        auto c = easd::imap::Connection::open(ep);
-        c->login(address, "dove-" + address.substr(0, address.find_first_of("0123456789")));
-        return c;
-    }
-};
-
-std::string message(const std::string& to, const std::string& subject) {
-    return "From: Sender <sender@example.com>\r\nTo: " + to + "\r\nSubject: " + subject +
-           "\r\nMessage-ID: <" + subject + "@example.com>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\n"
-           "Content-Type: text/plain; charset=utf-8\r\n\r\nHello from Dovecot\r\n";
-}
 
 std::string ping_body(const std::string& folder, int heartbeat = 60) {
     return "<Ping xmlns='Ping'><HeartbeatInterval>" + std::to_string(heartbeat) +
@@ -98,24 +37,6 @@ std::pair<std::string, double> ping_across(EasClient& c, const std::string& fold
     REQUIRE(r.status == 200);
     REQUIRE(r.doc);
     return {text_of(*r.doc, tag::Ping::Status), seconds};
-}
-
-struct SyncedPhone {
-    EasClient c;
-    Hierarchy h;
-    std::string inbox_key;
-    std::vector<std::string> inbox_ids;
-};
-
-SyncedPhone synced_phone(DovecotSite& site, const std::string& address, const std::string& device) {
-    SyncedPhone p{site.phone(address, device), {}, {}, {}};
-    p.h = folder_sync(p.c);
-    EasResponse k;
-    p.inbox_key = sync(p.c, p.h.ids["Inbox"], "0", k).key;
-    auto s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k, "<WindowSize>100</WindowSize>");
-    p.inbox_key = s.key;
-    for (const auto* add : s.adds) p.inbox_ids.push_back(text_of(*add, tag::AirSync::ServerId));
-    return p;
 }
 
 }  // namespace
@@ -272,4 +193,49 @@ TEST_CASE("Dovecot store: /easd-notify wants the token, and the native store has
 
     EasClient native(server().http_port(), "nobody@e2e.test", "x", "RAW2");
     CHECK(native.raw("POST", "/easd-notify", form, {{"X-Easd-Push-Token", kPushToken}}).status == 404);
+}
+
+TEST_CASE("Dovecot store: a large mailbox is mirrored in the background; the phone gets all of it, once",
+          "[e2e][dovecot][first-mirror]") {
+    // "Large" is more than 20 messages here, so 120 is mirrored in the background in three batches
+    // of 50, while the small folder next to it is mirrored before FolderSync answers.
+    DovecotSite site(true, {"imap_inline_first_mirror = 20"});
+    std::string hal = site.new_account("hal");
+    for (int i = 0; i < 120; ++i) site.dovecot.deliver(hal, message(hal, "bulk" + std::to_string(i)));
+    auto imap = site.imap_as(hal);
+    imap->create("Small");
+    for (int i = 0; i < 3; ++i)
+        imap->append("Small", message(hal, "small" + std::to_string(i)), {}, 0);
+
+    EasClient phone = site.phone(hal, "HAL1");
+    Hierarchy h = folder_sync(phone);
+    REQUIRE(h.ids.count("Small") == 1);
+    CHECK(site.easd.easd_log().find("1 large mailbox(es) mirrored in the background") != std::string::npos);
+    EasResponse k;
+    // The small folder is complete at once.
+    std::string small_key = sync(phone, h.ids["Small"], "0", k).key;
+    CHECK(sync(phone, h.ids["Small"], small_key, k).adds.size() == 3);
+
+    // The Inbox fills while the phone syncs (and Pings, as a phone does when it has all so far).
+    std::set<std::string> seen;
+    int duplicates = 0;
+    std::string key = sync(phone, h.ids["Inbox"], "0", k).key;
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (seen.size() < 120 && Clock::now() < deadline) {
+        auto s = sync(phone, h.ids["Inbox"], key, k, "<WindowSize>25</WindowSize>");
+        REQUIRE(s.status == "1");
+        key = s.key;
+        for (const auto* add : s.adds)
+            if (!seen.insert(text_of(*add, tag::AirSync::ServerId)).second) ++duplicates;
+        if (s.adds.empty() && !s.more_available) {
+            auto body = xml(ping_body(h.ids["Inbox"], 5));
+            phone.command("Ping", &body);
+        }
+    }
+    CHECK(seen.size() == 120);
+    CHECK(duplicates == 0);
+    // Done: a later FolderSync catches up in O(changes) and brings nothing new.
+    h.key = folder_sync_from(phone, h.key);
+    auto after = sync(phone, h.ids["Inbox"], key, k);
+    CHECK(after.adds.empty());
 }

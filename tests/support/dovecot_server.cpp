@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "support/cluster.h"
+#include "support/process.h"
 #include "support/server.h"
 
 namespace easd::test {
@@ -225,6 +226,10 @@ void DovecotServer::stop() {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
     while (port_accepts(imap_port_) && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // The master leaves its IMAP sessions running (they end when their clients go); a stopped
+    // server is one whose sessions are gone too, as after `systemctl stop dovecot`. Their titles
+    // carry this instance's name (instance_name in the config).
+    run_process({"pkill", "-KILL", "-f", "^dovecot-easd-dovecot-" + std::to_string(imap_port_) + "/"});
 }
 
 void DovecotServer::restart() {
