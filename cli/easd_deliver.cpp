@@ -23,6 +23,7 @@
 #include "content/auto_reply.h"
 #include "content/draft.h"
 #include "content/message.h"
+#include "mailstore/native_backend.h"
 #include "store/accounts.h"
 #include "store/aliases.h"
 #include "store/db.h"
@@ -101,7 +102,8 @@ int main(int argc, char** argv) {
             std::optional<std::string> sender;
             if (args.values.count("--sender")) sender = args.value("--sender");
             std::string sendmail = cli::config_value(args, "sendmail");
-            commands::send_out_of_office_reply(*sql, sendmail.empty() ? commands::kDefaultSendmailCommand : sendmail,
+            mailstore::NativeBackend native;  // easd-deliver is the native store's delivery
+            commands::send_out_of_office_reply(*sql, native, sendmail.empty() ? commands::kDefaultSendmailCommand : sendmail,
                                                *user, headers, *parsed, sender);
         }
         return EX_OK;

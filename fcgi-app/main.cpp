@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "commands/out_of_office.h"
 #include "commands/request_handler.h"
 #include "common/log.h"
 #include "content/message.h"
@@ -112,7 +113,15 @@ int main(int argc, char** argv) {
 
     app::Finisher finisher(options->finisher_threads);
     hub.start();
-    mail->start(*db, [&hub] { return hub.parked_users(); });
+    mailstore::BackgroundHooks hooks;
+    hooks.waiting_users = [&hub] { return hub.parked_users(); };
+    // New Inbox mail the Dovecot store's mirror finds: Out of Office answers it, as easd-deliver's
+    // delivery does in the native store (the reply goes out through sendmail).
+    hooks.new_inbox_mail = [&mail, &settings](soci::session& sql, const store::User& user, std::string_view headers,
+                                              const content::ParsedMessage& parsed) {
+        commands::send_out_of_office_reply(sql, *mail, settings.sendmail_command, user, headers, parsed, std::nullopt);
+    };
+    mail->start(*db, std::move(hooks));
     app::ParkingServices parking{finisher, handler, hub};
     app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes, parking);
     threads.start(options->threads);

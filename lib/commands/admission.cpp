@@ -52,7 +52,7 @@ void notify_access(CommandContext& ctx, const store::AccessDecision& decision) {
              (quarantined ? "was quarantined: it will synchronise once an administrator allows it."
                           : "was blocked: it will not synchronise.") +
              "\n\nReason: " + decision.reason + "\n";
-    send_notice(ctx.sql, ctx.settings, ctx.user, n);
+    send_notice(ctx.sql, *ctx.mail, ctx.settings, ctx.user, n);
 }
 
 // What a device says about itself in <DeviceInformation><Set>: Provision's from 14.1, Settings'
@@ -96,7 +96,7 @@ int provisioning_status(CommandContext& ctx, const std::string& policy_key_heade
         if (ctx.device.policy_status != "unsupported") {
             std::string before = store::set_policy_status(ctx.sql, ctx.device.id, "unsupported");
             if (!allowed && before != "unsupported")
-                send_notice(ctx.sql, ctx.settings, ctx.user,
+                send_notice(ctx.sql, *ctx.mail, ctx.settings, ctx.user,
                             policy_refusal_notice(ctx.device, ctx.user,
                                                   "it does not support security policies, and the policy requires them"));
         }

@@ -25,7 +25,8 @@ Notice policy_refusal_notice(const store::Device& device, const store::User& own
     return n;
 }
 
-void send_notice(soci::session& sql, const ServerSettings& settings, const store::User& owner, const Notice& notice) {
+void send_notice(soci::session& sql, mailstore::MailBackend& mail, const ServerSettings& settings,
+                 const store::User& owner, const Notice& notice) {
     try {
         std::string admin = store::read_server_settings(sql).admin_address;
         std::string domain = content::domain_of(owner.address);
@@ -41,7 +42,7 @@ void send_notice(soci::session& sql, const ServerSettings& settings, const store
         if (!d.cc.empty()) recipients.push_back(admin);
         for (const auto& rcpt : recipients) {
             try {
-                send_server_mail(sql, settings.sendmail_command, "postmaster@" + domain, rcpt, message);
+                send_server_mail(sql, mail, settings.sendmail_command, "postmaster@" + domain, rcpt, message);
             } catch (const std::exception& e) {
                 EASD_LOG_WARN("notice \"%s\" to %s not sent: %s", notice.subject.c_str(), rcpt.c_str(), e.what());
             }

@@ -22,7 +22,8 @@ struct Notice {
 };
 
 // Sends `notice` about `device` to its owner, with the administrator in Cc.
-void send_notice(soci::session& sql, const ServerSettings& settings, const store::User& owner, const Notice& notice);
+void send_notice(soci::session& sql, mailstore::MailBackend& mail, const ServerSettings& settings,
+                 const store::User& owner, const Notice& notice);
 
 // The notice that a device was refused for the security policy; `why` says how ("it declined the
 // security policy").

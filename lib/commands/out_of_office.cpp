@@ -23,7 +23,8 @@ bool in_contacts(soci::session& sql, long long user_id, const std::string& addre
 
 }  // namespace
 
-std::string send_out_of_office_reply(soci::session& sql, const std::string& sendmail_command, const store::User& recipient,
+std::string send_out_of_office_reply(soci::session& sql, mailstore::MailBackend& mail,
+                                     const std::string& sendmail_command, const store::User& recipient,
                                      std::string_view raw, const content::ParsedMessage& parsed,
                                      const std::optional<std::string>& envelope_sender) {
     std::string sender;
@@ -58,7 +59,7 @@ std::string send_out_of_office_reply(soci::session& sql, const std::string& send
         std::string message = content::build_auto_reply(raw, parsed, from, sender, reply->text, reply->html,
                                                         static_cast<long long>(std::time(nullptr)));
         try {
-            send_server_mail(sql, sendmail_command, "", sender, message);
+            send_server_mail(sql, mail, sendmail_command, "", sender, message);
         } catch (...) {
             store::release_oof_reply(sql, recipient.id, sender);  // try again with the next message
             throw;

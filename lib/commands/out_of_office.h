@@ -12,13 +12,15 @@
 #include <string_view>
 
 #include "content/message.h"
+#include "mailstore/mail_backend.h"
 #include "store/accounts.h"
 
 namespace easd::commands {
 
 // Sends the reply the message is due, if any. Never throws: delivery has already succeeded, and a
 // reply that cannot be sent is logged. Returns the address answered, or "" when none was.
-std::string send_out_of_office_reply(soci::session& sql, const std::string& sendmail_command, const store::User& recipient,
+std::string send_out_of_office_reply(soci::session& sql, mailstore::MailBackend& mail,
+                                     const std::string& sendmail_command, const store::User& recipient,
                                      std::string_view raw, const content::ParsedMessage& parsed,
                                      const std::optional<std::string>& envelope_sender);
 

@@ -12,41 +12,11 @@
 #include <stdexcept>
 #include <vector>
 
-#include "content/draft.h"
-#include "content/message.h"
-#include "store/accounts.h"
 #include "store/folders.h"
-#include "store/mail.h"
 
 extern char** environ;
 
 namespace easd::commands {
-
-namespace {
-
-// Stores the message in the Inbox of a local account. False when the address has no account here.
-bool store_locally(soci::session& sql, const std::string& address, const std::string& message) {
-    auto user = store::find_user(sql, address);
-    if (!user) return false;
-    soci::transaction tr(sql);
-    store_in_folder(sql, *user, "Inbox", message);
-    tr.commit();
-    return true;
-}
-
-}  // namespace
-
-void store_in_folder(soci::session& sql, const store::User& user, const std::string& folder_name,
-                     const std::string& message, bool read) {
-    std::string error;
-    auto parsed = content::parse_message(message, &error);
-    if (!parsed) throw DeliveryError("the message does not parse: " + error);
-    auto folder = store::find_folder_by_name(sql, user.id, folder_name);
-    if (!folder) throw DeliveryError("no " + folder_name + " folder for " + user.address);
-    store::NewEmail email = content::email_from_parsed(message, *parsed);
-    email.read = read;
-    store::insert_email(sql, user.id, folder->id, email);
-}
 
 void hand_to_sendmail(const std::string& command, const std::string& from, const std::vector<std::string>& recipients,
                       const std::string& message) {
@@ -102,9 +72,16 @@ void hand_to_sendmail(const std::string& command, const std::string& from, const
         throw std::runtime_error(words[0] + " failed (exit status " + std::to_string(WEXITSTATUS(status)) + ")");
 }
 
-void send_server_mail(soci::session& sql, const std::string& sendmail_command, const std::string& envelope_from,
-                      const std::string& recipient, const std::string& message) {
-    if (!store_locally(sql, recipient, message)) hand_to_sendmail(sendmail_command, envelope_from, {recipient}, message);
+void send_server_mail(soci::session& sql, mailstore::MailBackend& mail, const std::string& sendmail_command,
+                      const std::string& envelope_from, const std::string& recipient, const std::string& message) {
+    auto user = mail.local_recipient(sql, recipient);
+    if (!user) return hand_to_sendmail(sendmail_command, envelope_from, {recipient}, message);
+    auto inbox = store::find_folder_by_name(sql, user->id, "Inbox");
+    if (!inbox) throw DeliveryError("no Inbox folder for " + user->address);
+    soci::transaction tr(sql);
+    if (mail.store_message(sql, *user, inbox->id, message, false) != mailstore::WriteOutcome::Done)
+        throw DeliveryError("the mail store did not take the message for " + user->address);
+    tr.commit();
 }
 
 }  // namespace easd::commands

@@ -71,7 +71,7 @@ CommandResult handle_wipe(CommandContext& ctx, const wbxml::Node* request) {
                                        : "that it erased all its data and returned to its factory settings") +
                          ", as an administrator asked.\n\nIt will not synchronise " + ctx.user.address +
                          " again until an administrator removes it from the device list.\n";
-                send_notice(ctx.sql, ctx.settings, ctx.user, n);
+                send_notice(ctx.sql, *ctx.mail, ctx.settings, ctx.user, n);
             }
             return provision_status(kSuccess);
         }
@@ -165,7 +165,7 @@ CommandResult handle_provision(CommandContext& ctx) {
     }
     if (!acceptable) {
         if (*before != "declined")
-            send_notice(ctx.sql, ctx.settings, ctx.user,
+            send_notice(ctx.sql, *ctx.mail, ctx.settings, ctx.user,
                         policy_refusal_notice(ctx.device, ctx.user,
                                               *status == kNotApplied
                                                   ? "it declined the security policy"

@@ -62,7 +62,7 @@ void send_local_auto_replies(CommandContext& ctx, const content::OutgoingMessage
     if (!parsed) return;
     std::string headers(content::header_section(out.mime));
     for (const auto& user : local)
-        send_out_of_office_reply(ctx.sql, ctx.settings.sendmail_command, user, headers, *parsed, ctx.user.address);
+        send_out_of_office_reply(ctx.sql, *ctx.mail, ctx.settings.sendmail_command, user, headers, *parsed, ctx.user.address);
 }
 
 int submit(CommandContext& ctx, const Submission& s) {

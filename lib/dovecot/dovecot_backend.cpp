@@ -19,6 +19,7 @@
 #include "store/accounts.h"
 #include "store/mail.h"
 #include "store/mirror_state.h"
+#include "store/sync_state.h"
 
 namespace easd::dovecot {
 
@@ -121,7 +122,9 @@ std::optional<DovecotSettings> dovecot_settings_from(const Config& config, std::
 }
 
 DovecotBackend::DovecotBackend(DovecotSettings settings)
-    : settings_(std::move(settings)), pool_(settings_.pool), cache_(settings_.message_cache_bytes) {}
+    : settings_(std::move(settings)), pool_(settings_.pool), cache_(settings_.message_cache_bytes) {
+    mirror_hooks_.cancel = &stopping_;
+}
 
 // The queues stop after this body (members go in reverse order); each finishes the catch-up in
 // progress, which the flag cuts short at its next batch.
@@ -180,7 +183,7 @@ mailstore::AuthResult DovecotBackend::authenticate(soci::session& sql, const std
 void DovecotBackend::with_mirror(soci::session& sql, const store::User& user,
                                  const std::function<void(Mirror&)>& work) {
     with_connection(user, [&](imap::Connection& imap) {
-        Mirror mirror(sql, imap, user, &stopping_);
+        Mirror mirror(sql, imap, user, &mirror_hooks_);
         work(mirror);
     });
 }
@@ -201,13 +204,15 @@ void DovecotBackend::with_connection(const store::User& user, const std::functio
     }
 }
 
-void DovecotBackend::start(store::Database& db, std::function<std::vector<long long>()> waiting_users) {
+void DovecotBackend::start(store::Database& db, mailstore::BackgroundHooks hooks) {
     if (queue_) return;
+    mirror_hooks_.new_inbox_mail = std::move(hooks.new_inbox_mail);
     auto work = [this](soci::session& sql, const mailstore::MailboxEvent& event) { return catch_up_event(sql, event); };
     queue_ = std::make_unique<MirrorQueue>(db, work, settings_.catch_up_threads);
     first_mirrors_ = std::make_unique<MirrorQueue>(db, work, 1);
     if (settings_.poll_interval.count() > 0)
-        poller_ = std::make_unique<MirrorPoller>(db, pool_, settings_.poll_interval, std::move(waiting_users));
+        poller_ = std::make_unique<MirrorPoller>(db, pool_, settings_.poll_interval, std::move(hooks.waiting_users),
+                                                 &mirror_hooks_);
 }
 
 void DovecotBackend::refresh_hierarchy(soci::session& sql, const store::User& user) {
@@ -222,7 +227,7 @@ void DovecotBackend::refresh_hierarchy(soci::session& sql, const store::User& us
                     in_background.push_back(b.name);
                     continue;
                 }
-                mirror.catch_up_mailbox(b, &stats);
+                if (!mirror.unchanged_since_listed(b)) mirror.catch_up_mailbox(b, &stats);
             }
         });
         for (const auto& name : in_background) {
@@ -274,7 +279,8 @@ mailstore::NotifyOutcome DovecotBackend::catch_up_event(soci::session& sql, cons
             if (!hierarchy) binding = store::find_mailbox_binding(sql, user->id, event.mailbox);
             if (hierarchy || !binding) {
                 for (const auto& b : mirror.catch_up_hierarchy())
-                    if (event.mailbox.empty() || b.name == event.mailbox) mirror.catch_up_mailbox(b);
+                    if ((event.mailbox.empty() || b.name == event.mailbox) && !mirror.unchanged_since_listed(b))
+                        mirror.catch_up_mailbox(b);
             } else {
                 mirror.catch_up_mailbox(*binding);
             }
@@ -301,6 +307,7 @@ std::uint64_t modseq_of(const std::vector<imap::FetchedMessage>& reported, std::
 
 mailstore::WriteOutcome DovecotBackend::edit_email(soci::session& sql, const store::User& user, long long item_id,
                                                    const store::EmailEdit& edit) {
+    store::lock_user_writes(sql, user.id);  // before the IMAP write (dovecot_backend.h)
     using Op = imap::Connection::FlagOp;
     if (auto at = store::find_mirrored_item(sql, item_id)) {
         std::uint64_t modseq = 0;
@@ -345,6 +352,7 @@ mailstore::WriteOutcome DovecotBackend::edit_email(soci::session& sql, const sto
 
 mailstore::WriteOutcome DovecotBackend::move_item(soci::session& sql, const store::User& user, long long item_id,
                                                   long long folder_id) {
+    store::lock_user_writes(sql, user.id);  // before the IMAP write (dovecot_backend.h)
     auto at = store::find_mirrored_item(sql, item_id);
     if (!at) {  // contacts, calendar, ...: rows only
         store::move_item(sql, item_id, folder_id);
@@ -393,6 +401,7 @@ std::uint32_t DovecotBackend::append_to_folder(soci::session& sql, const store::
 
 mailstore::WriteOutcome DovecotBackend::store_message(soci::session& sql, const store::User& user, long long folder_id,
                                                       const std::string& mime, bool read) {
+    store::lock_user_writes(sql, user.id);  // before the IMAP write (dovecot_backend.h)
     std::string error;
     auto parsed = content::parse_message(mime, &error);
     if (!parsed) throw std::runtime_error("the message does not parse: " + error);
@@ -419,6 +428,7 @@ mailstore::WriteOutcome DovecotBackend::store_message(soci::session& sql, const 
 
 std::optional<long long> DovecotBackend::save_draft(soci::session& sql, const store::User& user, long long folder_id,
                                                     long long item_id, const store::NewEmail& email) {
+    store::lock_user_writes(sql, user.id);  // before the IMAP write (dovecot_backend.h)
     std::optional<store::MirroredLocation> replaced;
     if (item_id != 0) replaced = store::find_mirrored_item(sql, item_id);
     bool bound = false;
@@ -453,6 +463,7 @@ std::optional<long long> DovecotBackend::save_draft(soci::session& sql, const st
 
 void DovecotBackend::file_sent_draft(soci::session& sql, const store::User& user, long long item_id,
                                      long long sent_folder_id, const store::NewEmail& sent_copy) {
+    store::lock_user_writes(sql, user.id);  // before the IMAP write (dovecot_backend.h)
     auto draft = store::find_mirrored_item(sql, item_id);
     bool bound = false;
     std::uint32_t uid = 0;
@@ -557,6 +568,7 @@ void DovecotBackend::fetch_originals(soci::session& sql, const store::User& user
 
 mailstore::WriteOutcome DovecotBackend::empty_folder(soci::session& sql, const store::User& user, long long folder_id,
                                                      bool subfolders) {
+    store::lock_user_writes(sql, user.id);  // before the IMAP write (dovecot_backend.h)
     if (auto binding = store::find_binding_of_folder(sql, folder_id)) {
         try {
             with_connection(user, [&](imap::Connection& imap) {
@@ -579,6 +591,7 @@ std::unique_ptr<store::FolderStore> DovecotBackend::folder_store(soci::session& 
 }
 
 mailstore::WriteOutcome DovecotBackend::delete_item(soci::session& sql, const store::User& user, long long item_id) {
+    store::lock_user_writes(sql, user.id);  // before the IMAP write (dovecot_backend.h)
     if (auto at = store::find_mirrored_item(sql, item_id)) {
         try {
             with_connection(user, [&](imap::Connection& imap) {

@@ -45,6 +45,11 @@ struct DovecotSettings {
 // unreadable.
 std::optional<DovecotSettings> dovecot_settings_from(const Config& config, std::string* error);
 
+// Every write of a phone's change takes the user's write lock (store::lock_user_writes) before it
+// writes IMAP, and keeps it to the command's commit: the mirror reads which item is which UID under
+// the same lock, so a catch-up that Dovecot's announcement of that very write starts sees the rows
+// before or after the command, never between (else a rebound item would look expunged, an
+// APPENDed one new).
 class DovecotBackend final : public mailstore::MailBackend {
 public:
     explicit DovecotBackend(DovecotSettings settings);
@@ -56,7 +61,7 @@ public:
     bool accepts_notifications() const override { return !settings_.push_token.empty(); }
     bool notification_token_matches(std::string_view token) const override;
     mailstore::NotifyOutcome mailbox_changed(soci::session& sql, const mailstore::MailboxEvent& event) override;
-    void start(store::Database& db, std::function<std::vector<long long>()> waiting_users) override;
+    void start(store::Database& db, mailstore::BackgroundHooks hooks) override;
     // What mailbox_changed does, now, on the caller's thread (the queue's threads call it).
     mailstore::NotifyOutcome catch_up_event(soci::session& sql, const mailstore::MailboxEvent& event);
     mailstore::WriteOutcome edit_email(soci::session& sql, const store::User& user, long long item_id,
@@ -103,6 +108,7 @@ private:
 
     DovecotSettings settings_;
     std::atomic<bool> stopping_{false};  // set first when the backend goes: long catch-ups stop early
+    MirrorHooks mirror_hooks_;           // every Mirror's: stopping_, and start()'s new_inbox_mail
     imap::Pool pool_;
     MessageCache cache_;
     // After pool_: stopped before the pool goes.

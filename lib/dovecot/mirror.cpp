@@ -1,11 +1,14 @@
 #include "dovecot/mirror.h"
 
 #include <algorithm>
+#include <ctime>
 #include <map>
 #include <set>
 #include <unordered_set>
 
 #include "common/log.h"
+#include "common/text.h"
+#include "content/auto_reply.h"
 #include "content/draft.h"
 #include "content/message.h"
 #include "dovecot/folder_mapping.h"
@@ -14,6 +17,7 @@
 #include "store/items.h"
 #include "store/mail.h"
 #include "store/pq.h"
+#include "store/sync_state.h"
 
 namespace easd::dovecot {
 
@@ -29,8 +33,8 @@ bool selectable(const imap::MailboxInfo& m) { return !m.has("\\noselect") && !m.
 
 }  // namespace
 
-Mirror::Mirror(soci::session& sql, imap::Connection& imap, const store::User& user, const std::atomic<bool>* cancel)
-    : sql_(sql), imap_(imap), user_(user), cancel_(cancel) {}
+Mirror::Mirror(soci::session& sql, imap::Connection& imap, const store::User& user, const MirrorHooks* hooks)
+    : sql_(sql), imap_(imap), user_(user), hooks_(hooks) {}
 
 std::vector<store::MailboxBinding> Mirror::catch_up_hierarchy(CatchUpStats* stats_out) {
     CatchUpStats stats;
@@ -38,6 +42,9 @@ std::vector<store::MailboxBinding> Mirror::catch_up_hierarchy(CatchUpStats* stat
     // "Projects/2026" when only the child was created) are folders too, so the hierarchy shows
     // as it does in other clients; they are never selected.
     std::vector<imap::MailboxInfo> listed = imap_.list();
+    listed_status_.clear();
+    for (const auto& m : listed)
+        if (m.status) listed_status_[m.name] = *m.status;
     // Parents before children.
     std::stable_sort(listed.begin(), listed.end(), [](const imap::MailboxInfo& a, const imap::MailboxInfo& b) {
         return depth_of(a.name, a.delimiter) < depth_of(b.name, b.delimiter);
@@ -45,7 +52,7 @@ std::vector<store::MailboxBinding> Mirror::catch_up_hierarchy(CatchUpStats* stat
     const std::map<std::string, MailboxRole> roles = assign_roles(listed);
 
     soci::transaction tr(sql_);
-    store::pq_query(sql_, "SELECT easd_lock_user($1)", {std::to_string(user_.id)});
+    store::lock_user_writes(sql_, user_.id);
     std::vector<store::MailboxBinding> bindings = store::list_mailbox_bindings(sql_, user_.id);
     std::map<std::string, store::MailboxBinding> by_name;
     std::set<long long> bound_folders;
@@ -199,12 +206,15 @@ void Mirror::catch_up_mailbox(const store::MailboxBinding& requested, CatchUpSta
     }
 
     bool complete = true;
+    // Mail new since a catch-up of the Inbox (not its first mirror, not a re-mirror after a
+    // UIDVALIDITY change) arrived now: Out of Office may answer it.
+    const bool arrivals = binding->uidvalidity != 0 && iequals(binding->name, "INBOX");
     if (binding->uidvalidity != 0 && selected.highestmodseq != 0 && selected.highestmodseq == binding->highestmodseq) {
         // Nothing changed since the last catch-up (the common case for a notification about
         // another mailbox, or a poll).
     } else if (params) {
         // QRESYNC told us during SELECT what vanished and what changed.
-        complete = apply_changes(binding->folder_id, selected.vanished, selected.changed, stats);
+        complete = apply_changes(binding->folder_id, selected.vanished, selected.changed, arrivals, stats);
     } else {
         // First time, or a server without QRESYNC: every UID with its flags; what we know and the
         // server no longer has was expunged. With CONDSTORE and a known mod-sequence only the
@@ -225,7 +235,7 @@ void Mirror::catch_up_mailbox(const store::MailboxBinding& requested, CatchUpSta
             auto k = known.find(m.uid);
             if (k == known.end() || m.modseq == 0 || m.modseq != k->second.modseq) changed.push_back(std::move(m));
         }
-        complete = apply_changes(binding->folder_id, vanished, changed, stats);
+        complete = apply_changes(binding->folder_id, vanished, changed, arrivals, stats);
     }
     // Cut short (the server is stopping): the progress stays where it was, so the next catch-up
     // reads the whole UID list again and fetches what this one did not.
@@ -243,10 +253,15 @@ void Mirror::catch_up_mailbox(const store::MailboxBinding& requested, CatchUpSta
 }
 
 bool Mirror::apply_changes(long long folder_id, const std::vector<std::uint32_t>& vanished,
-                           const std::vector<imap::FetchedMessage>& changed, CatchUpStats& stats) {
+                           const std::vector<imap::FetchedMessage>& changed, bool arrivals, CatchUpStats& stats) {
     std::vector<std::uint32_t> fresh;
     {
         soci::transaction tr(sql_);
+        // The user's write lock before reading which item is which UID: a phone's command that
+        // rebinds an item to a new UID (a draft replaced, a message moved) holds it from before its
+        // IMAP write to its commit, so what is read here is before or after that command, never
+        // half of it (else an item rebound to a new UID would go as its old UID's vanishing).
+        store::lock_user_writes(sql_, user_.id);
         stats.removed += store::delete_mirrored_messages(sql_, folder_id, vanished);
         std::vector<std::uint32_t> uids;
         uids.reserve(changed.size());
@@ -272,10 +287,12 @@ bool Mirror::apply_changes(long long folder_id, const std::vector<std::uint32_t>
         }
         tr.commit();
     }
-    return fetch_new(folder_id, std::move(fresh), stats);
+    return fetch_new(folder_id, std::move(fresh), arrivals, stats);
 }
 
-bool Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, CatchUpStats& stats) {
+bool Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, bool arrivals, CatchUpStats& stats) {
+    const bool tell = arrivals && hooks_ && hooks_->new_inbox_mail;
+    const long long arrived_after = static_cast<long long>(std::time(nullptr)) - kArrivalWindowSeconds;
     // Oldest first, so the devices' change order follows arrival.
     std::sort(uids.begin(), uids.end());
     imap::FetchItems items;
@@ -285,11 +302,14 @@ bool Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, Cat
     items.size = true;
     items.full_message = true;
     for (std::size_t at = 0; at < uids.size(); at += kFetchBatch) {
-        if (cancel_ && cancel_->load()) return false;
+        if (hooks_ && hooks_->cancel && hooks_->cancel->load()) return false;
         std::vector<std::uint32_t> batch(uids.begin() + static_cast<std::ptrdiff_t>(at),
                                          uids.begin() + static_cast<std::ptrdiff_t>(std::min(uids.size(), at + kFetchBatch)));
         std::vector<imap::FetchedMessage> messages = imap_.fetch(imap::uid_set(batch), items);
         soci::transaction tr(sql_);
+        store::lock_user_writes(sql_, user_.id);  // as in apply_changes: `known` is read whole
+        // New arrivals of this batch, told to new_inbox_mail once they are committed.
+        std::vector<std::pair<std::string, content::ParsedMessage>> arrived;
         // A UID fetched by another worker meanwhile is not stored twice.
         auto known = store::load_mirrored_messages(sql_, folder_id, &batch);
         for (auto& m : messages) {
@@ -303,6 +323,8 @@ bool Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, Cat
                               m.uid, folder_id, error.c_str());
                 continue;
             }
+            const bool tell_this = tell && m.internal_date >= arrived_after;
+            std::string headers = tell_this ? std::string(content::header_section(*m.body)) : std::string();
             store::NewEmail email = content::email_from_parsed(std::move(*m.body), *parsed);
             MailState state = state_from_flags(m.flags, {});
             email.read = state.read;
@@ -319,17 +341,34 @@ bool Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, Cat
                 store::record_mirrored_message(sql_, item_id, folder_id, m.uid, m.modseq);
                 store::pq_query(sql_, "RELEASE SAVEPOINT mirror_message");
                 ++stats.added;
+                if (tell_this) arrived.emplace_back(std::move(headers), std::move(*parsed));
             } catch (const store::QueryError& e) {
                 if (e.sqlstate != "23505") throw;  // unique_violation
                 store::pq_query(sql_, "ROLLBACK TO SAVEPOINT mirror_message");
             }
         }
         tr.commit();
+        for (const auto& [headers, parsed] : arrived) {
+            try {
+                hooks_->new_inbox_mail(sql_, user_, headers, parsed);
+            } catch (const std::exception& e) {
+                EASD_LOG_WARN("mirror %s: new mail not handed on: %s", user_.address.c_str(), e.what());
+            }
+        }
     }
     return true;
 }
 
+bool Mirror::unchanged_since_listed(const store::MailboxBinding& binding) const {
+    auto it = listed_status_.find(binding.name);
+    if (it == listed_status_.end() || binding.uidvalidity == 0) return false;
+    const imap::MailboxStatus& now = it->second;
+    return now.uidvalidity == binding.uidvalidity && now.highestmodseq != 0 &&
+           now.highestmodseq == binding.highestmodseq;
+}
+
 std::uint32_t Mirror::message_count(const store::MailboxBinding& binding) {
+    if (auto it = listed_status_.find(binding.name); it != listed_status_.end()) return it->second.messages;
     try {
         return imap_.status(binding.name).messages;
     } catch (const imap::ImapError& e) {
@@ -340,7 +379,8 @@ std::uint32_t Mirror::message_count(const store::MailboxBinding& binding) {
 
 CatchUpStats Mirror::catch_up_all() {
     CatchUpStats stats;
-    for (const auto& b : catch_up_hierarchy(&stats)) catch_up_mailbox(b, &stats);
+    for (const auto& b : catch_up_hierarchy(&stats))
+        if (!unchanged_since_listed(b)) catch_up_mailbox(b, &stats);
     return stats;
 }
 

@@ -15,14 +15,28 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <string_view>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "content/message.h"
 #include "imap/imap_client.h"
 #include "store/accounts.h"
 #include "store/mirror_state.h"
 
 namespace easd::dovecot {
+
+// What a Mirror's owner gives it beyond the session and the connection.
+struct MirrorHooks {
+    // When set, a long catch-up stops between two batches (the server is stopping); what was
+    // stored stays, and the next catch-up fetches the rest.
+    const std::atomic<bool>* cancel = nullptr;
+    // New mail in the Inbox of a mailbox mirrored before (mailstore::BackgroundHooks::new_inbox_mail).
+    std::function<void(soci::session&, const store::User&, std::string_view headers, const content::ParsedMessage&)>
+        new_inbox_mail;
+};
 
 struct CatchUpStats {
     int added = 0, changed = 0, removed = 0;
@@ -31,10 +45,12 @@ struct CatchUpStats {
 
 class Mirror {
 public:
-    // `cancel`, when given and set, cuts a long catch-up short between two batches (the server is
-    // stopping); what was stored stays, and the next catch-up fetches the rest.
-    Mirror(soci::session& sql, imap::Connection& imap, const store::User& user,
-           const std::atomic<bool>* cancel = nullptr);
+    // `hooks` (may be null) outlives the Mirror.
+    Mirror(soci::session& sql, imap::Connection& imap, const store::User& user, const MirrorHooks* hooks = nullptr);
+
+    // How recent a new Inbox message's INTERNALDATE must be for new_inbox_mail: older ones were
+    // moved back into the Inbox (IMAP MOVE keeps the date), not delivered.
+    static constexpr long long kArrivalWindowSeconds = 24 * 3600;
 
     // LIST: binds each mailbox to a folder (the defaults by role, folder_mapping.h; others as user
     // mail folders under their parents), follows renames (a vanished name whose UIDVALIDITY
@@ -47,7 +63,12 @@ public:
     // mirrors it again: the devices get Deletes and Adds, never two copies.
     void catch_up_mailbox(const store::MailboxBinding& binding, CatchUpStats* stats = nullptr);
 
-    // How many messages the mailbox holds now (STATUS; 0 for one that cannot be asked).
+    // Whether the mailbox is as the mirror last left it (same UIDVALIDITY and HIGHESTMODSEQ), by the
+    // status the last catch_up_hierarchy listed (LIST-STATUS): catching it up would then find
+    // nothing, and is skipped, which saves a SELECT per mailbox. False when unknown.
+    bool unchanged_since_listed(const store::MailboxBinding& binding) const;
+
+    // How many messages the mailbox holds now (as listed, else STATUS; 0 for one that cannot be asked).
     std::uint32_t message_count(const store::MailboxBinding& binding);
 
     // The hierarchy, then every mailbox.
@@ -58,14 +79,17 @@ public:
 
 private:
     // False when cut short by the cancel flag.
+    // `arrivals`: new UIDs are mail that arrived since the last catch-up of the Inbox (not a first
+    // mirror), so new_inbox_mail hears of them.
     bool apply_changes(long long folder_id, const std::vector<std::uint32_t>& vanished,
-                       const std::vector<imap::FetchedMessage>& changed, CatchUpStats& stats);
-    bool fetch_new(long long folder_id, std::vector<std::uint32_t> uids, CatchUpStats& stats);
+                       const std::vector<imap::FetchedMessage>& changed, bool arrivals, CatchUpStats& stats);
+    bool fetch_new(long long folder_id, std::vector<std::uint32_t> uids, bool arrivals, CatchUpStats& stats);
 
     soci::session& sql_;
     imap::Connection& imap_;
     const store::User& user_;
-    const std::atomic<bool>* cancel_ = nullptr;
+    const MirrorHooks* hooks_ = nullptr;
+    std::map<std::string, imap::MailboxStatus> listed_status_;  // by mailbox name, from the last LIST
 };
 
 }  // namespace easd::dovecot

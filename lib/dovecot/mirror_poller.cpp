@@ -1,5 +1,7 @@
 #include "dovecot/mirror_poller.h"
 
+#include <map>
+
 #include "common/log.h"
 #include "dovecot/mirror.h"
 #include "store/accounts.h"
@@ -8,8 +10,8 @@
 namespace easd::dovecot {
 
 MirrorPoller::MirrorPoller(store::Database& db, imap::Pool& pool, std::chrono::seconds interval,
-                           std::function<std::vector<long long>()> waiting_users)
-    : db_(db), pool_(pool), interval_(interval), waiting_users_(std::move(waiting_users)) {
+                           std::function<std::vector<long long>()> waiting_users, const MirrorHooks* hooks)
+    : db_(db), pool_(pool), interval_(interval), waiting_users_(std::move(waiting_users)), hooks_(hooks) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -47,15 +49,27 @@ int MirrorPoller::poll_once() {
             auto user = store::find_user_by_id(*sql, user_id);
             if (!user) continue;
             auto imap = pool_.acquire(user->address);
-            Mirror mirror(*sql, *imap, *user);
+            Mirror mirror(*sql, *imap, *user, hooks_);
+            // One LIST with every mailbox's status when the server has LIST-STATUS; else a STATUS
+            // per mailbox.
+            std::map<std::string, imap::MailboxStatus> listed;
+            if (imap->has_capability("LIST-STATUS"))
+                for (auto& m : imap->list())
+                    if (m.status) listed.emplace(std::move(m.name), *m.status);
             for (const auto& b : store::list_mailbox_bindings(*sql, user_id)) {
                 if (b.uidvalidity == 0) continue;  // never mirrored: FolderSync does that
                 imap::MailboxStatus status;
-                try {
-                    status = imap->status(b.name);
-                } catch (const imap::ImapError& e) {
-                    if (e.kind != imap::ImapError::Kind::No) throw;
-                    continue;  // gone: the next FolderSync or announcement sorts the hierarchy out
+                if (auto it = listed.find(b.name); it != listed.end()) {
+                    status = it->second;
+                } else if (!listed.empty()) {
+                    continue;  // not listed: gone; the next FolderSync or announcement sorts that out
+                } else {
+                    try {
+                        status = imap->status(b.name);
+                    } catch (const imap::ImapError& e) {
+                        if (e.kind != imap::ImapError::Kind::No) throw;
+                        continue;  // gone: the next FolderSync or announcement sorts the hierarchy out
+                    }
                 }
                 if (status.uidvalidity == b.uidvalidity && status.highestmodseq != 0 &&
                     status.highestmodseq == b.highestmodseq)

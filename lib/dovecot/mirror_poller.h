@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "dovecot/mirror.h"
 #include "imap/imap_pool.h"
 #include "store/db.h"
 
@@ -19,8 +20,9 @@ namespace easd::dovecot {
 
 class MirrorPoller {
 public:
+    // `hooks` (may be null) outlives the poller.
     MirrorPoller(store::Database& db, imap::Pool& pool, std::chrono::seconds interval,
-                 std::function<std::vector<long long>()> waiting_users);
+                 std::function<std::vector<long long>()> waiting_users, const MirrorHooks* hooks = nullptr);
     ~MirrorPoller();  // stops and joins the thread
     MirrorPoller(const MirrorPoller&) = delete;
     MirrorPoller& operator=(const MirrorPoller&) = delete;
@@ -36,6 +38,7 @@ private:
     imap::Pool& pool_;
     std::chrono::seconds interval_;
     std::function<std::vector<long long>()> waiting_users_;
+    const MirrorHooks* hooks_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <unordered_map>
 #include <variant>
 
 #include "common/text.h"
@@ -554,12 +555,54 @@ bool Connection::has_capability(std::string_view name) const { return impl_->has
 
 void Connection::enable(const std::string& extension) { impl_->checked({"ENABLE " + extension}, "ENABLE"); }
 
+namespace {
+
+// The attribute list of "* STATUS name (MESSAGES 3 UIDNEXT 7 ...)".
+MailboxStatus status_from(const Value& list) {
+    MailboxStatus s;
+    for (std::size_t i = 0; i + 1 < list.items.size(); i += 2) {
+        std::uint64_t n = list.items[i + 1].number().value_or(0);
+        const Value& name = list.items[i];
+        if (name.is_atom("MESSAGES")) s.messages = static_cast<std::uint32_t>(n);
+        else if (name.is_atom("UIDNEXT")) s.uidnext = static_cast<std::uint32_t>(n);
+        else if (name.is_atom("UIDVALIDITY")) s.uidvalidity = static_cast<std::uint32_t>(n);
+        else if (name.is_atom("HIGHESTMODSEQ")) s.highestmodseq = n;
+    }
+    return s;
+}
+
+}  // namespace
+
+std::string Connection::status_items() const {
+    std::string items = "MESSAGES UIDNEXT UIDVALIDITY";
+    if (has_capability("CONDSTORE") || has_capability("QRESYNC")) items += " HIGHESTMODSEQ";
+    return items;
+}
+
 std::vector<MailboxInfo> Connection::list() {
     std::string command = "LIST \"\" \"*\"";
-    if (has_capability("SPECIAL-USE")) command += " RETURN (SPECIAL-USE)";
+    std::vector<std::string> returns;
+    if (has_capability("SPECIAL-USE")) returns.emplace_back("SPECIAL-USE");
+    const bool with_status = has_capability("LIST-STATUS");
+    if (with_status) {
+        // As with STATUS: the selected mailbox's status would be this session's lagging view.
+        if (!impl_->selected.empty()) unselect();
+        returns.push_back("STATUS (" + status_items() + ")");
+    }
+    if (!returns.empty()) {
+        command += " RETURN (";
+        for (std::size_t i = 0; i < returns.size(); ++i) command += (i ? " " : "") + returns[i];
+        command += ")";
+    }
     Result r = impl_->checked({command}, "LIST");
     std::vector<MailboxInfo> out;
+    std::unordered_map<std::string, MailboxStatus> statuses;
     for (const auto& u : r.untagged) {
+        if (with_status && u.values.size() >= 3 && u.values[0].is_atom("STATUS")) {
+            const std::string& raw = u.values[1].text;
+            statuses[decode_mailbox_name(raw).value_or(raw)] = status_from(u.values[2]);
+            continue;
+        }
         if (u.values.size() < 4 || !u.values[0].is_atom("LIST")) continue;
         MailboxInfo m;
         for (const auto& a : u.values[1].items) m.attributes.push_back(to_lower_ascii(a.text));
@@ -568,6 +611,8 @@ std::vector<MailboxInfo> Connection::list() {
         m.name = decode_mailbox_name(raw).value_or(raw);
         out.push_back(std::move(m));
     }
+    for (auto& m : out)
+        if (auto it = statuses.find(m.name); it != statuses.end()) m.status = it->second;
     return out;
 }
 
@@ -575,22 +620,10 @@ MailboxStatus Connection::status(const std::string& mailbox) {
     // STATUS of the selected mailbox answers this session's view of it, which lags behind other
     // sessions' changes until the next command that reports them (Dovecot does so).
     if (impl_->selected == mailbox) unselect();
-    std::string items = "MESSAGES UIDNEXT UIDVALIDITY";
-    if (has_capability("CONDSTORE") || has_capability("QRESYNC")) items += " HIGHESTMODSEQ";
-    Result r = impl_->checked({"STATUS " + mailbox_arg(mailbox) + " (" + items + ")"}, "STATUS");
-    MailboxStatus s;
-    for (const auto& u : r.untagged) {
-        if (u.values.size() < 3 || !u.values[0].is_atom("STATUS")) continue;
-        const auto& list = u.values[2].items;
-        for (std::size_t i = 0; i + 1 < list.size(); i += 2) {
-            std::uint64_t n = list[i + 1].number().value_or(0);
-            if (list[i].is_atom("MESSAGES")) s.messages = static_cast<std::uint32_t>(n);
-            else if (list[i].is_atom("UIDNEXT")) s.uidnext = static_cast<std::uint32_t>(n);
-            else if (list[i].is_atom("UIDVALIDITY")) s.uidvalidity = static_cast<std::uint32_t>(n);
-            else if (list[i].is_atom("HIGHESTMODSEQ")) s.highestmodseq = n;
-        }
-    }
-    return s;
+    Result r = impl_->checked({"STATUS " + mailbox_arg(mailbox) + " (" + status_items() + ")"}, "STATUS");
+    for (const auto& u : r.untagged)
+        if (u.values.size() >= 3 && u.values[0].is_atom("STATUS")) return status_from(u.values[2]);
+    return {};
 }
 
 namespace {

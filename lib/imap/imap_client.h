@@ -49,20 +49,23 @@ struct Endpoint {
     std::chrono::milliseconds timeout{10000};  // connect and each read/write
 };
 
+struct MailboxStatus {
+    std::uint32_t uidvalidity = 0;
+    std::uint32_t uidnext = 0;
+    std::uint32_t messages = 0;
+    std::uint64_t highestmodseq = 0;  // 0: the mailbox has no mod-sequences (NOMODSEQ)
+};
+
 struct MailboxInfo {
     std::string name;       // UTF-8, full path with the server's delimiter
     char delimiter = '/';   // 0 when the server has no hierarchy
     // Name attributes, lower-case, with the backslash: "\\noselect", "\\haschildren", and the
     // SPECIAL-USE ones "\\sent", "\\trash", "\\drafts", "\\junk", "\\archive", "\\all", "\\flagged".
     std::vector<std::string> attributes;
+    // The mailbox's STATUS, when the server has LIST-STATUS (RFC 5819) and the mailbox can be
+    // selected: one LIST tells which mailboxes changed, instead of a STATUS or SELECT each.
+    std::optional<MailboxStatus> status;
     bool has(std::string_view attribute) const;  // case-insensitive
-};
-
-struct MailboxStatus {
-    std::uint32_t uidvalidity = 0;
-    std::uint32_t uidnext = 0;
-    std::uint32_t messages = 0;
-    std::uint64_t highestmodseq = 0;  // 0: the mailbox has no mod-sequences (NOMODSEQ)
 };
 
 // One message as FETCH returned it. Only what was asked for is filled.
@@ -133,7 +136,8 @@ public:
     // ENABLE (RFC 5161), e.g. "QRESYNC" (which implies CONDSTORE).
     void enable(const std::string& extension);
 
-    // LIST "" "*" with RETURN (SPECIAL-USE) when the server has it.
+    // LIST "" "*" with RETURN (SPECIAL-USE) and RETURN (STATUS (...)) (LIST-STATUS) when the
+    // server has them. The selected mailbox is unselected first when statuses come along.
     std::vector<MailboxInfo> list();
     // STATUS name (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ). The selected mailbox is unselected
     // first: its STATUS would be this session's view, not the mailbox's.
@@ -181,6 +185,8 @@ public:
 
 private:
     Connection();
+    // The STATUS items this server can answer ("MESSAGES UIDNEXT UIDVALIDITY [HIGHESTMODSEQ]").
+    std::string status_items() const;
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -24,6 +24,10 @@
 #include "store/items.h"
 #include "store/mail.h"
 
+namespace easd::content {
+struct ParsedMessage;
+}
+
 namespace easd::mailstore {
 
 struct AuthResult {
@@ -35,6 +39,18 @@ struct AuthResult {
     };
     Outcome outcome = Outcome::Refused;
     std::optional<store::User> user;
+};
+
+// What the server gives a mail store's background work (MailBackend::start).
+struct BackgroundHooks {
+    // The users with parked requests now (the poll compares their mailboxes).
+    std::function<std::vector<long long>()> waiting_users;
+    // A message that arrived in a user's Inbox from elsewhere: the Dovecot store's mirror calls it
+    // for new mail (not for a first mirror, nor for old mail moved back into the Inbox), so Out of
+    // Office answers as it does at easd-deliver's delivery in the native store. `headers` is the
+    // message's header section; called outside any transaction.
+    std::function<void(soci::session&, const store::User&, std::string_view headers, const content::ParsedMessage&)>
+        new_inbox_mail;
 };
 
 // A change the mail server announced (POST /easd-notify, from Dovecot's push script).
@@ -160,9 +176,10 @@ protected:
 public:
 
     // Called once when the server starts, for the store's background work (the native store has
-    // none; the Dovecot store catches up announced changes, and polls the mailboxes of the users
-    // `waiting_users` names, those with parked requests now). Stops when the backend is destroyed.
-    virtual void start(store::Database& db, std::function<std::vector<long long>()> waiting_users) = 0;
+    // none; the Dovecot store catches up announced changes, polls the mailboxes of the users
+    // `hooks.waiting_users` names, and hands new Inbox mail to `hooks.new_inbox_mail`). Stops when
+    // the backend is destroyed.
+    virtual void start(store::Database& db, BackgroundHooks hooks) = 0;
 };
 
 }  // namespace easd::mailstore

@@ -49,7 +49,7 @@ public:
         return empty_folder_rows(sql, user, folder_id, subfolders);
     }
     // Every writer of the native store fires the change triggers itself.
-    void start(store::Database&, std::function<std::vector<long long>()>) override {}
+    void start(store::Database&, BackgroundHooks) override {}
 };
 
 }  // namespace easd::mailstore

@@ -1,4 +1,4 @@
-// Command-line numbers of the benchmarks: `--name N`, with a default.
+// Command-line arguments of the benchmarks: numbers (`--name N`, with a default) and flags (`--name`).
 #pragma once
 
 #include <cstdlib>
@@ -10,6 +10,12 @@ inline int arg_int(int argc, char** argv, const char* name, int fallback) {
     for (int i = 1; i + 1 < argc; ++i)
         if (std::strcmp(argv[i], name) == 0) return std::atoi(argv[i + 1]);
     return fallback;
+}
+
+inline bool arg_flag(int argc, char** argv, const char* name) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], name) == 0) return true;
+    return false;
 }
 
 }  // namespace easd::bench

@@ -1,7 +1,10 @@
 // DirectPush under load: parks N Pings through nginx, then commits changes at a steady rate and
 // measures commit-to-response latency; prints easd's and nginx's memory per parked Ping.
+// With --dovecot, the mail store is a real Dovecot (issue 11): one phone per user (N users), each
+// user signed in through Dovecot's auth socket, each change a message delivered through Dovecot's
+// LMTP and announced by the push script; it also prints how many IMAP connections easd holds.
 //
-// usage: push_bench [--pings N] [--rate CHANGES_PER_S] [--seconds S]
+// usage: push_bench [--pings N] [--rate CHANGES_PER_S] [--seconds S] [--dovecot]
 // Each parked Ping holds one descriptor in easd, two in nginx (client and upstream, in whichever
 // nginx worker took it) and one here: N is bounded by the descriptor limit of each process and by
 // nginx's worker_connections (16384 per worker in nginx/nginx.conf.in, one worker per core).
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +25,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -29,7 +34,9 @@
 #include "protocol/request.h"
 #include "store/db.h"
 #include "bench_args.h"
+#include "store/accounts.h"
 #include "support/cluster.h"
+#include "support/dovecot_server.h"
 #include "support/server.h"
 #include "wbxml/wbxml.h"
 
@@ -39,7 +46,47 @@ namespace tag = wbxml::tag;
 
 namespace {
 
+using bench::arg_flag;
 using bench::arg_int;
+
+// Socket inodes of a process's descriptors.
+std::vector<unsigned long> socket_inodes(pid_t pid) {
+    std::vector<unsigned long> out;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+    for (int fd = 0; fd < 200000; ++fd) {
+        char target[128];
+        std::string link = dir + "/" + std::to_string(fd);
+        ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+        if (n <= 0) {
+            if (errno == ENOENT && fd > 65536) break;
+            continue;
+        }
+        target[n] = '\0';
+        if (std::strncmp(target, "socket:[", 8) == 0) out.push_back(std::strtoul(target + 8, nullptr, 10));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// Established TCP connections of `pid` to 127.0.0.1:port (its IMAP connections to Dovecot).
+int connections_to(pid_t pid, int port) {
+    auto mine = socket_inodes(pid);
+    std::ifstream tcp("/proc/net/tcp");
+    std::string line;
+    std::getline(tcp, line);  // header
+    int count = 0;
+    while (std::getline(tcp, line)) {
+        // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+        char local[64], remote[64], state[8];
+        unsigned long inode = 0;
+        if (std::sscanf(line.c_str(), "%*s %63s %63s %7s %*s %*s %*s %*s %*s %lu", local, remote, state, &inode) != 4)
+            continue;
+        const char* colon = std::strchr(remote, ':');
+        if (!colon || std::strtol(colon + 1, nullptr, 16) != port || std::strcmp(state, "01") != 0) continue;
+        if (std::binary_search(mine.begin(), mine.end(), inode)) ++count;
+    }
+    return count;
+}
 
 long rss_kb(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -75,7 +122,8 @@ int main(int argc, char** argv) {
     const int pings = arg_int(argc, argv, "--pings", 5000);
     const int rate = arg_int(argc, argv, "--rate", 100);
     const int seconds = arg_int(argc, argv, "--seconds", 10);
-    const int devices_per_user = 10;
+    const bool dovecot = arg_flag(argc, argv, "--dovecot");
+    const int devices_per_user = dovecot ? 1 : 10;
     const int users = (pings + devices_per_user - 1) / devices_per_user;
 
     rlimit lim{};
@@ -84,21 +132,50 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &lim);
 
     test::PgCluster cluster;
+    // The Dovecot store's site: Dovecot with the push script, started before easd names its port.
+    std::unique_ptr<test::DovecotServer> dovecot_server;
+    if (dovecot) {
+        test::DovecotServer::Options o;
+        o.push = true;
+        o.push_token = "bench-push-token-0123456789";
+        dovecot_server = std::make_unique<test::DovecotServer>(o);
+    }
     test::EasServer::Options options;
     // A long auth cache: parking N Pings should measure parking, not N yescrypt hashes (about 18 ms
     // each here) that a 30 s cache would repeat while the later Pings are still arriving.
     options.config_lines = {"threads = 16", "db_pool = 8", "heartbeat_max = 3600", "auth_cache_seconds = 3600"};
+    if (dovecot)
+        for (const std::string& line : std::vector<std::string>{"mail_store = dovecot", "imap_port = " + std::to_string(dovecot_server->imap_port()),
+                                 "imap_master_user = " + dovecot_server->master_user(),
+                                 "imap_master_password = " + dovecot_server->master_password(),
+                                 std::string("push_token = bench-push-token-0123456789"),
+                                 "dovecot_auth_socket = " + dovecot_server->auth_socket()})
+            options.config_lines.push_back(line);
     if (std::getenv("EASD_BENCH_VERBOSE")) options.args = {"--verbose"};
     test::EasServer server(cluster, options);
-    std::printf("creating %d users x %d devices...\n", users, devices_per_user);
-    test::create_user(cluster, "bench0@push.test", "pw");
-    // The other users share the first one's password hash; folders come from a copy of its set.
-    cluster.psql(
-        "WITH src AS (SELECT domain_id, password_hash FROM users WHERE address = 'bench0@push.test'), "
-        "u AS (INSERT INTO users (domain_id, address, password_hash) SELECT src.domain_id, 'bench' || g || "
-        "'@push.test', src.password_hash FROM src, generate_series(1, " + std::to_string(users - 1) +
-        ") g RETURNING id) "
-        "INSERT INTO folders (user_id, name, type, item_class) SELECT u.id, 'Inbox', 2, 'Email' FROM u");
+    std::printf("creating %d users x %d devices%s...\n", users, devices_per_user, dovecot ? " (Dovecot users)" : "");
+    if (dovecot) {
+        dovecot_server->set_push_url(server.http_url() + "/easd-notify");
+        // Dovecot's users with their passwords; easd's accounts as their first login creates them,
+        // each with its Inbox bound to INBOX, not yet mirrored (so the first delivery mirrors it).
+        std::vector<std::pair<std::string, std::string>> logins;
+        for (int u = 0; u < users; ++u) logins.emplace_back("bench" + std::to_string(u) + "@push.test", "pw");
+        dovecot_server->add_users(logins);
+        auto sql = store::open_session(cluster.conninfo());
+        for (const auto& login : logins) store::ensure_external_user(*sql, login.first);
+        cluster.psql(
+            "INSERT INTO imap_mailboxes (folder_id, user_id, name) SELECT f.id, f.user_id, 'INBOX' FROM folders f "
+            "JOIN users u ON u.id = f.user_id WHERE f.type = 2 AND u.address LIKE 'bench%'");
+    } else {
+        test::create_user(cluster, "bench0@push.test", "pw");
+        // The other users share the first one's password hash; folders come from a copy of its set.
+        cluster.psql(
+            "WITH src AS (SELECT domain_id, password_hash FROM users WHERE address = 'bench0@push.test'), "
+            "u AS (INSERT INTO users (domain_id, address, password_hash) SELECT src.domain_id, 'bench' || g || "
+            "'@push.test', src.password_hash FROM src, generate_series(1, " + std::to_string(users - 1) +
+            ") g RETURNING id) "
+            "INSERT INTO folders (user_id, name, type, item_class) SELECT u.id, 'Inbox', 2, 'Email' FROM u");
+    }
     // Devices already synced to the current state of their Inbox, so every Ping waits.
     cluster.psql(
         "INSERT INTO devices (user_id, device_id, device_type) SELECT u.id, 'PUSH' || d, 'Bench' "
@@ -235,6 +312,9 @@ int main(int argc, char** argv) {
                 double(easd_parked - easd_before) / std::max(1, pings - answered));
     std::printf("nginx RSS %ld -> %ld KB: %.1f KB per parked Ping\n", nginx_before, nginx_parked,
                 double(nginx_parked - nginx_before) / std::max(1, pings - answered));
+    if (dovecot)
+        std::printf("IMAP connections easd holds with %d users parked: %d\n", parked,
+                    connections_to(server.easd_pid(), dovecot_server->imap_port()));
 
     // Changes at a steady rate, each to a different user; their devices' Pings must answer.
     std::vector<int> order(inbox_of.size());
@@ -250,6 +330,15 @@ int main(int argc, char** argv) {
         for (int k = 0; k < changes; ++k) {
             std::this_thread::sleep_until(t0 + std::chrono::microseconds(static_cast<long long>(k) * 1000000 / rate));
             int u = order[static_cast<std::size_t>(k)];
+            if (dovecot) {
+                // Delivery through LMTP as Postfix does it: the clock starts before the delivery.
+                committed[u] = Clock::now();
+                dovecot_server->deliver(address_of[static_cast<std::size_t>(u)],
+                                        "From: a@example.com\r\nTo: " + address_of[static_cast<std::size_t>(u)] +
+                                            "\r\nSubject: push " + std::to_string(k) + "\r\nMessage-ID: <push" +
+                                            std::to_string(k) + "@example.com>\r\n\r\nHello\r\n");
+                continue;
+            }
             *sql << "WITH i AS (INSERT INTO items (user_id, folder_id) VALUES (" + std::to_string(inbox_of[u].first) +
                         ", " + std::to_string(inbox_of[u].second) + ") RETURNING id) "
                         "INSERT INTO emails (item_id, mime, subject) SELECT id, 'x', 'push' FROM i";
@@ -278,8 +367,11 @@ int main(int argc, char** argv) {
     auto pct = [&](double p) { return latency_ms.empty() ? 0.0 : latency_ms[std::min(latency_ms.size() - 1, static_cast<std::size_t>(p * latency_ms.size()))]; };
     std::printf("%d changes at %d/s with %d Pings parked: %d woken, %d not answered\n", changes, rate, parked,
                 woken, missing);
-    std::printf("commit-to-response latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", pct(0.5), pct(0.99),
-                latency_ms.empty() ? 0.0 : latency_ms.back());
+    std::printf("%s-to-response latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+                dovecot ? "delivery" : "commit", pct(0.5), pct(0.99), latency_ms.empty() ? 0.0 : latency_ms.back());
+    if (dovecot)
+        std::printf("after the changes: IMAP connections easd holds %d (imap_max_connections 64), easd RSS %ld KB\n",
+                    connections_to(server.easd_pid(), dovecot_server->imap_port()), rss_kb(server.easd_pid()));
     for (auto& c : conns)
         if (!c.done) close(c.fd);
     return 0;

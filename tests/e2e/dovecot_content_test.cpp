@@ -285,3 +285,64 @@ TEST_CASE("Dovecot store: a phone's drafts are drafts on the IMAP server, and a 
     std::string sent_key = sync(b, hb.ids["Sent"], "0", ks).key;
     CHECK(sync(b, hb.ids["Sent"], sent_key, ks).adds.size() == 1);
 }
+
+TEST_CASE("Dovecot store: easd's notices to an account go through the MTA, so Dovecot delivers them",
+          "[e2e][dovecot][notices]") {
+    DovecotSite site(true);
+    std::string ivy = site.new_account("ivy");
+    std::string rule = add_rule("quarantine", "device_type", "DoveUnvetted*");
+    EasClient phone(site.easd.http_port(), ivy, "dove-ivy", "IVYNEW", "DoveUnvettedPhone", "14.1");
+    phone.set_policy_key("0");
+    const std::size_t before = fake_sendmail().calls().size();
+    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
+    auto r = phone.command("FolderSync", &body);
+    remove_rule(rule);
+    REQUIRE(r.doc);
+    CHECK(text_of(*r.doc, tag::FolderHierarchy::Status) == "129");
+    // Handed to sendmail for the account (as in the native store for another domain), not written
+    // into easd's rows where Thunderbird would never see it.
+    auto calls = fake_sendmail().calls_since(before);
+    REQUIRE(calls.size() == 1);
+    CHECK(calls[0].first.find(ivy) != std::string::npos);
+    CHECK(calls[0].second.find("Your device is waiting for approval") != std::string::npos);
+    CHECK(sql_one("SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id JOIN users u ON u.id = i.user_id "
+                  "WHERE u.address = '" + ivy + "'") == "0");
+}
+
+TEST_CASE("Dovecot store: Out of Office set on the phone answers mail Dovecot delivers, not mail it had before",
+          "[e2e][dovecot][oof]") {
+    DovecotSite site(true);
+    std::string kim = site.new_account("kim");
+    EasClient phone = site.phone(kim, "KIM1");
+    auto set = xml("<Settings xmlns='Settings'><Oof><Set><OofState>1</OofState><OofMessage><AppliesToExternalUnknown/>"
+                   "<Enabled>1</Enabled><ReplyMessage>Away until Monday</ReplyMessage><BodyType>TEXT</BodyType>"
+                   "</OofMessage></Set></Oof></Settings>");
+    auto r = phone.command("Settings", &set);
+    REQUIRE(r.doc);
+    REQUIRE(text_of(*r.doc->child(tag::Settings::Oof), tag::Settings::Status) == "1");
+    auto replies_to = [&](std::size_t since, const std::string& sender) {
+        int n = 0;
+        for (const auto& [args, message] : fake_sendmail().calls_since(since))
+            if (args.find(sender) != std::string::npos && message.find("Away until Monday") != std::string::npos) ++n;
+        return n;
+    };
+    const std::size_t before = fake_sendmail().calls().size();
+
+    // In the mailbox before its first mirror: old mail, no reply.
+    site.dovecot.deliver(kim, message(kim, "before-mirror"), "early@example.com");
+    Hierarchy h = folder_sync(phone);
+    // Delivered now: answered once, through sendmail, with the null sender.
+    site.dovecot.deliver(kim, message(kim, "while-away"), "late@example.com");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (replies_to(before, "late@example.com") == 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    CHECK(replies_to(before, "late@example.com") == 1);
+    CHECK(replies_to(before, "early@example.com") == 0);
+    for (const auto& [args, message] : fake_sendmail().calls_since(before))
+        if (args.find("late@example.com") != std::string::npos) CHECK(args.find("<>") != std::string::npos);
+    // A second message from the same sender gets no second reply (RFC 3834).
+    site.dovecot.deliver(kim, message(kim, "again"), "late@example.com");
+    h.key = folder_sync_from(phone, h.key);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(replies_to(before, "late@example.com") == 1);
+}

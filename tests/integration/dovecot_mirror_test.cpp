@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <future>
+#include <map>
 #include <string>
 
 #include "dovecot/mirror.h"
@@ -223,4 +224,38 @@ TEST_CASE("A catch-up that sees a UID vanish does not delete the item a phone is
     move.commit();
     CHECK(deleted.get() == 0);
     CHECK(f.one("SELECT folder_id FROM items WHERE id = " + std::to_string(item)) == std::to_string(projects));
+}
+
+TEST_CASE("One LIST tells the mirror which mailboxes changed (LIST-STATUS)", "[dovecot][mirror][list-status]") {
+    MirrorFixture f("lou");
+    REQUIRE(f.imap->has_capability("LIST-STATUS"));
+    f.other->create("Projects");
+    f.other->append("Projects", message(1), {}, 0);
+    f.dovecot.deliver(f.address, message(2));
+    auto m = f.mirror();
+    m.catch_up_all();
+
+    // Statuses come with the LIST, for selectable mailboxes only.
+    auto listed = f.imap->list();
+    bool saw_inbox = false;
+    for (const auto& info : listed) {
+        if (info.name != "INBOX") continue;
+        saw_inbox = true;
+        REQUIRE(info.status);
+        CHECK(info.status->messages == 1);
+        CHECK(info.status->uidvalidity != 0);
+        CHECK(info.status->highestmodseq != 0);
+    }
+    CHECK(saw_inbox);
+
+    // Caught up: both are as listed. A delivery to INBOX moves only INBOX.
+    f.dovecot.deliver(f.address, message(3));
+    auto again = f.mirror();
+    std::map<std::string, bool> unchanged;
+    for (const auto& b : again.catch_up_hierarchy()) unchanged[b.name] = again.unchanged_since_listed(b);
+    CHECK(unchanged["Projects"]);
+    CHECK(!unchanged["INBOX"]);
+    // And catching up all of it fetches exactly the one new message.
+    CHECK(again.catch_up_all().added == 1);
+    CHECK(f.count_items(f.folder_of("INBOX")) == "2");
 }

@@ -162,7 +162,11 @@ std::string DovecotServer::user_file_line(const std::string& user, const std::st
 }
 
 void DovecotServer::add_user(const std::string& address, const std::string& password) {
-    users_.push_back(user_file_line(address, password));
+    add_users({{address, password}});
+}
+
+void DovecotServer::add_users(const std::vector<std::pair<std::string, std::string>>& users) {
+    for (const auto& [address, password] : users) users_.push_back(user_file_line(address, password));
     std::string all;
     for (const auto& u : users_) all += u;
     // Written whole and renamed into place, so Dovecot never reads half a file.

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace easd::test {
@@ -29,6 +30,8 @@ public:
 
     // A user with a password (Dovecot notices the changed passwd-file by itself).
     void add_user(const std::string& address, const std::string& password);
+    // Many at once (address, password): the file is written once, not once per user.
+    void add_users(const std::vector<std::pair<std::string, std::string>>& users);
 
     int imap_port() const { return imap_port_; }
     const std::string& master_user() const { return master_user_; }
