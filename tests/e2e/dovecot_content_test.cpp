@@ -91,16 +91,6 @@ bool has_flag(const ImapMessage& m, const std::string& flag) {
     return std::find(m.flags.begin(), m.flags.end(), flag) != m.flags.end();
 }
 
-// Sync of one collection with commands, with every namespace a draft uses.
-CollectionResult sync_drafts(EasClient& c, const std::string& col, const std::string& key, EasResponse& keep,
-                             const std::string& inside) {
-    auto body = xml("<Sync xmlns='AirSync' xmlns:B='AirSyncBase' xmlns:E='Email' xmlns:E2='Email2'><Collections>"
-                    "<Collection><SyncKey>" + key + "</SyncKey><CollectionId>" + col + "</CollectionId>" + inside +
-                    "</Collection></Collections></Sync>");
-    keep = c.command("Sync", &body);
-    return collection_of(keep);
-}
-
 }  // namespace
 
 TEST_CASE("Dovecot store: originals stay on the IMAP server and come from it when a phone asks",
@@ -218,7 +208,7 @@ TEST_CASE("Dovecot store: a phone's drafts are drafts on the IMAP server, and a 
     auto imap = site.imap_as(fay);
 
     // Written on phone A: an IMAP client sees it in Drafts, flagged \Draft.
-    auto added = sync_drafts(a, drafts, key_a, ka,
+    auto added = sync_with(a, drafts, key_a, ka,
                              "<Commands><Add><ClientId>d-1</ClientId><ApplicationData><E:To>zoe@example.com</E:To>"
                              "<E:Subject>First words</E:Subject><B:Body><B:Type>1</B:Type><B:Data>Dear Zoe,</B:Data>"
                              "</B:Body></ApplicationData></Add></Commands>");
@@ -237,7 +227,7 @@ TEST_CASE("Dovecot store: a phone's drafts are drafts on the IMAP server, and a 
 
     // Edited on phone A: the server holds the new version only, phone A gets no echo, phone B
     // gets one draft, and a catch-up of Drafts (FolderSync) adds no second one.
-    auto changed = sync_drafts(a, drafts, key_a, ka,
+    auto changed = sync_with(a, drafts, key_a, ka,
                                "<Commands><Change><ServerId>" + id + "</ServerId><ApplicationData><E:Subject>Better "
                                "words</E:Subject></ApplicationData></Change></Commands>");
     CHECK(changed.status == "1");
@@ -264,7 +254,7 @@ TEST_CASE("Dovecot store: a phone's drafts are drafts on the IMAP server, and a 
 
     // Sent from phone A: it leaves Drafts for Sent on the server, once each.
     const std::size_t before = fake_sendmail().calls().size();
-    auto sent = sync_drafts(a, drafts, key_a, ka,
+    auto sent = sync_with(a, drafts, key_a, ka,
                             "<Commands><Change><ServerId>" + id + "</ServerId><E2:Send/><ApplicationData><E:Subject>"
                             "Final words</E:Subject></ApplicationData></Change></Commands>");
     CHECK(sent.status == "1");

@@ -11,16 +11,6 @@ namespace tag = easd::wbxml::tag;
 
 namespace {
 
-// Sync of one collection with commands, with every namespace a draft uses.
-CollectionResult sync_with(EasClient& c, const std::string& col, const std::string& key, EasResponse& keep,
-                           const std::string& inside) {
-    auto body = xml("<Sync xmlns='AirSync' xmlns:B='AirSyncBase' xmlns:E='Email' xmlns:E2='Email2'><Collections>"
-                    "<Collection><SyncKey>" + key + "</SyncKey><CollectionId>" + col + "</CollectionId>" + inside +
-                    "</Collection></Collections></Sync>");
-    keep = c.command("Sync", &body);
-    return collection_of(keep);
-}
-
 const easd::wbxml::Node* responses_of(const EasResponse& r) {
     return r.doc->child(tag::AirSync::Collections)->child(tag::AirSync::Collection)->child(tag::AirSync::Responses);
 }

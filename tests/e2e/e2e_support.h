@@ -210,4 +210,14 @@ inline CollectionResult sync(EasClient& c, const std::string& collection, const 
     return collection_of(keep);
 }
 
+// Sync of one collection with commands, with every namespace a draft uses (Email2 too).
+inline CollectionResult sync_with(EasClient& c, const std::string& col, const std::string& key, EasResponse& keep,
+                                  const std::string& inside) {
+    auto body = xml("<Sync xmlns='AirSync' xmlns:B='AirSyncBase' xmlns:E='Email' xmlns:E2='Email2'><Collections>"
+                    "<Collection><SyncKey>" + key + "</SyncKey><CollectionId>" + col + "</CollectionId>" + inside +
+                    "</Collection></Collections></Sync>");
+    keep = c.command("Sync", &body);
+    return collection_of(keep);
+}
+
 }  // namespace e2e
