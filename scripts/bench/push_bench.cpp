@@ -4,7 +4,7 @@
 // user signed in through Dovecot's auth socket, each change a message delivered through Dovecot's
 // LMTP and announced by the push script; it also prints how many IMAP connections easd holds.
 //
-// usage: push_bench [--pings N] [--rate CHANGES_PER_S] [--seconds S] [--dovecot]
+// usage: push_bench [--pings N] [--rate CHANGES_PER_S] [--seconds S] [--dovecot [--catch-up-threads N] [--imap-connections N]]
 // Each parked Ping holds one descriptor in easd, two in nginx (client and upstream, in whichever
 // nginx worker took it) and one here: N is bounded by the descriptor limit of each process and by
 // nginx's worker_connections (16384 per worker in nginx/nginx.conf.in, one worker per core).
@@ -149,7 +149,9 @@ int main(int argc, char** argv) {
                                  "imap_master_user = " + dovecot_server->master_user(),
                                  "imap_master_password = " + dovecot_server->master_password(),
                                  std::string("push_token = bench-push-token-0123456789"),
-                                 "dovecot_auth_socket = " + dovecot_server->auth_socket()})
+                                 "dovecot_auth_socket = " + dovecot_server->auth_socket(),
+                                 "imap_catch_up_threads = " + std::to_string(arg_int(argc, argv, "--catch-up-threads", 2)),
+                                 "imap_max_connections = " + std::to_string(arg_int(argc, argv, "--imap-connections", 64))})
             options.config_lines.push_back(line);
     if (std::getenv("EASD_BENCH_VERBOSE")) options.args = {"--verbose"};
     test::EasServer server(cluster, options);
@@ -166,6 +168,29 @@ int main(int argc, char** argv) {
         cluster.psql(
             "INSERT INTO imap_mailboxes (folder_id, user_id, name) SELECT f.id, f.user_id, 'INBOX' FROM folders f "
             "JOIN users u ON u.id = f.user_id WHERE f.type = 2 AND u.address LIKE 'bench%'");
+        // Steady state, not a site's first day: each user who gets a change below has had mail
+        // before, so Dovecot created the mailbox and easd mirrored it already (a first delivery
+        // also creates INBOX, announced as such, and mirrors it for the first time). The users
+        // are the ones the changes go to: the same shuffle as below.
+        std::vector<int> order(static_cast<std::size_t>(users));
+        for (int u = 0; u < users; ++u) order[static_cast<std::size_t>(u)] = u;
+        std::shuffle(order.begin(), order.end(), std::mt19937(7));
+        const int warm = std::min(users, rate * seconds);
+        std::printf("first mail to the %d users who get changes...\n", warm);
+        std::vector<std::thread> warmers;
+        for (int t = 0; t < 4; ++t)
+            warmers.emplace_back([&, t] {
+                for (int k = t; k < warm; k += 4) {
+                    const std::string& address = logins[static_cast<std::size_t>(order[static_cast<std::size_t>(k)])].first;
+                    dovecot_server->deliver(address, "From: a@example.com\r\nTo: " + address +
+                                                         "\r\nSubject: welcome\r\n\r\nHello\r\n");
+                }
+            });
+        for (auto& t : warmers) t.join();
+        for (auto until = Clock::now() + std::chrono::seconds(300); Clock::now() < until;) {
+            if (std::atoi(cluster.psql("SELECT count(*) FROM imap_messages").c_str()) >= warm) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
     } else {
         test::create_user(cluster, "bench0@push.test", "pw");
         // The other users share the first one's password hash; folders come from a copy of its set.
@@ -346,8 +371,10 @@ int main(int argc, char** argv) {
         }
         all_committed = true;
     });
+    const auto changes_began = Clock::now();
     while (!all_committed) pump(5);
     writer.join();
+    const double change_seconds = std::chrono::duration<double>(Clock::now() - changes_began).count();
     auto until = Clock::now() + std::chrono::seconds(10);
     while (Clock::now() < until) pump(50);
 
@@ -365,13 +392,28 @@ int main(int argc, char** argv) {
     }
     std::sort(latency_ms.begin(), latency_ms.end());
     auto pct = [&](double p) { return latency_ms.empty() ? 0.0 : latency_ms[std::min(latency_ms.size() - 1, static_cast<std::size_t>(p * latency_ms.size()))]; };
-    std::printf("%d changes at %d/s with %d Pings parked: %d woken, %d not answered\n", changes, rate, parked,
-                woken, missing);
+    std::printf("%d changes at %d/s with %d Pings parked (made in %.1f s): %d woken, %d not answered\n", changes,
+                rate, parked, change_seconds, woken, missing);
     std::printf("%s-to-response latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
                 dovecot ? "delivery" : "commit", pct(0.5), pct(0.99), latency_ms.empty() ? 0.0 : latency_ms.back());
     if (dovecot)
-        std::printf("after the changes: IMAP connections easd holds %d (imap_max_connections 64), easd RSS %ld KB\n",
+        std::printf("after the changes: IMAP connections easd holds %d, easd RSS %ld KB\n",
                     connections_to(server.easd_pid(), dovecot_server->imap_port()), rss_kb(server.easd_pid()));
+    if (dovecot) std::printf("(imap_max_connections %d)\n", arg_int(argc, argv, "--imap-connections", 64));
+    if (dovecot) {
+        // What went wrong on the way, if anything (catch-ups retried, connections refused).
+        std::string log = server.easd_log();
+        int warnings = 0;
+        std::string first;
+        for (std::size_t at = log.find("warning:"); at != std::string::npos; at = log.find("warning:", at + 1)) {
+            if (warnings++ == 0) first = log.substr(at, log.find('\n', at) - at);
+        }
+        std::printf("easd warnings: %d%s%s\n", warnings, warnings ? "; first: " : "", first.c_str());
+        if (const char* keep = std::getenv("EASD_BENCH_LOG")) {
+            std::ofstream out(keep);
+            out << log;
+        }
+    }
     for (auto& c : conns)
         if (!c.done) close(c.fd);
     return 0;
