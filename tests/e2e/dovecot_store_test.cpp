@@ -239,3 +239,48 @@ TEST_CASE("Dovecot store: a large mailbox is mirrored in the background; the pho
     auto after = sync(phone, h.ids["Inbox"], key, k);
     CHECK(after.adds.empty());
 }
+
+TEST_CASE("Dovecot store: a Maildir with 1,000 messages in 20 folders appears on a phone, each message once",
+          "[e2e][dovecot][large]") {
+    DovecotSite site(true);
+    std::string kit = site.new_account("kit");
+    auto imap = site.imap_as(kit);
+    std::vector<std::string> folders;
+    for (int f = 0; f < 20; ++f) {
+        // Some nested, some with names IMAP must encode (modified UTF-7).
+        std::string name = f % 4 == 0 ? "Archiv/Jahr " + std::to_string(2000 + f) : "Ordner " + std::to_string(f);
+        if (f == 3) name = "Bücher & Co";
+        imap->create(name);
+        folders.push_back(name);
+        for (int m = 0; m < 50; ++m)
+            imap->append(name, message(kit, "f" + std::to_string(f) + "m" + std::to_string(m)), {}, 0);
+    }
+
+    EasClient phone = site.phone(kit, "KIT1");
+    Hierarchy h = folder_sync(phone);
+    std::set<std::string> seen;
+    int total = 0;
+    for (const auto& name : folders) {
+        const std::string leaf = name.substr(name.rfind('/') == std::string::npos ? 0 : name.rfind('/') + 1);
+        INFO(name);
+        REQUIRE(h.ids.count(leaf) == 1);
+        EasResponse k;
+        std::string key = sync(phone, h.ids[leaf], "0", k).key;
+        int in_folder = 0;
+        for (;;) {
+            auto s = sync(phone, h.ids[leaf], key, k, "<WindowSize>100</WindowSize>");
+            REQUIRE(s.status == "1");
+            key = s.key;
+            for (const auto* add : s.adds) {
+                seen.insert(text_of(*add, tag::AirSync::ServerId));
+                ++in_folder;
+            }
+            if (!s.more_available) break;
+        }
+        CHECK(in_folder == 50);
+        total += in_folder;
+    }
+    CHECK(total == 1000);
+    CHECK(seen.size() == 1000);  // no message twice, across folders either
+    CHECK(h.ids.count("Archiv") == 1);  // the parent of the nested ones, a folder too
+}
