@@ -1,5 +1,7 @@
 // The worker process as an administrator runs it: HTTPS through nginx, a socket inherited on fd 0
 // (spawn-fcgi), graceful stop on SIGTERM.
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <thread>
 
@@ -15,6 +17,29 @@ TEST_CASE("HTTPS through nginx with the generated certificate", "[e2e][tls]") {
                                           "/Microsoft-Server-ActiveSync"});
     CHECK(r.exit_code == 0);
     CHECK(r.out == "200");
+}
+
+TEST_CASE("HTTPS: HSTS on every answer, and only forward-secret AEAD ciphers under TLS 1.2", "[e2e][tls]") {
+    const std::string url = "https://127.0.0.1:" + std::to_string(server().https_port()) + "/Microsoft-Server-ActiveSync";
+    // On a 401 too ("always"): the header must not depend on the request succeeding.
+    auto r = easd::test::run_process({"curl", "-s", "-D", "-", "-o", "/dev/null", "--cacert", server().cert_path(), "-X",
+                                      "OPTIONS", "-u", "nobody@e2e.test:wrong", url});
+    REQUIRE(r.exit_code == 0);
+    std::string headers = r.out;
+    std::transform(headers.begin(), headers.end(), headers.begin(), [](unsigned char c) { return std::tolower(c); });
+    CHECK(headers.find(" 401") != std::string::npos);
+    CHECK(headers.find("strict-transport-security: max-age=31536000") != std::string::npos);
+
+    auto handshake = [&](const std::string& cipher) {
+        return easd::test::run_process({"openssl", "s_client", "-connect",
+                                        "127.0.0.1:" + std::to_string(server().https_port()), "-tls1_2", "-cipher",
+                                        cipher, "-CAfile", server().cert_path()},
+                                       "Q\n")
+            .exit_code;
+    };
+    CHECK(handshake("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256") == 0);
+    CHECK(handshake("ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA") != 0);  // CBC: refused
+    CHECK(handshake("AES128-GCM-SHA256") != 0);                            // not forward secret: refused
 }
 
 TEST_CASE("easd serves a socket inherited on fd 0 (spawn-fcgi) and stops cleanly on SIGTERM", "[e2e][worker]") {
