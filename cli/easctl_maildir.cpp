@@ -215,17 +215,29 @@ std::string kept_items(const std::map<std::string, long long>& by_class) {
     return out;
 }
 
+// The words of `export|import ADDRESS DIR`: the address, the directory without trailing slashes,
+// and the account (InvalidRequest when there is none).
+struct UserAndDirectory {
+    std::string address;
+    std::string root;
+    store::User user;
+};
+UserAndDirectory user_and_directory(const Args& a, soci::session& sql) {
+    UserAndDirectory out{word(a, 1, "address"), word(a, 2, "directory"), {}};
+    no_more_words(a, 3);
+    while (out.root.size() > 1 && out.root.back() == '/') out.root.pop_back();
+    auto user = store::find_user(sql, out.address);
+    if (!user) throw store::InvalidRequest("unknown user " + out.address);
+    out.user = std::move(*user);
+    return out;
+}
+
 }  // namespace
 
 int run_export(const Args& a, soci::session& sql) {
-    const std::string& address = word(a, 1, "address");
-    std::string root = word(a, 2, "directory");
-    no_more_words(a, 3);
-    while (root.size() > 1 && root.back() == '/') root.pop_back();
-    auto user = store::find_user(sql, address);
-    if (!user) throw store::InvalidRequest("unknown user " + address);
+    auto [address, root, user] = user_and_directory(a, sql);
     // The Dovecot store keeps no originals of mirrored mail (they stay on the IMAP server).
-    if (!store::list_mailbox_bindings(sql, user->id).empty())
+    if (!store::list_mailbox_bindings(sql, user.id).empty())
         throw store::InvalidRequest(address + "'s mail is on the IMAP server (mail_store = dovecot); its Maildir "
                                               "there is the export");
 
@@ -242,7 +254,7 @@ int run_export(const Args& a, soci::session& sql) {
     soci::transaction tr(sql);
     sql << "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
     auto store = store::open_folder_store(sql);
-    auto all = store->list(user->id);
+    auto all = store->list(user.id);
 
     std::vector<ExportFolder> folders;
     std::map<std::string, std::string> taken;  // Maildir directory -> the easd folder that has it
@@ -275,7 +287,7 @@ int run_export(const Args& a, soci::session& sql) {
     std::vector<std::vector<long long>> ids;
     std::size_t total = 0;
     for (const auto& f : folders) {
-        ids.push_back(store::email_ids_in_folder(sql, user->id, f.folder.id));
+        ids.push_back(store::email_ids_in_folder(sql, user.id, f.folder.id));
         total += ids.back().size();
     }
 
@@ -290,7 +302,7 @@ int run_export(const Args& a, soci::session& sql) {
         if (f.dir != root) write_atomically(f.dir, ".", "maildirfolder", "", std::nullopt);
         std::vector<std::string> keywords;
         for (long long id : ids[n]) {
-            auto rows = store::load_emails(sql, user->id, {id}, true);  // one message in memory at a time
+            auto rows = store::load_emails(sql, user.id, {id}, true);  // one message in memory at a time
             if (rows.empty()) continue;
             const auto& e = rows.front();
             maildir::Flags flags;
@@ -318,7 +330,7 @@ int run_export(const Args& a, soci::session& sql) {
     write_atomically(root, ".", "subscriptions", maildir::subscriptions_file(paths), std::nullopt);
 
     std::map<std::string, long long> kept;
-    for (const auto& f : store::list_user_folders(sql, user->address))
+    for (const auto& f : store::list_user_folders(sql, user.address))
         if (f.item_class != "Email") kept[f.item_class] += f.items;
     tr.commit();
 
@@ -326,7 +338,7 @@ int run_export(const Args& a, soci::session& sql) {
         std::fprintf(stderr, "easctl: %zu categories were left out: a Maildir folder can name at most 26 keywords\n",
                      dropped_keywords);
     std::string message = "exported " + plural(exported, "message", "messages") + " in " +
-                          plural(folders.size(), "folder", "folders") + " of " + user->address + " to " + root;
+                          plural(folders.size(), "folder", "folders") + " of " + user.address + " to " + root;
     std::string stays = kept_items(kept);
     JsonObject kept_json;
     for (const auto& [cls, count] : kept) kept_json.number(cls, count);
@@ -493,15 +505,10 @@ std::optional<MessageFile> read_message(const std::string& path) {
 }  // namespace
 
 int run_import(const Args& a, soci::session& sql) {
-    const std::string& address = word(a, 1, "address");
-    std::string root = word(a, 2, "directory");
-    no_more_words(a, 3);
-    while (root.size() > 1 && root.back() == '/') root.pop_back();
-    auto user = store::find_user(sql, address);
-    if (!user) throw store::InvalidRequest("unknown user " + address);
+    auto [address, root, user] = user_and_directory(a, sql);
 
     auto folders = scan_maildir(root);
-    std::size_t created = resolve_folders(sql, user->id, folders);
+    std::size_t created = resolve_folders(sql, user.id, folders);
     std::size_t total = 0;
     for (const auto& f : folders) total += f.folder_id ? f.files.size() : 0;
 
@@ -518,7 +525,7 @@ int run_import(const Args& a, soci::session& sql) {
         // imported file names because Dovecot renames a file when its flags change, and it needs
         // no table. Flags of a message already there are left as they are; two identical files in
         // one folder become one message.
-        auto held = store::message_digests_in_folder(sql, user->id, f.folder_id);
+        auto held = store::message_digests_in_folder(sql, user.id, f.folder_id);
         for (const auto& file : f.files) {
             progress.tick(seen++, f.easd_path);
             std::string path = f.dir + "/" + file;
@@ -547,7 +554,7 @@ int run_import(const Args& a, soci::session& sql) {
             store::NewEmail email = content::email_from_parsed(std::move(m->bytes), *parsed);
             email.read = name.flags.seen;
             email.date_received = m->mtime;  // Dovecot's INTERNALDATE
-            long long id = store::insert_email(sql, user->id, f.folder_id, email);
+            long long id = store::insert_email(sql, user.id, f.folder_id, email);
 
             store::EmailEdit edit;
             if (name.flags.flagged) edit.flag = maildir::flagged_wbxml();
@@ -562,8 +569,8 @@ int run_import(const Args& a, soci::session& sql) {
             }
             if (!categories.empty()) edit.categories = maildir::categories_wbxml(categories);
             if (edit.flag || edit.categories) store::update_email(sql, id, edit);
-            if (name.flags.replied) store::set_last_verb(sql, user->id, id, 1);
-            else if (forwarded) store::set_last_verb(sql, user->id, id, 3);
+            if (name.flags.replied) store::set_last_verb(sql, user.id, id, 1);
+            else if (forwarded) store::set_last_verb(sql, user.id, id, 3);
             ++imported;
             if (++in_batch == kBatch) {
                 batch->commit();
@@ -577,7 +584,7 @@ int run_import(const Args& a, soci::session& sql) {
     std::size_t used = static_cast<std::size_t>(
         std::count_if(folders.begin(), folders.end(), [](const ImportFolder& f) { return f.folder_id != 0; }));
     std::string message = "imported " + plural(imported, "message", "messages") + " into " +
-                          plural(used, "folder", "folders") + " of " + user->address + " from " + root + " (" +
+                          plural(used, "folder", "folders") + " of " + user.address + " from " + root + " (" +
                           plural(created, "folder", "folders") + " created, " +
                           plural(already, "message", "messages") + " already there)";
     done(a, message,

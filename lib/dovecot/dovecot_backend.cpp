@@ -386,6 +386,13 @@ mailstore::WriteOutcome DovecotBackend::move_item(soci::session& sql, const stor
     return mailstore::WriteOutcome::Done;
 }
 
+void DovecotBackend::expunge_message(const store::User& user, const store::MirroredLocation& at) {
+    with_connection(user, [&](imap::Connection& imap) {
+        imap.select(at.mailbox, false);
+        imap.expunge(std::to_string(at.uid));
+    });
+}
+
 std::uint32_t DovecotBackend::append_to_folder(soci::session& sql, const store::User& user, long long folder_id,
                                                const std::string& mime, const std::vector<std::string>& flags,
                                                bool* bound) {
@@ -436,11 +443,7 @@ std::optional<long long> DovecotBackend::save_draft(soci::session& sql, const st
     try {
         uid = append_to_folder(sql, user, folder_id, email.mime, {"\\Draft", "\\Seen"}, &bound);
         // The old version goes only once the new one is safely on the server.
-        if (replaced)
-            with_connection(user, [&](imap::Connection& imap) {
-                imap.select(replaced->mailbox, false);
-                imap.expunge(std::to_string(replaced->uid));
-            });
+        if (replaced) expunge_message(user, *replaced);
     } catch (const imap::ImapError& e) {
         EASD_LOG_WARN("%s: cannot save a draft in folder %lld: %s", user.address.c_str(), folder_id, e.what());
         return std::nullopt;
@@ -454,10 +457,7 @@ std::optional<long long> DovecotBackend::save_draft(soci::session& sql, const st
     } else {
         store::replace_email_message(sql, user.id, item_id, stored);
     }
-    if (bound && uid != 0) {
-        if (replaced) store::rebind_mirrored_message(sql, item_id, folder_id, uid);
-        else store::record_mirrored_message(sql, item_id, folder_id, uid, 0);
-    }
+    if (bound && uid != 0) store::rebind_mirrored_message(sql, item_id, folder_id, uid);
     return item_id;
 }
 
@@ -469,11 +469,7 @@ void DovecotBackend::file_sent_draft(soci::session& sql, const store::User& user
     std::uint32_t uid = 0;
     try {
         uid = append_to_folder(sql, user, sent_folder_id, sent_copy.mime, {"\\Seen"}, &bound);
-        if (draft)
-            with_connection(user, [&](imap::Connection& imap) {
-                imap.select(draft->mailbox, false);
-                imap.expunge(std::to_string(draft->uid));
-            });
+        if (draft) expunge_message(user, *draft);
     } catch (const imap::ImapError& e) {
         // Sent already: the draft stays a draft rather than the phone sending it again.
         EASD_LOG_WARN("%s: draft %lld was sent, but its Sent copy cannot be filed: %s", user.address.c_str(), item_id,
@@ -485,8 +481,7 @@ void DovecotBackend::file_sent_draft(soci::session& sql, const store::User& user
     store::replace_email_message(sql, user.id, item_id, stored);
     store::move_item(sql, item_id, sent_folder_id);
     if (bound && uid != 0) {
-        if (draft) store::rebind_mirrored_message(sql, item_id, sent_folder_id, uid);
-        else store::record_mirrored_message(sql, item_id, sent_folder_id, uid, 0);
+        store::rebind_mirrored_message(sql, item_id, sent_folder_id, uid);
     } else if (draft) {
         // The draft's UID is gone and the copy's is unknown: the item is a message of no mailbox now
         // (kept, with its original) until the Sent mailbox's catch-up adds the server's copy.
@@ -594,10 +589,7 @@ mailstore::WriteOutcome DovecotBackend::delete_item(soci::session& sql, const st
     store::lock_user_writes(sql, user.id);  // before the IMAP write (dovecot_backend.h)
     if (auto at = store::find_mirrored_item(sql, item_id)) {
         try {
-            with_connection(user, [&](imap::Connection& imap) {
-                imap.select(at->mailbox, false);
-                imap.expunge(std::to_string(at->uid));
-            });
+            expunge_message(user, *at);
         } catch (const imap::ImapError& e) {
             EASD_LOG_WARN("%s: cannot expunge UID %u in \"%s\": %s", user.address.c_str(), at->uid,
                           at->mailbox.c_str(), e.what());

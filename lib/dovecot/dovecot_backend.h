@@ -98,6 +98,8 @@ private:
     // has, are left as they are. Throws MailUnavailable.
     void fetch_originals(soci::session& sql, const store::User& user,
                          const std::vector<std::pair<long long, std::string*>>& wanted);
+    // Expunges exactly that message (UID STORE \Deleted, UID EXPUNGE). Throws imap::ImapError.
+    void expunge_message(const store::User& user, const store::MirroredLocation& at);
     // APPENDs `mime` to the mailbox of `folder_id` with `flags`; 0 when the server gave no UID (no
     // UIDPLUS) or the folder is on no mailbox (`*bound` false). Throws imap::ImapError.
     std::uint32_t append_to_folder(soci::session& sql, const store::User& user, long long folder_id,

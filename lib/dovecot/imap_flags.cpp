@@ -44,21 +44,6 @@ std::string keyword_for_category(const std::string& name) {
     return out;
 }
 
-std::vector<std::string> categories_of(const std::string& wbxml) {
-    std::vector<std::string> out;
-    auto root = decode_element(wbxml);
-    if (!root) return out;
-    for (const auto* c : root->children_of(tag::Email::Category)) out.emplace_back(c->text());
-    return out;
-}
-
-std::string categories_wbxml(const std::vector<std::string>& names) {
-    if (names.empty()) return {};
-    wbxml::Node cats(tag::Email::Categories);
-    for (const auto& n : names) cats.add(tag::Email::Category, n);
-    return wbxml::encode(cats);
-}
-
 int flag_status_of(const std::string& wbxml) {
     auto root = decode_element(wbxml);
     if (!root) return 0;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "content/maildir.h"
+
 namespace easd::dovecot {
 
 struct MailState {
@@ -30,10 +32,10 @@ std::vector<std::string> category_keywords(const std::vector<std::string>& flags
 // parentheses, quotes, %, *, \, ], {, controls, non-ASCII) become '_'. Empty for an empty name.
 std::string keyword_for_category(const std::string& name);
 
-// The category names in a stored <Categories> (WBXML); empty for none or unreadable bytes.
-std::vector<std::string> categories_of(const std::string& wbxml);
-// <Categories> with these names (WBXML); empty for none.
-std::string categories_wbxml(const std::vector<std::string>& names);
+// Stored <Categories> WBXML to names and back: the one pair of content/maildir.h, which easctl
+// export and import use too.
+using content::maildir::categories_of;
+using content::maildir::categories_wbxml;
 // FlagStatus of a stored <Flag>: 0 none, 1 complete, 2 active.
 int flag_status_of(const std::string& wbxml);
 // <Flag> with FlagStatus 2 and FlagType "Flag for follow up" (WBXML), what \Flagged stands for.

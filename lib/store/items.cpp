@@ -100,9 +100,7 @@ std::vector<long long> user_subfolders(soci::session& sql, long long user_id, lo
                           "SELECT id FROM folders WHERE user_id = $1 AND parent_id = $2 "
                           "AND NOT (type BETWEEN 2 AND 11 OR type = 19) ORDER BY id",
                           {std::to_string(user_id), std::to_string(folder_id)});
-    std::vector<long long> ids;
-    for (int i = 0; i < r.rows(); ++i) ids.push_back(r.int64(i, 0));
-    return ids;
+    return r.int64_column();
 }
 
 void update_email(soci::session& sql, long long item_id, const EmailEdit& edit) {

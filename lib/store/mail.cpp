@@ -228,16 +228,14 @@ bool set_last_verb(soci::session& sql, long long user_id, long long item_id, int
 
 std::vector<long long> conversation_items(soci::session& sql, long long user_id, const std::string& conversation_id,
                                           long long folder_id) {
-    std::vector<long long> out;
-    if (conversation_id.empty()) return out;
+    if (conversation_id.empty()) return {};
     std::string hex = bytea_to_hex_literal(conversation_id).substr(2);
     PqResult r = pq_query(sql,
                           "SELECT i.id FROM items i JOIN emails e ON e.item_id = i.id "
                           "WHERE i.user_id = $1 AND e.conversation_id = decode($2, 'hex') "
                           "AND ($3::bigint = 0 OR i.folder_id = $3::bigint) ORDER BY e.date_received, i.id",
                           {std::to_string(user_id), hex, std::to_string(folder_id)});
-    for (int n = 0; n < r.rows(); ++n) out.push_back(r.int64(n, 0));
-    return out;
+    return r.int64_column();
 }
 
 int move_conversation(soci::session& sql, long long user_id, const std::string& conversation_id, long long folder_id,
@@ -323,10 +321,7 @@ std::vector<long long> email_ids_in_folder(soci::session& sql, long long user_id
                           "SELECT i.id FROM items i JOIN emails e ON e.item_id = i.id "
                           "WHERE i.user_id = $1 AND i.folder_id = $2 ORDER BY e.date_received, i.id",
                           {std::to_string(user_id), std::to_string(folder_id)});
-    std::vector<long long> out;
-    out.reserve(static_cast<std::size_t>(r.rows()));
-    for (int n = 0; n < r.rows(); ++n) out.push_back(r.int64(n, 0));
-    return out;
+    return r.int64_column();
 }
 
 std::string message_digest(std::string_view mime) {
@@ -334,12 +329,7 @@ std::string message_digest(std::string_view mime) {
     unsigned int length = 0;
     if (EVP_Digest(mime.data(), mime.size(), digest, &length, EVP_sha256(), nullptr) != 1)
         throw std::runtime_error("SHA-256 failed");
-    std::string hex;
-    for (unsigned int k = 0; k < length; ++k) {
-        hex += "0123456789abcdef"[digest[k] >> 4];
-        hex += "0123456789abcdef"[digest[k] & 0xf];
-    }
-    return hex;
+    return bytea_to_hex_literal(std::string_view(reinterpret_cast<const char*>(digest), length)).substr(2);
 }
 
 std::unordered_set<std::string> message_digests_in_folder(soci::session& sql, long long user_id, long long folder_id) {

@@ -99,8 +99,7 @@ std::string explain_search_mail(soci::session& sql, long long user_id, const Mai
 }
 
 std::vector<long long> with_subfolders(soci::session& sql, long long user_id, const std::vector<long long>& folder_ids) {
-    std::vector<long long> out;
-    if (folder_ids.empty()) return out;
+    if (folder_ids.empty()) return {};
     // Through folders of any class (a mail folder may sit below another), keeping the mail ones.
     PqResult r = pq_query(sql,
         "WITH RECURSIVE tree AS ("
@@ -108,8 +107,7 @@ std::vector<long long> with_subfolders(soci::session& sql, long long user_id, co
         "  UNION SELECT f.id, f.item_class FROM folders f JOIN tree t ON f.parent_id = t.id WHERE f.user_id = $1) "
         "SELECT id FROM tree WHERE item_class = 'Email' ORDER BY id",
         {std::to_string(user_id), id_array(folder_ids)});
-    for (int i = 0; i < r.rows(); ++i) out.push_back(r.int64(i, 0));
-    return out;
+    return r.int64_column();
 }
 
 }  // namespace easd::store

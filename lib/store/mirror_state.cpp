@@ -151,7 +151,9 @@ void forget_mirrored_message(soci::session& sql, long long item_id) {
 }
 
 void rebind_mirrored_message(soci::session& sql, long long item_id, long long folder_id, std::uint32_t uid) {
-    pq_query(sql, "UPDATE imap_messages SET folder_id = $2, uid = $3, modseq = 0 WHERE item_id = $1",
+    pq_query(sql,
+             "INSERT INTO imap_messages (item_id, folder_id, uid, modseq) VALUES ($1, $2, $3, 0) "
+             "ON CONFLICT (item_id) DO UPDATE SET folder_id = EXCLUDED.folder_id, uid = EXCLUDED.uid, modseq = 0",
              {std::to_string(item_id), std::to_string(folder_id), std::to_string(uid)});
 }
 

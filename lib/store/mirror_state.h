@@ -57,8 +57,9 @@ std::optional<MirroredLocation> find_mirrored_item(soci::session& sql, long long
 // The same for several items (one query); items that are no mirrored message are absent.
 std::vector<MirroredLocation> find_mirrored_items(soci::session& sql, const std::vector<long long>& item_ids);
 std::optional<MailboxBinding> find_binding_of_folder(soci::session& sql, long long folder_id);
-// The message moved on the server (UID MOVE): it is now `uid` in the folder's mailbox. Its
-// mod-sequence there is unknown (0), so the next catch-up compares its flags once.
+// The item is now `uid` in the folder's mailbox: moved on the server (UID MOVE), or written there
+// anew (a draft replaced, a draft filed in Sent), whether or not it was a mirrored message before.
+// Its mod-sequence there is unknown (0), so the next catch-up compares its flags once.
 void rebind_mirrored_message(soci::session& sql, long long item_id, long long folder_id, std::uint32_t uid);
 // The item is no message of any mailbox any more (its UID was expunged and its new one is unknown).
 void forget_mirrored_message(soci::session& sql, long long item_id);

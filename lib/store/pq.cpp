@@ -6,6 +6,13 @@
 
 namespace easd::store {
 
+std::vector<long long> PqResult::int64_column(int col) const {
+    std::vector<long long> out;
+    out.reserve(static_cast<std::size_t>(rows()));
+    for (int n = 0; n < rows(); ++n) out.push_back(int64(n, col));
+    return out;
+}
+
 long long PqResult::int64(int row, int col) const {
     std::string_view t = text(row, col);
     long long v = 0;

@@ -34,6 +34,8 @@ public:
     std::string str(int row, int col) const { return std::string(text(row, col)); }
     long long int64(int row, int col) const;
     int int32(int row, int col) const { return static_cast<int>(int64(row, col)); }
+    // One column of every row as numbers (the ids a query selected).
+    std::vector<long long> int64_column(int col = 0) const;
     // PostgreSQL's text form of boolean: "t" / "f".
     bool boolean(int row, int col) const { return text(row, col) == "t"; }
 

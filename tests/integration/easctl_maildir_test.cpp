@@ -10,6 +10,7 @@
 #include "content/maildir.h"
 #include "support/cluster.h"
 #include "support/process.h"
+#include "support/server.h"
 
 namespace fs = std::filesystem;
 namespace maildir = easd::content::maildir;
@@ -18,10 +19,9 @@ using easd::test::shared_cluster;
 
 namespace {
 
+// easctl against the shared cluster (tests/support/server.h).
 easd::test::ProcessResult easctl(const std::vector<std::string>& args, const std::string& input = {}) {
-    std::vector<std::string> argv = {EASCTL_BIN, "--database", shared_cluster().conninfo()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv, input);
+    return easd::test::run_easctl(shared_cluster(), args, input);
 }
 
 easd::test::ProcessResult deliver(const std::string& user, const std::string& folder, const std::string& message) {
