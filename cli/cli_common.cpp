@@ -133,4 +133,13 @@ void done(const Args& a, const std::string& message, const JsonObject& details) 
     std::cout << "{" << members << "}\n";
 }
 
+const std::string& word(const Args& a, std::size_t i, const char* what) {
+    if (a.words.size() <= i) throw UsageError(std::string("missing ") + what);
+    return a.words[i];
+}
+
+void no_more_words(const Args& a, std::size_t n) {
+    if (a.words.size() > n) throw UsageError("unexpected argument " + a.words[n]);
+}
+
 }  // namespace easd::cli

@@ -56,6 +56,11 @@ struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// The i-th positional word; UsageError("missing <what>") when there are fewer.
+const std::string& word(const Args& a, std::size_t i, const char* what);
+// UsageError when there are more than n positional words.
+void no_more_words(const Args& a, std::size_t n);
+
 // "-" for an empty value in a table or a `show` line.
 inline std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 

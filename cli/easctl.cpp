@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "easctl_folder.h"
+#include "easctl_lockout.h"
 #include "easctl_maildir.h"
 #include "easctl_policy.h"
 #include "store/access.h"
@@ -55,6 +56,9 @@ const char* kUsage =
     "                                           case is ignored, '*' matches anything\n"
     "  rule list                                the rules, in the order they are weighed\n"
     "  rule remove ID\n"
+    "  lockout list                             failed sign-ins counted per account, client address and known\n"
+    "                                           device, and which are delayed or locked now\n"
+    "  lockout clear ACCOUNT|IP|KEY|--all       forget them (an account: with its devices' keys)\n"
     "  log enable ADDRESS [--device DEVICEID]   protocol log for a user or one of their devices\n"
     "  log disable ADDRESS [--device DEVICEID]\n"
     "  device list [ADDRESS | --domain DOMAIN] [--all]\n"
@@ -101,6 +105,8 @@ using cli::done;
 using cli::or_dash;
 using cli::print_table;
 using cli::UsageError;
+using cli::no_more_words;
+using cli::word;
 
 UsageError unknown_command(const std::string& command, const std::string& sub) {
     return UsageError("unknown command: " + command + (sub.empty() ? "" : " " + sub));
@@ -129,15 +135,6 @@ std::string read_password(bool from_stdin) {
     pw = ask("Password: ");
     if (ask("Again: ") != pw) throw std::runtime_error("the passwords differ");
     return pw;
-}
-
-const std::string& word(const cli::Args& a, std::size_t i, const char* what) {
-    if (a.words.size() <= i) throw UsageError(std::string("missing ") + what);
-    return a.words[i];
-}
-
-void no_more_words(const cli::Args& a, std::size_t n) {
-    if (a.words.size() > n) throw UsageError("unexpected argument " + a.words[n]);
 }
 
 // "Label:" padded to a column, then the value: the form of every `show` command.
@@ -805,6 +802,7 @@ int run(const cli::Args& a) {
     if (cmd == "log") return log_command(a, *sql, sub);
     if (cmd == "device") return device_command(a, *sql, sub);
     if (cmd == "policy") return cli::run_policy_command(a, *sql);
+    if (cmd == "lockout") return cli::run_lockout_command(a, *sql);
     if (cmd == "folder" && sub == "list") {
         const std::string& address = word(a, 2, "address");
         no_more_words(a, 3);

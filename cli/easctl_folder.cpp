@@ -8,15 +8,6 @@ namespace easd::cli {
 
 namespace {
 
-const std::string& word(const Args& a, std::size_t i, const char* what) {
-    if (a.words.size() <= i) throw UsageError(std::string("missing ") + what);
-    return a.words[i];
-}
-
-void no_more_words(const Args& a, std::size_t n) {
-    if (a.words.size() > n) throw UsageError("unexpected argument " + a.words[n]);
-}
-
 // --type: a class name or an EAS type a user may create.
 int parse_type(const std::string& text) {
     std::string t = to_lower_ascii(text);

@@ -39,15 +39,6 @@ constexpr int kBatch = 500;
 // The largest message file import reads, as easd-deliver accepts.
 constexpr std::size_t kMaxMessage = 256u << 20;
 
-const std::string& word(const Args& a, std::size_t i, const char* what) {
-    if (a.words.size() <= i) throw UsageError(std::string("missing ") + what);
-    return a.words[i];
-}
-
-void no_more_words(const Args& a, std::size_t n) {
-    if (a.words.size() > n) throw UsageError("unexpected argument " + a.words[n]);
-}
-
 std::string errno_text(const std::string& what, const std::string& path) {
     return what + " " + path + ": " + std::strerror(errno);
 }

@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
     commands::ServerSettings settings;
     settings.protocol_log_dir = options->protocol_log_dir;
     settings.auth_cache_seconds = options->auth_cache_seconds;
+    settings.login_limits = options->login_limits;
     settings.heartbeat_min = options->heartbeat_min;
     settings.heartbeat_max = std::max(options->heartbeat_min, options->heartbeat_max);
     settings.max_ping_folders = options->max_ping_folders;

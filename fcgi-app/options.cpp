@@ -128,6 +128,16 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         {"max_ping_folders", 10, 1, 10000, &o.max_ping_folders},
         {"finisher_threads", 10, 1, 64, &o.finisher_threads},
         {"max_parked", 10, 0, 10000000, &o.max_parked},
+        {"login_free_failures", 10, 1, 1000, &o.login_limits.account.free_failures},
+        {"login_lockout_failures", 10, 1, 100000, &o.login_limits.account.lockout_after},
+        {"address_free_failures", 10, 1, 100000, &o.login_limits.address.free_failures},
+        {"address_lockout_failures", 10, 1, 1000000, &o.login_limits.address.lockout_after},
+        {"login_max_delay", 10, 1, 86400, &o.login_limits.max_delay_seconds},
+        {"login_lockout_seconds", 10, 1, 604800, &o.login_limits.lockout_seconds},
+        {"login_failure_window", 10, 1, 604800, &o.login_limits.window_seconds},
+        {"known_device_days", 10, 1, 3650, &o.login_limits.known_device_days},
+        {"hash_slots", 10, 0, 1024, &o.login_limits.hash_slots},
+        {"hash_wait_ms", 10, 0, 600000, &o.login_limits.hash_wait_ms},
     };
     for (const auto& s : ints) {
         std::string v = get(s.key);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/login_limits.h"
 #include "common/config.h"
 
 namespace easd::app {
@@ -21,6 +22,7 @@ struct Options {
     std::string pid_file;
     std::size_t max_body_bytes = 64u << 20;
     int auth_cache_seconds = 30;
+    auth::LoginLimits login_limits;  // config keys login_*, address_*, hash_* (README)
     int heartbeat_min = 60;      // Ping HeartbeatInterval bounds (seconds)
     int heartbeat_max = 1800;
     int max_ping_folders = 300;

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/login_limits.h"
 #include "commands/outgoing_mail.h"
 #include "mailstore/mail_backend.h"
 #include "protocol/request.h"
@@ -25,6 +26,7 @@ struct ServerSettings {
     int default_window_size = 100;
     std::string protocol_log_dir;  // empty: protocol logging is unavailable
     int auth_cache_seconds = 30;   // how long a verified login is trusted without a new hash check
+    auth::LoginLimits login_limits;  // failed sign-ins: delays, lockouts, password checks at once
     int heartbeat_min = 60;        // Ping HeartbeatInterval bounds, seconds
     int heartbeat_max = 1800;
     int max_ping_folders = 300;

@@ -73,7 +73,7 @@ RequestHandler::RequestHandler(store::Database& db, ServerSettings settings, mai
     : db_(db),
       settings_(std::move(settings)),
       mail_(mail),
-      auth_cache_(std::chrono::seconds(settings_.auth_cache_seconds)),
+      login_guard_(db, mail, settings_.login_limits, std::chrono::seconds(settings_.auth_cache_seconds)),
       protocol_log_(settings_.protocol_log_dir) {}
 
 HttpResponse RequestHandler::handle(const HttpRequest& request) {
@@ -128,6 +128,10 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     // Credentials first: nothing about the server is told to a caller who has not logged in.
     auto credentials = protocol::parse_basic_auth(request.authorization);
     if (!credentials) return unauthorized();
+    // Parsed now for its DeviceId, which lets a phone that synced before sign in while strangers
+    // are locked out; a bad query is answered only after sign-in.
+    std::string query_error;
+    auto query = protocol::parse_query(request.query_string, &query_error);
     std::string login = protocol::normalize_login(credentials->user);
     std::optional<store::User> user;
     if (!request.verified_login.empty() && request.verified_login == login) {
@@ -138,22 +142,28 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
         if (!found) return unauthorized();
         user = found->user;
     } else {
-        user = auth_cache_.find(login, credentials->password);
-    }
-    if (!user) {
-        store::Database::Lease sql(db_);
-        mailstore::AuthResult auth = mail_.authenticate(*sql, login, credentials->password, request.remote_addr);
-        if (auth.outcome == mailstore::AuthResult::Outcome::Unavailable) {
-            HttpResponse r = plain_response(503, "the password cannot be checked now");
-            r.headers.emplace_back("Retry-After", "30");
-            return r;
+        auth::SignInAttempt attempt{login, credentials->password, request.remote_addr,
+                                    query ? query->device_id
+                                          : protocol::device_id_of_incomplete_query(request.query_string)};
+        auth::SignIn signed_in = login_guard_.sign_in(attempt);
+        switch (signed_in.outcome) {
+            case auth::SignIn::Outcome::Accepted: user = std::move(signed_in.user); break;
+            case auth::SignIn::Outcome::Refused: return unauthorized();
+            case auth::SignIn::Outcome::Unavailable: {
+                HttpResponse r = plain_response(503, "the password cannot be checked now");
+                r.headers.emplace_back("Retry-After", "30");
+                return r;
+            }
+            case auth::SignIn::Outcome::Throttled:
+            case auth::SignIn::Outcome::Busy: {
+                // MS-ASHTTP 3.1.5.2.3: throttling is a 503 with the time to wait.
+                HttpResponse r = plain_response(503, signed_in.outcome == auth::SignIn::Outcome::Throttled
+                                                         ? "too many failed sign-ins: try again later"
+                                                         : "too many sign-ins at once: try again later");
+                r.headers.emplace_back("Retry-After", std::to_string(signed_in.retry_after_seconds));
+                return r;
+            }
         }
-        if (auth.outcome != mailstore::AuthResult::Outcome::Accepted || !auth.user) {
-            EASD_LOG_INFO("authentication failed for login \"%s\"", login.c_str());
-            return unauthorized();
-        }
-        user = std::move(auth.user);
-        auth_cache_.remember(login, credentials->password, *user);
     }
     if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(settings_.auth_cache_seconds))))
         return plain_response(403, "ActiveSync is disabled for this account");
@@ -176,8 +186,6 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
         return r;
     }
 
-    std::string query_error;
-    auto query = protocol::parse_query(request.query_string, &query_error);
     if (!query) return plain_response(400, "bad request: " + query_error);
 
     // The header form of AcceptMultiPart (MS-ASHTTP 2.2.1.1.2.1), same meaning as the query's.

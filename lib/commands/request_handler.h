@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "commands/auth_cache.h"
+#include "auth/login_guard.h"
 #include "commands/command.h"
 #include "commands/protocol_log.h"
 #include "mailstore/mail_backend.h"
@@ -83,7 +83,7 @@ private:
     store::Database& db_;
     ServerSettings settings_;
     mailstore::MailBackend& mail_;
-    AuthCache auth_cache_;
+    auth::LoginGuard login_guard_;
     // The server's access mode, read at most once per auth-cache period, so `easctl server set
     // access_mode` takes effect as soon as disabling a user does.
     store::AccessModeCache access_mode_;

@@ -13,7 +13,13 @@ AuthResult NativeBackend::authenticate(soci::session& sql, const std::string& lo
                                        const std::string& /*remote_addr*/) {
     AuthResult result;
     auto found = store::find_login(sql, login);
-    if (found && store::verify_password(password, found->password_hash)) {
+    if (!found) {
+        // An unknown login costs the same hash as a wrong password, so the time of the answer
+        // does not tell which accounts exist.
+        store::verify_password(password, store::dummy_password_hash());
+        return result;
+    }
+    if (store::verify_password(password, found->password_hash)) {
         result.outcome = AuthResult::Outcome::Accepted;
         result.user = found->user;
     }

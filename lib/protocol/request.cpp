@@ -466,6 +466,24 @@ std::optional<EasQuery> parse_query(std::string_view query_string, std::string* 
     return parse_base64_form(query_string, error);
 }
 
+std::string device_id_of_incomplete_query(std::string_view query_string) {
+    if (query_string.size() > 8192 || !looks_plain(query_string)) return {};
+    for (std::size_t pos = 0; pos < query_string.size();) {
+        std::size_t amp = query_string.find('&', pos);
+        if (amp == std::string_view::npos) amp = query_string.size();
+        std::string_view seg = query_string.substr(pos, amp - pos);
+        pos = amp + 1;
+        std::size_t eq = seg.find('=');
+        if (eq == std::string_view::npos) continue;
+        auto name = percent_decode(seg.substr(0, eq), true);
+        if (!name || !iequals(*name, "DeviceId")) continue;
+        auto value = percent_decode(seg.substr(eq + 1), true);
+        if (value && valid_device_id(*value, nullptr)) return *value;
+        return {};
+    }
+    return {};
+}
+
 std::optional<std::string> base64_decode(std::string_view in) {
     // Strip up to two '=' of padding; with padding the length must be a multiple of 4.
     std::size_t n = in.size();

@@ -50,6 +50,10 @@ struct EasQuery {
 // Cmd: the spec's spelling for known commands (any case accepted); other alphabetic names as sent.
 std::optional<EasQuery> parse_query(std::string_view query_string, std::string* error = nullptr);
 
+// The DeviceId of a query that parse_query refuses for another reason, e.g. an OPTIONS sent with
+// User, DeviceId and DeviceType but no Cmd (plain form only); "" when it has no valid one.
+std::string device_id_of_incomplete_query(std::string_view query_string);
+
 // Standard base64 (RFC 4648, padding optional, no whitespace). nullopt on invalid input.
 // An application/x-www-form-urlencoded body ("a=1&b=x%20y"): the pairs in order, decoded.
 // nullopt for a pair without '=' or a bad percent-escape.

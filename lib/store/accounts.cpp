@@ -1,9 +1,12 @@
 #include "store/accounts.h"
 
 #include <crypt.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <stdexcept>
 
 #include "common/text.h"
 #include "store/folders.h"
@@ -32,7 +35,25 @@ std::string hash_password(const std::string& password) {
     return result;
 }
 
+namespace {
+std::atomic<unsigned long long> g_password_checks{0};
+}
+
+unsigned long long password_checks() { return g_password_checks.load(std::memory_order_relaxed); }
+
+const std::string& dummy_password_hash() {
+    static const std::string hash = [] {
+        unsigned char secret[24];
+        if (RAND_bytes(secret, sizeof secret) != 1) throw std::runtime_error("no randomness for the dummy password");
+        std::string password;
+        for (unsigned char c : secret) password += static_cast<char>('a' + c % 26);
+        return hash_password(password);
+    }();
+    return hash;
+}
+
 bool verify_password(const std::string& password, const std::string& hash) {
+    g_password_checks.fetch_add(1, std::memory_order_relaxed);
     if (hash.empty() || hash[0] != '$') return false;
     crypt_data data;
     std::memset(&data, 0, sizeof data);

@@ -37,6 +37,11 @@ struct InvalidRequest : std::runtime_error {
 // crypt(3) with yescrypt and a random salt. The plain password never reaches the database.
 std::string hash_password(const std::string& password);
 bool verify_password(const std::string& password, const std::string& hash);
+// A hash of a random password made once per process with the same cost as real ones: checking
+// against it takes as long as a real check and never succeeds.
+const std::string& dummy_password_hash();
+// Password checks (verify_password calls) made by this process so far.
+unsigned long long password_checks();
 
 // Addresses are normalised to lower case; they must be local@domain.
 std::string normalize_address(const std::string& address);

@@ -183,6 +183,14 @@ std::optional<std::string> renamed_device_id(soci::session& sql, const std::stri
     return r.str(0, 0);
 }
 
+bool is_known_device(soci::session& sql, long long user_id, const std::string& device_id, int days) {
+    PqResult r = pq_query(sql,
+                          "SELECT 1 FROM devices WHERE user_id = $1 AND device_id = $2 "
+                          "AND last_seen > now() - make_interval(days => $3::integer)",
+                          {std::to_string(user_id), device_id, std::to_string(days)});
+    return r.rows() > 0;
+}
+
 void set_device_protocol_log(soci::session& sql, long long user_id, const std::string& device_id, bool enabled) {
     int flag = enabled ? 1 : 0;
     soci::statement st = (sql.prepare << "UPDATE devices SET protocol_log = (:v = 1) WHERE user_id = :u AND device_id = :d",

@@ -86,6 +86,10 @@ std::optional<Device> recognise_rotated_device(soci::session& sql, const Device&
 // recognised under a new id (and no device has old_id now); else nullopt.
 std::optional<std::string> renamed_device_id(soci::session& sql, const std::string& address, const std::string& old_id);
 
+// Whether the user has a device with this DeviceId that was seen within `days` days (a phone that
+// signed in before: lib/auth counts its failed sign-ins apart from strangers').
+bool is_known_device(soci::session& sql, long long user_id, const std::string& device_id, int days);
+
 // Switches the protocol log for one device of a user (easctl log enable --device).
 void set_device_protocol_log(soci::session& sql, long long user_id, const std::string& device_id, bool enabled);
 

@@ -1,4 +1,4 @@
-#include "commands/auth_cache.h"
+#include "auth/auth_cache.h"
 
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-namespace easd::commands {
+namespace easd::auth {
 
 AuthCache::AuthCache(std::chrono::seconds ttl, std::size_t max_entries) : ttl_(ttl), max_entries_(max_entries) {
     if (RAND_bytes(key_, sizeof key_) != 1) throw std::runtime_error("no randomness for the auth cache key");
@@ -41,4 +41,4 @@ void AuthCache::remember(const std::string& login, const std::string& password, 
     entries_[login] = Entry{std::move(v), user, std::chrono::steady_clock::now() + ttl_};
 }
 
-}  // namespace easd::commands
+}  // namespace easd::auth

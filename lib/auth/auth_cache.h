@@ -10,7 +10,7 @@
 
 #include "store/accounts.h"
 
-namespace easd::commands {
+namespace easd::auth {
 
 class AuthCache {
 public:
@@ -35,4 +35,4 @@ private:
     std::unordered_map<std::string, Entry> entries_;
 };
 
-}  // namespace easd::commands
+}  // namespace easd::auth
