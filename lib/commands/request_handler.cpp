@@ -218,6 +218,13 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
             EASD_LOG_DEBUG("%s: ignored %zu byte(s) after the WBXML root element", query->cmd.c_str(),
                           decoded.trailing_bytes);
         body = std::move(decoded.root);
+        // Strings must be UTF-8 before anything reaches the database or another device; elsewhere
+        // it is a bad request. Sync answers its items' own (status 6, the rest of the Sync goes
+        // through); a message sent as a string (ComposeMail Mime) is bytes, 8-bit MIME included.
+        static const std::vector<wbxml::Tag> kCheckedElsewhere = {wbxml::tag::AirSync::Commands,
+                                                                  wbxml::tag::ComposeMail::Mime};
+        if (const wbxml::Node* bad = wbxml::find_invalid_text(*body, kCheckedElsewhere))
+            return plain_response(400, "text that is not UTF-8 in " + std::string(wbxml::tag_name(bad->tag)));
     } else if (command->needs_body) {
         return plain_response(400, "the " + query->cmd + " command needs a request body");
     }

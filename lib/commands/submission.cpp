@@ -6,9 +6,11 @@
 #include "commands/out_of_office.h"
 #include "commands/outgoing_mail.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "content/auto_reply.h"
 #include "content/compose.h"
 #include "content/message.h"
+#include "store/accounts.h"
 #include "store/folders.h"
 #include "store/submissions.h"
 
@@ -74,6 +76,21 @@ int submit(CommandContext& ctx, const Submission& s) {
         return kInvalidMime;
     }
     if (out->recipients.empty()) return kMessageHasNoRecipient;
+    // Every recipient must be an address sendmail and the store can take: a To of "bob" or a
+    // group member without a domain is the phone's mistake to show the user, not a server error.
+    for (const std::string& rcpt : out->recipients) {
+        bool address = is_valid_utf8(rcpt);
+        try {
+            if (address) store::normalize_address(rcpt);
+        } catch (const store::InvalidRequest&) {
+            address = false;
+        }
+        if (!address) {
+            EASD_LOG_INFO("%s sent a message to \"%s\", which is no address: not sent", ctx.user.address.c_str(),
+                          rcpt.c_str());
+            return kMessageRecipientUnresolved;
+        }
+    }
 
     std::vector<store::User> local;
     try {
@@ -103,7 +120,8 @@ CommandResult compose_answer(const CommandContext& ctx, wbxml::Tag root, int sta
     CommandResult result;  // 200, no body: sent
     if (status == kComposeOk) return result;
     if (ctx.version < 140) {
-        bool bad_request = status == kInvalidMime || status == kMessageHasNoRecipient || status == kInvalidXml;
+        bool bad_request = status == kInvalidMime || status == kMessageHasNoRecipient || status == kInvalidXml ||
+                           status == kMessageRecipientUnresolved;
         result.http_status = bad_request ? 400 : 500;
         return result;
     }

@@ -23,6 +23,7 @@ enum ComposeStatus {
     kInvalidXml = 103,
     kInvalidMime = 107,
     kComposeServerError = 110,
+    kMessageRecipientUnresolved = 116,  // a recipient that is no address (no domain, a bare name)
     kMessagePreviouslySent = 118,
     kMessageHasNoRecipient = 119,
     kMailSubmissionFailed = 120,

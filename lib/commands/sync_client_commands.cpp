@@ -101,7 +101,11 @@ public:
         // so the numbers recorded as the device's own are its own (docs/ARCHITECTURE.md).
         if (!req_.commands->children.empty()) store::lock_user_writes(ctx_.sql, ctx_.user.id);
         for (const auto& cmd : req_.commands->children) {
-            if (cmd.tag == tag::AirSync::Add) add(cmd, responses, edits);
+            // Text that is not UTF-8 (a contact's name in Latin-1...) cannot be stored or sent to
+            // another device: that item is refused (6), the others go through, so the device can
+            // drop it instead of resending a request that fails forever.
+            if (wbxml::find_invalid_text(cmd)) refuse_not_utf8(cmd, responses);
+            else if (cmd.tag == tag::AirSync::Add) add(cmd, responses, edits);
             else if (cmd.tag == tag::AirSync::Change) change(cmd, responses, edits);
             else if (cmd.tag == tag::AirSync::Delete || cmd.tag == tag::AirSync::SoftDelete) remove(cmd, responses, edits);
             else if (cmd.tag == tag::AirSync::Fetch) fetch(cmd, responses, renderer);
@@ -109,6 +113,14 @@ public:
     }
 
 private:
+    static void refuse_not_utf8(const wbxml::Node& cmd, wbxml::Node& responses) {
+        auto echo = [&](wbxml::Tag t) {
+            std::string v(cmd.child_text(t));
+            return is_valid_utf8(v) ? v : std::string();
+        };
+        respond(responses, cmd.tag, echo(tag::AirSync::ClientId), echo(tag::AirSync::ServerId), kConversionError);
+    }
+
     // True when the item changed after the client's key by anyone but the device itself.
     bool unseen_change(const store::ItemRef& ref) {
         return ref.modseq > from_mark_ && !store::is_own_change(ctx_.sql, state_.id, ref.id, ref.modseq);

@@ -1,6 +1,8 @@
 // Attachments: FileReference strings, derived properties, and extracting one part's bytes from the
 // stored original with GMime (parsed with the same options as at delivery, so part numbers match).
 #include "content/attachment.h"
+
+#include "content/gmime_parse.h"
 #include "content/gmime_raii.h"
 
 #include <gmime/gmime.h>
@@ -123,21 +125,8 @@ std::string attachment_display_name(const store::EmailAttachment& a) {
 std::optional<std::string> extract_attachment(std::string_view mime, std::string_view part_path) {
     if (mime.empty() || !valid_part_path(part_path)) return std::nullopt;
     init_mime();
-    ParserOptionsPtr opts(g_mime_parser_options_new());
-    if (!opts) return std::nullopt;
-    // The same options as at delivery (message.cpp), so the structure, and the numbering, match.
-    g_mime_parser_options_set_rfc2047_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_parameter_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_address_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);
-    const char* fallback[] = {"UTF-8", "windows-1252", nullptr};
-    g_mime_parser_options_set_fallback_charsets(opts.get(), fallback);
-
-    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(mime.data(), mime.size()));
-    if (!stream) return std::nullopt;
-    GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
-    if (!parser) return std::nullopt;
-    g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
-    GPtr<GMimeMessage> msg(g_mime_parser_construct_message(parser.get(), opts.get()));
+    // Parsed as at delivery (gmime_parse.h), so the structure, and the numbering, match.
+    GPtr<GMimeMessage> msg = parse_gmime_message(mime);
     if (!msg) return std::nullopt;
 
     GMimeObject* obj = find_part(g_mime_message_get_mime_part(msg.get()), part_path);

@@ -1,6 +1,8 @@
 // Drafts from the phone: ApplicationData -> DraftEdit -> Draft -> RFC 5322 (GMime 3), and a stored
 // draft back into a Draft for the next Change.
 #include "content/draft.h"
+
+#include "content/gmime_parse.h"
 #include "content/gmime_raii.h"
 
 #include <gmime/gmime.h>
@@ -21,18 +23,6 @@ namespace {
 
 // RAII for GObject references and GLib-allocated memory.
 
-
-// The same tolerant options as at delivery (message.cpp).
-ParserOptionsPtr loose_options() {
-    ParserOptionsPtr opts(g_mime_parser_options_new());
-    if (!opts) return opts;
-    g_mime_parser_options_set_rfc2047_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_parameter_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_address_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);
-    const char* fallback[] = {"UTF-8", "windows-1252", nullptr};
-    g_mime_parser_options_set_fallback_charsets(opts.get(), fallback);
-    return opts;
-}
 
 bool valid_utf8(std::string_view s) {
     return s.find('\0') == std::string_view::npos &&
@@ -188,11 +178,7 @@ GMimeObject* make_attachment(const DraftAttachment& a) {
     const char* disposition = a.is_inline ? "inline" : "attachment";
     if (iequals(type, "message") && iequals(subtype, "rfc822")) {
         // An attached message (Method 5) stays a message, as message/rfc822 must not be base64.
-        ParserOptionsPtr opts = loose_options();
-        GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(a.bytes.data(), a.bytes.size()));
-        GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
-        g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
-        GPtr<GMimeMessage> inner(g_mime_parser_construct_message(parser.get(), opts.get()));
+        GPtr<GMimeMessage> inner = parse_gmime_message(a.bytes);
         if (inner) {
             GMimeObject* obj = GMIME_OBJECT(g_mime_message_part_new_with_message("rfc822", inner.get()));
             g_mime_object_set_disposition(obj, disposition);
@@ -217,11 +203,7 @@ GMimeObject* make_attachment(const DraftAttachment& a) {
 }
 
 std::string bcc_of(std::string_view mime) {
-    ParserOptionsPtr opts = loose_options();
-    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(mime.data(), mime.size()));
-    GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
-    g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
-    GPtr<GMimeMessage> msg(g_mime_parser_construct_message(parser.get(), opts.get()));
+    GPtr<GMimeMessage> msg = parse_gmime_message(mime);
     if (!msg) return {};
     InternetAddressList* list = g_mime_message_get_bcc(msg.get());
     if (!list || internet_address_list_length(list) == 0) return {};
@@ -380,7 +362,7 @@ std::optional<Draft> draft_from_message(std::string_view mime, std::string* erro
 
 std::string build_draft_message(const Draft& d, long long date_unix, const std::string& domain) {
     init_mime();
-    ParserOptionsPtr opts = loose_options();
+    ParserOptionsPtr opts = loose_parser_options();
     GPtr<GMimeMessage> msg(g_mime_message_new(TRUE));
     GMimeObject* mobj = GMIME_OBJECT(msg.get());
     add_addresses(msg.get(), GMIME_ADDRESS_TYPE_FROM, d.from, opts.get());

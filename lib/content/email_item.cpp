@@ -1,5 +1,7 @@
 #include "content/email_item.h"
 
+#include "content/mime_for_client.h"
+
 #include <ctime>
 
 #include "common/text.h"
@@ -50,7 +52,7 @@ void append_airsyncbase_body(wbxml::Node& data, const store::EmailRow& email, co
             body = email.body_html.empty() ? plain_to_html(email.body_plain) : email.body_html;
             break;
         case kBodyMime:
-            body = email.mime;
+            body = mime_for_client(email.mime);  // 7-bit where the original is not XML-safe
             break;
         default:
             type = kBodyPlain;
@@ -110,11 +112,12 @@ void append_body_part(wbxml::Node& data, const store::EmailRow& email, const Ema
 void append_25_body(wbxml::Node& data, const store::EmailRow& email, const EmailOptions& options) {
     bool send_mime = options.mime_support == 2 || (options.mime_support == 1 && is_smime(email));
     if (send_mime) {
+        std::string mime = mime_for_client(email.mime);
         auto limit = options.mime_truncation ? mime_truncation_chars(*options.mime_truncation) : std::nullopt;
-        bool truncated = limit && email.mime.size() > *limit;
+        bool truncated = limit && mime.size() > *limit;
         data.add(tag::Email::MIMETruncated, truncated ? "1" : "0");
-        data.add(tag::Email::MIMESize, static_cast<long long>(email.mime.size()));
-        data.add(tag::Email::MIMEData, std::string(truncated ? truncate_utf8(email.mime, *limit) : email.mime));
+        data.add(tag::Email::MIMESize, static_cast<long long>(mime.size()));
+        data.add(tag::Email::MIMEData, truncated ? std::string(truncate_utf8(mime, *limit)) : std::move(mime));
         return;
     }
     auto limit = options.truncation ? truncation_chars(*options.truncation) : std::nullopt;

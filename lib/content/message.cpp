@@ -1,6 +1,8 @@
 // Parsing a stored RFC 5322 message once, at delivery, with GMime 3: decoded headers, the best
 // text and HTML bodies, attachments, importance and the EAS message class.
 #include "content/message.h"
+
+#include "content/gmime_parse.h"
 #include "content/gmime_raii.h"
 
 #include <gmime/gmime.h>
@@ -448,20 +450,9 @@ std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::strin
     if (raw.empty()) return fail("empty message");
     if (!has_header_section(raw)) return fail("no header section");
 
-    ParserOptionsPtr opts(g_mime_parser_options_new());
+    ParserOptionsPtr opts = loose_parser_options();  // also for the headers and texts read below
     if (!opts) return fail("out of memory");
-    g_mime_parser_options_set_rfc2047_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_parameter_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_address_compliance_mode(opts.get(), GMIME_RFC_COMPLIANCE_LOOSE);
-    const char* fallback[] = {"UTF-8", "windows-1252", nullptr};
-    g_mime_parser_options_set_fallback_charsets(opts.get(), fallback);
-
-    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
-    if (!stream) return fail("out of memory");
-    GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
-    if (!parser) return fail("out of memory");
-    g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
-    GPtr<GMimeMessage> msg(g_mime_parser_construct_message(parser.get(), opts.get()));
+    GPtr<GMimeMessage> msg = parse_gmime_message(raw);
     if (!msg) return fail("unparseable message");
     GMimeObject* mobj = GMIME_OBJECT(msg.get());
 

@@ -18,12 +18,16 @@ void set_error(std::string* error, std::string msg) {
 bool is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// Control characters (C0 and DEL) never belong in a query parameter; bytes >= 0x80 (UTF-8) do.
+// Control characters (C0 and DEL) never belong in a query parameter or a login; bytes >= 0x80 do.
 bool has_ctl(std::string_view s) {
     for (unsigned char c : s)
         if (c < 0x20 || c == 0x7f) return true;
     return false;
 }
+
+// Control characters, or bytes that are not UTF-8: a value easd uses (a login, an id, a name)
+// must be text the database and the XML of logs take. (User= is informational and only kept.)
+bool bad_text(std::string_view s) { return has_ctl(s) || !is_valid_utf8(s); }
 
 // DeviceId characters: the HTTP token characters (RFC 9110 tchar) without '%', '&' and '\''.
 // MS-ASHTTP's ABNF says 1*32(ALPHA / DIGIT); real devices also use '-', '_' and '.'.
@@ -261,8 +265,8 @@ std::optional<EasQuery> parse_plain(std::string_view qs, std::string* error) {
             for (const auto& s : kStrings) {
                 if (!iequals(n, s.name)) continue;
                 if (!mark_seen(seen, s.bit, s.name, error)) return std::nullopt;
-                if (has_ctl(v)) {
-                    set_error(error, std::string(s.name) + " contains a control character");
+                if (bad_text(v)) {
+                    set_error(error, std::string(s.name) + " contains a control character or is not UTF-8");
                     return std::nullopt;
                 }
                 q.*(s.field) = std::move(v);
@@ -377,8 +381,8 @@ std::optional<EasQuery> parse_base64_form(std::string_view qs, std::string* erro
             continue;  // tags 2 and 5 are unassigned; skip what we do not know, bounds-checked
         }
         if (!mark_seen(seen, bit, pname, error)) return std::nullopt;
-        if (has_ctl(v)) {
-            set_error(error, std::string(pname) + " contains a control character");
+        if (tag == 8 ? has_ctl(v) : bad_text(v)) {
+            set_error(error, std::string(pname) + " contains a control character or is not UTF-8");
             return std::nullopt;
         }
         *field = std::string(v);
@@ -565,7 +569,11 @@ std::optional<BasicCredentials> parse_basic_auth(std::string_view v) {
     BasicCredentials c;
     c.user = decoded->substr(0, colon);
     c.password = decoded->substr(colon + 1);
-    if (has_ctl(c.user) || has_ctl(c.password)) return std::nullopt;  // RFC 7617: no CTLs
+    // RFC 7617: no CTLs. A login that is not UTF-8 names no account; the password's bytes are
+    // only hashed, so an old client's Latin-1 is merely wrong, not an error.
+    if (bad_text(c.user)) return std::nullopt;
+    for (unsigned char ch : c.password)
+        if (ch < 0x20 || ch == 0x7f) return std::nullopt;
     return c;
 }
 

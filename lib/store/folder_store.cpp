@@ -43,23 +43,9 @@ namespace {
 // else with an error, not a status), no control characters.
 bool valid_name(std::string_view name) {
     if (name.empty() || name.size() > kMaxFolderName || trim(name).empty()) return false;
-    for (std::size_t i = 0; i < name.size();) {
-        unsigned char c = static_cast<unsigned char>(name[i]);
+    for (unsigned char c : name)
         if (c < 0x20 || c == 0x7f) return false;
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-        if (len == 0 || i + len > name.size()) return false;
-        unsigned long cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
-        for (std::size_t k = 1; k < len; ++k) {
-            unsigned char cc = static_cast<unsigned char>(name[i + k]);
-            if ((cc >> 6) != 0x2) return false;
-            cp = (cp << 6) | (cc & 0x3f);
-        }
-        // No overlong forms, surrogates or values past U+10FFFF.
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
+    if (!is_valid_utf8(name)) return false;
     return true;
 }
 

@@ -22,6 +22,8 @@
 // Both directions are iterative (explicit stacks), allocation-light and free of virtual calls.
 #include "wbxml/wbxml.h"
 
+#include "common/text.h"
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -352,6 +354,15 @@ std::size_t estimate(const Node& root) {
 }
 
 }  // namespace
+
+const Node* find_invalid_text(const Node& root, const std::vector<Tag>& skip) {
+    for (Tag t : skip)
+        if (root.tag == t) return nullptr;
+    if (root.content_kind == Node::Content::Text && !is_valid_utf8(root.content)) return &root;
+    for (const auto& child : root.children)
+        if (const Node* bad = find_invalid_text(child, skip)) return bad;
+    return nullptr;
+}
 
 std::string encode(const Node& root) {
     std::string out;

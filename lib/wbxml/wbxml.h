@@ -67,6 +67,12 @@ struct DecodeResult {
 // the limits.
 DecodeResult decode(std::string_view bytes, const DecodeLimits& limits = {});
 
+// The first Text leaf (depth first) whose content is not UTF-8, or nullptr. MS-ASWBXML strings are
+// UTF-8, but a device may send any bytes; the decoder keeps them, and the request path answers
+// them (400, or Sync's per-item status) before they reach the database. Subtrees whose root has
+// one of the tags in `skip` are not looked into (the caller checks them itself, or they are bytes).
+const Node* find_invalid_text(const Node& root, const std::vector<Tag>& skip = {});
+
 // Encodes the tree as WBXML 1.3. Text goes out as STR_I (a NUL in text is dropped), opaque as OPAQUE.
 std::string encode(const Node& root);
 

@@ -337,3 +337,13 @@ TEST_CASE("protocol versions", "[protocol]") {
     CHECK(version_string(25) == "2.5");
     CHECK(version_string(160) == "16.0");
 }
+
+TEST_CASE("the DeviceId of a query without Cmd (an OPTIONS as iOS sends it)", "[protocol][query]") {
+    using easd::protocol::device_id_of_incomplete_query;
+    CHECK(device_id_of_incomplete_query("User=a%40b.test&DeviceId=ApplF17X&DeviceType=iPhone") == "ApplF17X");
+    CHECK(device_id_of_incomplete_query("deviceid=abc") == "abc");
+    CHECK(device_id_of_incomplete_query("User=a&DeviceType=iPhone").empty());
+    CHECK(device_id_of_incomplete_query("DeviceId=" + std::string(40, 'x')).empty());  // too long
+    CHECK(device_id_of_incomplete_query("DeviceId=a%00b").empty());
+    CHECK(device_id_of_incomplete_query("").empty());
+}
