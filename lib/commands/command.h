@@ -80,6 +80,8 @@ struct CommandResult {
     // ItemOperations response). `body` may still be set: the protocol log shows it.
     std::optional<std::string> raw_body;
     std::string content_type;
+    // With a 503: how long the client should wait before it tries again (Retry-After).
+    int retry_after_seconds = 0;
     // Set when the request waits (Ping, hanging Sync): no answer now; the worker parks it with
     // the push hub.
     std::optional<push::ParkedWait> park;

@@ -89,6 +89,11 @@ HttpResponse RequestHandler::handle(const HttpRequest& request) {
         return database_failure(e.what(), e.connection_lost());
     } catch (const soci::soci_error& e) {
         return database_failure(e.what(), store::is_connection_error(e));
+    } catch (const store::InvalidRequest& e) {
+        // The store refused a value the request carried (an address that is none...) where the
+        // command has no status of its own for it: the client's mistake, not the server's.
+        EASD_LOG_INFO("request refused by the store: %s", e.what());
+        return plain_response(400, e.what());
     } catch (const std::exception& e) {
         EASD_LOG_ERROR("internal error: %s", e.what());
         return plain_response(500, "internal error");
@@ -255,6 +260,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     HttpResponse r;
     r.status = result.http_status;
     r.headers.emplace_back("MS-Server-ActiveSync", kServerVersion);
+    if (result.retry_after_seconds > 0) r.headers.emplace_back("Retry-After", std::to_string(result.retry_after_seconds));
     if (result.park) {
         ParkedCommand parked;
         parked.kind = query->cmd == "Sync" ? ParkedCommand::Kind::Sync : ParkedCommand::Kind::Ping;

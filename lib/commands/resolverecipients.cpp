@@ -68,7 +68,13 @@ std::vector<Candidate> resolve(CommandContext& ctx, const std::vector<content::C
     const bool is_address = q.find('@') != std::string::npos;
     long long gal_total = 0;
     if (is_address) {
-        if (auto user = store::find_user(ctx.sql, q); user && user->domain == ctx.user.domain) {
+        // A To that only looks like an address ("a@b:c") resolves to nobody, as an unknown one.
+        std::optional<store::User> user;
+        try {
+            user = store::find_user(ctx.sql, q);
+        } catch (const store::InvalidRequest&) {
+        }
+        if (user && user->domain == ctx.user.domain) {
             out.push_back({1, user->display_name.empty() ? user->address : user->display_name, user->address});
             gal_total = 1;
         }

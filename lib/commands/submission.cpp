@@ -120,10 +120,16 @@ CommandResult compose_answer(const CommandContext& ctx, wbxml::Tag root, int sta
     CommandResult result;  // 200, no body: sent
     if (status == kComposeOk) return result;
     if (ctx.version < 140) {
-        bool bad_request = status == kInvalidMime || status == kMessageHasNoRecipient || status == kInvalidXml ||
-                           status == kMessageRecipientUnresolved;
-        result.http_status = bad_request ? 400 : 500;
-        return result;
+        // Before 14.0 there is no Status: HTTP says it. 500 only for the server's own failure.
+        switch (status) {
+            case kMessagePreviouslySent: return result;  // it was sent: success, once
+            case kMailSubmissionFailed:                  // the MTA did not take it: try again later
+                result.http_status = 503;
+                result.retry_after_seconds = 60;
+                return result;
+            case kComposeServerError: result.http_status = 500; return result;
+            default: result.http_status = 400; return result;  // the message, its recipients, its original
+        }
     }
     wbxml::Node answer(root);
     answer.add(tag::ComposeMail::Status, static_cast<long long>(status));
