@@ -1,12 +1,14 @@
 #include "store/db.h"
 
 #include <dirent.h>
+#include <poll.h>
 #include <libpq-fe.h>
 
 #include <soci/postgresql/soci-postgresql.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -22,9 +24,21 @@ PGconn* raw_connection(soci::session& sql) {
     return backend ? backend->conn_ : nullptr;
 }
 
+// Whether a pooled connection can take a query. libpq learns that the server went away only when
+// it next talks to it, so a connection whose server restarted would fail the request that leases
+// it (503). An idle pooled connection never expects data (it does not LISTEN): anything readable
+// on its socket is the server's goodbye (the "terminating connection" message, or EOF), so it is
+// reconnected before use. One poll() with no wait; a server that vanished without a word (a host
+// gone) still shows only at the first query.
 bool connection_ok(soci::session& sql) {
     PGconn* conn = raw_connection(sql);
-    return conn && PQstatus(conn) == CONNECTION_OK;
+    if (!conn || PQstatus(conn) != CONNECTION_OK) return false;
+    int fd = PQsocket(conn);
+    if (fd < 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    int ready = poll(&p, 1, 0);
+    if (ready < 0) return errno == EINTR;
+    return ready == 0;
 }
 
 void open_into(soci::session& sql, const std::string& conninfo) {

@@ -28,8 +28,8 @@ public:
 
     const std::string& conninfo() const { return conninfo_; }
 
-    // A leased session; returned to the pool on destruction. A session whose connection broke is
-    // reconnected on the next lease.
+    // A leased session; returned to the pool on destruction. A session whose connection broke, or
+    // whose server said goodbye while it sat in the pool (a restart), is reconnected first.
     class Lease {
     public:
         explicit Lease(Database& db);

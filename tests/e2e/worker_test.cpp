@@ -103,3 +103,33 @@ TEST_CASE("database down: 503 with Retry-After, and service resumes when it is b
     }
     CHECK(status == 200);
 }
+
+TEST_CASE("after a PostgreSQL restart no request fails on a dead pooled connection", "[e2e][worker][database]") {
+    easd::test::PgCluster::Options pg_options;
+    pg_options.synchronous_commit = true;
+    easd::test::PgCluster own_cluster(pg_options);
+    easd::test::EasServer::Options options;
+    options.config_lines = {"db_pool = 8", "threads = 16", "auth_cache_seconds = 3600"};
+    easd::test::EasServer own(own_cluster, options);
+    easd::test::create_user(own_cluster, "restart@e2e.test", "secret");
+    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
+    // 16 at once, so every pooled connection has been used.
+    auto burst = [&] {
+        std::vector<int> statuses(16, 0);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 16; ++i)
+            threads.emplace_back([&, i] {
+                EasClient c(own.http_port(), "restart@e2e.test", "secret", "RESTART" + std::to_string(i));
+                statuses[i] = c.command("FolderSync", &body).status;
+            });
+        for (auto& t : threads) t.join();
+        return statuses;
+    };
+    CHECK(burst() == std::vector<int>(16, 200));
+    own_cluster.stop();
+    own_cluster.start();  // waits until it accepts connections
+    for (int round = 0; round < 2; ++round) {
+        INFO("round " << round);
+        CHECK(burst() == std::vector<int>(16, 200));
+    }
+}
