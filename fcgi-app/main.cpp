@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
     settings.protocol_log_dir = options->protocol_log_dir;
     settings.auth_cache_seconds = options->auth_cache_seconds;
     settings.login_limits = options->login_limits;
+    settings.max_body_bytes = options->max_body_bytes;
     settings.heartbeat_min = options->heartbeat_min;
     settings.heartbeat_max = std::max(options->heartbeat_min, options->heartbeat_max);
     settings.max_ping_folders = options->max_ping_folders;
@@ -124,7 +125,8 @@ int main(int argc, char** argv) {
     };
     mail->start(*db, std::move(hooks));
     app::ParkingServices parking{finisher, handler, hub};
-    app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes, parking);
+    app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes,
+                              static_cast<std::size_t>(options->max_body_memory_mb) << 20, parking);
     threads.start(options->threads);
     EASD_LOG_INFO("listening on %s with %d threads, %d database connections, up to %zu parked requests, mail store %s",
                   listener->description().c_str(), options->threads, options->db_pool, hub.max_parked(), mail->name());

@@ -138,6 +138,7 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         {"known_device_days", 10, 1, 3650, &o.login_limits.known_device_days},
         {"hash_slots", 10, 0, 1024, &o.login_limits.hash_slots},
         {"hash_wait_ms", 10, 0, 600000, &o.login_limits.hash_wait_ms},
+        {"max_body_memory_mb", 10, 1, 1 << 20, &o.max_body_memory_mb},
     };
     for (const auto& s : ints) {
         std::string v = get(s.key);

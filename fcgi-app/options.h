@@ -21,6 +21,7 @@ struct Options {
     std::string protocol_log_dir;
     std::string pid_file;
     std::size_t max_body_bytes = 64u << 20;
+    int max_body_memory_mb = 256;  // request bodies held at once (beyond: 503, try again shortly)
     int auth_cache_seconds = 30;
     auth::LoginLimits login_limits;  // config keys login_*, address_*, hash_* (README)
     int heartbeat_min = 60;      // Ping HeartbeatInterval bounds (seconds)

@@ -4,7 +4,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <malloc.h>
+
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -18,6 +21,12 @@ namespace {
 std::string param(FCGX_Request& r, const char* name) {
     const char* v = FCGX_GetParam(name, r.envp);
     return v ? v : "";
+}
+
+std::size_t content_length(FCGX_Request& r) {
+    std::string length = param(r, "CONTENT_LENGTH");
+    unsigned long long n = length.empty() ? 0 : std::strtoull(length.c_str(), nullptr, 10);
+    return n > SIZE_MAX / 2 ? SIZE_MAX / 2 : static_cast<std::size_t>(n);
 }
 
 // Reads the whole body. Returns false when it exceeds the limit or the stream broke.
@@ -48,8 +57,21 @@ bool read_body(FCGX_Request& r, std::size_t limit, std::string& body, bool& too_
 }  // namespace
 
 AcceptThreads::AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes,
-                             ParkingServices& parking)
-    : listen_fd_(listen_fd), handler_(handler), max_body_bytes_(max_body_bytes), parking_(parking) {}
+                             std::size_t max_body_memory, ParkingServices& parking)
+    : listen_fd_(listen_fd),
+      handler_(handler),
+      max_body_bytes_(max_body_bytes),
+      max_body_memory_(max_body_memory),
+      parking_(parking) {}
+
+bool AcceptThreads::reserve_body_memory(std::size_t bytes) {
+    std::size_t held = bodies_in_memory_.load();
+    do {
+        // One body alone may always be read (up to max_body_bytes); beyond, the budget holds.
+        if (held > 0 && held + bytes > max_body_memory_) return false;
+    } while (!bodies_in_memory_.compare_exchange_weak(held, held + bytes));
+    return true;
+}
 
 AcceptThreads::~AcceptThreads() {
     request_stop();
@@ -118,6 +140,21 @@ void AcceptThreads::run() {
         in.server_port = param(*req, "SERVER_PORT");
         in.https = !param(*req, "HTTPS").empty();
 
+        // Sign-in, command and size are settled before a byte of the body is read: a stranger's
+        // or an oversized body never takes this process's memory.
+        const std::size_t length = content_length(*req);
+        if (auto refused = handler_.screen(in, length)) {
+            write_and_finish(*req, *refused);  // the unread body needs libfcgi's lingering close
+            continue;
+        }
+        if (!reserve_body_memory(length)) {
+            EASD_LOG_WARN("%zu bytes of request bodies in memory: a body of %zu bytes waits for later",
+                          bodies_in_memory_.load(), length);
+            commands::HttpResponse busy = commands::plain_response(503, "busy: try again shortly");
+            busy.headers.emplace_back("Retry-After", "10");
+            write_and_finish(*req, busy);
+            continue;
+        }
         bool too_large = false;
         commands::HttpResponse out;
         if (!read_body(*req, max_body_bytes_, in.body, too_large)) {
@@ -128,6 +165,11 @@ void AcceptThreads::run() {
             EASD_LOG_DEBUG("%s %s -> %d in %.2f ms", in.method.c_str(), in.query_string.c_str(), out.status,
                            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
         }
+        const bool large = in.body.size() >= (8u << 20);
+        std::string().swap(in.body);
+        bodies_in_memory_ -= length;
+        // After a large message the allocator keeps its peak unless told: give it back.
+        if (large) malloc_trim(0);
         if (out.park) {
             // The request waits in the push hub, holding only its descriptor; this thread goes on.
             push::ParkedWait wait = out.park->wait;

@@ -14,8 +14,9 @@ namespace easd::app {
 
 class AcceptThreads {
 public:
+    // `max_body_memory`: request bodies held at once, in bytes (one body is always allowed).
     AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes,
-                  ParkingServices& parking);
+                  std::size_t max_body_memory, ParkingServices& parking);
     ~AcceptThreads();
 
     void start(int count);
@@ -26,10 +27,13 @@ public:
 
 private:
     void run();
+    bool reserve_body_memory(std::size_t bytes);
 
     int listen_fd_;
     commands::RequestHandler& handler_;
     std::size_t max_body_bytes_;
+    std::size_t max_body_memory_;
+    std::atomic<std::size_t> bodies_in_memory_{0};
     ParkingServices& parking_;
     std::atomic<bool> stopping_{false};
     std::vector<std::thread> threads_;

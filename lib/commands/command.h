@@ -27,6 +27,10 @@ struct ServerSettings {
     std::string protocol_log_dir;  // empty: protocol logging is unavailable
     int auth_cache_seconds = 30;   // how long a verified login is trusted without a new hash check
     auth::LoginLimits login_limits;  // failed sign-ins: delays, lockouts, password checks at once
+    // Request bodies: SendMail, SmartReply, SmartForward and Sync carry messages; every other
+    // request is small WBXML, so a large body there is refused before it is read.
+    std::size_t max_body_bytes = 64u << 20;
+    std::size_t max_small_body_bytes = 1u << 20;
     int heartbeat_min = 60;        // Ping HeartbeatInterval bounds, seconds
     int heartbeat_max = 1800;
     int max_ping_folders = 300;

@@ -117,59 +117,102 @@ HttpResponse RequestHandler::answer_parked(const ParkedCommand& parked, push::Wa
     return r;
 }
 
-HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
+RequestHandler::Admission RequestHandler::admit(const HttpRequest& request) {
+    Admission a;
     bool is_options = request.method == "OPTIONS";
     // Autodiscover also answers GET (the form the administrator's guide shows), after sign-in.
     bool autodiscover_get = request.method == "GET" && is_autodiscover_request(request);
     if (!is_options && request.method != "POST" && !autodiscover_get) {
         HttpResponse r = plain_response(405, "use POST or OPTIONS");
         r.headers.emplace_back("Allow", "OPTIONS, POST");
-        return r;
+        a.answer = std::move(r);
+        return a;
     }
-
-    // The mail server's change announcements carry a token, not a user's credentials.
-    if (is_push_notification_request(request)) return answer_push_notification(request, mail_, db_);
 
     // Credentials first: nothing about the server is told to a caller who has not logged in.
     auto credentials = protocol::parse_basic_auth(request.authorization);
-    if (!credentials) return unauthorized();
+    if (!credentials) {
+        a.answer = unauthorized();
+        return a;
+    }
     // Parsed now for its DeviceId, which lets a phone that synced before sign in while strangers
     // are locked out; a bad query is answered only after sign-in.
-    std::string query_error;
-    auto query = protocol::parse_query(request.query_string, &query_error);
-    std::string login = protocol::normalize_login(credentials->user);
-    std::optional<store::User> user;
-    if (!request.verified_login.empty() && request.verified_login == login) {
-        // A woken hanging Sync: the password was checked when it arrived; the account is read
-        // again, so a disabled user is still refused.
+    a.query = protocol::parse_query(request.query_string, &a.query_error);
+    a.login = protocol::normalize_login(credentials->user);
+    if (!request.verified_login.empty() && request.verified_login == a.login) {
+        // Screened before its body was read, or a woken hanging Sync: the password was checked
+        // then; the account is read again, so a disabled user is still refused.
         store::Database::Lease sql(db_);
-        auto found = store::find_login(*sql, login);
-        if (!found) return unauthorized();
-        user = found->user;
-    } else {
-        auth::SignInAttempt attempt{login, credentials->password, request.remote_addr,
-                                    query ? query->device_id
-                                          : protocol::device_id_of_incomplete_query(request.query_string)};
-        auth::SignIn signed_in = login_guard_.sign_in(attempt);
-        switch (signed_in.outcome) {
-            case auth::SignIn::Outcome::Accepted: user = std::move(signed_in.user); break;
-            case auth::SignIn::Outcome::Refused: return unauthorized();
-            case auth::SignIn::Outcome::Unavailable: {
-                HttpResponse r = plain_response(503, "the password cannot be checked now");
-                r.headers.emplace_back("Retry-After", "30");
-                return r;
-            }
-            case auth::SignIn::Outcome::Throttled:
-            case auth::SignIn::Outcome::Busy: {
-                // MS-ASHTTP 3.1.5.2.3: throttling is a 503 with the time to wait.
-                HttpResponse r = plain_response(503, signed_in.outcome == auth::SignIn::Outcome::Throttled
-                                                         ? "too many failed sign-ins: try again later"
-                                                         : "too many sign-ins at once: try again later");
-                r.headers.emplace_back("Retry-After", std::to_string(signed_in.retry_after_seconds));
-                return r;
-            }
+        auto found = store::find_login(*sql, a.login);
+        if (!found) a.answer = unauthorized();
+        else a.user = found->user;
+        return a;
+    }
+    auth::SignInAttempt attempt{a.login, credentials->password, request.remote_addr,
+                                a.query ? a.query->device_id
+                                        : protocol::device_id_of_incomplete_query(request.query_string)};
+    auth::SignIn signed_in = login_guard_.sign_in(attempt);
+    switch (signed_in.outcome) {
+        case auth::SignIn::Outcome::Accepted: a.user = std::move(signed_in.user); break;
+        case auth::SignIn::Outcome::Refused: a.answer = unauthorized(); break;
+        case auth::SignIn::Outcome::Unavailable: {
+            HttpResponse r = plain_response(503, "the password cannot be checked now");
+            r.headers.emplace_back("Retry-After", "30");
+            a.answer = std::move(r);
+            break;
+        }
+        case auth::SignIn::Outcome::Throttled:
+        case auth::SignIn::Outcome::Busy: {
+            // MS-ASHTTP 3.1.5.2.3: throttling is a 503 with the time to wait.
+            HttpResponse r = plain_response(503, signed_in.outcome == auth::SignIn::Outcome::Throttled
+                                                     ? "too many failed sign-ins: try again later"
+                                                     : "too many sign-ins at once: try again later");
+            r.headers.emplace_back("Retry-After", std::to_string(signed_in.retry_after_seconds));
+            a.answer = std::move(r);
+            break;
         }
     }
+    return a;
+}
+
+std::size_t RequestHandler::body_limit(const HttpRequest& request, const std::optional<protocol::EasQuery>& query) const {
+    if (is_autodiscover_request(request) || !query) return settings_.max_small_body_bytes;
+    // Only these carry messages and attachments; every other request is a few kilobytes of WBXML.
+    static const char* const kMessageCarrying[] = {"SendMail", "SmartReply", "SmartForward", "Sync"};
+    for (const char* name : kMessageCarrying)
+        if (query->cmd == name) return settings_.max_body_bytes;
+    return settings_.max_small_body_bytes;
+}
+
+std::optional<HttpResponse> RequestHandler::screen(HttpRequest& request, std::size_t content_length) {
+    try {
+        if (is_push_notification_request(request))
+            return content_length > settings_.max_small_body_bytes
+                       ? std::optional<HttpResponse>(plain_response(413, "request body too large"))
+                       : std::nullopt;
+        Admission a = admit(request);
+        if (a.answer) return std::move(a.answer);
+        // handle() need not check the password again (the account is read again there).
+        request.verified_login = a.login;
+        if (content_length > body_limit(request, a.query))
+            return plain_response(413, "request body too large for " + (a.query ? a.query->cmd : std::string("this request")));
+        return std::nullopt;
+    } catch (...) {
+        return handle(request);  // the same answers as handle() gives for what failed (503, 500)
+    }
+}
+
+HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
+    // The mail server's change announcements carry a token, not a user's credentials.
+    if ((request.method == "POST") && is_push_notification_request(request))
+        return answer_push_notification(request, mail_, db_);
+    Admission a = admit(request);
+    if (a.answer) return std::move(*a.answer);
+    const bool is_options = request.method == "OPTIONS";
+    std::optional<store::User>& user = a.user;
+    const std::string& login = a.login;
+    auto& query = a.query;
+    const std::string& query_error = a.query_error;
     if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(settings_.auth_cache_seconds))))
         return plain_response(403, "ActiveSync is disabled for this account");
     if (is_autodiscover_request(request)) {

@@ -69,6 +69,11 @@ class RequestHandler {
 public:
     // `mail` is the mail store (mailstore/open_backend.h); it outlives the handler.
     RequestHandler(store::Database& db, ServerSettings settings, mailstore::MailBackend& mail);
+    // Before the body is read (the worker has only the headers and the Content-Length): the
+    // method, the sign-in and the body's size for the command. An answer when the request ends
+    // there, unread (401, 405, 413, 503...); else nullopt, and the request is marked signed in so
+    // handle() does not check the password again. Never throws.
+    std::optional<HttpResponse> screen(HttpRequest& request, std::size_t content_length);
     // Never throws: every failure becomes an HTTP answer (and a server-log line for 5xx).
     HttpResponse handle(const HttpRequest& request);
     // The answer of a parked request woken for `reason` (never throws): a Ping's status (2 with
@@ -78,6 +83,17 @@ public:
                                const std::vector<long long>& folders);
 
 private:
+    // The method and the caller's sign-in: `answer` when the request ends there, else the user.
+    struct Admission {
+        std::optional<HttpResponse> answer;
+        std::optional<store::User> user;
+        std::string login;
+        std::optional<protocol::EasQuery> query;  // parsed before sign-in, answered after it
+        std::string query_error;
+    };
+    Admission admit(const HttpRequest& request);
+    // The largest body the request's command takes (messages: max_body_bytes; else small).
+    std::size_t body_limit(const HttpRequest& request, const std::optional<protocol::EasQuery>& query) const;
     HttpResponse handle_unchecked(const HttpRequest& request);
 
     store::Database& db_;
