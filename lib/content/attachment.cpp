@@ -18,6 +18,9 @@ namespace {
 
 
 constexpr std::size_t kMaxReference = 300;
+// Up to 999,999 parts on one level (schema 017): a message with 20,000 attachments is odd, not
+// wrong, and every one of them must be reachable.
+constexpr std::size_t kMaxPartDigits = 6;
 constexpr std::size_t kMaxDepth = 64;  // as message.cpp descends
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -65,7 +68,7 @@ GMimeObject* find_part(GMimeObject* top, std::string_view path) {
     GMimeObject* obj = top;
     std::size_t depth = 0;
     while (!path.empty()) {
-        auto n = take_number(path, 4);
+        auto n = take_number(path, kMaxPartDigits);
         if (!n || ++depth > kMaxDepth) return nullptr;
         if (!path.empty()) {
             if (path[0] != '.') return nullptr;
@@ -96,7 +99,7 @@ bool valid_part_path(std::string_view path) {
     if (path.empty() || path.size() > kMaxReference) return false;
     std::size_t segments = 0;
     while (true) {
-        if (!take_number(path, 4) || ++segments > kMaxDepth) return false;
+        if (!take_number(path, kMaxPartDigits) || ++segments > kMaxDepth) return false;
         if (path.empty()) return true;
         if (path[0] != '.') return false;
         path.remove_prefix(1);

@@ -4,6 +4,9 @@
 
 #include <atomic>
 
+#include "content/attachment.h"
+#include "content/draft.h"
+#include "content/message.h"
 #include "store/accounts.h"
 #include "store/db.h"
 #include "store/folders.h"
@@ -190,4 +193,27 @@ TEST_CASE("sync keys parse only in our own form", "[store]") {
     CHECK(k->epoch == "0a1b2c3d4e5f");
     CHECK(k->n == 42);
     CHECK(k->str() == "0a1b2c3d4e5f-42");
+}
+
+TEST_CASE("a message with 20,000 attachments is stored with all of them, each reachable", "[store][limits]") {
+    auto sql = session();
+    auto u = make_user(*sql, "manyparts");
+    std::string mime = "Subject: many\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n"
+                       "--zz\r\nContent-Type: text/plain\r\n\r\nbody\r\n";
+    for (int i = 0; i < 20000; ++i)
+        mime += "--zz\r\nContent-Type: application/octet-stream; name=a" + std::to_string(i) +
+                ".bin\r\nContent-Disposition: attachment\r\n\r\npart" + std::to_string(i) + "\r\n";
+    mime += "--zz--\r\n";
+    auto parsed = content::parse_message(mime);
+    REQUIRE(parsed);
+    auto inbox = store::find_folder_by_name(*sql, u.id, "Inbox");
+    REQUIRE(inbox);
+    long long id = store::insert_email(*sql, u.id, inbox->id, content::email_from_parsed(mime, *parsed));
+    long long rows = 0;
+    *sql << "SELECT count(*) FROM email_attachments WHERE item_id = :i", soci::use(id), soci::into(rows);
+    CHECK(rows == 20000);
+    auto last = store::find_attachment(*sql, u.id, id, "20001");
+    REQUIRE(last);
+    CHECK(last->attachment.file_name == "a19999.bin");
+    CHECK(content::extract_attachment(mime, "20001") == std::optional<std::string>("part19999"));
 }
