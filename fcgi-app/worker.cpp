@@ -79,23 +79,35 @@ AcceptThreads::~AcceptThreads() {
 }
 
 void AcceptThreads::start(int count) {
-    for (int i = 0; i < count; ++i) threads_.emplace_back([this] { run(); });
+    acceptor_ = std::thread([this] { accept_loop(); });
+    for (int i = 0; i < count; ++i) threads_.emplace_back([this] { serve_loop(); });
+}
+
+void AcceptThreads::request_stop() {
+    stopping_ = true;
+    queue_ready_.notify_all();
 }
 
 void AcceptThreads::join() {
+    if (acceptor_.joinable()) acceptor_.join();
     for (auto& t : threads_)
         if (t.joinable()) t.join();
     threads_.clear();
 }
 
-void AcceptThreads::run() {
+std::size_t AcceptThreads::queued() const {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    return queue_.size();
+}
+
+void AcceptThreads::accept_loop() {
     while (!stopping_) {
         // We accept ourselves and hand libfcgi the connection: its own accept checks the new
         // descriptor with select(), whose fd_set overflows beyond descriptor 1023 — and a server
         // holding thousands of parked requests has descriptors far beyond that.
         int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) {
-            if (stopping_) return;
+            if (stopping_) break;
             if (errno == EMFILE || errno == ENFILE) {
                 // Out of descriptors: the oldest parked requests answer early (their phones ask
                 // again) so that new requests are served rather than refused. Their descriptors
@@ -106,84 +118,109 @@ void AcceptThreads::run() {
                 else
                     std::this_thread::sleep_for(std::chrono::milliseconds(5));
             } else if (errno == EINVAL || errno == EBADF) {
-                return;  // the listening socket was shut down
+                break;  // the listening socket was shut down
             }
             continue;
         }
-        // A new request object per connection: it outlives this loop when the request is parked.
-        auto req = std::make_unique<FCGX_Request>();
-        if (FCGX_InitRequest(req.get(), listen_fd_, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-            EASD_LOG_ERROR("FCGX_InitRequest failed");
-            close(fd);
-            return;
+        {
+            std::lock_guard<std::mutex> lock(queue_mutex_);
+            queue_.push_back(fd);
         }
-        req->ipcFd = fd;
-        req->keepConnection = 1;  // so FCGX_Accept_r's opening Finish does not close our descriptor
-        if (FCGX_Accept_r(req.get()) < 0) {
-            if (stopping_) return;
-            continue;
-        }
-        commands::HttpRequest in;
-        in.method = param(*req, "REQUEST_METHOD");
-        in.query_string = param(*req, "QUERY_STRING");
-        in.authorization = param(*req, "HTTP_AUTHORIZATION");
-        in.protocol_version = param(*req, "HTTP_MS_ASPROTOCOLVERSION");
-        in.policy_key = param(*req, "HTTP_X_MS_POLICYKEY");
-        in.user_agent = param(*req, "HTTP_USER_AGENT");
-        in.content_type = param(*req, "CONTENT_TYPE");
-        in.accept_multipart = param(*req, "HTTP_MS_ASACCEPTMULTIPART");
-        in.push_token = param(*req, "HTTP_X_EASD_PUSH_TOKEN");
-        in.remote_addr = param(*req, "REMOTE_ADDR");
-        in.script_name = param(*req, "SCRIPT_NAME");
-        in.request_uri = param(*req, "REQUEST_URI");
-        in.host = param(*req, "HTTP_HOST");
-        in.server_port = param(*req, "SERVER_PORT");
-        in.https = !param(*req, "HTTPS").empty();
-
-        // Sign-in, command and size are settled before a byte of the body is read: a stranger's
-        // or an oversized body never takes this process's memory.
-        const std::size_t length = content_length(*req);
-        if (auto refused = handler_.screen(in, length)) {
-            write_and_finish(*req, *refused);  // the unread body needs libfcgi's lingering close
-            continue;
-        }
-        if (!reserve_body_memory(length)) {
-            EASD_LOG_WARN("%zu bytes of request bodies in memory: a body of %zu bytes waits for later",
-                          bodies_in_memory_.load(), length);
-            commands::HttpResponse busy = commands::plain_response(503, "busy: try again shortly");
-            busy.headers.emplace_back("Retry-After", "10");
-            write_and_finish(*req, busy);
-            continue;
-        }
-        bool too_large = false;
-        commands::HttpResponse out;
-        if (!read_body(*req, max_body_bytes_, in.body, too_large)) {
-            out.status = too_large ? 413 : 400;
-        } else {
-            auto started = std::chrono::steady_clock::now();
-            out = handler_.handle(in);
-            EASD_LOG_DEBUG("%s %s -> %d in %.2f ms", in.method.c_str(), in.query_string.c_str(), out.status,
-                           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
-        }
-        const bool large = in.body.size() >= (8u << 20);
-        std::string().swap(in.body);
-        bodies_in_memory_ -= length;
-        // After a large message the allocator keeps its peak unless told: give it back.
-        if (large) malloc_trim(0);
-        if (out.park) {
-            // The request waits in the push hub, holding only its descriptor; this thread goes on.
-            push::ParkedWait wait = out.park->wait;
-            parking_.hub.park(std::make_unique<ParkedRequest>(std::move(req), std::move(*out.park), parking_),
-                              std::move(wait));
-            continue;
-        }
-        // A body read to its end can be closed at once; one cut short (413) needs libfcgi's
-        // lingering close, so the unread rest does not turn the close into a reset.
-        if (too_large)
-            write_and_finish(*req, out);
-        else
-            write_and_close(*req, out);
+        queue_ready_.notify_one();
     }
+    {
+        std::lock_guard<std::mutex> lock(queue_mutex_);
+        accepting_done_ = true;
+    }
+    queue_ready_.notify_all();
+}
+
+void AcceptThreads::serve_loop() {
+    for (;;) {
+        int fd = -1;
+        {
+            std::unique_lock<std::mutex> lock(queue_mutex_);
+            // Connections accepted before a stop are still served: their phones sent a request.
+            queue_ready_.wait(lock, [this] { return !queue_.empty() || accepting_done_; });
+            if (queue_.empty()) return;
+            fd = queue_.front();
+            queue_.pop_front();
+        }
+        serve(fd);
+    }
+}
+
+void AcceptThreads::serve(int fd) {
+    // A new request object per connection: it outlives this call when the request is parked.
+    auto req = std::make_unique<FCGX_Request>();
+    if (FCGX_InitRequest(req.get(), listen_fd_, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+        EASD_LOG_ERROR("FCGX_InitRequest failed");
+        close(fd);
+        return;
+    }
+    req->ipcFd = fd;
+    req->keepConnection = 1;  // so FCGX_Accept_r's opening Finish does not close our descriptor
+    if (FCGX_Accept_r(req.get()) < 0) return;
+    commands::HttpRequest in;
+    in.method = param(*req, "REQUEST_METHOD");
+    in.query_string = param(*req, "QUERY_STRING");
+    in.authorization = param(*req, "HTTP_AUTHORIZATION");
+    in.protocol_version = param(*req, "HTTP_MS_ASPROTOCOLVERSION");
+    in.policy_key = param(*req, "HTTP_X_MS_POLICYKEY");
+    in.user_agent = param(*req, "HTTP_USER_AGENT");
+    in.content_type = param(*req, "CONTENT_TYPE");
+    in.accept_multipart = param(*req, "HTTP_MS_ASACCEPTMULTIPART");
+    in.push_token = param(*req, "HTTP_X_EASD_PUSH_TOKEN");
+    in.remote_addr = param(*req, "REMOTE_ADDR");
+    in.script_name = param(*req, "SCRIPT_NAME");
+    in.request_uri = param(*req, "REQUEST_URI");
+    in.host = param(*req, "HTTP_HOST");
+    in.server_port = param(*req, "SERVER_PORT");
+    in.https = !param(*req, "HTTPS").empty();
+
+    // Sign-in, command and size are settled before a byte of the body is read: a stranger's
+    // or an oversized body never takes this process's memory.
+    const std::size_t length = content_length(*req);
+    if (auto refused = handler_.screen(in, length)) {
+        write_and_finish(*req, *refused);  // the unread body needs libfcgi's lingering close
+        return;
+    }
+    if (!reserve_body_memory(length)) {
+        EASD_LOG_WARN("%zu bytes of request bodies in memory: a body of %zu bytes waits for later",
+                      bodies_in_memory_.load(), length);
+        commands::HttpResponse busy = commands::plain_response(503, "busy: try again shortly");
+        busy.headers.emplace_back("Retry-After", "10");
+        write_and_finish(*req, busy);
+        return;
+    }
+    bool too_large = false;
+    commands::HttpResponse out;
+    if (!read_body(*req, max_body_bytes_, in.body, too_large)) {
+        out.status = too_large ? 413 : 400;
+    } else {
+        auto started = std::chrono::steady_clock::now();
+        out = handler_.handle(in);
+        EASD_LOG_DEBUG("%s %s -> %d in %.2f ms", in.method.c_str(), in.query_string.c_str(), out.status,
+                       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+    }
+    const bool large = in.body.size() >= (8u << 20);
+    std::string().swap(in.body);
+    bodies_in_memory_ -= length;
+    // After a large message the allocator keeps its peak unless told: give it back.
+    if (large) malloc_trim(0);
+    if (out.park) {
+        // The request waits in the push hub, holding only its descriptor; this thread goes on.
+        push::ParkedWait wait = out.park->wait;
+        parking_.hub.park(std::make_unique<ParkedRequest>(std::move(req), std::move(*out.park), parking_),
+                          std::move(wait));
+        return;
+    }
+    // A body read to its end can be closed at once; one cut short (413) needs libfcgi's
+    // lingering close, so the unread rest does not turn the close into a reset.
+    if (too_large)
+        write_and_finish(*req, out);
+    else
+        write_and_close(*req, out);
 }
 
 }  // namespace easd::app

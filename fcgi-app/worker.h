@@ -1,9 +1,16 @@
-// Accept threads: each takes a FastCGI request off the listening socket, runs it through the
-// RequestHandler and writes the answer. A fresh FCGX_Request per accept (libfcgi finishes whatever
-// request object it is handed first).
+// Accepting and serving FastCGI connections. One thread only accepts (accept4, nothing else) and
+// queues the connections; `count` request threads take them from the queue, run each through the
+// RequestHandler and write the answer. Accept never waits on request work: when every phone
+// reconnects at once (a restart, a network blip) the listen backlog drains at accept speed and
+// the connections wait in the queue, where nginx waits for them, instead of overflowing the
+// backlog into 502s. A fresh FCGX_Request per connection (libfcgi finishes whatever request
+// object it is handed first).
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -20,13 +27,17 @@ public:
     ~AcceptThreads();
 
     void start(int count);
-    // Stop taking new requests; requests in progress finish. Call Listener::stop_accepting() too,
-    // to wake threads blocked in accept().
-    void request_stop() { stopping_ = true; }
+    // Stop taking new connections; those accepted (in progress or queued) are served. Call
+    // Listener::stop_accepting() too, to wake the thread blocked in accept().
+    void request_stop();
     void join();
+    // Connections accepted and waiting for a request thread.
+    std::size_t queued() const;
 
 private:
-    void run();
+    void accept_loop();
+    void serve_loop();
+    void serve(int fd);
     bool reserve_body_memory(std::size_t bytes);
 
     int listen_fd_;
@@ -36,6 +47,11 @@ private:
     std::atomic<std::size_t> bodies_in_memory_{0};
     ParkingServices& parking_;
     std::atomic<bool> stopping_{false};
+    bool accepting_done_ = false;  // guarded by queue_mutex_
+    mutable std::mutex queue_mutex_;
+    std::condition_variable queue_ready_;
+    std::deque<int> queue_;  // accepted descriptors
+    std::thread acceptor_;
     std::vector<std::thread> threads_;
 };
 

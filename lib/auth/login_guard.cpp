@@ -67,6 +67,23 @@ void LoginGuard::count_failure(soci::session& sql, const Keys& keys, const SignI
                   when.c_str());
 }
 
+bool LoginGuard::begin_check(const std::string& login) {
+    std::unique_lock<std::mutex> lock(checking_mutex_);
+    if (!check_ended_.wait_for(lock, std::chrono::milliseconds(limits_.hash_wait_ms),
+                               [&] { return checking_.count(login) == 0; }))
+        return false;
+    checking_.insert(login);
+    return true;
+}
+
+void LoginGuard::end_check(const std::string& login) {
+    {
+        std::lock_guard<std::mutex> lock(checking_mutex_);
+        checking_.erase(login);
+    }
+    check_ended_.notify_all();
+}
+
 SignIn LoginGuard::sign_in(const SignInAttempt& attempt) {
     SignIn result;
     if (auto user = cache_.find(attempt.login, attempt.password)) {
@@ -93,6 +110,23 @@ SignIn LoginGuard::sign_in(const SignInAttempt& attempt) {
         keys = keys_for(*sql, attempt);
         for (const auto& k : keys.counted) checked.push_back(k.key);
         if (refused_unchecked(*sql)) return result;
+    }
+
+    if (!begin_check(attempt.login)) {
+        result.outcome = SignIn::Outcome::Busy;
+        result.retry_after_seconds = 5;
+        return result;
+    }
+    struct CheckEnds {
+        LoginGuard& guard;
+        const std::string& login;
+        ~CheckEnds() { guard.end_check(login); }
+    } check_ends{*this, attempt.login};
+    // The check this one waited for may have verified the same password.
+    if (auto user = cache_.find(attempt.login, attempt.password)) {
+        result.outcome = SignIn::Outcome::Accepted;
+        result.user = std::move(user);
+        return result;
     }
 
     auto slot = slots_.acquire(std::chrono::milliseconds(limits_.hash_wait_ms));

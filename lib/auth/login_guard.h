@@ -9,8 +9,11 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "auth/auth_cache.h"
 #include "auth/hash_slots.h"
@@ -54,11 +57,20 @@ private:
     Keys keys_for(soci::session& sql, const SignInAttempt& attempt) const;
     void count_failure(soci::session& sql, const Keys& keys, const SignInAttempt& attempt);
 
+    // One password check per login at a time: when a phone's ten folders' requests, or every
+    // phone after a restart, arrive at once, the first checks and the rest find it in the cache.
+    // False when the other check did not end within hash_wait_ms.
+    bool begin_check(const std::string& login);
+    void end_check(const std::string& login);
+
     store::Database& db_;
     mailstore::MailBackend& mail_;
     LoginLimits limits_;
     AuthCache cache_;
     HashSlots slots_;
+    std::mutex checking_mutex_;
+    std::condition_variable check_ended_;
+    std::unordered_set<std::string> checking_;  // logins whose password is being checked
 };
 
 }  // namespace easd::auth

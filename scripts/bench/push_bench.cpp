@@ -4,7 +4,9 @@
 // user signed in through Dovecot's auth socket, each change a message delivered through Dovecot's
 // LMTP and announced by the push script; it also prints how many IMAP connections easd holds.
 //
-// usage: push_bench [--pings N] [--rate CHANGES_PER_S] [--seconds S] [--dovecot [--catch-up-threads N] [--imap-connections N]]
+// usage: push_bench [--pings N] [--rate CHANGES_PER_S] [--seconds S] [--burst] [--dovecot [--catch-up-threads N] [--imap-connections N]]
+// --burst: all N Pings connect at once, as when every phone reconnects after a restart or a
+// network blip (else at most 256 are on their way at a time); prints how many got an error.
 // Each parked Ping holds one descriptor in easd, two in nginx (client and upstream, in whichever
 // nginx worker took it) and one here: N is bounded by the descriptor limit of each process and by
 // nginx's worker_connections (16384 per worker in nginx/nginx.conf.in, one worker per core).
@@ -123,6 +125,7 @@ int main(int argc, char** argv) {
     const int rate = arg_int(argc, argv, "--rate", 100);
     const int seconds = arg_int(argc, argv, "--seconds", 10);
     const bool dovecot = arg_flag(argc, argv, "--dovecot");
+    const bool burst = arg_flag(argc, argv, "--burst");
     const int devices_per_user = dovecot ? 1 : 10;
     const int users = (pings + devices_per_user - 1) / devices_per_user;
 
@@ -318,8 +321,8 @@ int main(int argc, char** argv) {
     for (;;) {
         long long announced = 0;
         *sql << "SELECT count(*) FROM devices WHERE device_type = 'Bench' AND push_seq > 0", soci::into(announced);
-        if (announced >= pings) break;
-        while (opened < pings && opened - announced < 256) open_conn(opened++);
+        if (announced >= pings || (burst && announced + answered >= pings)) break;
+        while (opened < pings && (burst || opened - announced < 256)) open_conn(opened++);
         pump(20);
         if (std::chrono::duration<double>(Clock::now() - start_parking).count() > 120 + pings / 20.0) {
             std::printf("only %lld of %d Pings arrived; giving up (each parked Ping holds two connections in nginx: "
@@ -331,6 +334,10 @@ int main(int argc, char** argv) {
     for (auto settle = Clock::now() + std::chrono::seconds(2); Clock::now() < settle;) pump(100);
     long easd_parked = rss_kb(server.easd_pid()), nginx_parked = nginx_rss_kb(server.nginx_pid());
     const int parked = pings - answered;
+    int errors = 0;
+    for (const auto& c : conns)
+        if (c.done && c.in.compare(0, 12, "HTTP/1.1 200") != 0) ++errors;
+    if (burst) std::printf("burst of %d Pings: %d answered with an error (502 from nginx, or no answer)\n", pings, errors);
     std::printf("parked %d Pings (%d answered early) in %.1f s\n", pings - answered, answered,
                 std::chrono::duration<double>(Clock::now() - start_parking).count());
     std::printf("easd  RSS %ld -> %ld KB: %.1f KB per parked Ping\n", easd_before, easd_parked,
