@@ -335,9 +335,17 @@ int main(int argc, char** argv) {
     long easd_parked = rss_kb(server.easd_pid()), nginx_parked = nginx_rss_kb(server.nginx_pid());
     const int parked = pings - answered;
     int errors = 0;
+    std::map<std::string, int> by_status;
     for (const auto& c : conns)
-        if (c.done && c.in.compare(0, 12, "HTTP/1.1 200") != 0) ++errors;
-    if (burst) std::printf("burst of %d Pings: %d answered with an error (502 from nginx, or no answer)\n", pings, errors);
+        if (c.done && c.in.compare(0, 12, "HTTP/1.1 200") != 0) {
+            ++errors;
+            ++by_status[c.in.size() >= 12 ? c.in.substr(9, 3) : std::string("no answer")];
+        }
+    if (burst) {
+        std::printf("burst of %d Pings: %d answered with an error", pings, errors);
+        for (const auto& [status, n] : by_status) std::printf(" (%s: %d)", status.c_str(), n);
+        std::printf("\n");
+    }
     std::printf("parked %d Pings (%d answered early) in %.1f s\n", pings - answered, answered,
                 std::chrono::duration<double>(Clock::now() - start_parking).count());
     std::printf("easd  RSS %ld -> %ld KB: %.1f KB per parked Ping\n", easd_before, easd_parked,
