@@ -311,7 +311,10 @@ void EasServer::start_nginx() {
                                                     {"TLS_CERT", dir_ + "/tls/cert.pem"},
                                                     {"TLS_KEY", dir_ + "/tls/key.pem"},
                                                     {"EASD_SERVERS", servers},
-                                                    {"EASD_LOCATIONS", dir_ + "/easd-locations.conf"}}));
+                                                    {"EASD_LOCATIONS", dir_ + "/easd-locations.conf"},
+                                                    {"CLIENT_HEADER_TIMEOUT", std::to_string(options_.client_header_timeout) + "s"},
+                                                    {"CLIENT_BODY_TIMEOUT", std::to_string(options_.client_body_timeout) + "s"},
+                                                    {"CONNS_PER_ADDRESS", std::to_string(options_.connections_per_address)}}));
         SpawnOptions so;
         so.log_path = dir_ + "/log/nginx-stderr.log";
         so.death_signal = SIGTERM;  // the master stops its workers

@@ -26,6 +26,12 @@ public:
         // Extra command-line arguments and environment for every worker.
         std::vector<std::string> args;
         std::map<std::string, std::string> env;
+        // nginx's limits on clients (nginx/easd-local.conf.in), in seconds and requests. The timeouts
+        // default to production's (nginx/easd.conf.in); the per-address limit does not, because every
+        // test and benchmark client comes from 127.0.0.1 (push_bench parks thousands of Pings).
+        int client_header_timeout = 20;
+        int client_body_timeout = 30;
+        int connections_per_address = 65535;  // nginx's largest: in effect no limit
         // How long to wait for easd and nginx to come up (sanitizer builds start slowly).
         std::chrono::seconds start_timeout{60};
     };
