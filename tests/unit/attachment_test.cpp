@@ -23,7 +23,7 @@ TEST_CASE("FileReference round-trips", "[attachments][unit]") {
 TEST_CASE("FileReference parser rejects everything it did not write", "[attachments][unit]") {
     const char* bad[] = {
         "", ":", "42", "42:", ":1", "42:1.", "42:.1", "42:1..2", "42:0", "42:01", "042:1", "0:1", "-1:1", "+1:1",
-        "42:1.0", "42:10000", "42: 1", " 42:1", "42:1 ", "42:1\n", "42:1:2", "42;1", "42:a", "x:1", "42:1/2",
+        "42:1.0", "42:1000000", "42: 1", " 42:1", "42:1 ", "42:1\n", "42:1:2", "42;1", "42:a", "x:1", "42:1/2",
         "1234567890123456789:1",  // 19 digits
         "42:1%2E2", "4 2:1", "42:-1",
     };
@@ -32,6 +32,9 @@ TEST_CASE("FileReference parser rejects everything it did not write", "[attachme
         CHECK_FALSE(parse_file_reference(b));
     }
     CHECK_FALSE(parse_file_reference(std::string_view("42:1\0", 5)));
+    // Up to 999,999 parts on a level (a message with 20,000 attachments is stored whole).
+    CHECK(parse_file_reference("42:20001"));
+    CHECK(parse_file_reference("42:999999.1"));
     // Depth: 64 levels are fine, 65 are not.
     std::string deep = "5:1";
     for (int i = 1; i < 64; ++i) deep += ".1";
