@@ -76,9 +76,14 @@ RequestHandler::RequestHandler(store::Database& db, ServerSettings settings, mai
       login_guard_(db, mail, settings_.login_limits, std::chrono::seconds(settings_.auth_cache_seconds)),
       protocol_log_(settings_.protocol_log_dir) {}
 
-HttpResponse RequestHandler::handle(const HttpRequest& request) {
+namespace {
+
+// The answer for the exception being handled (call only inside a catch block): 503 with
+// Retry-After when the database or mail server is out of reach, 400 for a value the store
+// refused, else 500. The reason goes to the server log, never to the client.
+HttpResponse answer_for_current_exception() {
     try {
-        return handle_unchecked(request);
+        throw;
     } catch (const store::Unavailable& e) {
         EASD_LOG_ERROR("database unavailable: %s", e.what());
         return temporarily_unavailable();
@@ -97,6 +102,19 @@ HttpResponse RequestHandler::handle(const HttpRequest& request) {
     } catch (const std::exception& e) {
         EASD_LOG_ERROR("internal error: %s", e.what());
         return plain_response(500, "internal error");
+    } catch (...) {
+        EASD_LOG_ERROR("internal error: an exception that is no std::exception");
+        return plain_response(500, "internal error");
+    }
+}
+
+}  // namespace
+
+HttpResponse RequestHandler::handle(const HttpRequest& request) {
+    try {
+        return handle_unchecked(request);
+    } catch (...) {
+        return answer_for_current_exception();
     }
 }
 
@@ -198,7 +216,7 @@ std::optional<HttpResponse> RequestHandler::screen(HttpRequest& request, std::si
             return plain_response(413, "request body too large for " + (a.query ? a.query->cmd : std::string("this request")));
         return std::nullopt;
     } catch (...) {
-        return handle(request);  // the same answers as handle() gives for what failed (503, 500)
+        return answer_for_current_exception();  // as handle() answers: 503 when out of reach, ...
     }
 }
 
