@@ -133,6 +133,15 @@ void done(const Args& a, const std::string& message, const JsonObject& details) 
     std::cout << "{" << members << "}\n";
 }
 
+void show_line(const std::string& label, const std::string& value) {
+    std::string l = label + ":";
+    std::cout << l << std::string(l.size() < 19 ? 19 - l.size() : 1, ' ') << value << "\n";
+}
+
+UsageError unknown_command(const std::string& command, const std::string& sub) {
+    return UsageError("unknown command: " + command + (sub.empty() ? "" : " " + sub));
+}
+
 const std::string& word(const Args& a, std::size_t i, const char* what) {
     if (a.words.size() <= i) throw UsageError(std::string("missing ") + what);
     return a.words[i];

@@ -72,4 +72,10 @@ void print_table(const std::vector<std::string>& header, const std::vector<std::
 // {"ok":true,"message":...} followed by the details.
 void done(const Args& a, const std::string& message, const JsonObject& details = {});
 
+// "Label:" padded to a column, then the value: the form of every `show` command.
+void show_line(const std::string& label, const std::string& value);
+
+// UsageError("unknown command: device frobnicate").
+UsageError unknown_command(const std::string& command, const std::string& sub);
+
 }  // namespace easd::cli

@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
     settings.protocol_log_dir = options->protocol_log_dir;
     settings.auth_cache_seconds = options->auth_cache_seconds;
     settings.login_limits = options->login_limits;
+    settings.throttle_limits = options->throttle_limits;
+    settings.sync_loop_repeats = options->sync_loop_repeats;
     settings.max_body_bytes = options->max_body_bytes;
     settings.heartbeat_min = options->heartbeat_min;
     settings.heartbeat_max = std::max(options->heartbeat_min, options->heartbeat_max);

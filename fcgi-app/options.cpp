@@ -139,6 +139,14 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         {"hash_slots", 10, 0, 1024, &o.login_limits.hash_slots},
         {"hash_wait_ms", 10, 0, 600000, &o.login_limits.hash_wait_ms},
         {"max_body_memory_mb", 10, 1, 1 << 20, &o.max_body_memory_mb},
+        {"device_requests_per_minute", 10, 0, 1000000, &o.throttle_limits.device_requests_per_minute},
+        {"device_request_burst", 10, 1, 1000000, &o.throttle_limits.device_request_burst},
+        {"user_requests_per_minute", 10, 0, 1000000, &o.throttle_limits.user_requests_per_minute},
+        {"user_request_burst", 10, 1, 1000000, &o.throttle_limits.user_request_burst},
+        {"autoblock_refusals", 10, 0, 1000000, &o.throttle_limits.autoblock_refusals},
+        {"autoblock_window_seconds", 10, 1, 604800, &o.throttle_limits.autoblock_window_seconds},
+        {"autoblock_seconds", 10, 1, 604800, &o.throttle_limits.autoblock_seconds},
+        {"sync_loop_repeats", 10, 0, 1000, &o.sync_loop_repeats},
     };
     for (const auto& s : ints) {
         std::string v = get(s.key);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "auth/login_limits.h"
+#include "throttle/throttle_limits.h"
 #include "common/config.h"
 
 namespace easd::app {
@@ -24,6 +25,8 @@ struct Options {
     int max_body_memory_mb = 256;  // request bodies held at once (beyond: 503, try again shortly)
     int auth_cache_seconds = 30;
     auth::LoginLimits login_limits;  // config keys login_*, address_*, hash_* (README)
+    throttle::ThrottleLimits throttle_limits;  // device_request*, user_request*, autoblock_* (README)
+    int sync_loop_repeats = 3;
     int heartbeat_min = 60;      // Ping HeartbeatInterval bounds (seconds)
     int heartbeat_max = 1800;
     int max_ping_folders = 300;

@@ -17,6 +17,7 @@
 #include "store/accounts.h"
 #include "store/db.h"
 #include "store/devices.h"
+#include "throttle/throttle_limits.h"
 #include "wbxml/wbxml.h"
 
 namespace easd::commands {
@@ -43,6 +44,11 @@ struct ServerSettings {
     // a new id of such a type is recognised as the earlier device when the evidence says so
     // (commands/admission.h: identify_device). Empty: every new id is a new device.
     std::vector<std::string> rotating_device_types = {"WindowsOutlook15"};
+    // Request budgets and autoblock (throttle/throttle_limits.h).
+    throttle::ThrottleLimits throttle_limits;
+    // Presentations of a collection's previous SyncKey in a row before the window narrows to find
+    // the item the device cannot take (commands/sync_loops.h). 0: no loop detection.
+    int sync_loop_repeats = 3;
 };
 
 // Status codes every command's Status element may carry from 14.0 on (MS-ASCMD 2.2.2); before

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "store/access.h"
 #include "store/pq.h"
+#include "store/throttling.h"
 
 namespace easd::commands {
 
@@ -27,6 +28,16 @@ HttpResponse temporarily_unavailable() {
 HttpResponse database_failure(const char* what, bool connection_lost) {
     EASD_LOG_ERROR("database error: %s", what);
     return connection_lost ? temporarily_unavailable() : plain_response(500, "internal error");
+}
+
+// MS-ASHTTP's throttling answer: 503, why (X-MS-ASThrottle, 2.2.2.1.2.13) and how long to wait.
+// Exchange answers its budgets and autoblock this way for every command and version; a status
+// 111 in the command's body would need the body read first, which a throttled request never is.
+HttpResponse throttled(const char* reason, long long seconds) {
+    HttpResponse r = plain_response(503, "too many requests from this device or user: try again later");
+    r.headers.emplace_back("Retry-After", std::to_string(seconds));
+    r.headers.emplace_back("X-MS-ASThrottle", reason);
+    return r;
 }
 
 HttpResponse unauthorized() {
@@ -74,7 +85,8 @@ RequestHandler::RequestHandler(store::Database& db, ServerSettings settings, mai
       settings_(std::move(settings)),
       mail_(mail),
       login_guard_(db, mail, settings_.login_limits, std::chrono::seconds(settings_.auth_cache_seconds)),
-      protocol_log_(settings_.protocol_log_dir) {}
+      protocol_log_(settings_.protocol_log_dir),
+      budgets_(settings_.throttle_limits) {}
 
 namespace {
 
@@ -210,6 +222,9 @@ std::optional<HttpResponse> RequestHandler::screen(HttpRequest& request, std::si
                        : std::nullopt;
         Admission a = admit(request);
         if (a.answer) return std::move(a.answer);
+        // Budgets before the body: a device told to wait costs nothing more.
+        std::string device_id = a.query ? a.query->device_id : protocol::device_id_of_incomplete_query(request.query_string);
+        if (auto refusal = throttle(*a.user, device_id)) return refusal;
         // handle() need not check the password again (the account is read again there).
         request.verified_login = a.login;
         if (content_length > body_limit(request, a.query))
@@ -218,6 +233,37 @@ std::optional<HttpResponse> RequestHandler::screen(HttpRequest& request, std::si
     } catch (...) {
         return answer_for_current_exception();  // as handle() answers: 503 when out of reach, ...
     }
+}
+
+std::optional<HttpResponse> RequestHandler::throttle(const store::User& user, const std::string& device_id) {
+    const auto now = throttle::RequestBudgets::Clock::now();
+    if (auto block = budgets_.blocked(user.id, device_id, now)) {
+        long long left = block->seconds_left;
+        if (block->confirm) {  // an administrator may have lifted it (easctl device unblock)
+            store::Database::Lease sql(db_);
+            left = store::autoblock_seconds_left(*sql, user.id, device_id);
+            budgets_.note_block(user.id, device_id, left, now);
+        }
+        if (left > 0) return throttled(throttle::kCommandFrequency, left);
+    }
+    throttle::RequestBudgets::Verdict verdict = budgets_.charge(user.id, device_id, now);
+    if (verdict.allowed) return std::nullopt;
+    if (!verdict.block_device) return throttled(throttle::kOutOfBudgets, verdict.retry_after_seconds);
+
+    // Told to wait again and again and still sending: Exchange's autoblock. A row, so every
+    // worker and host refuses the device, and easctl shows and lifts it.
+    const auto& limits = settings_.throttle_limits;
+    bool stored = false;
+    {
+        store::Database::Lease sql(db_);
+        stored = store::autoblock_device(*sql, user.id, device_id, limits.autoblock_seconds, throttle::kCommandFrequency);
+    }
+    budgets_.note_block(user.id, device_id, limits.autoblock_seconds, now);
+    EASD_LOG_WARN("device %s of %s autoblocked for %d s (%s): refused %d times within %d s and still sending%s",
+                  device_id.c_str(), user.address.c_str(), limits.autoblock_seconds, throttle::kCommandFrequency,
+                  limits.autoblock_refusals, limits.autoblock_window_seconds,
+                  stored ? "" : " (no device row yet: blocked in this process only)");
+    return throttled(throttle::kCommandFrequency, limits.autoblock_seconds);
 }
 
 HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
@@ -298,6 +344,13 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     store::Database::Lease sql(db_);
     store::Device device = identify_device(*sql, settings_, user->id, *query, request.user_agent, *version,
                                            request.policy_key, body ? &*body : nullptr);
+    if (device.autoblock_seconds_left > 0) {
+        // Blocked by another worker or host: refused here too, from now on before the body.
+        budgets_.note_block(user->id, device.device_id, device.autoblock_seconds_left,
+                            throttle::RequestBudgets::Clock::now());
+        return throttled(device.autoblock_reason.empty() ? throttle::kCommandFrequency : device.autoblock_reason.c_str(),
+                         device.autoblock_seconds_left);
+    }
     CommandContext ctx{*sql, settings_, *user, device, *query, *version, body ? &*body : nullptr, request.body,
                        request.wait_deadline, &mail_};
     CommandResult result;

@@ -15,6 +15,7 @@
 #include "mailstore/mail_backend.h"
 #include "store/access.h"
 #include "store/db.h"
+#include "throttle/request_budgets.h"
 
 namespace easd::commands {
 
@@ -95,6 +96,9 @@ private:
     // The largest body the request's command takes (messages: max_body_bytes; else small).
     std::size_t body_limit(const HttpRequest& request, const std::optional<protocol::EasQuery>& query) const;
     HttpResponse handle_unchecked(const HttpRequest& request);
+    // The device's and user's request budgets and the device's autoblock (throttle/): an answer
+    // (503 with X-MS-ASThrottle and Retry-After) when the request is not to be served now.
+    std::optional<HttpResponse> throttle(const store::User& user, const std::string& device_id);
 
     store::Database& db_;
     ServerSettings settings_;
@@ -104,6 +108,7 @@ private:
     // access_mode` takes effect as soon as disabling a user does.
     store::AccessModeCache access_mode_;
     ProtocolLog protocol_log_;
+    throttle::RequestBudgets budgets_;
 };
 
 // "2.5,12.0,12.1,14.0,14.1,16.0,16.1" and the implemented command names, as OPTIONS sends them.

@@ -16,6 +16,7 @@
 
 #include "commands/command.h"
 #include "commands/sync_client_commands.h"
+#include "commands/sync_loops.h"
 #include "common/text.h"
 #include "content/conversation.h"
 #include "content/email_item.h"
@@ -97,7 +98,8 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
     if (!state) return status_reply(kInvalidKey, "0");
     long long from_mark;
     int response_key;
-    switch (state->keys.match(*key)) {
+    const store::KeyedState::Match match = state->keys.match(*key);
+    switch (match) {
         case store::KeyedState::Match::Current:
             store::commit_current_key(ctx.sql, *state);
             from_mark = state->keys.current_mark;
@@ -114,6 +116,11 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
             return status_reply(kInvalidKey, "0");
     }
 
+    const int loops_before = state->repeats;
+    const auto narrowed_before = state->narrow_until_mark;
+    const LoopGuard loop = guard_against_loops(ctx, *state, match, from_mark, req.window_size);
+    const int window = loop.window;
+
     ItemRenderer renderer(ctx, *cls, req.options);
     wbxml::Node responses(tag::AirSync::Responses);
     ClientEdits edits;
@@ -127,11 +134,11 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
         bool reconciled = true;
         // In conversation mode a new message can bring older ones of its thread into the set.
         if (store::needs_reconcile(*state, filter) || filter.conversation_mode) {
-            reconciled = store::reconcile_filter(ctx.sql, *state, filter, from_mark, req.window_size, response_key, changes);
+            reconciled = store::reconcile_filter(ctx.sql, *state, filter, from_mark, window, response_key, changes);
             store::save_filter_state(ctx.sql, *state, filter, reconciled);
         }
         if (reconciled) {
-            int room = req.window_size - static_cast<int>(changes.changes.size());
+            int room = window - static_cast<int>(changes.changes.size());
             auto scanned = store::collect_changes(ctx.sql, *state, from_mark, std::max(room, 0), response_key, filter,
                                                   deadline);
             changes.changes.insert(changes.changes.end(), scanned.changes.begin(), scanned.changes.end());
@@ -140,18 +147,28 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
         }
     }
 
-    // The client's own adds and edits come back as changes of ours: don't echo them.
+    // The client's own adds and edits come back as changes of ours: don't echo them. An item the
+    // device refused a one-item response for is held back (sync_loops.h).
     std::vector<store::ItemChange> to_send;
-    for (const auto& c : changes.changes)
-        if (c.kind == store::ItemChange::Kind::Delete || c.kind == store::ItemChange::Kind::SoftDelete ||
-            !edits.own.count(c.item_id))
-            to_send.push_back(c);
+    for (const auto& c : changes.changes) {
+        bool is_delete = c.kind == store::ItemChange::Kind::Delete || c.kind == store::ItemChange::Kind::SoftDelete;
+        if (!is_delete && edits.own.count(c.item_id)) continue;
+        if (!is_delete && loop.hold_back_items) {
+            hold_back_item(ctx, *state, response_key, c.item_id, store::QuarantineReason::loop,
+                           "the device refused the response carrying it " + std::to_string(ctx.settings.sync_loop_repeats + 1) +
+                               " times");
+            continue;
+        }
+        to_send.push_back(c);
+    }
 
     bool nothing_happened = changes.changes.empty() && !req.commands &&
                             response_key == state->keys.current_key + 1 && changes.new_mark == from_mark;
     std::string new_key;
     if (nothing_happened) {
         new_key = req.sync_key;  // no new state: the device keeps its key
+        if (state->repeats != loops_before || state->narrow_until_mark != narrowed_before)
+            store::save_collection_keys(ctx.sql, *state);  // the loop count starts again
     } else {
         if (response_key == state->keys.current_key + 1) {
             state->keys.previous_key = state->keys.current_key;
@@ -167,7 +184,11 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
     std::vector<long long> ids;
     for (const auto& c : to_send)
         if (c.kind == store::ItemChange::Kind::Add || c.kind == store::ItemChange::Kind::Change) ids.push_back(c.item_id);
-    auto rendered = renderer.render(ids);
+    std::vector<ItemRenderer::Failure> failures;
+    auto rendered = renderer.render(ids, &failures);
+    // An item that cannot be rendered would fail this Sync every time: the rest goes, it waits
+    // until it changes.
+    for (const auto& f : failures) hold_back_item(ctx, *state, response_key, f.item_id, store::QuarantineReason::render, f.reason);
     tr.commit();
 
     quiet = nothing_happened && responses.children.empty() && !changes.more_available && to_send.empty();

@@ -14,7 +14,10 @@
 #include "content/compose.h"
 #include "content/draft.h"
 #include "content/message.h"
+#include "mailstore/mail_backend.h"
+#include "store/db.h"
 #include "store/folders.h"
+#include "store/pq.h"
 
 namespace easd::commands::sync_detail {
 
@@ -492,6 +495,48 @@ void apply_client_commands(CommandContext& ctx, const CollectionRequest& req, co
                            ItemClass cls, int response_key, long long from_mark, wbxml::Node& responses,
                            ClientEdits& edits, ItemRenderer& renderer) {
     ClientCommands(ctx, req, state, cls, response_key, from_mark).apply(responses, edits, renderer);
+}
+
+std::unordered_map<long long, wbxml::Node> ItemRenderer::render(const std::vector<long long>& ids,
+                                                                std::vector<Failure>* failures) {
+    std::unordered_map<long long, wbxml::Node> out;
+    if (ids.empty()) return out;
+    // Runs one item's conversion; a failure of the item itself is recorded, a failure of the
+    // database or mail server goes up (the whole request is answered 503 and retried).
+    auto convert = [&](long long item_id, auto&& append) {
+        try {
+            wbxml::Node data(tag::AirSync::ApplicationData);
+            append(data);
+            out.emplace(item_id, std::move(data));
+        } catch (const store::Unavailable&) {
+            throw;
+        } catch (const store::QueryError&) {
+            throw;
+        } catch (const soci::soci_error&) {
+            throw;
+        } catch (const mailstore::MailUnavailable&) {
+            throw;
+        } catch (const std::exception& e) {
+            if (failures) failures->push_back({item_id, std::string("rendering failed: ") + e.what()});
+        }
+    };
+    if (cls_ == ItemClass::Email) {
+        for (const auto& row : ctx_.mail->load_emails(ctx_.sql, ctx_.user, ids, options_.needs_mime()))
+            convert(row.item_id,
+                    [&](wbxml::Node& data) { content::append_email_data(data, row, options_, ctx_.version); });
+    } else {
+        for (const auto& row : store::load_pim_items(ctx_.sql, ctx_.user.id, ids)) {
+            auto stored = wbxml::decode(row.data);
+            if (!stored.root) {
+                if (failures) failures->push_back({row.item_id, "its stored data is not WBXML: " + stored.error});
+                continue;
+            }
+            convert(row.item_id, [&](wbxml::Node& data) {
+                content::append_pim_data(data, cls_, *stored.root, options_, ctx_.version);
+            });
+        }
+    }
+    return out;
 }
 
 }  // namespace easd::commands::sync_detail

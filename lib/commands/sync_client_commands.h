@@ -49,26 +49,16 @@ public:
     ItemRenderer(CommandContext& ctx, ItemClass cls, const wbxml::Node* options)
         : ctx_(ctx), cls_(cls), options_(content::parse_email_options(options)) {}
 
-    std::unordered_map<long long, wbxml::Node> render(const std::vector<long long>& ids) {
-        std::unordered_map<long long, wbxml::Node> out;
-        if (ids.empty()) return out;
-        if (cls_ == ItemClass::Email) {
-            for (const auto& row : ctx_.mail->load_emails(ctx_.sql, ctx_.user, ids, options_.needs_mime())) {
-                wbxml::Node data(tag::AirSync::ApplicationData);
-                content::append_email_data(data, row, options_, ctx_.version);
-                out.emplace(row.item_id, std::move(data));
-            }
-        } else {
-            for (const auto& row : store::load_pim_items(ctx_.sql, ctx_.user.id, ids)) {
-                auto stored = wbxml::decode(row.data);
-                if (!stored.root) continue;  // cannot happen for data we wrote; skip rather than fail all
-                wbxml::Node data(tag::AirSync::ApplicationData);
-                content::append_pim_data(data, cls_, *stored.root, options_, ctx_.version);
-                out.emplace(row.item_id, std::move(data));
-            }
-        }
-        return out;
-    }
+    // An item that cannot be rendered (its stored data is damaged, a converter throws).
+    struct Failure {
+        long long item_id;
+        std::string reason;
+    };
+    // Items that vanished meanwhile are simply absent. One that fails to render is absent too,
+    // and named in `failures` when given (else skipped): one bad item never fails the whole
+    // response. The database or mail server out of reach still fails it (the phone retries).
+    std::unordered_map<long long, wbxml::Node> render(const std::vector<long long>& ids,
+                                                      std::vector<Failure>* failures = nullptr);
 
 private:
     CommandContext& ctx_;

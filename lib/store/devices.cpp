@@ -18,7 +18,9 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
             "COALESCE(extract(epoch FROM provisioned_at)::bigint, 0), "
             "last_sync IS NULL OR last_sync < now() - interval '1 minute', "
             "first_sync IS NULL AND policy_key IS NULL AND pending_policy_key IS NULL AND access_override IS NULL "
-            "AND wipe_status = 'none' AND NOT protocol_log "
+            "AND wipe_status = 'none' AND NOT protocol_log, "
+            "COALESCE(GREATEST(0, ceil(extract(epoch FROM autoblocked_until - now())))::bigint, 0), "
+            "COALESCE(autoblock_reason, '') "
             "FROM devices WHERE user_id = $1 AND device_id = $2",
             {std::to_string(user_id), device_id});
         if (r.rows() == 1) {
@@ -40,6 +42,8 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
             d.provisioned_at = r.int64(0, 12);
             d.sync_time_stale = r.boolean(0, 13);
             d.holds_nothing = r.boolean(0, 14);
+            d.autoblock_seconds_left = r.int64(0, 15);
+            d.autoblock_reason = r.str(0, 16);
             // Keep what we knew when a request does not say (e.g. the version header is absent).
             std::string type = device_type.empty() ? d.device_type : device_type;
             std::string agent = user_agent.empty() ? d.user_agent : user_agent;

@@ -31,6 +31,10 @@ struct Device {
     // Never synced, never provisioned, nothing set by the administrator: a row that a recognition
     // (recognise_rotated_device) may replace without losing anything.
     bool holds_nothing = false;
+    // Autoblocked (schema 018, store/throttling.h): seconds the block still holds (0: none) and
+    // why (an X-MS-ASThrottle value).
+    long long autoblock_seconds_left = 0;
+    std::string autoblock_reason;
 };
 
 // Finds or creates the device and refreshes its type, user agent, version and last-seen time.

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "store/pq.h"
+#include "store/throttling.h"
 
 namespace easd::store {
 
@@ -81,7 +82,7 @@ namespace {
 // The state columns, in this order, as both queries below select them.
 constexpr const char* kStateColumns =
     "sc.id, sc.folder_id, sc.epoch, sc.current_key, sc.current_mark, sc.previous_key, sc.previous_mark, "
-    "sc.filter_type, sc.filter_cutoff";
+    "sc.filter_type, sc.filter_cutoff, sc.repeats, sc.narrow_until_mark";
 
 CollectionState state_from_row(const PqResult& r, int first) {
     CollectionState s;
@@ -96,6 +97,8 @@ CollectionState state_from_row(const PqResult& r, int first) {
     }
     s.filter_type = r.int32(0, first + 7);
     if (!r.is_null(0, first + 8)) s.filter_cutoff = r.int64(0, first + 8);
+    s.repeats = r.int32(0, first + 9);
+    if (!r.is_null(0, first + 10)) s.narrow_until_mark = r.int64(0, first + 10);
     return s;
 }
 }  // namespace
@@ -107,7 +110,9 @@ std::optional<CollectionState> load_collection_state(soci::session& sql, long lo
                         (lock ? " FOR UPDATE" : "");
     PqResult r = pq_query(sql, query.c_str(), {std::to_string(device_id), std::to_string(folder_id)});
     if (r.rows() != 1) return std::nullopt;
-    return state_from_row(r, 0);
+    CollectionState s = state_from_row(r, 0);
+    s.device_id = device_id;
+    return s;
 }
 
 CollectionPeek peek_collection(soci::session& sql, long long user_id, long long device_id, long long folder_id) {
@@ -125,8 +130,11 @@ CollectionPeek peek_collection(soci::session& sql, long long user_id, long long 
     if (r.rows() != 1) return peek;
     peek.folder_found = true;
     peek.item_class = r.str(0, 0);
-    if (!r.is_null(0, 1)) peek.state = state_from_row(r, 1);
-    peek.pending = r.boolean(0, 10);
+    if (!r.is_null(0, 1)) {
+        peek.state = state_from_row(r, 1);
+        peek.state->device_id = device_id;
+    }
+    peek.pending = r.boolean(0, 12);
     return peek;
 }
 
@@ -134,6 +142,7 @@ CollectionState create_collection_state(soci::session& sql, long long device_id,
     sql << "DELETE FROM sync_collections WHERE device_id = :d AND folder_id = :f", soci::use(device_id),
         soci::use(folder_id);
     CollectionState s;
+    s.device_id = device_id;
     s.folder_id = folder_id;
     s.keys.epoch = new_epoch();
     s.keys.current_key = 1;
@@ -147,10 +156,12 @@ CollectionState create_collection_state(soci::session& sql, long long device_id,
 void save_collection_keys(soci::session& sql, const CollectionState& s) {
     soci::indicator prev_ind = s.keys.previous_key ? soci::i_ok : soci::i_null;
     int prev = s.keys.previous_key.value_or(0);
+    long long narrow = s.narrow_until_mark.value_or(0);
+    soci::indicator narrow_ind = s.narrow_until_mark ? soci::i_ok : soci::i_null;
     sql << "UPDATE sync_collections SET current_key = :ck, current_mark = :cm, previous_key = :pk, "
-           "previous_mark = :pm WHERE id = :id",
+           "previous_mark = :pm, repeats = :r, narrow_until_mark = :n WHERE id = :id",
         soci::use(s.keys.current_key), soci::use(s.keys.current_mark), soci::use(prev, prev_ind),
-        soci::use(s.keys.previous_mark), soci::use(s.id);
+        soci::use(s.keys.previous_mark), soci::use(s.repeats), soci::use(narrow, narrow_ind), soci::use(s.id);
     // Own changes at or below both watermarks can no longer be met by a scan, a Ping or a conflict.
     sql << "DELETE FROM sync_own_changes WHERE collection_id = :c AND modseq <= :m", soci::use(s.id),
         soci::use(s.keys.previous_key ? s.keys.previous_mark : s.keys.current_mark);
@@ -198,6 +209,11 @@ void rollback_current_key(soci::session& sql, const CollectionState& s) {
     sql << "UPDATE sync_collections SET filter_cutoff = NULL WHERE id = :c", soci::use(s.id);
 }
 
+void forget_unsent_add(soci::session& sql, const CollectionState& s, long long item_id, int key) {
+    pq_query(sql, "DELETE FROM sync_items WHERE collection_id = $1 AND item_id = $2 AND added_key = $3",
+             {std::to_string(s.id), std::to_string(item_id), std::to_string(key)});
+}
+
 namespace {
 std::string pg_array(const std::vector<long long>& ids) {
     std::string s = "{";
@@ -231,7 +247,8 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
             "SELECT c.kind, c.item_id, c.modseq,"
             "  EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = $3 AND s.item_id = c.item_id"
             "          AND s.removed_key IS NULL),"
-            "  c.in_filter, " + own_change_condition("$3", "c.item_id", "c.modseq") + " FROM ("
+            "  c.in_filter, " + own_change_condition("$3", "c.item_id", "c.modseq") + ","
+            "  c.kind = 0 AND " + quarantined_condition("$5", "c.item_id", "c.modseq") + " FROM ("
             "  (SELECT 0 AS kind, i.id AS item_id, i.modseq, (" + filter.condition() + ") AS in_filter FROM items i"
             "    WHERE i.folder_id = $1 AND i.modseq > $2 ORDER BY i.modseq LIMIT $4)"
             "  UNION ALL"
@@ -242,7 +259,7 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
             " ) c ORDER BY c.modseq LIMIT $4";
         PqResult rs = pq_query(sql, query.c_str(),
             {std::to_string(state.folder_id), std::to_string(scan_mark), std::to_string(state.id),
-             std::to_string(batch)});
+             std::to_string(batch), std::to_string(state.device_id)});
         int rows = rs.rows();
         for (int row = 0; row < rows; ++row) {
             int kind = rs.int32(row, 0);
@@ -251,7 +268,14 @@ CollectedChanges collect_changes(soci::session& sql, const CollectionState& stat
             bool held = rs.boolean(row, 3);
             bool in_filter = rs.boolean(row, 4);
             bool own = rs.boolean(row, 5);
+            bool quarantined = rs.boolean(row, 6);
             scan_mark = modseq;
+            // Held back from this device (store/throttling.h) until it changes: consumed unsent. A
+            // held copy stays on the device as it was.
+            if (quarantined) {
+                out.new_mark = modseq;
+                continue;
+            }
             // The device's own change of an item it holds: it has it already (no echo). One it does
             // not hold (its Add's response was lost and not repeated) still goes to it.
             if (((kind == 1 || !in_filter) && (!held || deleted_now.count(item))) ||
@@ -387,7 +411,9 @@ bool reconcile_filter(soci::session& sql, const CollectionState& state, const Sy
     std::string add =
         "SELECT i.id FROM items i WHERE i.folder_id = $1 AND i.modseq <= $2 AND (" + cond + ")"
         " AND NOT EXISTS (SELECT 1 FROM sync_items s WHERE s.collection_id = $3 AND s.item_id = i.id"
-        "                 AND s.removed_key IS NULL) ORDER BY i.id DESC LIMIT $4";
+        "                 AND s.removed_key IS NULL)"
+        " AND NOT " + quarantined_condition(std::to_string(state.device_id), "i.id", "i.modseq") +
+        " ORDER BY i.id DESC LIMIT $4";
     PqResult adds = pq_query(sql, add.c_str(),
                              {std::to_string(state.folder_id), std::to_string(mark), std::to_string(state.id),
                               std::to_string(room + 1)});

@@ -46,10 +46,16 @@ void reset_device_sync_state(soci::session& sql, long long device_id);
 // ---- Sync collections ----
 struct CollectionState {
     long long id = 0;  // sync_collections.id
+    long long device_id = 0;
     long long folder_id = 0;
     KeyedState keys;
     int filter_type = 0;                  // the FilterType the held set was reconciled for
     std::optional<long long> filter_cutoff;  // and the cutoff it was reconciled at; nullopt: pending
+    // Loop detection (schema 018): the previous key presented this many times in a row, and while
+    // the window is narrowed to one item to find the one the device cannot take, up to which
+    // watermark (commands/sync_loops.h).
+    int repeats = 0;
+    std::optional<long long> narrow_until_mark;
 };
 
 // A client's FilterType (MS-ASCMD 2.2.3.73.2) as the server applies it to one class of folder.
@@ -99,6 +105,9 @@ void save_collection_keys(soci::session& sql, const CollectionState& state);
 void commit_current_key(soci::session& sql, const CollectionState& state);
 // The device repeated its previous key: undo what the lost response (the current key) recorded.
 void rollback_current_key(soci::session& sql, const CollectionState& state);
+// An item recorded as added in response `key` was not sent after all (held back): the device does
+// not hold it.
+void forget_unsent_add(soci::session& sql, const CollectionState& state, long long item_id, int key);
 
 // ---- The device's own changes (docs/ARCHITECTURE.md, "Client changes") ----
 // Takes the user's write lock for the rest of the transaction (the same lock the stamping triggers
