@@ -304,7 +304,14 @@ struct Report {
 
 }  // namespace
 
+namespace {
+std::atomic<bool> validation_enabled{true};
+}
+
+void set_xsd_validation_enabled(bool enabled) { validation_enabled = enabled; }
+
 bool xsd_should_validate(const std::string& protocol_version) {
+    if (!validation_enabled) return false;
     // 12.0 and later; 2.5 (and anything unparsable) is not described by the XSDs.
     return protocol_version.rfind("12.", 0) == 0 || protocol_version.rfind("14.", 0) == 0 ||
            protocol_version.rfind("16.", 0) == 0;
