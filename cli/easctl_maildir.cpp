@@ -535,14 +535,22 @@ int run_import(const Args& a, soci::session& sql) {
             std::string error;
             auto parsed = content::parse_message(m->bytes, &error);
             if (!parsed) {
-                std::fprintf(stderr, "easctl: skipped %s: not a message: %s\n", path.c_str(), error.c_str());
+                std::fprintf(stderr, "easctl: skipped %s: %s\n", path.c_str(), error.c_str());
                 ++failed;
                 continue;
             }
+            std::optional<store::NewEmail> stored;
+            try {
+                stored = content::email_from_parsed(std::move(m->bytes), *parsed);
+            } catch (const content::MessageRefused& e) {
+                std::fprintf(stderr, "easctl: skipped %s: %s\n", path.c_str(), e.what());
+                ++failed;
+                continue;
+            }
+            store::NewEmail& email = *stored;
             held.insert(std::move(digest));
             if (!batch) batch.emplace(sql);
             auto name = maildir::parse_file_name(file.substr(file.find('/') + 1));
-            store::NewEmail email = content::email_from_parsed(std::move(m->bytes), *parsed);
             email.read = name.flags.seen;
             email.date_received = m->mtime;  // Dovecot's INTERNALDATE
             long long id = store::insert_email(sql, user.id, f.folder_id, email);

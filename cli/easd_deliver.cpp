@@ -1,8 +1,10 @@
 // easd-deliver: a delivery agent for Postfix's pipe transport. Reads one RFC 5322 message on
 // stdin and stores it for --recipient, whole or not at all. Exit codes follow sysexits.h, so
 // Postfix bounces what will never work and retries what may work later:
-//   0 stored; 64 usage; 65 unreadable input; 67 unknown user; 75 database unreachable or no such
-//   --folder (Postfix keeps the message and retries: create the folder, or fix master.cf).
+//   0 stored; 64 usage; 65 unreadable input, or a message over a limit of content/message_limits.h
+//   (more than 50,000 attachments or 100,000 MIME boundary lines: refused whole, Postfix bounces
+//   it); 67 unknown user; 75 database unreachable or no such --folder (Postfix keeps the message
+//   and retries: create the folder, or fix master.cf).
 //
 // master.cf:
 //   easd  unix  -  n  n  -  -  pipe
@@ -76,7 +78,7 @@ int main(int argc, char** argv) {
     content::init_mime();
     std::string error;
     auto parsed = content::parse_message(raw, &error);
-    if (!parsed) return fail(EX_DATAERR, "not a message: " + error);
+    if (!parsed) return fail(EX_DATAERR, error);  // "not a message: ...", or the limit it is over
 
     try {
         std::string address = store::normalize_address(recipient);
@@ -107,6 +109,8 @@ int main(int argc, char** argv) {
                                                *user, headers, *parsed, sender);
         }
         return EX_OK;
+    } catch (const content::MessageRefused& e) {
+        return fail(EX_DATAERR, e.what());  // nothing stored: the transaction was not committed
     } catch (const store::InvalidRequest& e) {
         return fail(EX_NOUSER, e.what());
     } catch (const store::Unavailable& e) {

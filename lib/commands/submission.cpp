@@ -72,7 +72,8 @@ int submit(CommandContext& ctx, const Submission& s) {
     auto out = content::prepare_outgoing(s.mime, ctx.user.address, ctx.user.display_name,
                                          static_cast<long long>(std::time(nullptr)), &error);
     if (!out) {
-        EASD_LOG_INFO("%s sent a message that is not one: %s", ctx.user.address.c_str(), error.c_str());
+        // Not a message, or one over a limit (content/message_limits.h): the phone's to fix.
+        EASD_LOG_INFO("%s sent a message easd refuses: %s", ctx.user.address.c_str(), error.c_str());
         return kInvalidMime;
     }
     if (out->recipients.empty()) return kMessageHasNoRecipient;

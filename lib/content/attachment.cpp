@@ -15,13 +15,18 @@ namespace easd::content {
 
 namespace {
 
-
-
-constexpr std::size_t kMaxReference = 300;
+constexpr std::size_t kMaxIdDigits = 18;
 // Up to 999,999 parts on one level (schema 017): a message with 20,000 attachments is odd, not
 // wrong, and every one of them must be reachable.
 constexpr std::size_t kMaxPartDigits = 6;
 constexpr std::size_t kMaxDepth = 64;  // as message.cpp descends
+// The longest reference we write: an 18-digit id, ':', 64 levels of 6 digits and their dots (466
+// bytes). The limit was 300, from when levels had 4 digits, so an attachment deep in a message
+// with many parts got a FileReference its own Fetch refused. Checked first, so a long string is
+// refused before it is scanned.
+constexpr std::size_t kMaxReference = 512;
+static_assert(kMaxIdDigits + 1 + kMaxDepth * (kMaxPartDigits + 1) - 1 <= kMaxReference,
+              "every reference format_file_reference can write must parse");
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -109,7 +114,7 @@ bool valid_part_path(std::string_view path) {
 std::optional<FileReference> parse_file_reference(std::string_view text) {
     if (text.empty() || text.size() > kMaxReference) return std::nullopt;
     std::string_view rest = text;
-    auto id = take_number(rest, 18);
+    auto id = take_number(rest, kMaxIdDigits);
     if (!id || rest.empty() || rest[0] != ':') return std::nullopt;
     rest.remove_prefix(1);
     if (!valid_part_path(rest)) return std::nullopt;

@@ -25,7 +25,8 @@ std::string format_file_reference(const FileReference& ref);
 
 // Parses exactly what format_file_reference writes, nothing else: a positive decimal item id
 // without sign or leading zeros (at most 18 digits), ':', then 1..64 dot-separated numbers
-// 1..9999 without leading zeros; at most 300 bytes in all. nullopt for anything else.
+// 1..999999 without leading zeros; at most 512 bytes in all (the longest such is 466). nullopt
+// for anything else.
 std::optional<FileReference> parse_file_reference(std::string_view text);
 
 // True for a part path as parse_file_reference accepts it ("2", "1.2.2").

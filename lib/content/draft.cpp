@@ -419,8 +419,18 @@ store::NewEmail email_from_parsed(std::string mime, const ParsedMessage& parsed)
     e.body_html = parsed.body_html;
     e.conversation = conversation_of(parsed);
     e.sender = parsed.sender;
+    // Every attachment or none: one left out would be missing on every phone without a word (this
+    // used to skip part paths the FileReference parser refused, and stored 9,999 of a message's
+    // 20,000 attachments). parse_message keeps within the limit and names parts within what
+    // valid_part_path takes; this is the check that it did.
+    if (parsed.attachments.size() > kMaxAttachments)
+        throw MessageRefused("too many attachments: " + std::to_string(parsed.attachments.size()) + ", more than " +
+                             std::to_string(kMaxAttachments) + " in one message");
+    e.attachments.reserve(parsed.attachments.size());
     for (const auto& a : parsed.attachments) {
-        if (!valid_part_path(a.part_path)) continue;
+        if (!valid_part_path(a.part_path))
+            throw MessageRefused("attachment at MIME part " + a.part_path.substr(0, 40) +
+                                 (a.part_path.size() > 40 ? "..." : "") + " cannot be named by a FileReference");
         store::EmailAttachment row;
         row.part_path = a.part_path;
         row.file_name = a.file_name;

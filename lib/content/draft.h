@@ -85,7 +85,9 @@ std::optional<Draft> draft_from_message(std::string_view mime, std::string* erro
 std::string build_draft_message(const Draft& draft, long long date_unix, const std::string& domain);
 
 // The row to store for a message: the columns as parse_message found them (so that they match the
-// bytes exactly), the attachments with their part paths and methods.
+// bytes exactly), every attachment with its part path and method. Throws MessageRefused
+// (content/message_limits.h) rather than leave one out: more than kMaxAttachments, or a part path
+// no FileReference could name.
 store::NewEmail email_from_parsed(std::string mime, const ParsedMessage& parsed);
 
 }  // namespace easd::content

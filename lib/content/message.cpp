@@ -26,7 +26,7 @@ namespace {
 
 namespace {
 void warm_up();
-std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::string* error);
+std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::string* error, const MessageLimits& limits);
 }  // namespace
 
 void init_mime() {
@@ -260,11 +260,19 @@ std::string strip_subject_prefixes(std::string_view s) {
 
 struct Walker {
     ParsedMessage& out;
+    std::size_t max_attachments;
     GMimePart* plain = nullptr;
     GMimePart* html = nullptr;
     GMimePart* calendar = nullptr;
+    // One attachment more than allowed was found: the walk stops, and the message is refused
+    // whole (not stored with the first max_attachments).
+    bool too_many = false;
 
     void add_attachment(GMimeObject* obj, const std::string& path) {
+        if (out.attachments.size() >= max_attachments) {
+            too_many = true;
+            return;
+        }
         AttachmentInfo a;
         a.part_path = path;
         a.content_type = mime_type_of(obj);
@@ -291,7 +299,7 @@ struct Walker {
     }
 
     void walk(GMimeObject* obj, const std::string& path, int depth) {
-        if (!obj) return;
+        if (!obj || too_many) return;
         if (depth > kMaxDepth) return;
         if (GMIME_IS_MULTIPART(obj)) {
             GMimeMultipart* mp = GMIME_MULTIPART(obj);
@@ -435,25 +443,26 @@ void warm_up() {
         "--b\r\nContent-Type: multipart/signed; boundary=s\r\n\r\n--s\r\n\r\nx\r\n--s--\r\n"
         "--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: y\r\n\r\ny\r\n"
         "--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b--\r\n";
-    (void)parse_message_impl(std::string_view(kSample, sizeof kSample - 1), nullptr);
+    (void)parse_message_impl(std::string_view(kSample, sizeof kSample - 1), nullptr, MessageLimits());
     (void)html_to_text("<p>x</p>");
 }
 
 }  // namespace
 
 namespace {
-std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::string* error) {
-    auto fail = [&](const char* why) -> std::optional<ParsedMessage> {
+std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::string* error, const MessageLimits& limits) {
+    auto fail = [&](const std::string& why) -> std::optional<ParsedMessage> {
         if (error) *error = why;
         return std::nullopt;
     };
-    if (raw.empty()) return fail("empty message");
-    if (!has_header_section(raw)) return fail("no header section");
+    if (raw.empty()) return fail("not a message: empty");
+    if (!has_header_section(raw)) return fail("not a message: no header section");
 
     ParserOptionsPtr opts = loose_parser_options();  // also for the headers and texts read below
     if (!opts) return fail("out of memory");
-    GPtr<GMimeMessage> msg = parse_gmime_message(raw);
-    if (!msg) return fail("unparseable message");
+    std::string refused;
+    GPtr<GMimeMessage> msg = parse_gmime_message(raw, &refused, limits.max_boundary_lines);
+    if (!msg) return fail(refused.empty() ? "not a message: GMime cannot parse it" : refused);
     GMimeObject* mobj = GMIME_OBJECT(msg.get());
 
     ParsedMessage pm;
@@ -475,9 +484,11 @@ std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::strin
     pm.importance = imp < 0 ? 1 : imp;
 
     GMimeObject* top = g_mime_message_get_mime_part(msg.get());
-    Walker w{pm};
+    Walker w{pm, limits.max_attachments};
     // Opaque S/MIME (signed-data or enveloped) is one attachment the client decodes itself.
     w.walk(top, "", 0);
+    if (w.too_many)
+        return fail("too many attachments: more than " + std::to_string(limits.max_attachments) + " in one message");
     pm.has_attachments = !pm.attachments.empty();
 
     if (w.html) pm.body_html = text_to_utf8(part_bytes(w.html), ct_param(GMIME_OBJECT(w.html), "charset"), opts.get());
@@ -495,9 +506,9 @@ std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::strin
 }
 }  // namespace
 
-std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* error) {
+std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* error, const MessageLimits& limits) {
     init_mime();
-    return parse_message_impl(raw, error);
+    return parse_message_impl(raw, error, limits);
 }
 
 std::vector<std::string> addresses_in(std::string_view list) {

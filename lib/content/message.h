@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "content/message_limits.h"
+
 namespace easd::content {
 
 // Call once per process before any other function here (thread-safe, idempotent).
@@ -51,8 +53,12 @@ struct ParsedMessage {
 };
 
 // Parses one message. nullopt and a one-line reason in *error when the bytes are not a message
-// (empty input, no header section, unparseable).
-std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* error = nullptr);
+// ("not a message: ..." for empty input, no header section, unparseable) or when the message is
+// over a limit (more boundary lines than limits.max_boundary_lines, found before GMime parses;
+// more attachments than limits.max_attachments): such a message is refused whole, the reason
+// says which limit. A message it gives has every attachment it found.
+std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* error = nullptr,
+                                           const MessageLimits& limits = MessageLimits());
 
 // The lower-case addresses of an RFC 5322 address list ("Jane <j@example.com>, b@example.com");
 // groups contribute their members.

@@ -411,7 +411,7 @@ mailstore::WriteOutcome DovecotBackend::store_message(soci::session& sql, const 
     store::lock_user_writes(sql, user.id);  // before the IMAP write (dovecot_backend.h)
     std::string error;
     auto parsed = content::parse_message(mime, &error);
-    if (!parsed) throw std::runtime_error("the message does not parse: " + error);
+    if (!parsed) throw std::runtime_error("the message is refused: " + error);
     bool bound = false;
     std::uint32_t uid = 0;
     try {

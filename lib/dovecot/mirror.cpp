@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_set>
 
@@ -316,16 +317,29 @@ bool Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, boo
             if (!m.body || known.count(m.uid)) continue;  // expunged meanwhile, or already there
             std::string error;
             auto parsed = content::parse_message(*m.body, &error);
-            if (!parsed) {
-                // Not a message (no header section): nothing a phone could show. Logged and
-                // skipped; QRESYNC catch-ups do not ask for it again until its flags change.
+            // Not a message (no header section), or one over a limit of content/message_limits.h
+            // (more than 50,000 attachments, or MIME parts GMime would take gigabytes for): nothing
+            // a phone could be given whole. Logged and skipped, and the rest of the mailbox is
+            // mirrored (throwing would roll back the batch and fail the mailbox at every
+            // catch-up); QRESYNC catch-ups do not ask for it again until its flags change.
+            auto skip = [&](const std::string& why) {
                 EASD_LOG_WARN("mirror %s: message UID %u of folder %lld not stored: %s", user_.address.c_str(),
-                              m.uid, folder_id, error.c_str());
+                              m.uid, folder_id, why.c_str());
+            };
+            if (!parsed) {
+                skip(error);
                 continue;
             }
             const bool tell_this = tell && m.internal_date >= arrived_after;
             std::string headers = tell_this ? std::string(content::header_section(*m.body)) : std::string();
-            store::NewEmail email = content::email_from_parsed(std::move(*m.body), *parsed);
+            std::optional<store::NewEmail> made;
+            try {
+                made = content::email_from_parsed(std::move(*m.body), *parsed);
+            } catch (const content::MessageRefused& e) {
+                skip(e.what());
+                continue;
+            }
+            store::NewEmail& email = *made;
             MailState state = state_from_flags(m.flags, {});
             email.read = state.read;
             email.flag = state.flag;

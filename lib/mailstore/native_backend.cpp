@@ -30,7 +30,7 @@ WriteOutcome NativeBackend::store_message(soci::session& sql, const store::User&
                                           const std::string& mime, bool read) {
     std::string error;
     auto parsed = content::parse_message(mime, &error);
-    if (!parsed) throw std::runtime_error("the message does not parse: " + error);
+    if (!parsed) throw std::runtime_error("the message is refused: " + error);
     store::NewEmail email = content::email_from_parsed(mime, *parsed);
     email.read = read;
     store::insert_email(sql, user.id, folder_id, email);

@@ -1,6 +1,7 @@
 // Mail sent from the phone (SendMail, SmartReply, SmartForward) end to end through nginx: who gets
 // what, the copy in Sent Items, a ClientId sent once, nothing half sent when submission fails,
 // and the original a smart reply or forward brings along.
+#include "content/message_limits.h"
 #include "e2e_support.h"
 #include "support/wbxml_oracle.h"
 #include "support/text.h"
@@ -199,6 +200,46 @@ TEST_CASE("SmartReply and SmartForward add the original; ReplaceMime sends what 
     CHECK(compose_status(smart(tag::ComposeMail::SmartForward, "f2", "To: " + bob + "\r\nSubject: x\r\n\r\nx\r\n", false,
                                "999999999")) == "150");
     CHECK(folder_subjects(alice, "Sent Items") == "Re: Report|Fw: Report|Mine");
+}
+
+TEST_CASE("A message with more than 50,000 attachments is refused whole: 107 (400 before 14.0), nothing sent",
+          "[e2e][sendmail][limits]") {
+    std::string alice = new_user("alice");
+    std::string bob = new_user("bob");
+    // One attachment over the limit (content/message_limits.h), to a local and a remote recipient.
+    std::string mime = "To: " + bob + ", out@far.example\r\nSubject: Too many\r\nMIME-Version: 1.0\r\n"
+                       "Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\nsee\r\n";
+    for (std::size_t i = 0; i <= easd::content::kMaxAttachments; ++i)
+        mime += "--zz\r\nContent-Type: application/octet-stream; name=a" + std::to_string(i) + ".bin\r\n\r\nx\r\n";
+    mime += "--zz--\r\n";
+    deliver(alice, simple_message("Original"));
+    const std::string original = sql_one("SELECT i.id FROM items i JOIN users u ON u.id = i.user_id WHERE u.address = '" +
+                                         alice + "' ORDER BY i.id DESC LIMIT 1");
+    const std::size_t before = fake_sendmail().calls().size();
+
+    // 14.1: status 107 (InvalidMIME), as for any message easd cannot take.
+    auto c = client(alice, "TOOMANY", "14.1");
+    CHECK(compose_status(send_mail(c, "many-1", mime)) == "107");
+    // SmartForward: with the original added (the phone's part is refused before), and as the
+    // phone wrote it (ReplaceMime).
+    for (bool replace : {false, true}) {
+        easd::wbxml::Node body(tag::ComposeMail::SmartForward);
+        body.add(tag::ComposeMail::ClientId, replace ? "many-2" : "many-3");
+        body.add(tag::ComposeMail::Source).add(tag::ComposeMail::LongId, original);
+        body.add(tag::ComposeMail::SaveInSentItems);
+        if (replace) body.add(tag::ComposeMail::ReplaceMime);
+        body.add_opaque(tag::ComposeMail::Mime, mime);
+        INFO("ReplaceMime " << replace);
+        CHECK(compose_status(c.command("SmartForward", &body)) == "107");
+    }
+    // 12.1: no Status before 14.0; HTTP 400, as for other messages the phone must fix.
+    auto old = client(alice, "TOOMANY12", "12.1");
+    CHECK(old.command_bytes("SendMail", mime, {{"SaveInSent", "T"}}, {{"Content-Type", "message/rfc822"}}).status == 400);
+
+    // Refused whole: nobody got it, no copy, nothing for sendmail.
+    CHECK(folder_subjects(bob, "Inbox").empty());
+    CHECK(folder_subjects(alice, "Sent Items").empty());
+    CHECK(fake_sendmail().calls_since(before).empty());
 }
 
 TEST_CASE("SendMail as libwbxml2 encodes it", "[e2e][sendmail]") {

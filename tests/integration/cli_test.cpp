@@ -1,6 +1,7 @@
 // easctl and easd-deliver as an administrator and Postfix use them: real binaries, real database.
 #include <catch2/catch.hpp>
 
+#include "content/message_limits.h"
 #include "support/cluster.h"
 #include "support/process.h"
 
@@ -155,4 +156,43 @@ TEST_CASE("easd-deliver stores a message whole and answers Postfix in sysexits",
                                     "JOIN users u ON u.id = i.user_id WHERE u.address = 'dave@cli.test' "
                                     "AND f.name = 'Junk E-mail'") != "0");
     }
+}
+
+TEST_CASE("easd-deliver refuses a message over a limit whole: 65 with one line, nothing stored",
+          "[cli][deliver][limits]") {
+    easctl({"domain", "add", "cli.test"});
+    easctl({"user", "add", "erin@cli.test", "--password-stdin"}, "pw\n");
+    const std::string count_sql =
+        "SELECT (SELECT count(*) FROM items i JOIN users u ON u.id = i.user_id WHERE u.address = 'erin@cli.test') "
+        "|| '/' || (SELECT count(*) FROM email_attachments a JOIN items i ON i.id = a.item_id "
+        "JOIN users u ON u.id = i.user_id WHERE u.address = 'erin@cli.test')";
+    const std::string before = shared_cluster().psql(count_sql);
+    // A text body and n attachments of one byte each.
+    auto message = [](std::size_t n) {
+        std::string m = "From: a@example.com\r\nTo: erin@cli.test\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+                        "Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\nbody\r\n";
+        for (std::size_t i = 0; i < n; ++i)
+            m += "--zz\r\nContent-Type: application/octet-stream; name=a" + std::to_string(i) + ".bin\r\n\r\nx\r\n";
+        return m + "--zz--\r\n";
+    };
+
+    SECTION("one attachment more than kMaxAttachments") {
+        // Stored before, with all 50,001 attachment rows.
+        auto r = deliver("erin@cli.test", message(easd::content::kMaxAttachments + 1));
+        CHECK(r.exit_code == 65);  // EX_DATAERR: Postfix bounces it, it will never be stored
+        CHECK(one_line(r.err));
+        CHECK(r.err == "easd-deliver: too many attachments: more than 50000 in one message\n");
+    }
+    SECTION("more MIME boundary lines than kMaxBoundaryLines: refused before GMime parses it") {
+        // 100,000 empty parts: the scan refuses the message (the reason names the boundary lines)
+        // before GMime builds them and the attachment count would.
+        std::string m = "From: a@example.com\r\nTo: erin@cli.test\r\nSubject: lines\r\nMIME-Version: 1.0\r\n"
+                        "Content-Type: multipart/alternative; boundary=zz\r\n\r\n";
+        for (std::size_t i = 0; i < easd::content::kMaxBoundaryLines; ++i) m += "--zz\r\n\r\n";
+        m += "--zz--\r\n";
+        auto r = deliver("erin@cli.test", m);
+        CHECK(r.exit_code == 65);
+        CHECK(r.err == "easd-deliver: too many MIME parts: more than 100000 boundary lines\n");
+    }
+    CHECK(shared_cluster().psql(count_sql) == before);
 }

@@ -4,11 +4,16 @@
 // row change a phone needs: no duplicate, nothing lost.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <map>
 #include <string>
 
+#include "content/message_limits.h"
 #include "dovecot/mirror.h"
 #include "imap/imap_client.h"
 #include "store/accounts.h"
@@ -29,6 +34,35 @@ std::string message(int n, const std::string& subject_prefix = "Message") {
            "@example.com>\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBody " +
            std::to_string(n) + "\r\n";
 }
+
+// The server log (stderr) goes to a file while one lives, and back to where it went after.
+class CapturedLog {
+public:
+    CapturedLog() : dir_(test::make_temp_dir("easd-log")) {
+        std::fflush(stderr);
+        saved_ = ::dup(2);
+        int fd = ::open((dir_ + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        REQUIRE(fd >= 0);
+        ::dup2(fd, 2);
+        ::close(fd);
+    }
+    ~CapturedLog() {
+        std::fflush(stderr);
+        ::dup2(saved_, 2);
+        ::close(saved_);
+        test::remove_tree(dir_);
+    }
+    CapturedLog(const CapturedLog&) = delete;
+    CapturedLog& operator=(const CapturedLog&) = delete;
+    std::string text() const {
+        std::fflush(stderr);
+        return test::read_file(dir_ + "/stderr");
+    }
+
+private:
+    std::string dir_;
+    int saved_ = -1;
+};
 
 struct MirrorFixture {
     test::PgCluster& cluster = test::shared_cluster();
@@ -258,4 +292,35 @@ TEST_CASE("One LIST tells the mirror which mailboxes changed (LIST-STATUS)", "[d
     // And catching up all of it fetches exactly the one new message.
     CHECK(again.catch_up_all().added == 1);
     CHECK(f.count_items(f.folder_of("INBOX")) == "2");
+}
+
+TEST_CASE("A message over the attachment limit is skipped with a log line; the mailbox mirrors on",
+          "[dovecot][mirror][limits]") {
+    MirrorFixture f("limits");
+    std::string big = "From: Sender <sender@example.com>\r\nTo: ann@mirror.test\r\nSubject: Too many parts\r\n"
+                      "Message-ID: <big@example.com>\r\nMIME-Version: 1.0\r\n"
+                      "Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\nbody\r\n";
+    for (std::size_t i = 0; i <= content::kMaxAttachments; ++i)
+        big += "--zz\r\nContent-Type: application/octet-stream; name=a" + std::to_string(i) + ".bin\r\n\r\nx\r\n";
+    big += "--zz--\r\n";
+    f.other->append("INBOX", message(1), {});
+    f.other->append("INBOX", big, {});
+    f.other->append("INBOX", message(3), {});
+
+    CapturedLog log;
+    dovecot::CatchUpStats stats = f.mirror().catch_up_all();
+    const std::string logged = log.text();
+    INFO(logged);
+    CHECK(stats.added == 2);
+    const long long inbox = f.folder_of("INBOX");
+    CHECK(f.count_items(inbox) == "2");
+    CHECK(f.one("SELECT string_agg(e.subject, '|' ORDER BY m.uid) FROM emails e JOIN imap_messages m "
+                "ON m.item_id = e.item_id WHERE m.folder_id = " + std::to_string(inbox)) == "Message 1|Message 3");
+    CHECK(logged.find("message UID 2 of folder " + std::to_string(inbox) +
+                      " not stored: too many attachments: more than 50000 in one message") != std::string::npos);
+
+    // The next catch-up (a new message arrives) goes on from there.
+    f.other->append("INBOX", message(4), {});
+    f.catch_up("INBOX");
+    CHECK(f.count_items(inbox) == "3");
 }

@@ -43,6 +43,32 @@ TEST_CASE("FileReference parser rejects everything it did not write", "[attachme
     CHECK_FALSE(parse_file_reference("5:" + std::string(400, '1')));
 }
 
+TEST_CASE("FileReference: the longest one we can write parses (466 bytes); beyond 512 bytes none does",
+          "[attachments][unit][limits]") {
+    // An 18-digit item id and an attachment 64 levels deep with six-digit part numbers on every
+    // level (schema 017): the parser refused everything over 300 bytes.
+    std::string path = "999999";
+    for (int i = 1; i < 64; ++i) path += ".999999";
+    const FileReference longest{987654321012345678LL, path};
+    const std::string text = format_file_reference(longest);
+    CHECK(text.size() == 466);
+    auto back = parse_file_reference(text);
+    REQUIRE(back);
+    CHECK(*back == longest);
+    CHECK(easd::content::valid_part_path(path));
+    // A shorter one over the old limit.
+    std::string mid = "42:100000";
+    while (mid.size() < 400) mid += ".100000";
+    CHECK(mid.size() > 300);
+    CHECK(parse_file_reference(mid));
+    // Over 512 bytes: refused whatever it holds (here also deeper than 64 levels).
+    std::string over = text;
+    while (over.size() <= 512) over += ".1";
+    CHECK(over.size() > 512);
+    CHECK_FALSE(parse_file_reference(over));
+    CHECK_FALSE(parse_file_reference(std::string(513, '1')));
+}
+
 TEST_CASE("valid_part_path", "[attachments][unit]") {
     CHECK(easd::content::valid_part_path("1"));
     CHECK(easd::content::valid_part_path("3.14.15"));

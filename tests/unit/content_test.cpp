@@ -399,9 +399,9 @@ TEST_CASE("empty input and non-messages are errors", "[content]") {
     init_mime();
     std::string err;
     CHECK_FALSE(parse_message("", &err));
-    CHECK(err == "empty message");
+    CHECK(err == "not a message: empty");
     CHECK_FALSE(parse_message("hello world, this is not mail", &err));
-    CHECK(err == "no header section");
+    CHECK(err == "not a message: no header section");
     CHECK_FALSE(parse_message("\r\n\r\nbody only", &err));
     CHECK_FALSE(parse_message(std::string("\0\0\0\0", 4), &err));
     CHECK_FALSE(parse_message("From ", &err));
