@@ -298,6 +298,7 @@ void EasServer::start_nginx() {
     write_file(dir_ + "/nginx.conf",
                render_template(read_file(src + "nginx.conf.in"),
                                {{"USER_DIRECTIVE", running_as_root() ? "user " + nginx_worker_user() + ";" : ""},
+                                {"NGINX_WORKERS", options_.nginx_workers > 0 ? std::to_string(options_.nginx_workers) : "auto"},
                                 {"EASD_LOCAL_CONF", dir_ + "/easd-local.conf"}}));
     const std::string local_template = read_file(src + "easd-local.conf.in");
     if (local_template.empty()) throw std::runtime_error("cannot read " + src + "easd-local.conf.in");
