@@ -56,42 +56,52 @@ void write_and_close(FCGX_Request& r, const commands::HttpResponse& resp) {
     if (fd >= 0) close(fd);
 }
 
-Finisher::Finisher(int threads) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+Finisher::Finisher(int threads, int answer_threads) {
+    for (int i = 0; i < threads; ++i) work_.threads.emplace_back([this] { run(work_); });
+    for (int i = 0; i < answer_threads; ++i) answers_.threads.emplace_back([this] { run(answers_); });
 }
 
 Finisher::~Finisher() { stop(); }
 
 void Finisher::stop() {
+    stop(work_);
+    stop(answers_);
+}
+
+void Finisher::stop(Lane& lane) {
     {
-        std::lock_guard<std::mutex> lock(mutex_);
-        stopping_ = true;
+        std::lock_guard<std::mutex> lock(lane.mutex);
+        lane.stopping = true;
     }
-    ready_.notify_all();
-    for (auto& t : threads_)
+    lane.ready.notify_all();
+    for (auto& t : lane.threads)
         if (t.joinable()) t.join();
-    threads_.clear();
+    lane.threads.clear();
 }
 
-void Finisher::submit(std::function<void()> job) {
+void Finisher::submit(std::function<void()> job) { submit_to(work_, std::move(job)); }
+
+void Finisher::submit_answer(std::function<void()> job) { submit_to(answers_, std::move(job)); }
+
+void Finisher::submit_to(Lane& lane, std::function<void()> job) {
     {
-        std::lock_guard<std::mutex> lock(mutex_);
-        jobs_.push_back(std::move(job));
+        std::lock_guard<std::mutex> lock(lane.mutex);
+        lane.jobs.push_back(std::move(job));
     }
-    ready_.notify_one();
+    lane.ready.notify_one();
 }
 
-void Finisher::run() {
+void Finisher::run(Lane& lane) {
     for (;;) {
         std::function<void()> job;
         {
-            std::unique_lock<std::mutex> lock(mutex_);
-            ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+            std::unique_lock<std::mutex> lock(lane.mutex);
+            lane.ready.wait(lock, [&lane] { return lane.stopping || !lane.jobs.empty(); });
             // Stopping with an empty queue: a job that submits another is still running on this
             // very pool, so the new one cannot be left behind by every thread leaving at once.
-            if (jobs_.empty()) return;
-            job = std::move(jobs_.front());
-            jobs_.pop_front();
+            if (lane.jobs.empty()) return;
+            job = std::move(lane.jobs.front());
+            lane.jobs.pop_front();
         }
         try {
             job();

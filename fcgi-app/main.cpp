@@ -27,16 +27,31 @@ using namespace easd;
 namespace {
 
 // Every parked request holds one descriptor: take the hard limit, and park no more than it leaves
-// after what the rest of the process needs (accept threads, database pool, listener, logs).
+// after what the rest of the process needs (accept threads, database pool, listener, logs). A
+// `max_parked` above what the hard limit allows asks for a higher hard limit first, as
+// LimitNOFILE= would (only a privileged process may raise it: root with CAP_SYS_RESOURCE); when
+// that is refused, the log says what easd can park instead.
 std::size_t descriptor_budget(const app::Options& options) {
+    const long long reserve = 64 + 2LL * options.threads + options.db_pool;
     rlimit lim{};
-    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) lim.rlim_cur = lim.rlim_max = 1024;
+    if (options.max_parked > 0 && lim.rlim_max != RLIM_INFINITY &&
+        static_cast<long long>(lim.rlim_max) < options.max_parked + reserve) {
+        rlimit wanted{};
+        wanted.rlim_cur = wanted.rlim_max = static_cast<rlim_t>(options.max_parked + reserve);
+        if (setrlimit(RLIMIT_NOFILE, &wanted) == 0) lim = wanted;
+    }
+    if (lim.rlim_cur < lim.rlim_max) {
         lim.rlim_cur = lim.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &lim) != 0) getrlimit(RLIMIT_NOFILE, &lim);
     }
-    long long reserve = 64 + 2LL * options.threads + options.db_pool;
     long long budget = static_cast<long long>(lim.rlim_cur == RLIM_INFINITY ? 1 << 20 : lim.rlim_cur) - reserve;
     budget = std::max(16LL, budget);
+    if (options.max_parked > 0 && budget < options.max_parked)
+        EASD_LOG_WARN("max_parked is %d, but the descriptor limit (%llu) leaves room for %lld parked requests: "
+                      "raise easd's limit (LimitNOFILE=%lld in its unit)",
+                      options.max_parked, static_cast<unsigned long long>(lim.rlim_cur), budget,
+                      options.max_parked + reserve);
     if (options.max_parked > 0) budget = std::min<long long>(budget, options.max_parked);
     return static_cast<std::size_t>(budget);
 }

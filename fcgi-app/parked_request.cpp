@@ -45,7 +45,11 @@ void ParkedRequest::wake(push::WakeReason reason, const std::vector<long long>& 
     auto job = std::make_shared<Job>(Job{fd_, request_id_, std::move(command_), reason, folders});
     fd_ = -1;
     ParkingServices& services = services_;
-    services.finisher.submit([job, &services] {
+    // Only a hanging Sync woken by changes is run again (the database, maybe parking again);
+    // every other answer is ready at once and goes to the answer lane, so it never waits behind
+    // such a run.
+    const bool runs_again = job->command.kind == commands::ParkedCommand::Kind::Sync && reason == push::WakeReason::Changes;
+    auto answer = [job, &services] {
         commands::HttpResponse response = services.handler.answer_parked(job->command, job->reason, job->folders);
         if (response.park) {
             // A woken hanging Sync found nothing to send after all (e.g. the change was filtered
@@ -56,7 +60,9 @@ void ParkedRequest::wake(push::WakeReason reason, const std::vector<long long>& 
         if (!write_fcgi_answer(job->fd, job->request_id, cgi_head(response), response.body))
             EASD_LOG_DEBUG("push: the answer of a parked request could not be written (peer gone)");
         close(job->fd);
-    });
+    };
+    if (runs_again) services.finisher.submit(std::move(answer));
+    else services.finisher.submit_answer(std::move(answer));
 }
 
 }  // namespace easd::app

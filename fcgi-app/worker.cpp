@@ -124,7 +124,7 @@ void AcceptThreads::accept_loop() {
         }
         {
             std::lock_guard<std::mutex> lock(queue_mutex_);
-            queue_.push_back(fd);
+            queue_.push_back({fd, std::chrono::steady_clock::now()});
         }
         queue_ready_.notify_one();
     }
@@ -137,20 +137,20 @@ void AcceptThreads::accept_loop() {
 
 void AcceptThreads::serve_loop() {
     for (;;) {
-        int fd = -1;
+        Accepted next{};
         {
             std::unique_lock<std::mutex> lock(queue_mutex_);
             // Connections accepted before a stop are still served: their phones sent a request.
             queue_ready_.wait(lock, [this] { return !queue_.empty() || accepting_done_; });
             if (queue_.empty()) return;
-            fd = queue_.front();
+            next = queue_.front();
             queue_.pop_front();
         }
-        serve(fd);
+        serve(next.fd, next.at);
     }
 }
 
-void AcceptThreads::serve(int fd) {
+void AcceptThreads::serve(int fd, std::chrono::steady_clock::time_point accepted) {
     // A new request object per connection: it outlives this call when the request is parked.
     auto req = std::make_unique<FCGX_Request>();
     if (FCGX_InitRequest(req.get(), listen_fd_, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
@@ -177,6 +177,7 @@ void AcceptThreads::serve(int fd) {
     in.host = param(*req, "HTTP_HOST");
     in.server_port = param(*req, "SERVER_PORT");
     in.https = !param(*req, "HTTPS").empty();
+    in.received = accepted;
 
     // Sign-in, command and size are settled before a byte of the body is read: a stranger's
     // or an oversized body never takes this process's memory.

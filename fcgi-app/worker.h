@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -37,7 +38,8 @@ public:
 private:
     void accept_loop();
     void serve_loop();
-    void serve(int fd);
+    // `accepted`: when accept4 returned it (a Ping's heartbeat counts from there).
+    void serve(int fd, std::chrono::steady_clock::time_point accepted);
     bool reserve_body_memory(std::size_t bytes);
 
     int listen_fd_;
@@ -50,7 +52,11 @@ private:
     bool accepting_done_ = false;  // guarded by queue_mutex_
     mutable std::mutex queue_mutex_;
     std::condition_variable queue_ready_;
-    std::deque<int> queue_;  // accepted descriptors
+    struct Accepted {
+        int fd;
+        std::chrono::steady_clock::time_point at;
+    };
+    std::deque<Accepted> queue_;  // accepted connections, oldest first
     std::thread acceptor_;
     std::vector<std::thread> threads_;
 };

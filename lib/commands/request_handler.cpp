@@ -379,10 +379,16 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
         ParkedCommand parked;
         parked.kind = query->cmd == "Sync" ? ParkedCommand::Kind::Sync : ParkedCommand::Kind::Ping;
         parked.wait = std::move(*result.park);
+        // The wait began when the request arrived: a phone times its heartbeat from sending it,
+        // and a request may have waited seconds for a thread and its sign-in (every phone
+        // reconnecting at once). A woken hanging Sync run again (wait_deadline set) waits for the
+        // rest of its interval, counted by the command from now.
+        parked.wait.began = !request.wait_deadline && request.received ? *request.received
+                                                                        : std::chrono::steady_clock::now();
         if (parked.kind == ParkedCommand::Kind::Sync) {
             parked.request = request;
             parked.request.verified_login = login;
-            parked.request.wait_deadline = std::chrono::steady_clock::now() + parked.wait.heartbeat;
+            parked.request.wait_deadline = parked.wait.began + parked.wait.heartbeat;
         }
         r.park = std::move(parked);
         note = "parked";

@@ -42,6 +42,9 @@ struct HttpRequest {
     // and when the client's wait ends.
     std::string verified_login;
     std::optional<std::chrono::steady_clock::time_point> wait_deadline;
+    // When easd accepted the request's connection (set by the worker; unset elsewhere). A Ping's
+    // heartbeat counts from here, not from when it got through the queue and its checks.
+    std::optional<std::chrono::steady_clock::time_point> received;
 };
 
 // A request that waits in the push hub, and what is needed to answer it when it wakes.

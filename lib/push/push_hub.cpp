@@ -30,6 +30,11 @@ bool parse_pair(std::string_view payload, long long& a, std::string_view& rest) 
 // one per request.
 constexpr std::size_t kCheckBatch = 500;
 
+// Expiries answered under one hold of the lock. Each is a few microseconds (unindexing, handing
+// the answer to the finisher); when thousands end together (phones that all reconnected at once
+// after a restart), parking goes on in between.
+constexpr std::size_t kExpiryChunk = 256;
+
 }  // namespace
 
 const char* wake_reason_name(WakeReason reason) {
@@ -66,6 +71,7 @@ PushHub::~PushHub() {
 void PushHub::start() {
     connect_listener();  // failure is not fatal: the thread retries
     thread_ = std::thread([this] { run(); });
+    check_thread_ = std::thread([this] { run_checks(); });
 }
 
 void PushHub::shutdown() {
@@ -74,7 +80,11 @@ void PushHub::shutdown() {
         stopping_ = true;
     }
     signal_thread();
+    check_ready_.notify_all();
+    // The hub's thread answers every parked request; the checking thread may still be inside a
+    // query (its wakes find nothing left), and ends after it.
     if (thread_.joinable()) thread_.join();
+    if (check_thread_.joinable()) check_thread_.join();
     // Without a thread (never started), answer what is left here.
     std::lock_guard<std::mutex> lock(mutex_);
     while (!parked_.empty()) wake(parked_.begin()->first, WakeReason::Shutdown);
@@ -131,7 +141,9 @@ void PushHub::park(std::unique_ptr<Responder> responder, ParkedWait wait) {
         }
         Parked p;
         p.responder = std::move(responder);
-        p.deadline = Clock::now() + wait.heartbeat;
+        // From the request's arrival when known (a deadline already past expires at once: the
+        // client has waited its heartbeat).
+        p.deadline = (wait.began != Clock::time_point{} ? wait.began : Clock::now()) + wait.heartbeat;
         p.wait = std::move(wait);
         deadlines_.emplace(p.deadline, id);
         parked_.emplace(id, std::move(p));
@@ -216,6 +228,20 @@ void PushHub::queue_check(Id id) {
     if (it == parked_.end() || it->second.queued_for_check) return;
     it->second.queued_for_check = true;
     check_queue_.push_back(id);
+    check_ready_.notify_one();
+}
+
+void PushHub::expire_due() {
+    for (;;) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto now = Clock::now();
+        std::size_t n = 0;
+        while (n < kExpiryChunk && !deadlines_.empty() && deadlines_.begin()->first <= now) {
+            wake(deadlines_.begin()->second, WakeReason::Expired);
+            ++n;
+        }
+        if (n < kExpiryChunk) return;
+    }
 }
 
 void PushHub::drop_hangups() {
@@ -239,6 +265,7 @@ bool PushHub::check(const std::vector<Id>& ids) {
             std::vector<ParkedWait> waits;
             {
                 std::lock_guard<std::mutex> lock(mutex_);
+                if (stopping_) return true;  // every request is being answered (Shutdown)
                 for (std::size_t i = from; i < std::min(ids.size(), from + kCheckBatch); ++i) {
                     auto it = parked_.find(ids[i]);
                     if (it == parked_.end()) continue;
@@ -267,15 +294,13 @@ bool PushHub::check(const std::vector<Id>& ids) {
 
 void PushHub::run() {
     auto last_connect_attempt = Clock::now();
-    auto last_check_failure = Clock::time_point{};
     for (;;) {
         // Sleep until the next heartbeat deadline, a notification, a new request or a second (to
-        // retry a lost listener connection or a failed check).
+        // retry a lost listener connection). Nothing here waits on the database: the checks have
+        // their own thread, so a deadline is kept however long a check takes.
         auto timeout = std::chrono::milliseconds(1000);
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            bool may_check = Clock::now() - last_check_failure >= std::chrono::seconds(1);
-            if (!check_queue_.empty() && may_check) timeout = std::chrono::milliseconds(0);
             if (!deadlines_.empty()) {
                 auto until = std::chrono::ceil<std::chrono::milliseconds>(deadlines_.begin()->first - Clock::now());
                 timeout = std::max(std::chrono::milliseconds(0), std::min(timeout, until));
@@ -290,6 +315,9 @@ void PushHub::run() {
             ssize_t ignored = read(wake_fd_, &count, sizeof count);
             (void)ignored;
         }
+        // Deadlines first: everything else below is quick too, but a deadline is what a phone
+        // times.
+        expire_due();
         if (fds[1].revents & POLLIN) drop_hangups();
 
         std::set<long long> users_changed;
@@ -309,7 +337,7 @@ void PushHub::run() {
             if (reconnected) EASD_LOG_INFO("push: listener reconnected; re-checking every parked request");
         }
 
-        std::vector<Id> to_check;
+        std::size_t queued = 0;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             if (stopping_) {
@@ -323,26 +351,39 @@ void PushHub::run() {
                     if (parked_.at(i->second).wait.push_seq < seq) older.push_back(i->second);
                 for (Id id : older) wake(id, WakeReason::Superseded);
             }
-            auto now = Clock::now();
-            while (!deadlines_.empty() && deadlines_.begin()->first <= now)
-                wake(deadlines_.begin()->second, WakeReason::Expired);
             if (reconnected)
                 for (const auto& entry : parked_) queue_check(entry.first);
             for (long long user : users_changed) {
                 auto range = by_user_.equal_range(user);
                 for (auto i = range.first; i != range.second; ++i) queue_check(i->second);
             }
-            if (Clock::now() - last_check_failure >= std::chrono::seconds(1)) {
-                to_check.swap(check_queue_);
-                // A notification from now on queues the request again: the check below may read
-                // the database before that change committed.
-                for (Id id : to_check)
-                    if (auto it = parked_.find(id); it != parked_.end()) it->second.queued_for_check = false;
-            }
+            queued = check_queue_.size();
         }
         if (!users_changed.empty())
-            EASD_LOG_DEBUG("push: %zu users changed, %zu requests to check", users_changed.size(), to_check.size());
-        if (!to_check.empty() && !check(to_check)) last_check_failure = Clock::now();
+            EASD_LOG_DEBUG("push: %zu users changed, %zu requests queued for a check", users_changed.size(), queued);
+    }
+}
+
+void PushHub::run_checks() {
+    auto retry_at = Clock::time_point{};  // after a failed check: not before a second has passed
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+        const auto now = Clock::now();
+        check_ready_.wait_until(lock, retry_at > now ? retry_at : now + std::chrono::seconds(1), [&] {
+            return stopping_ || (!check_queue_.empty() && Clock::now() >= retry_at);
+        });
+        if (stopping_) return;
+        if (check_queue_.empty() || Clock::now() < retry_at) continue;
+        std::vector<Id> to_check;
+        to_check.swap(check_queue_);
+        // A notification from now on queues the request again: the check below may read the
+        // database before that change committed.
+        for (Id id : to_check)
+            if (auto it = parked_.find(id); it != parked_.end()) it->second.queued_for_check = false;
+        lock.unlock();
+        const bool ok = check(to_check);
+        lock.lock();
+        if (!ok) retry_at = Clock::now() + std::chrono::seconds(1);
     }
 }
 

@@ -3,7 +3,8 @@
 // A parked request (a Ping, or a Sync with Wait/HeartbeatInterval) holds only a Responder (in easd:
 // the FastCGI connection's descriptor) and what it waits for. One thread per process owns a
 // dedicated libpq connection that LISTENs, keeps the parked requests, fires heartbeat timers, and
-// wakes requests with a reason:
+// wakes requests with a reason; a second thread checks parked requests against the database (with
+// a pooled connection), so that no query, however slow, holds up a heartbeat that ends:
 //   - Changes: a notification for a watched folder, confirmed by the database (a notification is
 //     only a hint), with the folders that have something for the device;
 //   - Superseded: a newer Ping or hanging Sync of the same device, in any process
@@ -16,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,8 +38,8 @@ enum class WakeReason { Changes, Expired, Superseded, Crowded, Shutdown };
 const char* wake_reason_name(WakeReason reason);
 
 // Where the answer of a parked request goes. wake() is called exactly once (unless abandon() is),
-// from the hub's thread with the hub's lock held: it must not block (easd hands the work to a
-// pool) and must not call back into the hub.
+// from one of the hub's threads with the hub's lock held: it must not block (easd hands the work
+// to a pool) and must not call back into the hub.
 class Responder {
 public:
     virtual ~Responder() = default;
@@ -58,13 +60,17 @@ struct ParkedWait {
     long long push_seq = 0;    // this request's number in the device's push sequence
     std::vector<long long> folders;
     std::chrono::milliseconds heartbeat{0};
+    // When the client's wait began: its request's arrival. The heartbeat counts from there, as the
+    // phone counts it, not from when the request got through sign-in and its checks to park (which
+    // takes seconds when every phone reconnects at once). Unset (the epoch): from park().
+    std::chrono::steady_clock::time_point began{};
     bool watch_hierarchy = false;  // Ping: a change of the folder hierarchy ends the wait too
 };
 
 class PushHub {
 public:
     // `checker` answers, for each of the waits, which of its folders have changes for the device
-    // now (empty: none), in one go; it runs on the hub's thread with a session from `db`.
+    // now (empty: none), in one go; it runs on the hub's checking thread with a session from `db`.
     using Checker =
         std::function<std::vector<std::vector<long long>>(soci::session&, const std::vector<ParkedWait>&)>;
 
@@ -104,14 +110,18 @@ private:
     };
 
     void run();
+    void run_checks();  // the checking thread
     bool connect_listener();
     void drain_notifications(std::set<long long>& users_changed, std::map<long long, long long>& superseded);
     // The following take mutex_ held.
     void wake(Id id, WakeReason reason, const std::vector<long long>& folders = {});
     std::unique_ptr<Responder> unpark(Id id);  // removes the request from every index
     void queue_check(Id id);
-    // Checks the requests against the database in batches; false if the database failed (the
-    // requests stay queued).
+    // Expires every request whose deadline has come, a chunk at a time (the lock is released in
+    // between, so parking is not held up by a crowd of expiries).
+    void expire_due();
+    // Checks the requests against the database in batches (on the checking thread); false if the
+    // database failed (the requests stay queued).
     bool check(const std::vector<Id>& ids);
     void drop_hangups();
     void signal_thread();
@@ -127,6 +137,7 @@ private:
     std::multimap<long long, Id> by_user_;
     std::multimap<long long, Id> by_device_;
     std::vector<Id> check_queue_;  // requests to check against the database
+    std::condition_variable check_ready_;  // check_queue_ filled, or stopping_
     Id next_id_ = 1;
     bool stopping_ = false;
     std::size_t gone_ = 0;
@@ -138,6 +149,7 @@ private:
     };
     std::unique_ptr<::pg_conn, PgConnDeleter> listener_;
     std::thread thread_;
+    std::thread check_thread_;
 };
 
 }  // namespace easd::push

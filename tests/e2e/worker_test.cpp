@@ -1,5 +1,7 @@
 // The worker process as an administrator runs it: HTTPS through nginx, a socket inherited on fd 0
 // (spawn-fcgi), graceful stop on SIGTERM.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cctype>
 #include <csignal>
@@ -77,6 +79,35 @@ TEST_CASE("easd serves a socket inherited on fd 0 (spawn-fcgi) and stops cleanly
     for (int i = 0; i < 100 && !exited(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     CHECK(exited());
     own.start_easd();  // leave the server as the destructor expects it
+}
+
+TEST_CASE("descriptors for parked requests: easd asks for what max_parked needs, nginx takes what it may open",
+          "[e2e][worker][push]") {
+    easd::test::EasServer::Options o;
+    o.config_lines = {"max_parked = 10000000"};  // beyond the kernel's usual ceiling (nr_open, 1048576)
+    easd::test::EasServer own(cluster(), o);
+    // Either the limit was raised (a privileged easd where the kernel allows that many) or easd
+    // says what it can park and how to give it more.
+    std::string limits = easd::test::read_file("/proc/" + std::to_string(own.easd_pid()) + "/limits");
+    auto line = limits.find("Max open files");
+    REQUIRE(line != std::string::npos);
+    const long long soft = std::atoll(limits.c_str() + limits.find_first_of("0123456789", line));
+    if (soft < 10000000) {
+        CHECK(own.easd_log().find("max_parked is 10000000, but the descriptor limit (" + std::to_string(soft) + ")") !=
+              std::string::npos);
+        CHECK(own.easd_log().find("LimitNOFILE=") != std::string::npos);
+    }
+    // nginx's workers count on as many connections as their descriptor limit allows (at most
+    // 65536), and no more: no warning at start.
+    rlimit nofile{};
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &nofile) == 0);
+    const long long expected =
+        nofile.rlim_max == RLIM_INFINITY ? 65536 : std::min<long long>(65536, static_cast<long long>(nofile.rlim_max));
+    CHECK(easd::test::read_file(own.dir() + "/nginx.conf").find("worker_connections " + std::to_string(expected) + ";") !=
+          std::string::npos);
+    CHECK(own.nginx_error_log().find("exceed open file resource limit") == std::string::npos);
+    EasClient c(own.http_port(), new_user("descriptors"), "secret", "FD1");
+    CHECK(c.options().status == 200);
 }
 
 TEST_CASE("database down: 503 with Retry-After, and service resumes when it is back", "[e2e][worker][database]") {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -52,6 +53,14 @@ int probe_http(int port) {
     } catch (const std::exception&) {
         return 0;
     }
+}
+
+// nginx.conf.in's worker_connections: what the workers' descriptor limit allows (spawn_child
+// raises their soft limit to the hard one), at most 65536.
+long long nginx_worker_connections() {
+    rlimit nofile{};
+    if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_max == RLIM_INFINITY) return 65536;
+    return std::clamp<long long>(static_cast<long long>(nofile.rlim_max), 1024, 65536);
 }
 
 std::string nginx_worker_user() {
@@ -298,6 +307,8 @@ void EasServer::start_nginx() {
     write_file(dir_ + "/nginx.conf",
                render_template(read_file(src + "nginx.conf.in"),
                                {{"USER_DIRECTIVE", running_as_root() ? "user " + nginx_worker_user() + ";" : ""},
+                                {"NGINX_WORKERS", options_.nginx_workers > 0 ? std::to_string(options_.nginx_workers) : "auto"},
+                                {"WORKER_CONNECTIONS", std::to_string(nginx_worker_connections())},
                                 {"EASD_LOCAL_CONF", dir_ + "/easd-local.conf"}}));
     const std::string local_template = read_file(src + "easd-local.conf.in");
     if (local_template.empty()) throw std::runtime_error("cannot read " + src + "easd-local.conf.in");

@@ -32,6 +32,9 @@ public:
         int client_header_timeout = 20;
         int client_body_timeout = 30;
         int connections_per_address = 65535;  // nginx's largest: in effect no limit
+        // nginx's worker_processes; 0: `auto` (one per core, as scripts/run and production run it).
+        // More let nginx hold more parked Pings where the hard descriptor limit per process is low.
+        int nginx_workers = 0;
         // How long to wait for easd and nginx to come up (sanitizer builds start slowly).
         std::chrono::seconds start_timeout{60};
     };
