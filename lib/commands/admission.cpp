@@ -84,7 +84,9 @@ std::optional<long long> parse_policy_key(std::string_view s) {
 
 // The provisioning part of admission: 0 when the device may go on, else the common status.
 int provisioning_status(CommandContext& ctx, const std::string& policy_key_header) {
-    policy::EffectivePolicy effective = policy::resolve(store::load_policy_levels(ctx.sql, ctx.device.id));
+    policy::EffectivePolicy effective = policy::resolve(
+        ctx.policy_levels ? ctx.policy_levels->get(ctx.sql, ctx.device.id, ctx.device.policy_generation)
+                          : store::load_policy_levels(ctx.sql, ctx.device.id));
     if (policy_key_header.empty()) {
         // A device that never sends the header cannot be provisioned (MS-ASPROV's
         // AllowNonProvisionableDevices): nothing to refuse when nothing is enforced.
@@ -166,9 +168,12 @@ std::optional<CommandResult> refuse_admission(CommandContext& ctx, std::string_v
     bool is_provision = command == "Provision";
     // 0. What the device tells about itself (Provision from 14.1, Settings before) counts for this
     //    very request: an allow rule on its model must let in the request that names the model.
+    bool information_recorded = false;
     if ((is_provision || command == "Settings") && ctx.request)
-        if (const wbxml::Node* info = ctx.request->child(tag::Settings::DeviceInformation))
+        if (const wbxml::Node* info = ctx.request->child(tag::Settings::DeviceInformation)) {
             store::record_device_information(ctx.sql, ctx.device.id, read_device_information(*info));
+            information_recorded = true;
+        }
     // 1. A wipe waits (or the wiped device came back): everything leads to Provision, which
     //    carries it; nothing else is served.
     if (ctx.device.wipe_status != "none") {
@@ -176,7 +181,9 @@ std::optional<CommandResult> refuse_admission(CommandContext& ctx, std::string_v
         return common_status_answer(ctx, command, kRemoteWipeRequested);
     }
     // 2. Access. Provision of a blocked device is refused too: it would only learn a policy.
-    store::AccessDecision access = store::decide_device_access(ctx.sql, ctx.device.id);
+    // The facts read with the device row, unless this request just told us more about the device.
+    const store::AccessFacts* known = information_recorded || !ctx.device.access_facts ? nullptr : &*ctx.device.access_facts;
+    store::AccessDecision access = store::decide_device_access(ctx.sql, ctx.device.id, known);
     notify_access(ctx, access);
     if (access.state != store::AccessState::allowed)
         return common_status_answer(ctx, command, kDeviceIsBlockedForThisUser);

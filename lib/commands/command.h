@@ -17,6 +17,7 @@
 #include "store/accounts.h"
 #include "store/db.h"
 #include "store/devices.h"
+#include "store/policies.h"
 #include "throttle/throttle_limits.h"
 #include "wbxml/wbxml.h"
 
@@ -77,6 +78,8 @@ struct CommandContext {
     std::optional<std::chrono::steady_clock::time_point> wait_deadline = std::nullopt;
     // The mail store (native or Dovecot): what differs between them (mailstore/mail_backend.h).
     mailstore::MailBackend* mail = nullptr;
+    // The worker's copy of each device's policy levels (nullptr: read them from the database).
+    store::PolicyLevelsCache* policy_levels = nullptr;
 };
 
 struct CommandResult {

@@ -40,6 +40,22 @@ CommandResult handle_folder_sync(CommandContext& ctx) {
     // mailbox) up to date first: a change whose announcement was lost arrives here at the latest.
     if (ctx.mail) ctx.mail->refresh_hierarchy(ctx.sql, ctx.user);
 
+    // The common case, a device asking again at its current key when nothing changed: one read,
+    // no transaction, no lock, no write; the answer is the one the full path below would give.
+    if (key_text != "0") {
+        auto key = store::SyncKey::parse(key_text);
+        if (!key) return status_only(kInvalidKey);
+        store::HierarchyPeek peek = store::peek_hierarchy(ctx.sql, ctx.user.id, ctx.device.id);
+        if (!peek.keys) return status_only(kInvalidKey);
+        if (!peek.changed && peek.keys->match(*key) == store::KeyedState::Match::Current) {
+            wbxml::Node root(tag::FolderHierarchy::FolderSync);
+            root.add(tag::FolderHierarchy::Status, static_cast<long long>(kSuccess));
+            root.add(tag::FolderHierarchy::SyncKey, std::string(key_text));
+            root.add(tag::FolderHierarchy::Changes).add(tag::FolderHierarchy::Count, 0LL);
+            return {200, std::move(root)};
+        }
+    }
+
     soci::transaction tr(ctx.sql);
     // One snapshot for folders and tombstones (see schema/001_initial.sql on the ordering).
     ctx.sql << "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ";

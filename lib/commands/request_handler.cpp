@@ -352,7 +352,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
                          device.autoblock_seconds_left);
     }
     CommandContext ctx{*sql, settings_, *user, device, *query, *version, body ? &*body : nullptr, request.body,
-                       request.wait_deadline, &mail_};
+                       request.wait_deadline, &mail_, &policy_levels_};
     CommandResult result;
     std::string note;
     try {

@@ -110,6 +110,8 @@ private:
     // The server's access mode, read at most once per auth-cache period, so `easctl server set
     // access_mode` takes effect as soon as disabling a user does.
     store::AccessModeCache access_mode_;
+    // Each device's policy levels while the policies do not change (schema 019).
+    store::PolicyLevelsCache policy_levels_;
     ProtocolLog protocol_log_;
     throttle::RequestBudgets budgets_;
 };

@@ -206,26 +206,16 @@ AccessRule remove_access_rule(soci::session& sql, long long id) {
 
 // ---------------------------------------------------------------------------------------------
 
-namespace {
+std::string access_facts_select() {
+    return "d.access_override, d.access_state, d.access_reason, r.id, r.action, r.field, r.pattern, "
+           "(SELECT value FROM server_settings WHERE name = 'default_access')";
+}
 
-// What one read tells about a device: the administrator's decision, what was recorded last, the
-// rule that weighs most among those that match, and the default access.
-struct AccessFacts {
-    std::string override_word;  // "", "allow", "block"
-    AccessState recorded_state = AccessState::allowed;
-    std::string recorded_reason;
-    std::optional<AccessRule> rule;
-    AccessAction default_access = AccessAction::allow;
-};
-
-// One round trip: the device's access columns, the rule that weighs most among those matching it,
-// and the default access. A pattern becomes a LIKE pattern: LIKE's own wildcards and its escape
-// character (backslash, the default) are escaped, then '*' becomes '%'; ILIKE ignores case.
-const std::string& facts_query() {
-    static const std::string query = std::string(
-        "SELECT d.access_override, d.access_state, d.access_reason, r.id, r.action, r.field, r.pattern, "
-        "  (SELECT value FROM server_settings WHERE name = 'default_access') "
-        "FROM devices d "
+// The rule that weighs most among those matching the device. A pattern becomes a LIKE pattern:
+// LIKE's own wildcards and its escape character (backslash, the default) are escaped, then '*'
+// becomes '%'; ILIKE ignores case.
+std::string access_facts_join() {
+    return std::string(
         "LEFT JOIN LATERAL ("
         "  SELECT r.id, r.action, r.field, r.pattern FROM device_access_rules r "
         "  CROSS JOIN LATERAL (SELECT CASE r.field WHEN 'model' THEN d.model WHEN 'os' THEN d.os "
@@ -233,28 +223,40 @@ const std::string& facts_query() {
         "  WHERE v.value <> '' AND v.value ILIKE "
         "    replace(replace(replace(replace(r.pattern, '\\', '\\\\'), '%', '\\%'), '_', '\\_'), '*', '%') "
         "  ORDER BY ") + kRulePrecedence + " LIMIT 1"
-        ") r ON true "
-        "WHERE d.id = $1";
+        ") r ON true";
+}
+
+AccessFacts access_facts_from_row(const PqResult& r, int c) {
+    AccessFacts f;
+    f.override_word = r.str(0, c);
+    f.recorded_state = parse_access_state(r.str(0, c + 1)).value_or(AccessState::allowed);
+    f.recorded_reason = r.str(0, c + 2);
+    if (!r.is_null(0, c + 3)) {
+        AccessRule rule;
+        rule.id = r.int64(0, c + 3);
+        rule.action = parse_access_action(r.str(0, c + 4)).value_or(AccessAction::allow);
+        rule.field = parse_rule_field(r.str(0, c + 5)).value_or(RuleField::model);
+        rule.pattern = r.str(0, c + 6);
+        f.rule = std::move(rule);
+    }
+    f.default_access = parse_access_action(r.str(0, c + 7)).value_or(AccessAction::allow);
+    return f;
+}
+
+namespace {
+
+// One round trip: the device's access columns, the rule that weighs most among those matching it,
+// and the default access.
+const PreparedQuery& facts_query() {
+    static const PreparedQuery query{"easd_access_facts", "SELECT " + access_facts_select() + " FROM devices d " +
+                                                              access_facts_join() + " WHERE d.id = $1"};
     return query;
 }
 
 AccessFacts read_access_facts(soci::session& sql, long long device_row) {
-    PqResult r = pq_query(sql, facts_query().c_str(), {std::to_string(device_row)});
+    PqResult r = pq_prepared(sql, facts_query(), {std::to_string(device_row)});
     if (r.rows() != 1) throw InvalidRequest("no device row " + std::to_string(device_row));
-    AccessFacts f;
-    f.override_word = r.str(0, 0);
-    f.recorded_state = parse_access_state(r.str(0, 1)).value_or(AccessState::allowed);
-    f.recorded_reason = r.str(0, 2);
-    if (!r.is_null(0, 3)) {
-        AccessRule rule;
-        rule.id = r.int64(0, 3);
-        rule.action = parse_access_action(r.str(0, 4)).value_or(AccessAction::allow);
-        rule.field = parse_rule_field(r.str(0, 5)).value_or(RuleField::model);
-        rule.pattern = r.str(0, 6);
-        f.rule = std::move(rule);
-    }
-    f.default_access = parse_access_action(r.str(0, 7)).value_or(AccessAction::allow);
-    return f;
+    return access_facts_from_row(r, 0);
 }
 
 AccessState state_for(AccessAction action) {
@@ -305,12 +307,13 @@ bool record_decision(soci::session& sql, long long device_row, const AccessFacts
 
 }  // namespace
 
-AccessDecision decide_device_access(soci::session& sql, long long device_row) {
+AccessDecision decide_device_access(soci::session& sql, long long device_row, const AccessFacts* known) {
     // Retried when another writer changed the row between our read and our write; a few rounds
     // settle it, since each round sees the other writer's result.
     AccessDecision decision;
     for (int attempt = 0; attempt < 3; ++attempt) {
-        AccessFacts facts = read_access_facts(sql, device_row);
+        // What the device read of this request brought counts as a read of our own, once.
+        AccessFacts facts = attempt == 0 && known ? *known : read_access_facts(sql, device_row);
         decision = decide(facts);
         if (decision.state == facts.recorded_state && decision.reason == facts.recorded_reason) return decision;
         if (record_decision(sql, device_row, facts, decision)) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "store/accounts.h"
+#include "store/pq.h"
 
 namespace easd::store {
 
@@ -110,6 +111,22 @@ AccessRule remove_access_rule(soci::session& sql, long long id);
 // ---------------------------------------------------------------------------------------------
 // The access decision for one device.
 
+// What one read tells about a device: the administrator's decision, what was recorded last, the
+// rule that weighs most among those that match, and the default access.
+struct AccessFacts {
+    std::string override_word;  // "", "allow", "block"
+    AccessState recorded_state = AccessState::allowed;
+    std::string recorded_reason;
+    std::optional<AccessRule> rule;
+    AccessAction default_access = AccessAction::allow;
+};
+// The select list (8 columns) and the join that read AccessFacts for the devices row aliased `d`,
+// so that the device read every request makes (register_device) brings them too; and the facts
+// from a result whose columns start at `first_column` of its first row.
+std::string access_facts_select();
+std::string access_facts_join();
+AccessFacts access_facts_from_row(const PqResult& result, int first_column);
+
 struct AccessDecision {
     AccessState state = AccessState::allowed;
     // One line for the administrator and the notices: "blocked by rule 3: model matches 'Galaxy*'",
@@ -134,8 +151,10 @@ struct AccessDecision {
 // and rule changes count at the next decision.
 //
 // Records the state and reason on the device row. Costs one round trip when nothing changed (the
-// usual case on the request path), a second one to record a change. Throws InvalidRequest when
-// the row does not exist (the device was removed meanwhile).
-AccessDecision decide_device_access(soci::session& sql, long long device_row);
+// usual case on the request path; none when `known` is given), a second one to record a change.
+// Throws InvalidRequest when the row does not exist (the device was removed meanwhile).
+// `known`: the facts read with the device row in this very request (register_device), used for
+// the first decision; nullptr reads them.
+AccessDecision decide_device_access(soci::session& sql, long long device_row, const AccessFacts* known = nullptr);
 
 }  // namespace easd::store

@@ -10,6 +10,7 @@
 
 #include "common/text.h"
 #include "store/folders.h"
+#include "store/pq.h"
 
 namespace easd::store {
 
@@ -221,19 +222,23 @@ std::optional<User> find_user_by_id(soci::session& sql, long long user_id) {
 
 std::optional<Login> find_login(soci::session& sql, const std::string& login) {
     if (login.empty()) return std::nullopt;
-    std::string where = login.find('@') != std::string::npos
-                            ? "WHERE u.address = :a"
-                            // A bare local part is accepted only when exactly one domain has it.
-                            : "WHERE split_part(u.address, '@', 1) = :a";
-    soci::rowset<soci::row> rs = (sql.prepare << std::string(kUserColumns) + where + " LIMIT 2", soci::use(login));
-    std::optional<Login> found;
-    int n = 0;
-    for (const auto& r : rs) {
-        ++n;
-        found = Login{user_from_row(r), r.get<std::string>(6)};
-    }
-    if (n != 1) return std::nullopt;
-    return found;
+    // Every request reads its account: prepared, one round trip.
+    static const PreparedQuery by_address{"easd_login_by_address",
+                                          std::string(kUserColumns) + "WHERE u.address = $1 LIMIT 2"};
+    // A bare local part is accepted only when exactly one domain has it.
+    static const PreparedQuery by_local_part{"easd_login_by_local_part",
+                                             std::string(kUserColumns) + "WHERE split_part(u.address, '@', 1) = $1 LIMIT 2"};
+    PqResult r = pq_prepared(sql, login.find('@') != std::string::npos ? by_address : by_local_part, {login});
+    if (r.rows() != 1) return std::nullopt;
+    User u;
+    u.id = r.int64(0, 0);
+    u.address = r.str(0, 1);
+    u.domain = r.str(0, 2);
+    u.display_name = r.str(0, 3);
+    int flag = r.int32(0, 4);  // -1: NULL
+    u.activesync = flag < 0 ? ActiveSyncFlag::unset : flag ? ActiveSyncFlag::on : ActiveSyncFlag::off;
+    u.protocol_log = r.int32(0, 5) != 0;
+    return Login{std::move(u), r.str(0, 6)};
 }
 
 }  // namespace easd::store

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "common/log.h"
+#include "store/pq.h"
 
 namespace easd::store {
 
@@ -44,6 +45,8 @@ bool connection_ok(soci::session& sql) {
 void open_into(soci::session& sql, const std::string& conninfo) {
     try {
         sql.open(soci::postgresql, conninfo);
+        // A new connection has prepared nothing, whatever one at the same address had.
+        forget_prepared_queries(raw_connection(sql));
         // easd's queries are short; when the planner's estimates grow (a conversation-mode Sync
         // over a large folder) PostgreSQL's JIT spends ~200 ms compiling a query that runs in
         // ~10 ms. Off once per connection, not before each such query.

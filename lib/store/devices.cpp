@@ -7,22 +7,30 @@
 
 namespace easd::store {
 
+namespace {
+// What every request reads about its device (register_device): the row, the facts its access is
+// decided on, and the policy generation.
+const PreparedQuery& device_query() {
+    static const PreparedQuery query{"easd_device",
+        "SELECT d.id, d.device_type, d.user_agent, d.protocol_version, d.protocol_log, "
+        "d.last_seen < now() - interval '1 minute', COALESCE(md5(d.last_sync_request), ''), "
+        "d.wipe_status, d.wipe_account_only, d.policy_key, COALESCE(d.policy_fingerprint, ''), d.policy_status, "
+        "COALESCE(extract(epoch FROM d.provisioned_at)::bigint, 0), "
+        "d.last_sync IS NULL OR d.last_sync < now() - interval '1 minute', "
+        "d.first_sync IS NULL AND d.policy_key IS NULL AND d.pending_policy_key IS NULL AND d.access_override IS NULL "
+        "AND d.wipe_status = 'none' AND NOT d.protocol_log, "
+        "COALESCE(GREATEST(0, ceil(extract(epoch FROM d.autoblocked_until - now())))::bigint, 0), "
+        "COALESCE(d.autoblock_reason, ''), (SELECT generation FROM policy_generation), " + access_facts_select() +
+        " FROM devices d " + access_facts_join() + " WHERE d.user_id = $1 AND d.device_id = $2"};
+    return query;
+}
+}  // namespace
+
 Device register_device(soci::session& sql, long long user_id, const std::string& device_id,
                        const std::string& device_type, const std::string& user_agent,
                        const std::string& protocol_version) {
     for (int attempt = 0; attempt < 2; ++attempt) {
-        PqResult r = pq_query(sql,
-            "SELECT id, device_type, user_agent, protocol_version, protocol_log, "
-            "last_seen < now() - interval '1 minute', COALESCE(md5(last_sync_request), ''), "
-            "wipe_status, wipe_account_only, policy_key, COALESCE(policy_fingerprint, ''), policy_status, "
-            "COALESCE(extract(epoch FROM provisioned_at)::bigint, 0), "
-            "last_sync IS NULL OR last_sync < now() - interval '1 minute', "
-            "first_sync IS NULL AND policy_key IS NULL AND pending_policy_key IS NULL AND access_override IS NULL "
-            "AND wipe_status = 'none' AND NOT protocol_log, "
-            "COALESCE(GREATEST(0, ceil(extract(epoch FROM autoblocked_until - now())))::bigint, 0), "
-            "COALESCE(autoblock_reason, '') "
-            "FROM devices WHERE user_id = $1 AND device_id = $2",
-            {std::to_string(user_id), device_id});
+        PqResult r = pq_prepared(sql, device_query(), {std::to_string(user_id), device_id});
         if (r.rows() == 1) {
             Device d;
             d.id = r.int64(0, 0);
@@ -44,6 +52,8 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
             d.holds_nothing = r.boolean(0, 14);
             d.autoblock_seconds_left = r.int64(0, 15);
             d.autoblock_reason = r.str(0, 16);
+            d.policy_generation = r.int64(0, 17);
+            d.access_facts = access_facts_from_row(r, 18);
             // Keep what we knew when a request does not say (e.g. the version header is absent).
             std::string type = device_type.empty() ? d.device_type : device_type;
             std::string agent = user_agent.empty() ? d.user_agent : user_agent;
@@ -52,6 +62,8 @@ Device register_device(soci::session& sql, long long user_id, const std::string&
                 sql << "UPDATE devices SET device_type = :t, user_agent = :a, protocol_version = :v, "
                        "last_seen = now() WHERE id = :id",
                     soci::use(type), soci::use(agent), soci::use(version), soci::use(d.id);
+                // A rule may match the new type or agent: decide on a fresh read.
+                if (type != d.device_type || agent != d.user_agent) d.access_facts.reset();
                 d.device_type = type;
                 d.user_agent = agent;
                 d.protocol_version = version;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "store/access.h"
+
 namespace easd::store {
 
 struct Device {
@@ -35,6 +37,12 @@ struct Device {
     // why (an X-MS-ASThrottle value).
     long long autoblock_seconds_left = 0;
     std::string autoblock_reason;
+
+    // Read with the row too, so that admitting a request costs this one read: the facts its
+    // access is decided on (store/access.h; unset when the row was written since), and the
+    // generation of the policies (schema 019; store::PolicyLevelsCache).
+    std::optional<AccessFacts> access_facts;
+    long long policy_generation = 0;
 };
 
 // Finds or creates the device and refreshes its type, user agent, version and last-seen time.

@@ -161,6 +161,29 @@ std::optional<HierarchyState> load_hierarchy_state(soci::session& sql, long long
     return s;
 }
 
+HierarchyPeek peek_hierarchy(soci::session& sql, long long user_id, long long device_id) {
+    static const PreparedQuery query{
+        "easd_peek_hierarchy",
+        "SELECT s.epoch, s.current_key, s.current_mark, s.previous_key, s.previous_mark, "
+        "  EXISTS (SELECT 1 FROM folders f WHERE f.user_id = $1 AND f.modseq > s.current_mark) "
+        "  OR EXISTS (SELECT 1 FROM folder_tombstones t WHERE t.user_id = $1 AND t.modseq > s.current_mark) "
+        "FROM folder_sync_states s WHERE s.device_id = $2"};
+    PqResult r = pq_prepared(sql, query, {std::to_string(user_id), std::to_string(device_id)});
+    HierarchyPeek peek;
+    if (r.rows() != 1) return peek;
+    KeyedState keys;
+    keys.epoch = r.str(0, 0);
+    keys.current_key = r.int32(0, 1);
+    keys.current_mark = r.int64(0, 2);
+    if (!r.is_null(0, 3)) {
+        keys.previous_key = r.int32(0, 3);
+        keys.previous_mark = r.is_null(0, 4) ? 0 : r.int64(0, 4);
+    }
+    peek.keys = std::move(keys);
+    peek.changed = r.boolean(0, 5);
+    return peek;
+}
+
 void save_hierarchy_state(soci::session& sql, long long device_id, const HierarchyState& s) {
     pq_query(sql,
         "INSERT INTO folder_sync_states (device_id, epoch, current_key, current_mark, previous_key, previous_mark, "

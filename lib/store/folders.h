@@ -83,6 +83,16 @@ struct HierarchyState {
 };
 // Locks the row (FOR UPDATE); nullopt before the device's first FolderSync.
 std::optional<HierarchyState> load_hierarchy_state(soci::session& sql, long long device_id);
+
+// The device's FolderSync keys and whether any folder change or deletion of the user lies above
+// its current watermark, in one read with no lock (one snapshot): the "anything new?" FolderSync
+// that a phone sends again and again is answered from it alone. `changed` also counts the
+// device's own changes (the full path sorts those out).
+struct HierarchyPeek {
+    std::optional<KeyedState> keys;  // nullopt before the device's first FolderSync
+    bool changed = false;
+};
+HierarchyPeek peek_hierarchy(soci::session& sql, long long user_id, long long device_id);
 void save_hierarchy_state(soci::session& sql, long long device_id, const HierarchyState& state);
 
 // After the device made changes `own` on top of watermark `mark`: moves the mark over every

@@ -212,10 +212,26 @@ std::string optional_id(const std::optional<long long>& id) { return id ? std::t
 }  // namespace
 
 policy::PolicyLevels load_policy_levels(soci::session& sql, long long device_row) {
-    static const std::string query =
+    static const PreparedQuery query{
+        "easd_device_policy_levels",
         "WITH t AS (SELECT u.domain_id, u.id AS user_id, d.id AS device_id "
-        "FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1::bigint) " + std::string(kLevelRows);
-    return levels_from(pq_query(sql, query.c_str(), {std::to_string(device_row)}));
+        "FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = $1::bigint) " + std::string(kLevelRows)};
+    return levels_from(pq_prepared(sql, query, {std::to_string(device_row)}));
+}
+
+policy::PolicyLevels PolicyLevelsCache::get(soci::session& sql, long long device_row, long long generation) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (auto it = by_device_.find(device_row); it != by_device_.end() && it->second.generation == generation)
+            return it->second.levels;
+    }
+    // Read after the generation was: at least as new as it, so keeping it under that number is safe.
+    policy::PolicyLevels levels = load_policy_levels(sql, device_row);
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Devices long gone (and entries of old generations) leave with the rest: simply start over.
+    if (by_device_.size() >= max_devices_) by_device_.clear();
+    by_device_[device_row] = Entry{generation, levels};
+    return levels;
 }
 
 std::string describe(const PolicyTarget& target) {

@@ -9,8 +9,10 @@
 #include <soci/soci.h>
 
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "policy/policy.h"
 
@@ -24,6 +26,24 @@ namespace easd::store {
 // that setting (policy::resolve's rule), and a warning is logged once per process and row text.
 // A device row that does not exist (removed meanwhile) has no levels at all: the default policy.
 policy::PolicyLevels load_policy_levels(soci::session& sql, long long device_row);
+
+// A worker's copy of each device's levels (load_policy_levels), kept while the policy generation
+// (schema 019; register_device reads it with the device row) stays where it was: the request path
+// reads no policy row while the policies do not change. Shared by the worker's threads.
+class PolicyLevelsCache {
+public:
+    explicit PolicyLevelsCache(std::size_t max_devices = 100000) : max_devices_(max_devices) {}
+    policy::PolicyLevels get(soci::session& sql, long long device_row, long long generation);
+
+private:
+    struct Entry {
+        long long generation;
+        policy::PolicyLevels levels;
+    };
+    const std::size_t max_devices_;
+    std::mutex mutex_;
+    std::unordered_map<long long, Entry> by_device_;
+};
 
 // One level, as the administrator names it.
 struct PolicyTarget {

@@ -3,6 +3,10 @@
 // SOCI runs a prepared rowset as four round trips (parse, bind, execute, DEALLOCATE); libpq's
 // PQexecParams does the same work in one. The few reads every Sync and Ping make go through here,
 // on the connection of the same SOCI session (same transaction); everything else stays in SOCI.
+//
+// The reads that every request makes (sign-in, device, access, policy, "anything new?") go one
+// step further: PreparedQuery is parsed and planned by PostgreSQL once per connection and then
+// only executed, which is most of what such a read costs the server.
 #pragma once
 
 #include <libpq-fe.h>
@@ -52,5 +56,20 @@ std::string like_literal(std::string_view text);
 // Runs `query` ($1, $2, ... placeholders, text parameters) on the session's connection.
 // Throws QueryError.
 PqResult pq_query(soci::session& sql, const char* query, const std::vector<std::string>& params = {});
+
+// A fixed query text under a name unique in the process ("easd_" + what it reads). Declared once,
+// as a static: a text built per call would prepare a new statement on every connection each time.
+struct PreparedQuery {
+    std::string name;
+    std::string text;
+};
+
+// Runs `query` as pq_query does, preparing it on this connection first if it has not been.
+// Throws QueryError.
+PqResult pq_prepared(soci::session& sql, const PreparedQuery& query, const std::vector<std::string>& params = {});
+
+// A connection was opened or reopened: what was prepared on the connection at this address before
+// is gone with it. (Called by the code that opens connections, store/db.cpp.)
+void forget_prepared_queries(PGconn* conn);
 
 }  // namespace easd::store

@@ -116,7 +116,8 @@ std::optional<CollectionState> load_collection_state(soci::session& sql, long lo
 }
 
 CollectionPeek peek_collection(soci::session& sql, long long user_id, long long device_id, long long folder_id) {
-    std::string query = std::string("SELECT f.item_class, ") + kStateColumns + ","
+    // Every Sync reads this for each collection: prepared, one round trip.
+    static const PreparedQuery query{"easd_peek_collection", std::string("SELECT f.item_class, ") + kStateColumns + ","
         "  sc.id IS NOT NULL AND ("
         "    EXISTS (SELECT 1 FROM items i WHERE i.folder_id = f.id AND i.modseq > sc.current_mark"
         "            AND NOT " + own_change_condition("sc.id", "i.id", "i.modseq") + ")"
@@ -124,8 +125,8 @@ CollectionPeek peek_collection(soci::session& sql, long long user_id, long long 
         "               AND NOT " + own_change_condition("sc.id", "t.item_id", "t.modseq") + ")"
         "    OR EXISTS (SELECT 1 FROM sync_items WHERE collection_id = sc.id AND removed_key IS NOT NULL))"
         " FROM folders f LEFT JOIN sync_collections sc ON sc.folder_id = f.id AND sc.device_id = $3"
-        " WHERE f.user_id = $1 AND f.id = $2";
-    PqResult r = pq_query(sql, query.c_str(), {std::to_string(user_id), std::to_string(folder_id), std::to_string(device_id)});
+        " WHERE f.user_id = $1 AND f.id = $2"};
+    PqResult r = pq_prepared(sql, query, {std::to_string(user_id), std::to_string(folder_id), std::to_string(device_id)});
     CollectionPeek peek;
     if (r.rows() != 1) return peek;
     peek.folder_found = true;

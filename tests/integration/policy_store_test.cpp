@@ -19,6 +19,7 @@
 #include "policy/policy.h"
 #include "store/accounts.h"
 #include "store/db.h"
+#include "store/devices.h"
 #include "store/policies.h"
 #include "support/cluster.h"
 #include "support/process.h"
@@ -168,6 +169,8 @@ std::string neutral_fingerprint() { return policy::fingerprint(policy::default_p
 TEST_CASE("load_policy_levels reads the four levels of a device in one round trip", "[policy][store]") {
     PolicyFixture f;
     auto sql = session();
+    // The first read on a connection prepares the statement too: one more round trip, once.
+    CHECK(round_trips(*sql, [&] { store::load_policy_levels(*sql, f.bob_phone); }) == 2);
 
     SECTION("no rows: every level inherits, the default policy") {
         policy::PolicyLevels levels;
@@ -664,4 +667,44 @@ TEST_CASE("easctl policy --json, the settings list, and errors", "[policy][easct
             CHECK(one_line(r.err));
         }
     }
+}
+
+TEST_CASE("a known device's request reads its account and its device in one round trip each, and no policy row "
+          "while the policies do not change", "[policy][store]") {
+    PolicyFixture f;
+    auto sql = session();
+    // Warm: the first of each on a connection prepares its statement.
+    store::find_login(*sql, kAlice);
+    store::Device device = store::register_device(*sql, f.alice, "PHONE1", "", "", "");
+    store::load_policy_levels(*sql, device.id);
+
+    CHECK(round_trips(*sql, [&] { CHECK(store::find_login(*sql, kAlice)); }) == 1);
+    // A device seen within the minute: one read, no write, and it brings the access facts and the
+    // policy generation.
+    CHECK(round_trips(*sql, [&] { device = store::register_device(*sql, f.alice, "PHONE1", "", "", ""); }) == 1);
+    REQUIRE(device.access_facts);
+    CHECK(device.access_facts->default_access == store::AccessAction::allow);
+    CHECK_FALSE(device.access_facts->rule);
+
+    store::PolicyLevelsCache cache;
+    policy::PolicyLevels levels;
+    CHECK(round_trips(*sql, [&] { levels = cache.get(*sql, device.id, device.policy_generation); }) == 1);
+    CHECK_FALSE(levels[policy::kUser]);
+    CHECK(round_trips(*sql, [&] { levels = cache.get(*sql, device.id, device.policy_generation); }) == 0);
+
+    // Any change to the policies moves the generation on; the next read of the device sees it and
+    // the cache reads the levels again.
+    const long long before = device.policy_generation;
+    PolicyFixture::row("user_id", f.alice, "true", "MinDevicePasswordLength=6\\n");
+    device = store::register_device(*sql, f.alice, "PHONE1", "", "", "");
+    CHECK(device.policy_generation > before);
+    CHECK(round_trips(*sql, [&] { levels = cache.get(*sql, device.id, device.policy_generation); }) == 1);
+    REQUIRE(levels[policy::kUser]);
+    CHECK(policy::resolve(levels).enforce);
+    // Rows that go with their owner (a cascaded delete) move it too.
+    PolicyFixture::row("device_id", f.bob_phone, "true", "AllowCamera=0\\n");
+    const long long with_bobs_row = store::register_device(*sql, f.alice, "PHONE1", "", "", "").policy_generation;
+    psql("DELETE FROM users WHERE address = '" + std::string(kBob) + "'");
+    CHECK(psql("SELECT count(*) FROM policies WHERE device_id = " + std::to_string(f.bob_phone)) == "0");
+    CHECK(store::register_device(*sql, f.alice, "PHONE1", "", "", "").policy_generation > with_bobs_row);
 }

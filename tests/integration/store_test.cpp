@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "content/attachment.h"
 #include "content/draft.h"
@@ -223,4 +225,34 @@ TEST_CASE("a message with kMaxAttachments (50,000) attachments is stored with al
     REQUIRE(last);
     CHECK(last->attachment.file_name == "a" + std::to_string(n - 1) + ".bin");
     CHECK(content::extract_attachment(mime, last_part) == std::optional<std::string>("part" + std::to_string(n - 1)));
+}
+
+TEST_CASE("the prepared reads of every request work again on a pooled connection the server dropped", "[store][database]") {
+    std::string address;
+    {
+        auto sql = session();
+        address = make_user(*sql, "prepared").address;
+    }
+    store::Database db(shared_cluster().conninfo(), 1);
+    for (int round = 0; round < 3; ++round) {
+        store::Database::Lease sql(db);
+        // Inside a transaction, as a FolderSync or a Sync of changes runs them: a statement the
+        // connection had not prepared would abort the transaction, not only the query.
+        soci::transaction tr(*sql);
+        auto found = store::find_login(*sql, address);
+        REQUIRE(found);
+        CHECK(found->user.address == address);
+        CHECK(store::peek_hierarchy(*sql, found->user.id, -1).keys == std::nullopt);
+        tr.commit();
+        // The server ends the connection (a restart, an administrator): the lease reopens it, and
+        // whatever was prepared on the old one must be prepared again on the new one.
+        int pid = 0;
+        *sql << "SELECT pg_backend_pid()", soci::into(pid);
+        shared_cluster().psql("SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
+        for (int i = 0; i < 100; ++i) {
+            if (shared_cluster().psql("SELECT count(*) FROM pg_stat_activity WHERE pid = " + std::to_string(pid)) == "0")
+                break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
 }
