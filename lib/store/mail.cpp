@@ -92,13 +92,16 @@ bool received_as_bcc(soci::session& sql, long long user_id, const NewEmail& e) {
     return !names_address(e.from, address) && !names_address(e.to, address) && !names_address(e.cc, address);
 }
 
-// Binds bytes as a bytea (NULL when empty).
-struct ByteaParam {
-    explicit ByteaParam(const std::string& bytes)
-        : hex(bytea_to_hex_literal(bytes)), ind(bytes.empty() ? soci::i_null : soci::i_ok) {}
-    std::string hex;
-    soci::indicator ind;
-};
+// Parameters of the emails row. Bytes go as they are (no hex copy of a message of tens of MB).
+PqParam bytes_or_null(const std::string& bytes) { return bytes.empty() ? PqParam::null() : PqParam::bytes(bytes); }
+PqParam mime_param(const NewEmail& e) {
+    return PqParam::bytes(e.keep_original ? std::string_view(e.mime) : std::string_view());
+}
+PqParam time_param(const std::optional<long long>& unix_time) {
+    return unix_time ? PqParam(std::to_string(*unix_time)) : PqParam::null();
+}
+PqParam bool_param(bool value) { return PqParam(value ? "t" : "f"); }
+int stored_size(const NewEmail& e) { return static_cast<int>(std::min<std::size_t>(e.mime.size(), 0x7fffffff)); }
 
 }  // namespace
 
@@ -115,30 +118,18 @@ long long insert_email(soci::session& sql, long long user_id, long long folder_i
     long long item_id = 0;
     sql << "INSERT INTO items (user_id, folder_id) VALUES (:u, :f) RETURNING id", soci::use(user_id),
         soci::use(folder_id), soci::into(item_id);
-    std::string mime_hex = bytea_to_hex_literal(e.keep_original ? std::string_view(e.mime) : std::string_view());
-    long long date = e.date_sent.value_or(0);
-    soci::indicator date_ind = e.date_sent ? soci::i_ok : soci::i_null;
-    int size = static_cast<int>(std::min<std::size_t>(e.mime.size(), 0x7fffffff));
-    int read = e.read ? 1 : 0, attach = e.has_attachments ? 1 : 0;
-    ByteaParam cid(c.id), cix(c.index);
-    int bcc = received_as_bcc(sql, user_id, e) ? 1 : 0;
-    ByteaParam flag(e.flag), cats(e.categories);
-    long long received = e.date_received.value_or(0);
-    soci::indicator received_ind = e.date_received ? soci::i_ok : soci::i_null;
-    sql << "INSERT INTO emails (item_id, mime, from_addr, to_addr, cc_addr, reply_to, display_to, subject, "
-           "thread_topic, message_id, date_sent, importance, read, message_class, size, has_attachments, "
-           "body_plain, body_html, conversation_id, conversation_index, received_as_bcc, sender, flag, categories, "
-           "date_received) "
-           "VALUES (:id, :mime::bytea, :fr, :to, :cc, :rt, :dt, :s, :tt, :mid, "
-           "to_timestamp(:ds), :imp, :rd = 1, :mc, :sz, :att = 1, :bp, :bh, :cid::bytea, :cix::bytea, :bcc = 1, :snd, "
-           ":fl::bytea, :ca::bytea, COALESCE(to_timestamp(:dr), now()))",
-        soci::use(item_id), soci::use(mime_hex), soci::use(e.from), soci::use(e.to), soci::use(e.cc),
-        soci::use(e.reply_to), soci::use(e.display_to), soci::use(e.subject), soci::use(e.thread_topic),
-        soci::use(e.message_id), soci::use(date, date_ind), soci::use(e.importance), soci::use(read),
-        soci::use(e.message_class), soci::use(size), soci::use(attach), soci::use(e.body_plain),
-        soci::use(e.body_html), soci::use(cid.hex, cid.ind), soci::use(cix.hex, cix.ind), soci::use(bcc),
-        soci::use(e.sender), soci::use(flag.hex, flag.ind), soci::use(cats.hex, cats.ind),
-        soci::use(received, received_ind);
+    pq_query_params(sql,
+        "INSERT INTO emails (item_id, mime, from_addr, to_addr, cc_addr, reply_to, display_to, subject, "
+        "thread_topic, message_id, date_sent, importance, read, message_class, size, has_attachments, "
+        "body_plain, body_html, conversation_id, conversation_index, received_as_bcc, sender, flag, categories, "
+        "date_received) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, to_timestamp($11), $12, $13, $14, $15, $16, $17, $18, "
+        "$19, $20, $21, $22, $23, $24, COALESCE(to_timestamp($25), now()))",
+        {std::to_string(item_id), mime_param(e), e.from, e.to, e.cc, e.reply_to, e.display_to, e.subject,
+         e.thread_topic, e.message_id, time_param(e.date_sent), std::to_string(e.importance), bool_param(e.read),
+         e.message_class, std::to_string(stored_size(e)), bool_param(e.has_attachments), e.body_plain, e.body_html,
+         bytes_or_null(c.id), bytes_or_null(c.index), bool_param(received_as_bcc(sql, user_id, e)), e.sender,
+         bytes_or_null(e.flag), bytes_or_null(e.categories), time_param(e.date_received)});
     insert_attachments(sql, item_id, e.attachments);
     return item_id;
 }
@@ -148,24 +139,16 @@ bool replace_email_message(soci::session& sql, long long user_id, long long item
     sql << "SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id WHERE i.user_id = :u AND e.item_id = :i",
         soci::use(user_id), soci::use(item_id), soci::into(owned);
     if (owned != 1) return false;
-    std::string mime_hex = bytea_to_hex_literal(e.keep_original ? std::string_view(e.mime) : std::string_view());
-    long long date = e.date_sent.value_or(0);
-    soci::indicator date_ind = e.date_sent ? soci::i_ok : soci::i_null;
-    int size = static_cast<int>(std::min<std::size_t>(e.mime.size(), 0x7fffffff));
-    int attach = e.has_attachments ? 1 : 0;
     EmailConversation c = resolve_conversation(sql, user_id, e);
-    ByteaParam cid(c.id), cix(c.index);
-    int bcc = received_as_bcc(sql, user_id, e) ? 1 : 0;
-    sql << "UPDATE emails SET mime = :mime::bytea, from_addr = :fr, to_addr = :to, cc_addr = :cc, reply_to = :rt, "
-           "display_to = :dt, subject = :s, thread_topic = :tt, message_id = :mid, date_sent = to_timestamp(:ds), "
-           "importance = :imp, message_class = :mc, size = :sz, has_attachments = :att = 1, body_plain = :bp, "
-           "body_html = :bh, conversation_id = :cid::bytea, conversation_index = :cix::bytea, "
-           "received_as_bcc = :bcc = 1, sender = :snd WHERE item_id = :id",
-        soci::use(mime_hex), soci::use(e.from), soci::use(e.to), soci::use(e.cc), soci::use(e.reply_to),
-        soci::use(e.display_to), soci::use(e.subject), soci::use(e.thread_topic), soci::use(e.message_id),
-        soci::use(date, date_ind), soci::use(e.importance), soci::use(e.message_class), soci::use(size),
-        soci::use(attach), soci::use(e.body_plain), soci::use(e.body_html), soci::use(cid.hex, cid.ind),
-        soci::use(cix.hex, cix.ind), soci::use(bcc), soci::use(e.sender), soci::use(item_id);
+    pq_query_params(sql,
+        "UPDATE emails SET mime = $1, from_addr = $2, to_addr = $3, cc_addr = $4, reply_to = $5, display_to = $6, "
+        "subject = $7, thread_topic = $8, message_id = $9, date_sent = to_timestamp($10), importance = $11, "
+        "message_class = $12, size = $13, has_attachments = $14, body_plain = $15, body_html = $16, "
+        "conversation_id = $17, conversation_index = $18, received_as_bcc = $19, sender = $20 WHERE item_id = $21",
+        {mime_param(e), e.from, e.to, e.cc, e.reply_to, e.display_to, e.subject, e.thread_topic, e.message_id,
+         time_param(e.date_sent), std::to_string(e.importance), e.message_class, std::to_string(stored_size(e)),
+         bool_param(e.has_attachments), e.body_plain, e.body_html, bytes_or_null(c.id), bytes_or_null(c.index),
+         bool_param(received_as_bcc(sql, user_id, e)), e.sender, std::to_string(item_id)});
     sql << "DELETE FROM email_attachments WHERE item_id = :id", soci::use(item_id);
     insert_attachments(sql, item_id, e.attachments);
     return true;

@@ -88,6 +88,20 @@ PqResult pq_query(soci::session& sql, const char* query, const std::vector<std::
                                       nullptr, 0));
 }
 
+PqResult pq_query_params(soci::session& sql, const char* query, const std::vector<PqParam>& params) {
+    PGconn* conn = connection_of(sql);
+    const std::size_t n = params.size();
+    std::vector<const char*> values(n);
+    std::vector<int> lengths(n), formats(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        values[i] = params[i].value();
+        lengths[i] = params[i].length();
+        formats[i] = params[i].format();
+    }
+    return checked(conn, PQexecParams(conn, query, static_cast<int>(n), nullptr, values.data(), lengths.data(),
+                                      formats.data(), 0));
+}
+
 PqResult pq_prepared(soci::session& sql, const PreparedQuery& query, const std::vector<std::string>& params) {
     PGconn* conn = connection_of(sql);
     if (!registry().has(conn, query.name)) {

@@ -57,6 +57,40 @@ std::string like_literal(std::string_view text);
 // Throws QueryError.
 PqResult pq_query(soci::session& sql, const char* query, const std::vector<std::string>& params = {});
 
+// A parameter of pq_query_params: text, NULL, or bytes (bytea) passed as they are, so a message of
+// tens of megabytes goes to the server without a hex copy twice its size. Text given as an lvalue
+// string and bytes are referred to, not copied: they must outlive the query (the usual
+// `pq_query_params(sql, "...", {row.subject, ...})` keeps them).
+class PqParam {
+public:
+    PqParam(const std::string& text) : text_(text.c_str()) {}                 // NOLINT: reads as a string
+    PqParam(std::string&& text) : owned_(std::move(text)), is_owned_(true) {}  // NOLINT
+    PqParam(const char* text) : text_(text) {}                                 // NOLINT
+    static PqParam null() { return PqParam(static_cast<const char*>(nullptr)); }
+    static PqParam bytes(std::string_view data) {
+        PqParam p(static_cast<const char*>(nullptr));
+        p.bytes_ = data;
+        p.is_bytes_ = true;
+        return p;
+    }
+    // For libpq: the value (nullptr: NULL), its length (bytes only) and format (1: binary).
+    const char* value() const {
+        if (is_bytes_) return bytes_.data() ? bytes_.data() : "";
+        return is_owned_ ? owned_.c_str() : text_;
+    }
+    int length() const { return is_bytes_ ? static_cast<int>(bytes_.size()) : 0; }
+    int format() const { return is_bytes_ ? 1 : 0; }
+
+private:
+    const char* text_ = nullptr;
+    std::string owned_;
+    bool is_owned_ = false;
+    std::string_view bytes_;
+    bool is_bytes_ = false;
+};
+// Runs `query` as pq_query does, with parameters that may be NULL or bytes.
+PqResult pq_query_params(soci::session& sql, const char* query, const std::vector<PqParam>& params);
+
 // A fixed query text under a name unique in the process ("easd_" + what it reads). Declared once,
 // as a static: a text built per call would prepare a new statement on every connection each time.
 struct PreparedQuery {
