@@ -308,6 +308,12 @@ struct Fleet {
     std::vector<std::string> accepted;      // subjects easd-deliver accepted
     int exit75 = 0, other_exits = 0, retried_ok = 0;
     std::optional<double> first_delivery_after;  // ms from the event to the first exit 0 after it
+    // Phones parked in Ping through HAProxy (another device of each phone's user): a kill cuts the
+    // ones on the dead host; they Ping again and must be woken by the next message.
+    std::vector<std::unique_ptr<Phone>> pingers;
+    std::vector<std::optional<double>> pinger_woken_after;  // ms from the event to a status-2 answer of a Ping begun after it
+    int pings_cut = 0;
+    std::map<std::string, int> ping_error_kinds;
     std::string ping_user;  // delivered to once, after the first successful delivery after the event
     std::optional<Clock::time_point> ping_delivery;
 };
@@ -337,6 +343,28 @@ void run_fleet(Fleet& fleet, const std::string& run_id, const std::string& prefi
                 fleet.mutex.unlock();
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
                 fleet.mutex.lock();
+            }
+        });
+    fleet.pinger_woken_after.assign(fleet.pingers.size(), std::nullopt);
+    for (std::size_t i = 0; i < fleet.pingers.size(); ++i)
+        threads.emplace_back([&, i] {
+            Phone& p = *fleet.pingers[i];
+            while (!fleet.stop) {
+                auto started = Clock::now();
+                PingResult r = ping(p, 60);
+                bool failed = r.status != 1 && r.status != 2;
+                {
+                    std::lock_guard lock(fleet.mutex);
+                    if (r.status == 2 && fleet.event && started >= *fleet.event && !fleet.pinger_woken_after[i])
+                        fleet.pinger_woken_after[i] = ms_since(*fleet.event, r.at);
+                    if (failed) {
+                        ++fleet.pings_cut;
+                        ++fleet.ping_error_kinds[r.error.empty() ? "HTTP " + std::to_string(r.http) + " status " + std::to_string(r.status)
+                                                                 : "connection: " + r.error.substr(0, 60)];
+                    }
+                }
+                if (failed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                else if (r.status == 2) catch_up(p);  // what a phone does with a Ping's news
             }
         });
     std::thread deliverer([&] {
@@ -398,29 +426,44 @@ void run_fleet(Fleet& fleet, const std::string& run_id, const std::string& prefi
     fleet.stop_delivering = true;
     deliverer.join();
     fleet.stop = true;
+    // One last message per user wakes the parked Pings, so their threads see the stop.
+    if (!fleet.pingers.empty())
+        for (auto& p : fleet.phones) {
+            std::string subject = prefix + run_id + "-last-" + p->user.substr(0, p->user.find('@'));
+            while (deliver(p->user, subject) != 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            std::lock_guard lock(fleet.mutex);
+            ++fleet.delivered[p->user];
+            fleet.accepted.push_back(subject);
+        }
     for (auto& t : threads) t.join();
 }
 
-// Phone side against server side, after every phone caught up.
+// Phone side against server side, after every phone caught up: each device must hold exactly
+// what the server has for its user, which is exactly what easd-deliver accepted for that user.
 bool compare(Fleet& fleet) {
     bool ok = true;
-    long phone_total = 0, server_total = 0, delivered_total = 0;
+    long held_total = 0, server_total = 0, delivered_total = 0;
     int dups = 0;
-    for (auto& p : fleet.phones) {
+    for (const auto& [user, n] : fleet.delivered) delivered_total += n;
+    std::vector<Phone*> devices;
+    for (auto& p : fleet.phones) devices.push_back(p.get());
+    for (auto& p : fleet.pingers) devices.push_back(p.get());  // the same users' other devices
+    for (Phone* p : devices) {
         catch_up(*p);
         long server = server_count(p->user);
-        phone_total += static_cast<long>(p->held.size());
-        server_total += server;
-        delivered_total += fleet.delivered[p->user];
+        held_total += static_cast<long>(p->held.size());
         dups += p->duplicates;
         if (static_cast<long>(p->held.size()) != server || server != fleet.delivered[p->user] || p->duplicates) {
             ok = false;
-            std::printf("  MISMATCH %s: phone holds %zu, server %ld, accepted deliveries %ld, duplicate Adds %d\n",
-                        p->user.c_str(), p->held.size(), server, fleet.delivered[p->user], p->duplicates);
+            std::printf("  MISMATCH %s (%s): device holds %zu, server %ld, accepted deliveries %ld, duplicate Adds %d\n",
+                        p->user.c_str(), p->client.device_id().c_str(), p->held.size(), server,
+                        fleet.delivered[p->user], p->duplicates);
         }
     }
-    std::printf("  items: accepted deliveries %ld, on the server %ld, on the phones %ld, duplicate Adds %d -> %s\n",
-                delivered_total, server_total, phone_total, dups, ok ? "none lost, none twice" : "MISMATCH");
+    for (auto& p : fleet.phones) server_total += server_count(p->user);
+    std::printf("  items: accepted deliveries %ld, on the server %ld, on %zu devices %ld in all, duplicate Adds %d -> %s\n",
+                delivered_total, server_total, devices.size(), held_total, dups,
+                ok ? "none lost, none twice" : "MISMATCH");
     return ok;
 }
 
@@ -435,6 +478,17 @@ void print_served(Fleet& fleet, const char* what) {
     std::printf("  %s: every phone served again %.0f ms after the kill (%d phones never served; %d failed requests after it)\n",
                 what, worst, missing, errors);
     for (const auto& [kind, n] : fleet.error_kinds) std::printf("    failed requests: %d x %s\n", n, kind.c_str());
+    if (fleet.pingers.empty()) return;
+    double latest = 0;
+    int never = 0;
+    for (const auto& w : fleet.pinger_woken_after) {
+        if (w) latest = std::max(latest, *w);
+        else ++never;
+    }
+    std::printf("  %zu phones parked in Ping: %d Pings cut (answered with an error); every phone's Ping begun after the kill "
+                "was woken by a message, the last %.0f ms after the kill (%d never)\n",
+                fleet.pingers.size(), fleet.pings_cut, latest, never);
+    for (const auto& [kind, n] : fleet.ping_error_kinds) std::printf("    cut Pings: %d x %s\n", n, kind.c_str());
 }
 
 std::vector<std::unique_ptr<Phone>> make_phones(const std::string& run_id, const std::string& tag_,
@@ -450,10 +504,16 @@ std::vector<std::unique_ptr<Phone>> make_phones(const std::string& run_id, const
 }
 
 void scenario_b(const std::string& run_id, const std::string& password, int n) {
-    std::printf("\nb. host 1 killed while %d phones sync through HAProxy (%s), easd-deliver on host 2 feeding them\n", n,
-                lb.c_str());
+    std::printf("\nb. host 1 killed while %d phones sync and %d more wait in Ping through HAProxy (%s), easd-deliver on host 2 "
+                "feeding them\n", n, n, lb.c_str());
     Fleet fleet;
     fleet.phones = make_phones(run_id, "b", password, n);
+    for (int i = 0; i < n; ++i) {
+        fleet.pingers.push_back(std::make_unique<Phone>(lb, fleet.phones[static_cast<std::size_t>(i)]->user, password,
+                                                        "CLbP" + std::to_string(i) + run_id));
+        fleet.pingers.back()->client.set_timeout(std::chrono::seconds(120));
+        setup(*fleet.pingers.back());
+    }
     run_fleet(fleet, run_id, "b-", 100, [] { cluster("kill-host 1"); }, 3000);
     print_served(fleet, "host 1 killed");
     compare(fleet);
