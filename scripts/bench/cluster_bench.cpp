@@ -527,7 +527,7 @@ void scenario_c(const std::string& run_id, const std::string& password, int n) {
     // one (after an earlier kill-primary, start-db brings the old primary back as one).
     int st = 1;
     for (int i = 0; i < 120 && st != 0; ++i) {
-        run("curl -fsS -m 2 -o /dev/null http://10.77.0.11:8008/sync || curl -fsS -m 2 -o /dev/null "
+        run("curl -fs -m 2 -o /dev/null http://10.77.0.11:8008/sync || curl -fs -m 2 -o /dev/null "
             "http://10.77.0.12:8008/sync",
             &st);
         if (st != 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
