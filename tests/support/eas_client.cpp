@@ -125,14 +125,14 @@ EasResponse EasClient::raw(const std::string& method, const std::string& path_an
         // Connect ourselves to switch Nagle off: Poco writes the header and the body separately,
         // and with Nagle the body waits for the delayed ACK of the header (milliseconds per request).
         Poco::Net::StreamSocket socket;
-        socket.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port_)),
+        socket.connect(Poco::Net::SocketAddress(host_, static_cast<Poco::UInt16>(port_)),
                        Poco::Timespan(static_cast<long>(timeout_.count()), 0));
         socket.setNoDelay(true);
         Poco::Net::HTTPClientSession session(socket);
         session.setKeepAlive(false);
         session.setTimeout(Poco::Timespan(static_cast<long>(timeout_.count()), 0));
         Poco::Net::HTTPRequest request(method, path_and_query, Poco::Net::HTTPMessage::HTTP_1_1);
-        request.setHost("127.0.0.1", static_cast<Poco::UInt16>(port_));
+        request.setHost(host_, static_cast<Poco::UInt16>(port_));
         for (const auto& [name, value] : headers) request.set(name, value);
         // Poco adds no Content-Length on its own: always send one, even 0 (nginx wants it for POST).
         if (!body.empty() || method != "GET") request.setContentLength(static_cast<std::streamsize>(body.size()));

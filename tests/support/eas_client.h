@@ -64,6 +64,10 @@ public:
     const std::string& device_id() const { return device_id_; }
     const std::string& device_type() const { return device_type_; }
 
+    // The address to connect to (default 127.0.0.1; scripts/cluster's hosts live on 10.77.0.0/24).
+    void set_host(std::string host) { host_ = std::move(host); }
+    const std::string& host() const { return host_; }
+
     // How long to wait for a response (a parked Ping lasts its heartbeat). Default 120 s.
     void set_timeout(std::chrono::seconds t) { timeout_ = t; }
 
@@ -75,6 +79,7 @@ private:
     int port_;
     std::string user_, password_, device_id_, device_type_, protocol_version_;
     std::string policy_key_;
+    std::string host_ = "127.0.0.1";
     std::chrono::seconds timeout_{120};
 };
 
