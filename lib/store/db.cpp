@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "common/log.h"
 #include "store/pq.h"
@@ -34,6 +35,12 @@ PGconn* raw_connection(soci::session& sql) {
 bool connection_ok(soci::session& sql) {
     PGconn* conn = raw_connection(sql);
     if (!conn || PQstatus(conn) != CONNECTION_OK) return false;
+    // Connected to a standby (PostgreSQL 14+ reports in_hot_standby, and reports its change when
+    // the standby is promoted): reached through a primary-following endpoint (HAProxy on
+    // Patroni's /primary) while a failover was under way. Every write would fail there; a new
+    // connection reaches the primary.
+    if (const char* standby = PQparameterStatus(conn, "in_hot_standby"); standby && std::string_view(standby) == "on")
+        return false;
     int fd = PQsocket(conn);
     if (fd < 0) return false;
     pollfd p{fd, POLLIN, 0};
@@ -66,8 +73,10 @@ void open_into(soci::session& sql, const std::string& conninfo) {
 bool is_connection_error(const soci::soci_error& e) {
     if (auto* pe = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
         std::string state = pe->sqlstate();
-        // Class 08: connection exception; 57P01..57P03: admin shutdown, crash shutdown, cannot connect now.
-        return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state.empty();
+        // Class 08: connection exception; 57P01..57P03: admin shutdown, crash shutdown, cannot connect
+        // now; 25006: a read-only transaction, i.e. a standby that the connection reached while a
+        // failover moves the primary (store::Database::Lease reconnects such a connection).
+        return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state == "25006" || state.empty();
     }
     return e.get_error_category() == soci::soci_error::connection_error;
 }

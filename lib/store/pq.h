@@ -24,7 +24,11 @@ namespace easd::store {
 struct QueryError : std::runtime_error {
     QueryError(const std::string& message, std::string state) : std::runtime_error(message), sqlstate(std::move(state)) {}
     std::string sqlstate;
-    bool connection_lost() const { return sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P", 0) == 0; }
+    // The server cannot serve now (connection broken, shutting down, or a read-only standby while a
+    // failover promotes another): answered "try again later", never as a bad request or a bug.
+    bool connection_lost() const {
+        return sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P", 0) == 0 || sqlstate == "25006";
+    }
 };
 
 class PqResult {

@@ -14,6 +14,7 @@
 #include "store/db.h"
 #include "store/folders.h"
 #include "store/mail.h"
+#include "store/pq.h"
 #include "store/sync_state.h"
 #include "support/cluster.h"
 
@@ -254,5 +255,34 @@ TEST_CASE("the prepared reads of every request work again on a pooled connection
                 break;
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
+    }
+}
+
+TEST_CASE("a write refused by a read-only server counts as the database being out of reach, not as a bug",
+          "[store][database]") {
+    // What a connection that reached a standby during a failover sees (SQLSTATE 25006); a session
+    // set read-only gives the same error on any server.
+    auto sql = session();
+    *sql << "SET SESSION default_transaction_read_only = on";
+    try {
+        store::add_domain(*sql, "read-only.test");
+        FAIL("a write went through a read-only session");
+    } catch (const soci::soci_error& e) {
+        CHECK(store::is_connection_error(e));
+    }
+    try {
+        store::pq_query(*sql, "INSERT INTO domains (name) VALUES ('read-only.test')");
+        FAIL("a write went through a read-only session");
+    } catch (const store::QueryError& e) {
+        CHECK(e.sqlstate == "25006");
+        CHECK(e.connection_lost());
+    }
+    // A statement that is simply wrong stays a bug.
+    *sql << "SET SESSION default_transaction_read_only = off";
+    CHECK_THROWS_AS(store::pq_query(*sql, "SELECT no_such_column FROM domains"), store::QueryError);
+    try {
+        store::pq_query(*sql, "SELECT no_such_column FROM domains");
+    } catch (const store::QueryError& e) {
+        CHECK_FALSE(e.connection_lost());
     }
 }
