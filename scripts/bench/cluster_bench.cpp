@@ -255,6 +255,15 @@ PingResult ping(Phone& p, int heartbeat) {
     return out;
 }
 
+// What must hold in every run (nothing lost, nothing twice, everyone served again, no 500s): a
+// failed check is printed and makes the exit status 1, so the run can stand in CI.
+int failed_checks = 0;
+void expect(bool ok, const std::string& what) {
+    if (ok) return;
+    ++failed_checks;
+    std::printf("  FAILED: %s\n", what.c_str());
+}
+
 double median(std::vector<double> v) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -291,6 +300,7 @@ void scenario_a(const std::string& run_id, const std::string& password, int roun
     // exit is seen (a negative time). The time from its start includes its own start-up.
     std::printf("  wake latency: median %.1f ms after easd-deliver exited, %.1f ms after it started (%zu of %d rounds woken)\n",
                 median(from_exit), median(from_start), from_exit.size(), rounds);
+    expect(static_cast<int>(from_exit.size()) == rounds, "every Ping parked on host 1 woken by the delivery on host 2");
 }
 
 // Phones syncing in a loop through HAProxy while a deliverer feeds them; `event` happens at a
@@ -477,7 +487,11 @@ void print_served(Fleet& fleet, const char* what) {
     }
     std::printf("  %s: every phone served again %.0f ms after the kill (%d phones never served; %d failed requests after it)\n",
                 what, worst, missing, errors);
-    for (const auto& [kind, n] : fleet.error_kinds) std::printf("    failed requests: %d x %s\n", n, kind.c_str());
+    for (const auto& [kind, n] : fleet.error_kinds) {
+        std::printf("    failed requests: %d x %s\n", n, kind.c_str());
+        expect(kind.find("HTTP 500") == std::string::npos, "no request answered 500 (" + kind + ")");
+    }
+    expect(missing == 0, "every phone served again");
     if (fleet.pingers.empty()) return;
     double latest = 0;
     int never = 0;
@@ -489,6 +503,7 @@ void print_served(Fleet& fleet, const char* what) {
                 "was woken by a message, the last %.0f ms after the kill (%d never)\n",
                 fleet.pingers.size(), fleet.pings_cut, latest, never);
     for (const auto& [kind, n] : fleet.ping_error_kinds) std::printf("    cut Pings: %d x %s\n", n, kind.c_str());
+    expect(never == 0, "every Ping begun after the kill woken");
 }
 
 std::vector<std::unique_ptr<Phone>> make_phones(const std::string& run_id, const std::string& tag_,
@@ -516,7 +531,7 @@ void scenario_b(const std::string& run_id, const std::string& password, int n) {
     }
     run_fleet(fleet, run_id, "b-", 100, [] { cluster("kill-host 1"); }, 3000);
     print_served(fleet, "host 1 killed");
-    compare(fleet);
+    expect(compare(fleet), "every accepted message on the server and on every device exactly once");
     cluster("start-host 1");
     std::printf("  host 1 started again (scripts/cluster start-host 1)\n");
 }
@@ -561,7 +576,9 @@ void scenario_c(const std::string& run_id, const std::string& password, int n) {
                 ping_result.status, ms_since(killed, ping_result.at),
                 fleet.ping_delivery ? ", the delivery that should wake it was made at +" : "",
                 fleet.ping_delivery ? (std::to_string(static_cast<long>(ms_since(killed, *fleet.ping_delivery))) + " ms").c_str() : "");
-    compare(fleet);
+    expect(compare(fleet), "every accepted message on the server and on every device exactly once");
+    expect(ping_result.http == 200 && ping_result.status == 2, "the Ping parked through the failover woken");
+    expect(fleet.other_exits == 0, "easd-deliver exits 0 or 75 (temporary) during the failover, nothing else");
     // Every accepted message exactly once (by subject), on the new primary.
     std::string counts = sql("SELECT count(*) FILTER (WHERE n = 1), count(*) FILTER (WHERE n > 1) FROM (SELECT subject, "
                              "count(*) AS n FROM emails WHERE subject LIKE 'c-" + run_id + "-%' GROUP BY subject) s");
@@ -570,6 +587,7 @@ void scenario_c(const std::string& run_id, const std::string& password, int n) {
     long expected = static_cast<long>(fleet.accepted.size()) + (fleet.ping_delivery ? 1 : 0);
     std::printf("  on the new primary: %ld accepted messages (+ping) expected, %ld stored once, %ld stored more than once\n",
                 expected, once, twice);
+    expect(once == expected && twice == 0, "every accepted message stored exactly once on the new primary");
 }
 
 }  // namespace
@@ -593,5 +611,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cluster_bench: %s\n", e.what());
         return 1;
     }
-    return 0;
+    if (failed_checks) std::printf("\n%d check(s) FAILED\n", failed_checks);
+    return failed_checks ? 1 : 0;
 }
