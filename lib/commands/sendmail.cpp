@@ -14,11 +14,11 @@ CommandResult handle_send_mail(CommandContext& ctx) {
         if (!r || r->tag != tag::ComposeMail::SendMail || !r->has(tag::ComposeMail::Mime) ||
             !r->has(tag::ComposeMail::ClientId))
             return compose_answer(ctx, tag::ComposeMail::SendMail, kInvalidXml);
-        s.mime = std::string(r->child_text(tag::ComposeMail::Mime));  // text or opaque: the bytes either way
+        s.mime = r->child_text(tag::ComposeMail::Mime);  // text or opaque: the bytes either way
         s.client_id = std::string(r->child_text(tag::ComposeMail::ClientId));
         s.save_in_sent = r->has(tag::ComposeMail::SaveInSentItems);
     } else {
-        s.mime = std::string(ctx.raw_body);
+        s.mime = ctx.raw_body;
         s.save_in_sent = ctx.query.save_in_sent;
     }
     return compose_answer(ctx, tag::ComposeMail::SendMail, submit(ctx, s));

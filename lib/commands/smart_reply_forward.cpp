@@ -36,7 +36,7 @@ std::optional<store::EmailRow> find_original(CommandContext& ctx, std::string_vi
 
 // LastVerbExecuted of a reply: 2 (reply to all) when it goes to anyone but the original's sender
 // (From, Reply-To) and the user, else 1.
-int reply_verb(const std::string& composed, const store::EmailRow& original, const std::string& self) {
+int reply_verb(std::string_view composed, const store::EmailRow& original, const std::string& self) {
     auto parsed = content::parse_message(composed);
     if (!parsed) return 1;
     auto senders = content::addresses_in(original.from + ", " + original.reply_to);
@@ -61,14 +61,14 @@ CommandResult handle_smart(CommandContext& ctx, bool forward) {
             folder_id = std::string(source->child_text(tag::ComposeMail::FolderId));
             item_id = std::string(source->child_text(tag::ComposeMail::ItemId));
         }
-        s.mime = std::string(r->child_text(tag::ComposeMail::Mime));
+        s.mime = r->child_text(tag::ComposeMail::Mime);
         s.client_id = std::string(r->child_text(tag::ComposeMail::ClientId));
         s.save_in_sent = r->has(tag::ComposeMail::SaveInSentItems);
         replace_mime = r->has(tag::ComposeMail::ReplaceMime);
     } else {
         folder_id = ctx.query.collection_id;
         item_id = ctx.query.item_id;
-        s.mime = std::string(ctx.raw_body);
+        s.mime = ctx.raw_body;
         s.save_in_sent = ctx.query.save_in_sent;
     }
     if (item_id.empty()) return compose_answer(ctx, root, kInvalidXml);
@@ -82,7 +82,8 @@ CommandResult handle_smart(CommandContext& ctx, bool forward) {
             EASD_LOG_INFO("%s of %s: %s", forward ? "SmartForward" : "SmartReply", ctx.user.address.c_str(), error.c_str());
             return compose_answer(ctx, root, kInvalidMime);
         }
-        s.mime = std::move(*combined);
+        s.composed = std::move(*combined);
+        s.mime = s.composed;
     }
     int status = submit(ctx, s);
     // The message is out: a failure to mark the original must not make the phone send it again.

@@ -103,7 +103,7 @@ int submit(CommandContext& ctx, const Submission& s) {
         local = deliver_outgoing(ctx, *out);
         // After sending: a mail server that does not take the copy must not make the phone send
         // the message again; it is sent, without its copy.
-        if (s.save_in_sent && !file_message(ctx, ctx.user, "Sent Items", out->sent_copy, true))
+        if (s.save_in_sent && !file_message(ctx, ctx.user, "Sent Items", out->for_sent_items(), true))
             EASD_LOG_WARN("%s: message sent, but its Sent Items copy was not filed", ctx.user.address.c_str());
         tr.commit();
     } catch (const DeliveryError& e) {

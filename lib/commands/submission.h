@@ -10,6 +10,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "commands/command.h"
@@ -36,7 +37,11 @@ struct SubmissionFailed : std::runtime_error {
 };
 
 struct Submission {
-    std::string mime;       // the message, as composed (a smart reply's original already added)
+    // The message as composed: the request's own bytes (the request outlives the command), or
+    // `composed` when easd built it (a smart reply's original added). Not copied: a message may
+    // be tens of megabytes.
+    std::string_view mime;
+    std::string composed;
     std::string client_id;  // "" when the request has none (before 14.0)
     bool save_in_sent = false;
 };

@@ -411,7 +411,7 @@ private:
                                              static_cast<long long>(std::time(nullptr)));
         if (!out || out->recipients.empty()) return kConversionError;
         auto sent = store::find_folder_by_name(ctx_.sql, ctx_.user.id, "Sent Items");
-        auto parsed = content::parse_message(out->sent_copy);
+        auto parsed = content::parse_message(out->for_sent_items());
         if (!sent || !parsed) return kServerError;
         try {
             deliver_outgoing(ctx_, *out);  // Out of Office replies of local recipients are not sent for drafts
@@ -420,7 +420,7 @@ private:
         } catch (const DeliveryError&) {
             return kServerError;
         }
-        store::NewEmail copy = content::email_from_parsed(out->sent_copy, *parsed);
+        store::NewEmail copy = content::email_from_parsed(out->for_sent_items(), *parsed);
         copy.read = true;
         ctx_.mail->file_sent_draft(ctx_.sql, ctx_.user, item_id, sent->id, copy);
         return kSuccess;

@@ -115,8 +115,13 @@ std::optional<OutgoingMessage> prepare_outgoing(std::string_view mime, const std
         GCharPtr id(g_mime_utils_generate_message_id(domain_of(address).c_str()));
         added += "Message-ID: <" + std::string(id ? id.get() : "sent@localhost") + ">" + eol;
     }
-    out.mime = added + travelling + eol + std::string(body);
-    out.sent_copy = added + kept + eol + std::string(body);
+    // Built in place: no temporary copies of a body that may be tens of megabytes.
+    auto assemble = [&](std::string& into, const std::string& fields) {
+        into.reserve(added.size() + fields.size() + eol.size() + body.size());
+        into.append(added).append(fields).append(eol).append(body);
+    };
+    assemble(out.mime, travelling);
+    if (kept != travelling) assemble(out.sent_copy, kept);
     return out;
 }
 

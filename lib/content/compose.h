@@ -10,9 +10,13 @@
 namespace easd::content {
 
 struct OutgoingMessage {
-    std::string mime;       // what travels: From the account, Date and Message-ID present, no Bcc
-    std::string sent_copy;  // for Sent Items: the same, with its Bcc
+    std::string mime;  // what travels: From the account, Date and Message-ID present, no Bcc
+    // For Sent Items: the same with its Bcc. Empty when that is `mime` byte for byte (no Bcc):
+    // a message of tens of megabytes is held once, not twice.
+    std::string sent_copy;
     std::vector<std::string> recipients;  // the envelope: To, Cc and Bcc addresses, lower case, each once
+
+    const std::string& for_sent_items() const { return sent_copy.empty() ? mime : sent_copy; }
 };
 
 // Prepares a message the phone composed, changing only header fields, so that the body (a

@@ -25,6 +25,7 @@ TEST_CASE("compose: Bcc leaves what travels, stays in the copy, and is in the en
     CHECK_FALSE(has(out->mime, "Bcc"));
     CHECK_FALSE(has(out->mime, "two@example.org"));
     CHECK(has(out->sent_copy, "Bcc: hidden@example.com,\r\n  \"Two\" <two@example.org>\r\n"));
+    CHECK(out->for_sent_items() == out->sent_copy);
     // Only header fields change: the body travels byte for byte (a signature stays valid).
     CHECK(out->mime.substr(out->mime.size() - body.size()) == body);
     CHECK(has(out->mime, "From: Me Myself <me@example.com>\r\n"));
