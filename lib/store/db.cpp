@@ -73,10 +73,7 @@ void open_into(soci::session& sql, const std::string& conninfo) {
 bool is_connection_error(const soci::soci_error& e) {
     if (auto* pe = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
         std::string state = pe->sqlstate();
-        // Class 08: connection exception; 57P01..57P03: admin shutdown, crash shutdown, cannot connect
-        // now; 25006: a read-only transaction, i.e. a standby that the connection reached while a
-        // failover moves the primary (store::Database::Lease reconnects such a connection).
-        return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state == "25006" || state.empty();
+        return state.empty() || is_unavailable_sqlstate(state);
     }
     return e.get_error_category() == soci::soci_error::connection_error;
 }

@@ -20,15 +20,20 @@
 
 namespace easd::store {
 
+// Whether an error with this SQLSTATE means the server cannot serve now, so the answer is "try
+// again later" (503, exit 75), never a bad request or a bug: class 08 (connection exception),
+// 57P01..57P03 (admin shutdown, crash shutdown, cannot connect now), 25006 (a read-only
+// transaction: a standby that the connection reached while a failover moves the primary;
+// store::Database::Lease reconnects such a connection). The one list for SOCI's errors and ours.
+inline bool is_unavailable_sqlstate(std::string_view state) {
+    return state.substr(0, 2) == "08" || state.substr(0, 3) == "57P" || state == "25006";
+}
+
 // A failed query. sqlstate is PostgreSQL's error code ("08006" for a broken connection).
 struct QueryError : std::runtime_error {
     QueryError(const std::string& message, std::string state) : std::runtime_error(message), sqlstate(std::move(state)) {}
     std::string sqlstate;
-    // The server cannot serve now (connection broken, shutting down, or a read-only standby while a
-    // failover promotes another): answered "try again later", never as a bad request or a bug.
-    bool connection_lost() const {
-        return sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P", 0) == 0 || sqlstate == "25006";
-    }
+    bool connection_lost() const { return is_unavailable_sqlstate(sqlstate); }
 };
 
 class PqResult {
