@@ -10,8 +10,6 @@
 // It kills and restarts parts with scripts/cluster itself.
 //
 // usage: cluster_bench [--phones N] [--pings N] [--only a|b|c]
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -32,243 +30,15 @@
 #include <vector>
 
 #include "bench_args.h"
-#include "support/eas_client.h"
+#include "cluster_support.h"
 #include "support/xsd_validator.h"
-#include "wbxml/wbxml.h"
 
 using namespace easd;
-using Clock = std::chrono::steady_clock;
-namespace tag = wbxml::tag;
 
 namespace {
 
 using bench::arg_int;
-
-const std::string root = EASD_SOURCE_DIR;
-const std::string state = root + "/var/cluster";
-const std::string lb = "10.77.0.20", host1 = "10.77.0.31", host2 = "10.77.0.32";
-
-double ms_since(Clock::time_point t0, Clock::time_point t1 = Clock::now()) {
-    return std::chrono::duration<double, std::milli>(t1 - t0).count();
-}
-
-std::string first_line(const std::string& path) {
-    std::ifstream in(path);
-    std::string line;
-    std::getline(in, line);
-    if (line.empty()) throw std::runtime_error("cannot read " + path + " (is the cluster up?)");
-    return line;
-}
-
-// easd's connection string, as the hosts have it (from host 2's config).
-std::string easd_conninfo() {
-    std::ifstream in(state + "/host2/easd.conf");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("database = ", 0) == 0) return line.substr(11);
-    throw std::runtime_error("no database line in " + state + "/host2/easd.conf");
-}
-
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-// Runs a shell command, returns its stdout; the exit status in *status.
-std::string run(const std::string& cmd, int* status = nullptr, const std::string& input = {}) {
-    std::string out;
-    if (!input.empty()) {
-        FILE* p = ::popen(cmd.c_str(), "w");
-        if (!p) throw std::runtime_error("popen failed");
-        std::fwrite(input.data(), 1, input.size(), p);
-        int st = ::pclose(p);
-        if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-        return out;
-    }
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) throw std::runtime_error("popen failed");
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    int st = ::pclose(p);
-    if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out;
-}
-
-// SQL as easd's own role, through HAProxy (so on whichever database host is primary).
-std::string sql(const std::string& query) {
-    int st = 0;
-    std::string out = run("/usr/lib/postgresql/15/bin/psql -X -q -At " + shell_quote(easd_conninfo()) + " -c " +
-                              shell_quote(query) + " 2>&1",
-                          &st);
-    if (st != 0) throw std::runtime_error("psql: " + out);
-    return out;
-}
-
-void cluster(const std::string& args) {
-    int st = 0;
-    std::string out = run(root + "/scripts/cluster " + args + " 2>&1", &st);
-    if (st != 0) throw std::runtime_error("scripts/cluster " + args + " failed:\n" + out);
-}
-
-// A message delivered with easd-deliver on host 2 (in its namespace, with its config), as
-// Postfix there would. Returns easd-deliver's exit status (0, or 75 when the database is away).
-int deliver(const std::string& recipient, const std::string& subject) {
-    std::string message = "From: Sender <sender@example.com>\r\nTo: " + recipient + "\r\nSubject: " + subject +
-                          "\r\nMessage-ID: <" + subject + "@cluster.test>\r\nContent-Type: text/plain\r\n\r\n"
-                          "Sent through host 2.\r\n";
-    int st = 0;
-    run("ip netns exec easd-host2 " + std::string(EASD_DELIVER_BIN) + " --config " + state +
-            "/host2/easd.conf --recipient " + recipient + " >/dev/null 2>&1",
-        &st, message);
-    return st;
-}
-
-void add_user(const std::string& address, const std::string& password) {
-    int st = 0;
-    std::string out = run(std::string(EASCTL_BIN) + " --database " + shell_quote(easd_conninfo()) + " user add " +
-                              address + " --password-stdin >/dev/null 2>&1",
-                          &st, password + "\n");
-    if (st != 0) throw std::runtime_error("easctl user add " + address + " failed");
-}
-
-// How many messages the server holds in the user's Inbox.
-long server_count(const std::string& address) {
-    return std::atol(sql("SELECT count(*) FROM items i JOIN folders f ON f.id = i.folder_id JOIN users u ON u.id = "
-                         "i.user_id WHERE u.address = '" + address + "' AND f.type = 2")
-                         .c_str());
-}
-
-// One phone: its client, its Inbox and what it holds.
-struct Phone {
-    test::EasClient client;
-    std::string user, inbox, key = "0";
-    std::set<std::string> held;
-    int duplicates = 0;  // Adds of a ServerId the phone already held
-    Phone(const std::string& host, const std::string& user_, const std::string& password, const std::string& device)
-        : client(80, user_, password, device), user(user_) {
-        client.set_host(host);
-        client.set_timeout(std::chrono::seconds(20));
-    }
-};
-
-void folder_sync(Phone& p) {
-    wbxml::Node fs(tag::FolderHierarchy::FolderSync);
-    fs.add(tag::FolderHierarchy::SyncKey, "0");
-    auto r = p.client.command("FolderSync", &fs);
-    if (!r.doc) throw std::runtime_error("FolderSync failed: HTTP " + std::to_string(r.status));
-    for (const auto* add : r.doc->child(tag::FolderHierarchy::Changes)->children_of(tag::FolderHierarchy::Add))
-        if (add->child_text(tag::FolderHierarchy::Type) == "2")
-            p.inbox = std::string(add->child_text(tag::FolderHierarchy::ServerId));
-}
-
-// One Sync round. Returns an empty string on success, else what went wrong; *more when the server
-// has more, *changes how many commands came.
-std::string sync_once(Phone& p, bool* more = nullptr, int* changes = nullptr) {
-    wbxml::Node sync(tag::AirSync::Sync);
-    auto& col = sync.add(tag::AirSync::Collections).add(tag::AirSync::Collection);
-    col.add(tag::AirSync::SyncKey, p.key);
-    col.add(tag::AirSync::CollectionId, p.inbox);
-    if (p.key != "0") {
-        col.add(tag::AirSync::GetChanges);
-        col.add(tag::AirSync::WindowSize, "100");
-    }
-    test::EasResponse r;
-    try {
-        r = p.client.command("Sync", &sync);
-    } catch (const std::exception& e) {
-        return "connection: " + std::string(e.what()).substr(0, 60);
-    }
-    if (more) *more = false;
-    if (changes) *changes = 0;
-    if (r.status != 200) return "HTTP " + std::to_string(r.status);
-    if (!r.doc) return {};  // an empty answer: nothing changed
-    const auto* cols = r.doc->child(tag::AirSync::Collections);
-    if (!cols) return "Sync status " + std::string(r.doc->child_text(tag::AirSync::Status));
-    const auto* out = cols->child(tag::AirSync::Collection);
-    std::string status(out->child_text(tag::AirSync::Status));
-    if (status != "1") return "Sync status " + status;
-    p.key = std::string(out->child_text(tag::AirSync::SyncKey));
-    if (more) *more = out->has(tag::AirSync::MoreAvailable);
-    if (const auto* cmds = out->child(tag::AirSync::Commands)) {
-        for (const auto* add : cmds->children_of(tag::AirSync::Add)) {
-            std::string id(add->child_text(tag::AirSync::ServerId));
-            if (!p.held.insert(id).second) ++p.duplicates;
-            if (changes) ++*changes;
-        }
-        for (const auto* del : cmds->children_of(tag::AirSync::Delete)) {
-            p.held.erase(std::string(del->child_text(tag::AirSync::ServerId)));
-            if (changes) ++*changes;
-        }
-    }
-    return {};
-}
-
-// Syncs until the server has nothing more (two quiet rounds), retrying errors for up to 60 s.
-void catch_up(Phone& p) {
-    auto start = Clock::now();
-    int quiet = 0;
-    while (quiet < 2) {
-        bool more = false;
-        int changes = 0;
-        std::string err = sync_once(p, &more, &changes);
-        if (!err.empty()) {
-            if (ms_since(start) > 60000) throw std::runtime_error(p.user + ": cannot sync: " + err);
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            continue;
-        }
-        quiet = (more || changes > 0 || p.key == "0") ? 0 : quiet + 1;
-    }
-}
-
-void setup(Phone& p) {
-    folder_sync(p);
-    if (p.inbox.empty()) throw std::runtime_error("no Inbox for " + p.user);
-    catch_up(p);
-}
-
-// A Ping on the phone's Inbox; returns its Ping status (0: no answer or an error) and when it came.
-struct PingResult {
-    int status = 0;
-    int http = 0;
-    std::string error;
-    Clock::time_point at;
-};
-
-PingResult ping(Phone& p, int heartbeat) {
-    wbxml::Node ping(tag::Ping::Ping);
-    ping.add(tag::Ping::HeartbeatInterval, static_cast<long long>(heartbeat));
-    auto& f = ping.add(tag::Ping::Folders).add(tag::Ping::Folder);
-    f.add(tag::Ping::Id, p.inbox);
-    f.add(tag::Ping::Class, "Email");
-    PingResult out;
-    try {
-        auto r = p.client.command("Ping", &ping);
-        out.http = r.status;
-        if (r.doc) out.status = std::atoi(std::string(r.doc->child_text(tag::Ping::Status, "0")).c_str());
-    } catch (const std::exception& e) {
-        out.error = e.what();
-    }
-    out.at = Clock::now();
-    return out;
-}
-
-// What must hold in every run (nothing lost, nothing twice, everyone served again, no 500s): a
-// failed check is printed and makes the exit status 1, so the run can stand in CI.
-int failed_checks = 0;
-void expect(bool ok, const std::string& what) {
-    if (ok) return;
-    ++failed_checks;
-    std::printf("  FAILED: %s\n", what.c_str());
-}
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
+using namespace easd::cluster;
 
 // ---------------------------------------------------------------------------------------------
 void scenario_a(const std::string& run_id, const std::string& password, int rounds) {
@@ -417,11 +187,14 @@ void run_fleet(Fleet& fleet, const std::string& run_id, const std::string& prefi
         }
     });
     std::this_thread::sleep_for(std::chrono::seconds(3));
+    // Times count from when the kill is done (scripts/cluster returns once the processes are gone):
+    // counted from before it, a request sent while the script was still starting up was served
+    // by the doomed part and showed a "recovery" of a few milliseconds.
+    event();
     {
         std::lock_guard lock(fleet.mutex);
         fleet.event = Clock::now();
     }
-    event();
     // Until every phone was served again (at most 90 s), then a little longer.
     auto deadline = Clock::now() + std::chrono::seconds(90);
     for (;;) {
@@ -529,10 +302,10 @@ void scenario_b(const std::string& run_id, const std::string& password, int n) {
         fleet.pingers.back()->client.set_timeout(std::chrono::seconds(120));
         setup(*fleet.pingers.back());
     }
-    run_fleet(fleet, run_id, "b-", 100, [] { cluster("kill-host 1"); }, 3000);
+    run_fleet(fleet, run_id, "b-", 100, [] { scripts_cluster("kill-host 1"); }, 3000);
     print_served(fleet, "host 1 killed");
     expect(compare(fleet), "every accepted message on the server and on every device exactly once");
-    cluster("start-host 1");
+    scripts_cluster("start-host 1");
     std::printf("  host 1 started again (scripts/cluster start-host 1)\n");
 }
 
@@ -540,15 +313,8 @@ void scenario_c(const std::string& run_id, const std::string& password, int n) {
     std::printf("\nc. PostgreSQL primary killed (Patroni + postgres) while %d phones sync through HAProxy\n", n);
     // Only with a synchronous standby does a failover promise to lose nothing committed: wait for
     // one (after an earlier kill-primary, start-db brings the old primary back as one).
-    int st = 1;
-    for (int i = 0; i < 120 && st != 0; ++i) {
-        run("curl -fs -m 2 -o /dev/null http://10.77.0.11:8008/sync || curl -fs -m 2 -o /dev/null "
-            "http://10.77.0.12:8008/sync",
-            &st);
-        if (st != 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-    if (st != 0) throw std::runtime_error("no synchronous standby (scripts/cluster start-db N for the one that is down)");
-    std::string before = run(root + "/scripts/cluster status | sed -n 's/^primary: //p'");
+    wait_for_sync_standby(60);
+    std::string before = primary_db();
     Fleet fleet;
     fleet.phones = make_phones(run_id, "c", password, n);
     // A parked Ping on its own account, through host 1 directly: no delivery reaches it until the
@@ -563,9 +329,9 @@ void scenario_c(const std::string& run_id, const std::string& password, int n) {
     std::thread ping_thread([&] { ping_result = ping(pinger, 120); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     Clock::time_point killed;
-    run_fleet(fleet, run_id, "c-", 100, [&] { killed = Clock::now(); cluster("kill-primary"); }, 3000);
+    run_fleet(fleet, run_id, "c-", 100, [&] { scripts_cluster("kill-primary"); killed = Clock::now(); }, 3000);
     ping_thread.join();
-    std::string after = run(root + "/scripts/cluster status | sed -n 's/^primary: //p'");
+    std::string after = primary_db();
     std::printf("  primary was %s, is now %s\n", before.c_str(), after.c_str());
     print_served(fleet, "primary killed");
     if (fleet.first_delivery_after)
@@ -611,6 +377,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cluster_bench: %s\n", e.what());
         return 1;
     }
-    if (failed_checks) std::printf("\n%d check(s) FAILED\n", failed_checks);
-    return failed_checks ? 1 : 0;
+    if (failed_checks()) std::printf("\n%d check(s) FAILED\n", failed_checks());
+    return failed_checks() ? 1 : 0;
 }

@@ -124,8 +124,10 @@ EasResponse EasClient::raw(const std::string& method, const std::string& path_an
     try {
         // Connect ourselves to switch Nagle off: Poco writes the header and the body separately,
         // and with Nagle the body waits for the delayed ACK of the header (milliseconds per request).
-        Poco::Net::StreamSocket socket;
-        socket.connect(Poco::Net::SocketAddress(host_, static_cast<Poco::UInt16>(port_)),
+        Poco::Net::SocketAddress target(host_, static_cast<Poco::UInt16>(port_));
+        Poco::Net::StreamSocket socket(target.family());
+        if (!source_.empty()) socket.impl()->bind(Poco::Net::SocketAddress(source_, 0));
+        socket.connect(target,
                        Poco::Timespan(static_cast<long>(timeout_.count()), 0));
         socket.setNoDelay(true);
         Poco::Net::HTTPClientSession session(socket);

@@ -67,6 +67,9 @@ public:
     // The address to connect to (default 127.0.0.1; scripts/cluster's hosts live on 10.77.0.0/24).
     void set_host(std::string host) { host_ = std::move(host); }
     const std::string& host() const { return host_; }
+    // The local address to connect from (default: whatever the kernel picks). The cluster soak gives
+    // its phones addresses of their own, as phones on the internet have.
+    void set_source(std::string address) { source_ = std::move(address); }
 
     // How long to wait for a response (a parked Ping lasts its heartbeat). Default 120 s.
     void set_timeout(std::chrono::seconds t) { timeout_ = t; }
@@ -80,6 +83,7 @@ private:
     std::string user_, password_, device_id_, device_type_, protocol_version_;
     std::string policy_key_;
     std::string host_ = "127.0.0.1";
+    std::string source_;
     std::chrono::seconds timeout_{120};
 };
 
