@@ -100,6 +100,20 @@ int main(int argc, char** argv) {
         return 75;
     }
 
+    // A database behind this build (a new easd, `easctl migrate` not yet run) would fail requests
+    // one by one in ways that look like bugs: say it once and stop. 78 (EX_CONFIG): not retried by
+    // scripts/supervise nor by systemd (RestartPreventExitStatus), since it will not fix itself.
+    try {
+        store::Database::Lease sql(*db);
+        if (std::string problem = store::schema_problem(*sql); !problem.empty()) {
+            EASD_LOG_ERROR("%s", problem.c_str());
+            return 78;
+        }
+    } catch (const std::exception& e) {
+        EASD_LOG_ERROR("cannot read the schema version: %s", e.what());
+        return 75;
+    }
+
     if (!options->pid_file.empty()) {
         std::ofstream pid(options->pid_file);
         pid << getpid() << "\n";

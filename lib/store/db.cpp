@@ -122,6 +122,27 @@ std::string default_schema_dir() {
 #endif
 }
 
+int required_schema_version() { return EASD_SCHEMA_VERSION; }
+
+int schema_version(soci::session& sql) {
+    // A database never migrated has no schema_migrations table (not an error here). Two queries:
+    // PostgreSQL resolves every table a statement names before it runs, even in a branch not taken.
+    int exists = 0;
+    sql << "SELECT count(*) FROM pg_class WHERE oid = to_regclass('schema_migrations')", soci::into(exists);
+    if (!exists) return 0;
+    int version = 0;
+    sql << "SELECT coalesce(max(version), 0) FROM schema_migrations", soci::into(version);
+    return version;
+}
+
+std::string schema_problem(soci::session& sql) {
+    int have = schema_version(sql), need = required_schema_version();
+    if (have >= need) return {};
+    if (have == 0) return "the database has no easd schema: run `easctl migrate` (with the same config)";
+    return "the database schema is at version " + std::to_string(have) + ", this easd needs " + std::to_string(need) +
+           ": run `easctl migrate` (with the same config)";
+}
+
 std::vector<int> migrate(soci::session& sql, const std::string& schema_dir) {
     struct Migration {
         int version;

@@ -64,6 +64,15 @@ std::vector<int> migrate(soci::session& sql, const std::string& schema_dir);
 // The directory compiled in (source tree), overridable with $EASD_SCHEMA_DIR.
 std::string default_schema_dir();
 
+// The schema version this build needs (the highest migration in schema/ when it was built), and
+// the one the database has (0: never migrated).
+int required_schema_version();
+int schema_version(soci::session& sql);
+// Empty when the database's schema is at least the one this build needs; else one line saying
+// what is wrong and what to run. A newer schema is fine: migrations only add, so during an
+// upgrade the hosts not yet upgraded keep serving.
+std::string schema_problem(soci::session& sql);
+
 // Binary columns: SOCI's PostgreSQL backend reads bytea as text ("\x..." hex); these convert.
 std::string bytea_to_hex_literal(std::string_view bytes);  // "\\x..." for decode()-free binding
 std::string bytea_from_text(std::string_view text);        // parses "\x..." back to bytes

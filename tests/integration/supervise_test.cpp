@@ -65,9 +65,23 @@ TEST_CASE("supervise: a command that keeps failing at start is given up on", "[s
     std::string pidfile = dir + "/child.pid";
     SpawnOptions options;
     options.log_path = dir + "/log";
-    pid_t supervisor = spawn_child({kSupervise, pidfile, "--", "sh", "-c", "exit 78"}, options);
+    pid_t supervisor = spawn_child({kSupervise, pidfile, "--", "sh", "-c", "exit 1"}, options);
     CHECK(wait_child(supervisor, std::chrono::seconds(20)) == 1);
     CHECK(read_file(dir + "/log").find("failed 5 times in a row") != std::string::npos);
+    remove_tree(dir);
+}
+
+TEST_CASE("supervise: a command that refuses its configuration (exit 78) is not started again", "[supervise]") {
+    // What easd does on a database schema older than itself: a restart cannot fix it.
+    std::string dir = make_temp_dir("easd-supervise");
+    std::string pidfile = dir + "/child.pid";
+    SpawnOptions options;
+    options.log_path = dir + "/log";
+    pid_t supervisor = spawn_child({kSupervise, pidfile, "--", "sh", "-c", "echo started >>" + dir + "/starts; exit 78"},
+                                   options);
+    CHECK(wait_child(supervisor, std::chrono::seconds(5)) == 78);
+    CHECK(read_file(dir + "/starts") == "started\n");  // once
+    CHECK(read_file(dir + "/log").find("refused its configuration (status 78); not starting it again") != std::string::npos);
     remove_tree(dir);
 }
 
@@ -78,6 +92,7 @@ TEST_CASE("systemd: the shipped unit restarts easd within a second and passes sy
     std::string unit = read_file(std::string(EASD_SOURCE_DIR) + "/systemd/easd.service");
     REQUIRE_FALSE(unit.empty());
     CHECK(unit.find("\nRestart=always\n") != std::string::npos);
+    CHECK(unit.find("\nRestartPreventExitStatus=78\n") != std::string::npos);
     CHECK(unit.find("\nRestartSec=1\n") != std::string::npos);
     CHECK(unit.find("\nLimitNOFILE=65536\n") != std::string::npos);
     const std::string shipped_exec = "ExecStart=/usr/sbin/easd ";
