@@ -82,6 +82,8 @@ struct Record {
     std::vector<Failure> failures;           // every failed request, when it failed
     struct Wake {
         double at_ms, latency_ms;  // when, and from the change to the Ping's answer (status 2)
+        double began_ms;           // when the Ping was sent
+        std::string device;
     };
     std::vector<Wake> wakes;
     long pings_expired = 0, pings_woken = 0, pings_late = 0, pings_unanswered = 0;
@@ -197,7 +199,8 @@ void device_loop(Device& d, Record& rec, const Options& opt) {
             } else {
                 ++rec.pings_woken;
                 // A change made while the Ping was parked: how long the Ping took to answer it.
-                if (change && *change > started) rec.wakes.push_back({rec.now_ms(), ms_since(*change, r.at)});
+                if (change && *change > started)
+                    rec.wakes.push_back({rec.now_ms(), ms_since(*change, r.at), ms_since(rec.start, started), p.client.device_id()});
             }
         } else if (!r.error.empty() && r.error.find("Timeout") != std::string::npos) {
             std::lock_guard lock(rec.mutex);
@@ -330,6 +333,7 @@ int main(int argc, char** argv) {
     opt.heartbeat_min = arg_int(argc, argv, "--heartbeat-min", opt.heartbeat_min);
     opt.heartbeat_max = std::max(opt.heartbeat_min, arg_int(argc, argv, "--heartbeat-max", opt.heartbeat_max));
     opt.change_percent = arg_int(argc, argv, "--change-percent", opt.change_percent);
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress as it happens, also into a log file
     test::set_xsd_validation_enabled(false);
     raise_descriptor_limit();
     std::vector<std::string> sources;
@@ -506,11 +510,19 @@ int main(int argc, char** argv) {
         // Wakes in the steady state and in the events' windows apart: during a failover a change
         // waits for the database, and the Ping for the listener to reconnect.
         std::vector<double> steady_wakes, event_wakes;
+        std::vector<const Record::Wake*> slow;
         for (const auto& w : rec.wakes) {
             bool in_event = std::any_of(rec.events.begin(), rec.events.end(),
                                         [&](const auto& e) { return w.at_ms >= e.from_ms && w.at_ms <= e.to_ms; });
             (in_event ? event_wakes : steady_wakes).push_back(w.latency_ms);
+            if (!in_event && w.latency_ms > 5000) slow.push_back(&w);
         }
+        // The slowest steady-state wakes, to find in the hosts' logs.
+        std::sort(slow.begin(), slow.end(), [](auto* a, auto* b) { return a->latency_ms > b->latency_ms; });
+        if (!slow.empty()) std::printf("  %zu steady-state wakes took more than 5 s; the slowest:\n", slow.size());
+        for (std::size_t i = 0; i < slow.size() && i < 8; ++i)
+            std::printf("    %s: Ping sent at %.1f s, answered at %.1f s, %.1f s after the change\n", slow[i]->device.c_str(),
+                        slow[i]->began_ms / 1000, slow[i]->at_ms / 1000, slow[i]->latency_ms / 1000);
         std::printf("  wake latency, change to Ping answer: steady state p50 %.0f ms, p99 %.0f ms, max %.0f ms (%zu wakes); "
                     "around the kills p50 %.0f ms, max %.0f ms (%zu wakes)\n",
                     median(steady_wakes), quantile(steady_wakes, 0.99), quantile(steady_wakes, 1.0), steady_wakes.size(),
