@@ -80,7 +80,8 @@ struct Fleet {
     std::atomic<bool> stop{false};
     std::atomic<bool> stop_delivering{false};
     std::mutex mutex;
-    std::optional<Clock::time_point> event;
+    std::optional<Clock::time_point> event;          // when the kill was done: recovery times count from here
+    std::optional<Clock::time_point> event_started;  // when the kill began: a Ping sent after it must be woken
     std::vector<std::optional<double>> served_after;  // ms from the event to a success of a request started after it
     std::vector<int> errors_after;
     std::map<std::string, int> error_kinds;
@@ -135,8 +136,9 @@ void run_fleet(Fleet& fleet, const std::string& run_id, const std::string& prefi
                 bool failed = r.status != 1 && r.status != 2;
                 {
                     std::lock_guard lock(fleet.mutex);
-                    if (r.status == 2 && fleet.event && started >= *fleet.event && !fleet.pinger_woken_after[i])
-                        fleet.pinger_woken_after[i] = ms_since(*fleet.event, r.at);
+                    if (r.status == 2 && fleet.event_started && started >= *fleet.event_started &&
+                        !fleet.pinger_woken_after[i])
+                        fleet.pinger_woken_after[i] = ms_since(*fleet.event_started, r.at);
                     if (failed) {
                         ++fleet.pings_cut;
                         ++fleet.ping_error_kinds[r.error.empty() ? "HTTP " + std::to_string(r.http) + " status " + std::to_string(r.status)
@@ -190,6 +192,10 @@ void run_fleet(Fleet& fleet, const std::string& run_id, const std::string& prefi
     // Times count from when the kill is done (scripts/cluster returns once the processes are gone):
     // counted from before it, a request sent while the script was still starting up was served
     // by the doomed part and showed a "recovery" of a few milliseconds.
+    {
+        std::lock_guard lock(fleet.mutex);
+        fleet.event_started = Clock::now();
+    }
     event();
     {
         std::lock_guard lock(fleet.mutex);
@@ -364,6 +370,7 @@ int main(int argc, char** argv) {
     std::string only;
     for (int i = 1; i + 1 < argc; ++i)
         if (std::strcmp(argv[i], "--only") == 0) only = argv[i + 1];
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress as it happens, also into a log file
     test::set_xsd_validation_enabled(false);
     try {
         std::string password = first_line(state + "/demo-password");
