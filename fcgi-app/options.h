@@ -23,7 +23,11 @@ struct Options {
     std::string pid_file;
     std::size_t max_body_bytes = 64u << 20;
     int max_body_memory_mb = 256;  // request bodies held at once (beyond: 503, try again shortly)
-    int auth_cache_seconds = 30;
+    // How long a verified sign-in is remembered (15 min, IIS's UserTokenTTL for Basic): a phone
+    // reconnecting after a quiet spell, or every phone at once after a network blip, costs no
+    // password hash. A changed password counts at the next request all the same (the native
+    // store's stored hash is compared on every request).
+    int auth_cache_seconds = 900;
     auth::LoginLimits login_limits;  // config keys login_*, address_*, hash_* (README)
     throttle::ThrottleLimits throttle_limits;  // device_request*, user_request*, autoblock_* (README)
     int sync_loop_repeats = 3;

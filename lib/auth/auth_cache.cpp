@@ -20,7 +20,7 @@ std::string AuthCache::verifier(const std::string& password) const {
     return std::string(reinterpret_cast<char*>(mac), len);
 }
 
-std::optional<store::User> AuthCache::find(const std::string& login, const std::string& password) {
+std::optional<AuthCache::Verified> AuthCache::find(const std::string& login, const std::string& password) {
     std::string v = verifier(password);
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(login);
@@ -31,14 +31,20 @@ std::optional<store::User> AuthCache::find(const std::string& login, const std::
     }
     if (it->second.verifier.size() != v.size() || CRYPTO_memcmp(it->second.verifier.data(), v.data(), v.size()) != 0)
         return std::nullopt;
-    return it->second.user;
+    return Verified{it->second.user, it->second.credential_stamp};
 }
 
-void AuthCache::remember(const std::string& login, const std::string& password, const store::User& user) {
+void AuthCache::remember(const std::string& login, const std::string& password, const store::User& user,
+                         const std::string& credential_stamp) {
     std::string v = verifier(password);
     std::lock_guard<std::mutex> lock(mutex_);
     if (entries_.size() >= max_entries_) entries_.clear();  // crude but bounded; entries are cheap to rebuild
-    entries_[login] = Entry{std::move(v), user, std::chrono::steady_clock::now() + ttl_};
+    entries_[login] = Entry{std::move(v), user, credential_stamp, std::chrono::steady_clock::now() + ttl_};
+}
+
+void AuthCache::forget(const std::string& login) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    entries_.erase(login);
 }
 
 }  // namespace easd::auth

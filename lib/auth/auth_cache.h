@@ -16,9 +16,16 @@ class AuthCache {
 public:
     explicit AuthCache(std::chrono::seconds ttl = std::chrono::seconds(30), std::size_t max_entries = 50000);
 
+    struct Verified {
+        store::User user;
+        std::string credential_stamp;  // what the password was checked against (AuthResult's)
+    };
     // The user when this login and password were verified within the TTL.
-    std::optional<store::User> find(const std::string& login, const std::string& password);
-    void remember(const std::string& login, const std::string& password, const store::User& user);
+    std::optional<Verified> find(const std::string& login, const std::string& password);
+    void remember(const std::string& login, const std::string& password, const store::User& user,
+                  const std::string& credential_stamp);
+    // The login's entry gone (its password changed since it was verified).
+    void forget(const std::string& login);
 
 private:
     std::string verifier(const std::string& password) const;
@@ -26,6 +33,7 @@ private:
     struct Entry {
         std::string verifier;
         store::User user;
+        std::string credential_stamp;
         std::chrono::steady_clock::time_point expires;
     };
     std::chrono::seconds ttl_;

@@ -86,9 +86,10 @@ void LoginGuard::end_check(const std::string& login) {
 
 SignIn LoginGuard::sign_in(const SignInAttempt& attempt) {
     SignIn result;
-    if (auto user = cache_.find(attempt.login, attempt.password)) {
+    if (auto cached = cache_.find(attempt.login, attempt.password)) {
         result.outcome = SignIn::Outcome::Accepted;
-        result.user = std::move(user);
+        result.user = std::move(cached->user);
+        result.credential_stamp = std::move(cached->credential_stamp);
         return result;
     }
 
@@ -123,9 +124,10 @@ SignIn LoginGuard::sign_in(const SignInAttempt& attempt) {
         ~CheckEnds() { guard.end_check(login); }
     } check_ends{*this, attempt.login};
     // The check this one waited for may have verified the same password.
-    if (auto user = cache_.find(attempt.login, attempt.password)) {
+    if (auto cached = cache_.find(attempt.login, attempt.password)) {
         result.outcome = SignIn::Outcome::Accepted;
-        result.user = std::move(user);
+        result.user = std::move(cached->user);
+        result.credential_stamp = std::move(cached->credential_stamp);
         return result;
     }
 
@@ -151,9 +153,10 @@ SignIn LoginGuard::sign_in(const SignInAttempt& attempt) {
         case mailstore::AuthResult::Outcome::Accepted:
             if (auth.user) {
                 store::clear_login_failures(*sql, keys.cleared_by_success);
-                cache_.remember(attempt.login, attempt.password, *auth.user);
+                cache_.remember(attempt.login, attempt.password, *auth.user, auth.credential_stamp);
                 result.outcome = SignIn::Outcome::Accepted;
                 result.user = std::move(auth.user);
+                result.credential_stamp = std::move(auth.credential_stamp);
                 return result;
             }
             break;

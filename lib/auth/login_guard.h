@@ -41,6 +41,7 @@ struct SignIn {
     };
     Outcome outcome = Outcome::Refused;
     std::optional<store::User> user;  // when Accepted
+    std::string credential_stamp;     // when Accepted: what the password was checked against (AuthResult)
     int retry_after_seconds = 0;      // when Throttled or Busy
 };
 
@@ -51,6 +52,8 @@ public:
 
     // Never logs the password.
     SignIn sign_in(const SignInAttempt& attempt);
+    // A sign-in found stale after it was accepted (the stored password changed): not remembered.
+    void forget(const std::string& login) { cache_.forget(login); }
 
 private:
     struct Keys;

@@ -27,7 +27,8 @@ struct ServerSettings {
     int max_window_size = 512;   // cap on a client's WindowSize
     int default_window_size = 100;
     std::string protocol_log_dir;  // empty: protocol logging is unavailable
-    int auth_cache_seconds = 30;   // how long a verified login is trusted without a new hash check
+    int auth_cache_seconds = 900;  // how long a verified login is trusted without a new hash check
+                                   // (the access mode: at most 30 s of it)
     auth::LoginLimits login_limits;  // failed sign-ins: delays, lockouts, password checks at once
     // Request bodies: SendMail, SmartReply, SmartForward and Sync carry messages; every other
     // request is small WBXML, so a large body there is refused before it is read.

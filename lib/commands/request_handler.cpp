@@ -1,5 +1,8 @@
 #include "commands/request_handler.h"
 
+#include <algorithm>
+
+
 #include "commands/admission.h"
 #include "commands/autodiscover_endpoint.h"
 #include "commands/health_endpoint.h"
@@ -70,6 +73,10 @@ std::string advertised_commands() {
     }
     return s;
 }
+
+// How long a worker trusts the server's access mode it read (easctl server set access_mode): the
+// sign-in cache's lifetime, but never more than this.
+constexpr int kAccessModeSeconds = 30;
 
 HttpResponse plain_response(int status, std::string text) {
     HttpResponse r;
@@ -175,8 +182,16 @@ RequestHandler::Admission RequestHandler::admit(const HttpRequest& request) {
         // then; the account is read again, so a disabled user is still refused.
         store::Database::Lease sql(db_);
         auto found = store::find_login(*sql, a.login);
-        if (!found) a.answer = unauthorized();
-        else a.user = found->user;
+        if (!found) {
+            a.answer = unauthorized();
+        } else if (!request.verified_stamp.empty() && found->password_hash != request.verified_stamp) {
+            // The password changed after this sign-in was verified (perhaps from the cache, which
+            // keeps sign-ins for auth_cache_seconds): refused now, and not remembered any longer.
+            login_guard_.forget(a.login);
+            a.answer = unauthorized();
+        } else {
+            a.user = found->user;
+        }
         return a;
     }
     auth::SignInAttempt attempt{a.login, credentials->password, request.remote_addr,
@@ -184,7 +199,10 @@ RequestHandler::Admission RequestHandler::admit(const HttpRequest& request) {
                                         : protocol::device_id_of_incomplete_query(request.query_string)};
     auth::SignIn signed_in = login_guard_.sign_in(attempt);
     switch (signed_in.outcome) {
-        case auth::SignIn::Outcome::Accepted: a.user = std::move(signed_in.user); break;
+        case auth::SignIn::Outcome::Accepted:
+            a.user = std::move(signed_in.user);
+            a.credential_stamp = std::move(signed_in.credential_stamp);
+            break;
         case auth::SignIn::Outcome::Refused: a.answer = unauthorized(); break;
         case auth::SignIn::Outcome::Unavailable: {
             HttpResponse r = plain_response(503, "the password cannot be checked now");
@@ -229,6 +247,7 @@ std::optional<HttpResponse> RequestHandler::screen(HttpRequest& request, std::si
         if (auto refusal = throttle(*a.user, device_id)) return refusal;
         // handle() need not check the password again (the account is read again there).
         request.verified_login = a.login;
+        request.verified_stamp = a.credential_stamp;
         if (content_length > body_limit(request, a.query))
             return plain_response(413, "request body too large for " + (a.query ? a.query->cmd : std::string("this request")));
         return std::nullopt;
@@ -280,7 +299,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     const std::string& login = a.login;
     auto& query = a.query;
     const std::string& query_error = a.query_error;
-    if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(settings_.auth_cache_seconds))))
+    if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(std::min(settings_.auth_cache_seconds, kAccessModeSeconds)))))
         return plain_response(403, "ActiveSync is disabled for this account");
     if (is_autodiscover_request(request)) {
         if (is_options) {
@@ -391,6 +410,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
         if (parked.kind == ParkedCommand::Kind::Sync) {
             parked.request = request;
             parked.request.verified_login = login;
+            if (parked.request.verified_stamp.empty()) parked.request.verified_stamp = a.credential_stamp;
             parked.request.wait_deadline = parked.wait.began + parked.wait.heartbeat;
         }
         r.park = std::move(parked);

@@ -41,6 +41,7 @@ struct HttpRequest {
     // sent: the login whose password was verified when the request arrived (not checked again),
     // and when the client's wait ends.
     std::string verified_login;
+    std::string verified_stamp;  // what its password was checked against (SignIn::credential_stamp)
     std::optional<std::chrono::steady_clock::time_point> wait_deadline;
     // When easd accepted the request's connection (set by the worker; unset elsewhere). A Ping's
     // heartbeat counts from here, not from when it got through the queue and its checks.
@@ -92,6 +93,7 @@ private:
         std::optional<HttpResponse> answer;
         std::optional<store::User> user;
         std::string login;
+        std::string credential_stamp;  // from the sign-in (SignIn::credential_stamp)
         std::optional<protocol::EasQuery> query;  // parsed before sign-in, answered after it
         std::string query_error;
     };

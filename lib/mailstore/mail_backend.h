@@ -39,6 +39,10 @@ struct AuthResult {
     };
     Outcome outcome = Outcome::Refused;
     std::optional<store::User> user;
+    // What the password was checked against, when the store can tell (the native store: the
+    // stored hash; empty for Dovecot). A sign-in remembered with it stops counting the moment the
+    // stored value changes (`easctl user passwd`), however long the sign-in cache keeps it.
+    std::string credential_stamp;
 };
 
 // What the server gives a mail store's background work (MailBackend::start).

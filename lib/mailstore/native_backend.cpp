@@ -22,6 +22,7 @@ AuthResult NativeBackend::authenticate(soci::session& sql, const std::string& lo
     if (store::verify_password(password, found->password_hash)) {
         result.outcome = AuthResult::Outcome::Accepted;
         result.user = found->user;
+        result.credential_stamp = found->password_hash;
     }
     return result;
 }

@@ -127,3 +127,26 @@ TEST_CASE("one address guessing at many accounts is slowed down for strangers on
     CHECK(cleared.exit_code == 0);
     CHECK(stranger.options().status == 200);
 }
+
+TEST_CASE("A remembered sign-in stops counting the moment the password changes", "[e2e][login]") {
+    // Sign-ins are remembered for auth_cache_seconds (15 min by default; an hour here), so a
+    // phone's next request costs no password hash; the stored hash is compared on each request.
+    easd::test::EasServer::Options o;
+    o.config_lines = {"auth_cache_seconds = 3600"};
+    easd::test::EasServer own(cluster(), o);
+    std::string user = new_user("stamp", "first-password");
+    EasClient old_password(own.http_port(), user, "first-password", "STAMP1");
+    REQUIRE(old_password.options().status == 200);
+    REQUIRE(old_password.options().status == 200);  // now from the cache
+
+    auto r = easd::test::run_process({EASCTL_BIN, "--database", cluster().conninfo(), "user", "passwd", user,
+                                      "--password-stdin"},
+                                     "second-password\n");
+    REQUIRE(r.exit_code == 0);
+    CHECK(old_password.options().status == 401);
+    CHECK(old_password.options().status == 401);  // forgotten, and checked again: still wrong
+    EasClient new_password(own.http_port(), user, "second-password", "STAMP1");
+    CHECK(new_password.options().status == 200);
+    auto fs = folder_sync(new_password);
+    CHECK(fs.ids.count("Inbox") == 1);
+}
