@@ -14,7 +14,7 @@ namespace easd::auth {
 
 class AuthCache {
 public:
-    explicit AuthCache(std::chrono::seconds ttl = std::chrono::seconds(30), std::size_t max_entries = 50000);
+    explicit AuthCache(std::chrono::seconds ttl = std::chrono::seconds(900), std::size_t max_entries = 50000);
 
     struct Verified {
         store::User user;

@@ -86,12 +86,15 @@ void LoginGuard::end_check(const std::string& login) {
 
 SignIn LoginGuard::sign_in(const SignInAttempt& attempt) {
     SignIn result;
-    if (auto cached = cache_.find(attempt.login, attempt.password)) {
+    auto remembered = [&] {
+        auto cached = cache_.find(attempt.login, attempt.password);
+        if (!cached) return false;
         result.outcome = SignIn::Outcome::Accepted;
         result.user = std::move(cached->user);
         result.credential_stamp = std::move(cached->credential_stamp);
-        return result;
-    }
+        return true;
+    };
+    if (remembered()) return result;
 
     // No database connection is held while waiting for a slot: sign-ins queued behind a flood
     // must not take the connections that verified requests need.
@@ -124,12 +127,7 @@ SignIn LoginGuard::sign_in(const SignInAttempt& attempt) {
         ~CheckEnds() { guard.end_check(login); }
     } check_ends{*this, attempt.login};
     // The check this one waited for may have verified the same password.
-    if (auto cached = cache_.find(attempt.login, attempt.password)) {
-        result.outcome = SignIn::Outcome::Accepted;
-        result.user = std::move(cached->user);
-        result.credential_stamp = std::move(cached->credential_stamp);
-        return result;
-    }
+    if (remembered()) return result;
 
     auto slot = slots_.acquire(std::chrono::milliseconds(limits_.hash_wait_ms));
     if (!slot) {

@@ -6,14 +6,7 @@
 
 namespace easd::commands {
 
-namespace {
-constexpr std::string_view kPath = "/easd-health";
-}  // namespace
-
-bool is_health_request(const HttpRequest& request) {
-    std::string_view uri = request.request_uri;
-    return request.script_name == kPath || uri.substr(0, uri.find('?')) == kPath;
-}
+bool is_health_request(const HttpRequest& request) { return request_path_is(request, "/easd-health"); }
 
 HttpResponse answer_health(const HttpRequest& request, store::Database& db) {
     if (request.method != "GET" && request.method != "HEAD") {

@@ -27,10 +27,7 @@ std::vector<std::string> split_events(std::string_view list) {
 
 }  // namespace
 
-bool is_push_notification_request(const HttpRequest& request) {
-    std::string_view uri = request.request_uri;
-    return request.script_name == kPath || uri.substr(0, uri.find('?')) == kPath;
-}
+bool is_push_notification_request(const HttpRequest& request) { return request_path_is(request, kPath); }
 
 HttpResponse answer_push_notification(const HttpRequest& request, mailstore::MailBackend& mail, store::Database& db) {
     if (request.method != "POST") {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 #include "commands/admission.h"
 #include "commands/autodiscover_endpoint.h"
 #include "commands/health_endpoint.h"
@@ -77,6 +76,11 @@ std::string advertised_commands() {
 // How long a worker trusts the server's access mode it read (easctl server set access_mode): the
 // sign-in cache's lifetime, but never more than this.
 constexpr int kAccessModeSeconds = 30;
+
+bool request_path_is(const HttpRequest& request, std::string_view path) {
+    std::string_view uri = request.request_uri;
+    return request.script_name == path || uri.substr(0, uri.find('?')) == path;
+}
 
 HttpResponse plain_response(int status, std::string text) {
     HttpResponse r;

@@ -66,6 +66,9 @@ struct HttpResponse {
 
 // A plain-text answer (a line and a newline; no body when `text` is empty).
 HttpResponse plain_response(int status, std::string text = {});
+// Whether the request is for exactly this path (front ends fill SCRIPT_NAME or REQUEST_URI; a
+// query string does not count).
+bool request_path_is(const HttpRequest& request, std::string_view path);
 
 // The headers every ActiveSync WBXML answer carries (used for parked requests answered later).
 std::vector<std::pair<std::string, std::string>> wbxml_response_headers();

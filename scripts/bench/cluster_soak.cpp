@@ -448,34 +448,16 @@ int main(int argc, char** argv) {
 
         // Every device caught up, then compared with the server and with what was accepted.
         parallel(opt.devices, 16, [&](int i) { catch_up(*devices[static_cast<std::size_t>(i)].phone); });
-        std::map<std::string, std::pair<long, long>> server;  // address -> (messages, read)
-        for (const auto& line : [&] {
-                 std::vector<std::string> lines;
-                 std::string out = sql("SELECT u.address, count(*), count(*) FILTER (WHERE e.read) FROM items i JOIN "
-                                       "folders f ON f.id = i.folder_id JOIN users u ON u.id = i.user_id JOIN emails e "
-                                       "ON e.item_id = i.id WHERE u.address LIKE 'soak%-" + run_id +
-                                       "@example.test' AND f.type = 2 GROUP BY u.address");
-                 for (std::size_t pos = 0; pos < out.size();) {
-                     std::size_t end = out.find('\n', pos);
-                     if (end == std::string::npos) end = out.size();
-                     lines.push_back(out.substr(pos, end - pos));
-                     pos = end + 1;
-                 }
-                 return lines;
-             }()) {
-            auto a = line.find('|'), b = line.rfind('|');
-            if (a == std::string::npos || a == b) continue;
-            server[line.substr(0, a)] = {std::atol(line.substr(a + 1).c_str()), std::atol(line.substr(b + 1).c_str())};
-        }
+        std::map<std::string, InboxCounts> server = server_inbox_counts("soak%-" + run_id + "@example.test");
         long accepted = 0, on_server = 0, held = 0, dups = 0, mismatched = 0, read_marked = 0;
         for (const auto& u : users) {
             accepted += u->accepted;
-            on_server += server[u->address].first;
+            on_server += server[u->address].messages;
             read_marked += static_cast<long>(u->marked_read.size());
-            if (server[u->address].first != u->accepted || server[u->address].second != static_cast<long>(u->marked_read.size())) {
+            if (server[u->address].messages != u->accepted || server[u->address].read != static_cast<long>(u->marked_read.size())) {
                 ++mismatched;
                 std::printf("  MISMATCH %s: server holds %ld (%ld read), accepted %ld (%zu marked read)\n", u->address.c_str(),
-                            server[u->address].first, server[u->address].second, u->accepted, u->marked_read.size());
+                            server[u->address].messages, server[u->address].read, u->accepted, u->marked_read.size());
             }
         }
         for (const auto& d : devices) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -67,6 +68,12 @@ std::string run(const std::string& cmd, int* status, const std::string& input) {
     return out;
 }
 
+std::string sql_literal(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out + "'";
+}
+
 std::string sql(const std::string& query) {
     int st = 0;
     std::string out = run("/usr/lib/postgresql/15/bin/psql -X -q -At " + shell_quote(easd_conninfo()) + " -c " +
@@ -116,18 +123,25 @@ void add_user(const std::string& address, const std::string& password) {
 }
 
 namespace {
-std::string inbox_items(const std::string& address) {
-    return "FROM items i JOIN folders f ON f.id = i.folder_id JOIN users u ON u.id = i.user_id "
-           "JOIN emails e ON e.item_id = i.id WHERE u.address = '" + address + "' AND f.type = 2";
-}
+const char* const kInboxItems =
+    " FROM items i JOIN folders f ON f.id = i.folder_id JOIN users u ON u.id = i.user_id"
+    " JOIN emails e ON e.item_id = i.id WHERE f.type = 2";
 }  // namespace
 
 long server_count(const std::string& address) {
-    return std::atol(sql("SELECT count(*) " + inbox_items(address)).c_str());
+    return std::atol(sql(std::string("SELECT count(*)") + kInboxItems + " AND u.address = " + sql_literal(address)).c_str());
 }
 
-long server_read_count(const std::string& address) {
-    return std::atol(sql("SELECT count(*) " + inbox_items(address) + " AND e.read").c_str());
+std::map<std::string, InboxCounts> server_inbox_counts(const std::string& address_like) {
+    std::istringstream rows(sql(std::string("SELECT u.address, count(*), count(*) FILTER (WHERE e.read)") + kInboxItems +
+                                " AND u.address LIKE " + sql_literal(address_like) + " GROUP BY u.address"));
+    std::map<std::string, InboxCounts> out;
+    for (std::string line; std::getline(rows, line);) {
+        auto a = line.find('|'), b = line.rfind('|');
+        if (a == std::string::npos || a == b) continue;
+        out[line.substr(0, a)] = {std::atol(line.c_str() + a + 1), std::atol(line.c_str() + b + 1)};
+    }
+    return out;
 }
 
 Phone::Phone(const std::string& host, const std::string& user_, const std::string& password, const std::string& device)

@@ -30,6 +30,7 @@ std::string run(const std::string& cmd, int* status = nullptr, const std::string
 std::string easd_conninfo();
 // SQL as easd's own role, through HAProxy (so on whichever database host is primary).
 std::string sql(const std::string& query);
+std::string sql_literal(const std::string& s);  // 'text', quotes doubled
 // scripts/cluster ARGS; throws with its output when it fails.
 void scripts_cluster(const std::string& args);
 // The database host Patroni calls primary now ("db1", "db2"; empty when none answers).
@@ -42,9 +43,13 @@ void wait_for_sync_standby(int seconds);
 // Postfix there would. Returns easd-deliver's exit status (0, or 75 when the database is away).
 int deliver(const std::string& recipient, const std::string& subject, int host = 2);
 void add_user(const std::string& address, const std::string& password);
-// How many messages the server holds in the user's Inbox, and how many of them are read.
+// How many messages the server holds in the user's Inbox.
 long server_count(const std::string& address);
-long server_read_count(const std::string& address);
+// The same, with how many are read, for every user whose address is LIKE the pattern.
+struct InboxCounts {
+    long messages = 0, read = 0;
+};
+std::map<std::string, InboxCounts> server_inbox_counts(const std::string& address_like);
 
 // One phone: its client, its Inbox and what it holds (ServerId -> read flag).
 struct Phone {
