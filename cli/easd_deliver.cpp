@@ -31,6 +31,7 @@
 #include "store/db.h"
 #include "store/folder_store.h"
 #include "store/mail.h"
+#include "store/pq.h"
 
 using namespace easd;
 
@@ -38,8 +39,19 @@ namespace {
 
 constexpr std::size_t kMaxMessage = 256u << 20;
 
+// One line on stderr, which Postfix puts in its log and bounce: a database error's own lines
+// (PostgreSQL's DETAIL, CONTEXT) are joined into it.
 int fail(int code, const std::string& message) {
-    std::fprintf(stderr, "easd-deliver: %s\n", message.c_str());
+    std::string line;
+    for (char c : message) {
+        if (c == '\n') {
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+            line += " | ";
+        } else {
+            line += c;
+        }
+    }
+    std::fprintf(stderr, "easd-deliver: %s\n", line.c_str());
     return code;
 }
 
@@ -115,6 +127,10 @@ int main(int argc, char** argv) {
         return fail(EX_NOUSER, e.what());
     } catch (const store::Unavailable& e) {
         return fail(EX_TEMPFAIL, e.what());
+    } catch (const store::QueryError& e) {
+        // A connection lost in a failover (or a standby reached) is temporary: Postfix retries.
+        // Caught as std::exception below it was EX_SOFTWARE, which Postfix bounces.
+        return fail(e.connection_lost() ? EX_TEMPFAIL : EX_SOFTWARE, std::string("database error: ") + e.what());
     } catch (const soci::soci_error& e) {
         return fail(store::is_connection_error(e) ? EX_TEMPFAIL : EX_SOFTWARE,
                     std::string("database error: ") + e.get_error_message());
