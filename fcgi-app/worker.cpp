@@ -222,6 +222,12 @@ void AcceptThreads::serve(int fd, std::chrono::steady_clock::time_point accepted
         write_and_finish(*req, out);
     else
         write_and_close(*req, out);
+    // Likewise after a large answer (a message or attachment fetched): it and the copies made on
+    // its way out are freed now, and without the trim the threads' arenas would keep them.
+    if (out.body.size() >= (8u << 20)) {
+        out = commands::HttpResponse();
+        malloc_trim(0);
+    }
 }
 
 }  // namespace easd::app

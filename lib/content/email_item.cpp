@@ -67,7 +67,7 @@ void append_airsyncbase_body(wbxml::Node& data, const store::EmailRow& email, co
         b.add(tag::AirSyncBase::Truncated, "1");
         if (!pref.all_or_none) b.add(tag::AirSyncBase::Data, std::string(truncate_utf8(body, *pref.truncation_size)));
     } else {
-        b.add(tag::AirSyncBase::Data, body);
+        b.add(tag::AirSyncBase::Data, std::move(body));  // a MIME body may be tens of megabytes: not copied
     }
     if (version >= 140 && pref.preview && *pref.preview > 0) {
         std::string flat = email.body_plain;

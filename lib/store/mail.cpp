@@ -169,6 +169,41 @@ EmailAttachment attachment_of(const PqResult& r, int row, int first) {
     return a;
 }
 
+// The stored originals (emails.mime) of these items of the user, by item id; an item without one
+// (the Dovecot store keeps it on the IMAP server) is absent. Read as bytes, in slices of
+// kOriginalSlice through pq_for_each_row, into one string per message: the process holds each
+// message once, plus a slice in libpq. Read whole in one text result, a message of 60 MB was hex
+// (120 MB) in libpq's input buffer and again in the result, then 60 MB decoded; and the input buffer
+// of every pooled connection kept the size of the largest message it ever read. A slice is a
+// compromise: PostgreSQL fetches a slice of an uncompressed value (what attachments of compressed
+// data, most large mail, are stored as) without reading the rest, but decompresses a compressed
+// value from its start for every slice.
+std::unordered_map<long long, std::string> load_originals(soci::session& sql, long long user_id,
+                                                          const std::vector<long long>& ids) {
+    constexpr int kOriginalSlice = 2 << 20;
+    std::unordered_map<long long, std::string> out;
+    if (ids.empty()) return out;
+    pq_for_each_row(sql,
+                    "SELECT e.item_id, octet_length(e.mime), s.at, substring(e.mime FROM s.at FOR $3::integer) "
+                    "FROM emails e JOIN items i ON i.id = e.item_id "
+                    "CROSS JOIN LATERAL generate_series(1, octet_length(e.mime), $3::integer) AS s(at) "
+                    "WHERE i.user_id = $1 AND e.item_id = ANY($2::bigint[])",
+                    {std::to_string(user_id), id_array(ids), std::to_string(kOriginalSlice)},
+                    [&](const PqResult& row) {
+                        std::string& mime = out[row.int64(0, 0)];
+                        const auto size = static_cast<std::size_t>(row.int64(0, 1));
+                        // Sized at the first slice that arrives; each slice goes where it begins, so
+                        // the order the server sends them in does not matter.
+                        if (mime.size() != size) mime.resize(size);
+                        const auto at = static_cast<std::size_t>(row.int64(0, 2) - 1);
+                        std::string_view slice = row.bytes(0, 3);
+                        if (at > size || slice.size() > size - at)
+                            throw std::runtime_error("a slice of a stored message lies outside it");
+                        std::copy(slice.begin(), slice.end(), mime.begin() + static_cast<std::ptrdiff_t>(at));
+                    });
+    return out;
+}
+
 }  // namespace
 
 std::unordered_map<long long, std::vector<EmailAttachment>> load_attachments(soci::session& sql, long long user_id,
@@ -188,8 +223,7 @@ std::optional<FoundAttachment> find_attachment(soci::session& sql, long long use
                                                const std::string& part_path) {
     PqResult r = pq_query(sql,
                           "SELECT i.folder_id, a.part_path, a.file_name, a.content_type, a.content_id, a.is_inline, "
-                          "a.size, a.method, e.mime FROM email_attachments a JOIN items i ON i.id = a.item_id "
-                          "JOIN emails e ON e.item_id = a.item_id "
+                          "a.size, a.method FROM email_attachments a JOIN items i ON i.id = a.item_id "
                           "WHERE i.user_id = $1 AND a.item_id = $2 AND a.part_path = $3",
                           {std::to_string(user_id), std::to_string(item_id), part_path});
     if (r.rows() != 1) return std::nullopt;
@@ -197,7 +231,8 @@ std::optional<FoundAttachment> find_attachment(soci::session& sql, long long use
     f.item_id = item_id;
     f.folder_id = r.int64(0, 0);
     f.attachment = attachment_of(r, 0, 1);
-    f.mime = bytea_from_text(r.text(0, 8));
+    auto originals = load_originals(sql, user_id, {item_id});
+    if (auto it = originals.find(item_id); it != originals.end()) f.mime = std::move(it->second);
     return f;
 }
 
@@ -244,17 +279,16 @@ std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const s
                                   bool with_mime) {
     std::vector<EmailRow> out;
     if (ids.empty()) return out;
-    std::string array = id_array(ids);
-    std::string query =
+    PqResult r = pq_query(
+        sql,
         "SELECT e.item_id, e.from_addr, e.to_addr, e.cc_addr, e.reply_to, e.display_to, e.subject, e.thread_topic, "
         "extract(epoch FROM e.date_received)::bigint, e.importance, e.read, e.message_class, "
-        "e.has_attachments, e.body_plain, e.body_html, e.flag, e.categories, " +
-        std::string(with_mime ? "e.mime" : "''::bytea") +
-        ", e.conversation_id, e.conversation_index, e.last_verb, extract(epoch FROM e.last_verb_time)::bigint, "
+        "e.has_attachments, e.body_plain, e.body_html, e.flag, e.categories, "
+        "e.conversation_id, e.conversation_index, e.last_verb, extract(epoch FROM e.last_verb_time)::bigint, "
         "e.received_as_bcc, e.sender, f.type = 3"
         " FROM emails e JOIN items i ON i.id = e.item_id JOIN folders f ON f.id = i.folder_id"
-        " WHERE i.user_id = $1 AND e.item_id = ANY($2::bigint[])";
-    PqResult r = pq_query(sql, query.c_str(), {std::to_string(user_id), array});
+        " WHERE i.user_id = $1 AND e.item_id = ANY($2::bigint[])",
+        {std::to_string(user_id), id_array(ids)});
     std::unordered_map<long long, EmailRow> by_id;
     std::vector<long long> with_attachments;
     for (int n = 0; n < r.rows(); ++n) {
@@ -276,14 +310,13 @@ std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const s
         row.body_html = r.str(n, 14);
         if (!r.is_null(n, 15)) row.flag = bytea_from_text(r.text(n, 15));
         if (!r.is_null(n, 16)) row.categories = bytea_from_text(r.text(n, 16));
-        if (with_mime) row.mime = bytea_from_text(r.text(n, 17));
-        if (!r.is_null(n, 18)) row.conversation_id = bytea_from_text(r.text(n, 18));
-        if (!r.is_null(n, 19)) row.conversation_index = bytea_from_text(r.text(n, 19));
-        row.last_verb = r.int32(n, 20);
-        if (!r.is_null(n, 21)) row.last_verb_time = r.int64(n, 21);
-        row.received_as_bcc = r.boolean(n, 22);
-        row.sender = r.str(n, 23);
-        row.is_draft = r.boolean(n, 24);
+        if (!r.is_null(n, 17)) row.conversation_id = bytea_from_text(r.text(n, 17));
+        if (!r.is_null(n, 18)) row.conversation_index = bytea_from_text(r.text(n, 18));
+        row.last_verb = r.int32(n, 19);
+        if (!r.is_null(n, 20)) row.last_verb_time = r.int64(n, 20);
+        row.received_as_bcc = r.boolean(n, 21);
+        row.sender = r.str(n, 22);
+        row.is_draft = r.boolean(n, 23);
         if (row.has_attachments) with_attachments.push_back(row.item_id);
         by_id.emplace(row.item_id, std::move(row));
     }
@@ -291,6 +324,12 @@ std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const s
         for (auto& [id, list] : load_attachments(sql, user_id, with_attachments)) {
             auto it = by_id.find(id);
             if (it != by_id.end()) it->second.attachments = std::move(list);
+        }
+    // The originals after the rows, each moved into its row as it is: one copy of each message.
+    if (with_mime)
+        for (auto& [id, mime] : load_originals(sql, user_id, ids)) {
+            auto it = by_id.find(id);
+            if (it != by_id.end()) it->second.mime = std::move(mime);
         }
     for (long long id : ids) {
         auto it = by_id.find(id);

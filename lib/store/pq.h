@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 #include <soci/soci.h>
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -36,6 +37,8 @@ struct QueryError : std::runtime_error {
     bool connection_lost() const { return is_unavailable_sqlstate(sqlstate); }
 };
 
+// A result, in PostgreSQL's text form or (pq_for_each_row) its binary form: int64, int32 and
+// boolean read either; bytes() is a binary bytea column as it is stored.
 class PqResult {
 public:
     explicit PqResult(PGresult* r) : result_(r, &PQclear) {}
@@ -49,8 +52,15 @@ public:
     int int32(int row, int col) const { return static_cast<int>(int64(row, col)); }
     // One column of every row as numbers (the ids a query selected).
     std::vector<long long> int64_column(int col = 0) const;
-    // PostgreSQL's text form of boolean: "t" / "f".
-    bool boolean(int row, int col) const { return text(row, col) == "t"; }
+    // PostgreSQL's text form of boolean: "t" / "f"; the binary form: one byte, 1 / 0.
+    bool boolean(int row, int col) const;
+    // A bytea column of a binary result: its bytes, held by this result. (A text result has them as
+    // "\x..." hex, twice the size: bytea_from_text in store/db.h.) Throws std::logic_error for a
+    // text column.
+    std::string_view bytes(int row, int col) const;
+
+private:
+    bool binary(int col) const { return PQfformat(result_.get(), col) == 1; }
 
 private:
     std::unique_ptr<PGresult, void (*)(PGresult*)> result_;
@@ -99,6 +109,17 @@ private:
 };
 // Runs `query` as pq_query does, with parameters that may be NULL or bytes.
 PqResult pq_query_params(soci::session& sql, const char* query, const std::vector<PqParam>& params);
+
+// Runs `query` as pq_query_params does, with binary results in single-row mode: `each_row` gets
+// every row as a result of its own (read it with bytes(0, col), int64(0, col)...) as it arrives,
+// and the row is freed before the next is read. For bytes that are large in total, selected in
+// slices (substring(col FROM n FOR size)), this holds one slice at a time: a whole value of tens
+// of megabytes would need libpq to hold it twice (its input buffer, which keeps the size of the
+// largest row for the life of the connection, and the result), and in text form four times (hex).
+// The statement's results are read to their end even when `each_row` throws (so the connection
+// is ready for the next query); then its exception is rethrown. Throws QueryError.
+void pq_for_each_row(soci::session& sql, const char* query, const std::vector<PqParam>& params,
+                     const std::function<void(const PqResult& row)>& each_row);
 
 // A fixed query text under a name unique in the process ("easd_" + what it reads). Declared once,
 // as a static: a text built per call would prepare a new statement on every connection each time.

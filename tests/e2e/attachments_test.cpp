@@ -5,6 +5,7 @@
 
 #include "e2e_support.h"
 #include "protocol/request.h"
+#include "store/mail.h"
 
 using namespace e2e;
 namespace tag = easd::wbxml::tag;
@@ -347,6 +348,76 @@ TEST_CASE("multipart ItemOperations responses", "[e2e][attachments][multipart]")
     REQUIRE(by_header.status == 200);
     CHECK(by_header.header("content-type") == "application/vnd.ms-sync.multipart");
     CHECK(split_multipart(by_header.body).size() == 3);
+}
+
+TEST_CASE("large originals come back byte for byte: an attachment of every byte value, MIME read in slices",
+          "[e2e][attachments][originals]") {
+    std::string user = new_user("bytes");
+    // An attachment sent unencoded (Content-Transfer-Encoding: binary): every byte value, NUL, CR,
+    // LF and 0x80..0xFF included, over a few of the 2 MiB slices the store reads originals in.
+    std::string payload((5u << 20) + 77, '\0');
+    for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i & 0xff);
+    const std::string binary_message =
+        "From: Sender <sender@example.com>\r\nTo: " + user + "\r\nSubject: every byte\r\n"
+        "Date: Tue, 24 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=\"=_every-byte_=\"\r\n\r\n"
+        "--=_every-byte_=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nthe bytes\r\n"
+        "--=_every-byte_=\r\nContent-Type: application/octet-stream; name=\"all.bin\"\r\n"
+        "Content-Disposition: attachment; filename=\"all.bin\"\r\nContent-Transfer-Encoding: binary\r\n\r\n" +
+        payload + "\r\n--=_every-byte_=--\r\n";
+    // One that a WBXML string takes as it is (UTF-8 beyond ASCII, no control characters), so Type 4
+    // sends it unchanged.
+    std::string text_body;
+    while (text_body.size() < (5u << 20)) text_body += "Gr\xC3\xBC\xC3\x9F" "e \xE2\x82\xAC " + std::to_string(text_body.size()) + "\r\n";
+    const std::string text_message = simple_message("large text", text_body);
+    deliver(user, binary_message);
+    deliver(user, text_message);
+    auto stored = [&](const std::string& subject) {
+        return cluster().psql("SELECT encode(sha256(e.mime), 'hex') FROM emails e JOIN items i ON i.id = e.item_id "
+                              "JOIN users u ON u.id = i.user_id WHERE u.address = '" + user + "' AND e.subject = '" +
+                              subject + "'");
+    };
+    REQUIRE(stored("every byte") == easd::store::message_digest(binary_message));  // stored as delivered
+    REQUIRE(stored("large text") == easd::store::message_digest(text_message));
+
+    auto a = client(user, "BYTES");
+    auto h = folder_sync(a);
+    EasResponse k;
+    auto s = sync(a, h.ids["Inbox"], sync(a, h.ids["Inbox"], "0", k).key, k,
+                  "<Options><B:BodyPreference><B:Type>1</B:Type><B:TruncationSize>100</B:TruncationSize>"
+                  "</B:BodyPreference></Options>");
+    REQUIRE(s.adds.size() == 2);
+    std::string reference, text_item;
+    for (const auto* add : s.adds) {
+        auto atts = attachments_of(*add->child(tag::AirSync::ApplicationData));
+        if (atts.empty()) text_item = text_of(*add, tag::AirSync::ServerId);
+        else reference = atts.at(0).ref;
+    }
+    REQUIRE_FALSE(reference.empty());
+    REQUIRE_FALSE(text_item.empty());
+
+    auto g = a.command("GetAttachment", nullptr, {{"AttachmentName", reference}});
+    CHECK(g.status == 200);
+    CHECK(g.body.size() == payload.size());
+    CHECK(g.body == payload);
+    auto r = fetch_attachment(a, reference);
+    CHECK(decoded_data(first_fetch(r)) == payload);
+    auto m = fetch_attachment(a, reference, "", {{"AcceptMultiPart", "T"}});
+    auto parts = split_multipart(m.body);
+    REQUIRE(parts.size() == 2);
+    CHECK(parts[1] == payload);
+
+    auto body = xml("<ItemOperations xmlns='ItemOperations' xmlns:A='AirSync' xmlns:B='AirSyncBase'><Fetch>"
+                    "<Store>Mailbox</Store><A:CollectionId>" + h.ids["Inbox"] + "</A:CollectionId><A:ServerId>" +
+                    text_item + "</A:ServerId><Options><B:BodyPreference><B:Type>4</B:Type></B:BodyPreference>"
+                    "</Options></Fetch></ItemOperations>");
+    auto whole = a.command("ItemOperations", &body);
+    const auto* b = first_fetch(whole).child(tag::ItemOperations::Properties)->child(tag::AirSyncBase::Body);
+    REQUIRE(b);
+    CHECK(text_of(*b, tag::AirSyncBase::Type) == "4");
+    const std::string data = text_of(*b, tag::AirSyncBase::Data);
+    CHECK(data.size() == text_message.size());
+    CHECK(data == text_message);
 }
 
 TEST_CASE("EmptyFolderContents empties Deleted Items; a second device gets the Deletes", "[e2e][attachments][empty]") {

@@ -286,3 +286,98 @@ TEST_CASE("a write refused by a read-only server counts as the database being ou
         CHECK_FALSE(e.connection_lost());
     }
 }
+
+TEST_CASE("stored originals are read back byte for byte, in slices, every byte value included",
+          "[store][originals]") {
+    auto sql = session();
+    auto u = make_user(*sql, "originals");
+    auto inbox = store::find_folder_by_name(*sql, u.id, "Inbox");
+    REQUIRE(inbox);
+    // Every byte value (NUL, CR, LF, 0x80..0xFF) over a few of the 2 MiB slices the read takes,
+    // ending inside one; and a second message read in the same query, so that slices of two
+    // messages arrive together.
+    auto every_byte = [](std::size_t size, unsigned start) {
+        std::string s(size, '\0');
+        for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i + start) & 0xff);
+        return s;
+    };
+    const std::string big = "Subject: bytes\r\n\r\n" + every_byte((5u << 20) + 77, 0);
+    const std::string other = "Subject: other\r\n\r\n" + every_byte((2u << 20) + 1, 200);
+    store::NewEmail e;
+    e.mime = big;
+    e.subject = "bytes";
+    e.has_attachments = true;
+    store::EmailAttachment a;
+    a.part_path = "1";
+    a.file_name = "all.bin";
+    a.content_type = "application/octet-stream";
+    a.size = static_cast<long long>(big.size());
+    e.attachments.push_back(a);
+    long long id = store::insert_email(*sql, u.id, inbox->id, e);
+    e.mime = other;
+    e.attachments.clear();
+    e.has_attachments = false;
+    long long id2 = store::insert_email(*sql, u.id, inbox->id, e);
+    e.mime = "";  // an empty original (the Dovecot store keeps it on the IMAP server) reads as empty
+    long long id3 = store::insert_email(*sql, u.id, inbox->id, e);
+
+    auto rows = store::load_emails(*sql, u.id, {id2, id, id3}, true);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].item_id == id2);
+    CHECK(rows[0].mime.size() == other.size());
+    CHECK(rows[0].mime == other);
+    CHECK(rows[1].item_id == id);
+    CHECK(rows[1].mime.size() == big.size());
+    CHECK(rows[1].mime == big);
+    CHECK(rows[1].attachments.size() == 1);
+    CHECK(rows[2].mime.empty());
+    CHECK(store::load_emails(*sql, u.id, {id}, false).at(0).mime.empty());  // not asked for
+
+    auto found = store::find_attachment(*sql, u.id, id, "1");
+    REQUIRE(found);
+    CHECK(found->folder_id == inbox->id);
+    CHECK(found->attachment.file_name == "all.bin");
+    CHECK(found->mime == big);
+
+    // Another user's item: nothing, not even its bytes.
+    auto mallory = make_user(*sql, "originals-other");
+    CHECK(store::load_emails(*sql, mallory.id, {id}, true).empty());
+    CHECK_FALSE(store::find_attachment(*sql, mallory.id, id, "1"));
+
+    // The connection serves the next query after the row-by-row read.
+    CHECK(store::pq_query(*sql, "SELECT 1").int64(0, 0) == 1);
+}
+
+TEST_CASE("binary results read integers and booleans as the text form does", "[store][originals]") {
+    auto sql = session();
+    std::vector<std::string> seen;
+    store::pq_for_each_row(*sql,
+                           "SELECT -2::smallint, -70000::integer, -5000000000::bigint, 123::bigint, true, false, "
+                           "'\\x00ff'::bytea, 'text'",
+                           {}, [&](const store::PqResult& r) {
+                               CHECK(r.int64(0, 0) == -2);
+                               CHECK(r.int64(0, 1) == -70000);
+                               CHECK(r.int64(0, 2) == -5000000000LL);
+                               CHECK(r.int32(0, 3) == 123);
+                               CHECK(r.boolean(0, 4));
+                               CHECK_FALSE(r.boolean(0, 5));
+                               seen.emplace_back(r.bytes(0, 6));
+                               seen.emplace_back(r.text(0, 7));
+                           });
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0] == std::string("\0\xff", 2));
+    CHECK(seen[1] == "text");
+
+    // An error ends the call as a QueryError and leaves the connection usable; so does an
+    // exception thrown for a row, after the rest of the rows were read.
+    CHECK_THROWS_AS(store::pq_for_each_row(*sql, "SELECT 1/0", {}, [](const store::PqResult&) {}), store::QueryError);
+    int calls = 0;
+    CHECK_THROWS_AS(store::pq_for_each_row(*sql, "SELECT generate_series(1, 100)", {},
+                                           [&](const store::PqResult&) {
+                                               ++calls;
+                                               throw std::runtime_error("stop");
+                                           }),
+                    std::runtime_error);
+    CHECK(calls == 1);
+    CHECK(store::pq_query(*sql, "SELECT 2").int64(0, 0) == 2);
+}
