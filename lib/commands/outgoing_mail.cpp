@@ -79,7 +79,7 @@ void send_server_mail(soci::session& sql, mailstore::MailBackend& mail, const st
     auto inbox = store::find_folder_by_name(sql, user->id, "Inbox");
     if (!inbox) throw DeliveryError("no Inbox folder for " + user->address);
     soci::transaction tr(sql);
-    if (mail.store_message(sql, *user, inbox->id, message, false) != mailstore::WriteOutcome::Done)
+    if (mail.store_message(sql, *user, inbox->id, message, false, nullptr) != mailstore::WriteOutcome::Done)
         throw DeliveryError("the mail store did not take the message for " + user->address);
     tr.commit();
 }

@@ -23,10 +23,10 @@ namespace {
 // Files a message in one of the user's default folders through the mail store (the Dovecot store
 // APPENDs it to the mailbox first). False when the mail server did not take it.
 bool file_message(CommandContext& ctx, const store::User& user, const char* folder_name, const std::string& mime,
-                  bool read) {
+                  const content::ParsedMessage& parsed, bool read) {
     auto folder = store::find_folder_by_name(ctx.sql, user.id, folder_name);
     if (!folder) throw DeliveryError(std::string("no ") + folder_name + " folder for " + user.address);
-    return ctx.mail->store_message(ctx.sql, user, folder->id, mime, read) == mailstore::WriteOutcome::Done;
+    return ctx.mail->store_message(ctx.sql, user, folder->id, mime, read, &parsed) == mailstore::WriteOutcome::Done;
 }
 
 }  // namespace
@@ -38,7 +38,7 @@ std::vector<store::User> deliver_outgoing(CommandContext& ctx, const content::Ou
         // Delivered here only when the mail store does that itself (the Dovecot store leaves it to
         // the MTA and Dovecot's LMTP); an alias reaches its account.
         if (auto user = ctx.mail->local_recipient(ctx.sql, rcpt)) {
-            if (!file_message(ctx, *user, "Inbox", out.mime, false))
+            if (!file_message(ctx, *user, "Inbox", out.mime, out.parsed, false))
                 throw SubmissionFailed("the message could not be filed in " + user->address + "'s Inbox");
             local.push_back(std::move(*user));
         } else {
@@ -60,11 +60,10 @@ std::vector<store::User> deliver_outgoing(CommandContext& ctx, const content::Ou
 void send_local_auto_replies(CommandContext& ctx, const content::OutgoingMessage& out,
                              const std::vector<store::User>& local) {
     if (local.empty()) return;
-    auto parsed = content::parse_message(out.mime);
-    if (!parsed) return;
     std::string headers(content::header_section(out.mime));
     for (const auto& user : local)
-        send_out_of_office_reply(ctx.sql, *ctx.mail, ctx.settings.sendmail_command, user, headers, *parsed, ctx.user.address);
+        send_out_of_office_reply(ctx.sql, *ctx.mail, ctx.settings.sendmail_command, user, headers, out.parsed,
+                                 ctx.user.address);
 }
 
 int submit(CommandContext& ctx, const Submission& s) {
@@ -103,7 +102,7 @@ int submit(CommandContext& ctx, const Submission& s) {
         local = deliver_outgoing(ctx, *out);
         // After sending: a mail server that does not take the copy must not make the phone send
         // the message again; it is sent, without its copy.
-        if (s.save_in_sent && !file_message(ctx, ctx.user, "Sent Items", out->for_sent_items(), true))
+        if (s.save_in_sent && !file_message(ctx, ctx.user, "Sent Items", out->for_sent_items(), out->parsed, true))
             EASD_LOG_WARN("%s: message sent, but its Sent Items copy was not filed", ctx.user.address.c_str());
         tr.commit();
     } catch (const DeliveryError& e) {

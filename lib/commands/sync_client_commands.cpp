@@ -411,8 +411,7 @@ private:
                                              static_cast<long long>(std::time(nullptr)));
         if (!out || out->recipients.empty()) return kConversionError;
         auto sent = store::find_folder_by_name(ctx_.sql, ctx_.user.id, "Sent Items");
-        auto parsed = content::parse_message(out->for_sent_items());
-        if (!sent || !parsed) return kServerError;
+        if (!sent) return kServerError;
         try {
             deliver_outgoing(ctx_, *out);  // Out of Office replies of local recipients are not sent for drafts
         } catch (const SubmissionFailed&) {
@@ -420,7 +419,9 @@ private:
         } catch (const DeliveryError&) {
             return kServerError;
         }
-        store::NewEmail copy = content::email_from_parsed(out->for_sent_items(), *parsed);
+        // The message is not needed after this: the copy takes its bytes rather than a copy of them.
+        std::string& as_sent = out->sent_copy.empty() ? out->mime : out->sent_copy;
+        store::NewEmail copy = content::email_from_parsed(std::move(as_sent), out->parsed);
         copy.read = true;
         ctx_.mail->file_sent_draft(ctx_.sql, ctx_.user, item_id, sent->id, copy);
         return kSuccess;

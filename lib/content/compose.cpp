@@ -122,6 +122,18 @@ std::optional<OutgoingMessage> prepare_outgoing(std::string_view mime, const std
     };
     assemble(out.mime, travelling);
     if (kept != travelling) assemble(out.sent_copy, kept);
+
+    // The phone's message parsed above is the prepared one but for the fields changed here: those
+    // are read again from the new header section alone, which costs nothing like a second parse
+    // of the body.
+    auto fields = parse_message(added + travelling + eol, error);
+    if (!fields) return std::nullopt;
+    parsed->from = std::move(fields->from);
+    parsed->sender = std::move(fields->sender);
+    parsed->date = fields->date;
+    parsed->message_id = std::move(fields->message_id);
+    parsed->size = out.mime.size();
+    out.parsed = std::move(*parsed);
     return out;
 }
 

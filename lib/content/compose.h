@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "content/message.h"
+
 namespace easd::content {
 
 struct OutgoingMessage {
@@ -15,6 +17,10 @@ struct OutgoingMessage {
     // a message of tens of megabytes is held once, not twice.
     std::string sent_copy;
     std::vector<std::string> recipients;  // the envelope: To, Cc and Bcc addresses, lower case, each once
+    // The message parsed, as parse_message(mime) reads it (and for_sent_items(): the Bcc that
+    // differs is not among its fields). Filing the Sent Items copy or a local recipient's, and the
+    // auto replies to it, take this instead of parsing a message of tens of megabytes again.
+    ParsedMessage parsed;
 
     const std::string& for_sent_items() const { return sent_copy.empty() ? mime : sent_copy; }
 };

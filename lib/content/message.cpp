@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 
 #include "common/text.h"
 
@@ -509,6 +510,15 @@ std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::strin
 std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* error, const MessageLimits& limits) {
     init_mime();
     return parse_message_impl(raw, error, limits);
+}
+
+const ParsedMessage& parse_unless_given(std::string_view raw, const ParsedMessage* given,
+                                        std::optional<ParsedMessage>& parsed_here) {
+    if (given) return *given;
+    std::string error;
+    parsed_here = parse_message(raw, &error);
+    if (!parsed_here) throw std::runtime_error("the message is refused: " + error);
+    return *parsed_here;
 }
 
 std::vector<std::string> addresses_in(std::string_view list) {

@@ -60,6 +60,12 @@ struct ParsedMessage {
 std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* error = nullptr,
                                            const MessageLimits& limits = MessageLimits());
 
+// The parse a mail store files `raw` with: `*given` when the caller has parsed it already (a
+// message sent from a phone, parsed once for all its copies), else parse_message(raw), kept in
+// `parsed_here`. Throws std::runtime_error ("the message is refused: <reason>") when it is none.
+const ParsedMessage& parse_unless_given(std::string_view raw, const ParsedMessage* given,
+                                        std::optional<ParsedMessage>& parsed_here);
+
 // The lower-case addresses of an RFC 5322 address list ("Jane <j@example.com>, b@example.com");
 // groups contribute their members.
 std::vector<std::string> addresses_in(std::string_view list);

@@ -407,11 +407,11 @@ std::uint32_t DovecotBackend::append_to_folder(soci::session& sql, const store::
 }
 
 mailstore::WriteOutcome DovecotBackend::store_message(soci::session& sql, const store::User& user, long long folder_id,
-                                                      const std::string& mime, bool read) {
+                                                      const std::string& mime, bool read,
+                                                      const content::ParsedMessage* parsed) {
     store::lock_user_writes(sql, user.id);  // before the IMAP write (dovecot_backend.h)
-    std::string error;
-    auto parsed = content::parse_message(mime, &error);
-    if (!parsed) throw std::runtime_error("the message is refused: " + error);
+    std::optional<content::ParsedMessage> parsed_here;
+    const content::ParsedMessage& message = content::parse_unless_given(mime, parsed, parsed_here);
     bool bound = false;
     std::uint32_t uid = 0;
     try {
@@ -424,7 +424,7 @@ mailstore::WriteOutcome DovecotBackend::store_message(soci::session& sql, const 
     // Without the new UID (no UIDPLUS) the next catch-up stores it: storing it here as well
     // would make two.
     if (bound && uid == 0) return mailstore::WriteOutcome::Done;
-    store::NewEmail email = content::email_from_parsed(mime, *parsed);
+    store::NewEmail email = content::email_from_parsed(mime, message);
     email.read = read;
     email.follow_conversation_moves = false;
     email.keep_original = !bound;

@@ -81,7 +81,8 @@ public:
     void file_sent_draft(soci::session& sql, const store::User& user, long long item_id, long long sent_folder_id,
                          const store::NewEmail& sent_copy) override;
     mailstore::WriteOutcome store_message(soci::session& sql, const store::User& user, long long folder_id,
-                                          const std::string& mime, bool read) override;
+                                          const std::string& mime, bool read,
+                                          const content::ParsedMessage* parsed) override;
     std::optional<store::User> local_recipient(soci::session&, const std::string&) override { return std::nullopt; }
 
     imap::Pool& pool() { return pool_; }

@@ -150,9 +150,12 @@ public:
 
     // A message the server itself files for a user: the Sent Items copy of mail sent from a phone,
     // mail from one local account to another. The native store stores the rows; the Dovecot store
-    // APPENDs it to the mailbox first (flagged \Seen when `read`).
+    // APPENDs it to the mailbox first (flagged \Seen when `read`). `parsed` is what
+    // content::parse_message says of `mime` when the caller has it already (a message sent from a
+    // phone, parsed once however many copies are filed); nullptr: it is parsed here.
     virtual WriteOutcome store_message(soci::session& sql, const store::User& user, long long folder_id,
-                                       const std::string& mime, bool read) = 0;
+                                       const std::string& mime, bool read,
+                                       const content::ParsedMessage* parsed) = 0;
     // The account mail to `address` is for when easd delivers it itself; nullopt when it goes
     // through sendmail. The Dovecot store delivers nothing itself: mail to its accounts goes
     // through the MTA to Dovecot's LMTP, so Sieve, quotas and the push script apply to it as to

@@ -28,11 +28,10 @@ AuthResult NativeBackend::authenticate(soci::session& sql, const std::string& lo
 }
 
 WriteOutcome NativeBackend::store_message(soci::session& sql, const store::User& user, long long folder_id,
-                                          const std::string& mime, bool read) {
-    std::string error;
-    auto parsed = content::parse_message(mime, &error);
-    if (!parsed) throw std::runtime_error("the message is refused: " + error);
-    store::NewEmail email = content::email_from_parsed(mime, *parsed);
+                                          const std::string& mime, bool read, const content::ParsedMessage* parsed) {
+    std::optional<content::ParsedMessage> parsed_here;
+    store::NewEmail email =
+        content::email_from_parsed(mime, content::parse_unless_given(mime, parsed, parsed_here));
     email.read = read;
     store::insert_email(sql, user.id, folder_id, email);
     return WriteOutcome::Done;

@@ -41,7 +41,7 @@ public:
     void file_sent_draft(soci::session& sql, const store::User& user, long long item_id, long long sent_folder_id,
                          const store::NewEmail& sent_copy) override;
     WriteOutcome store_message(soci::session& sql, const store::User& user, long long folder_id,
-                               const std::string& mime, bool read) override;
+                               const std::string& mime, bool read, const content::ParsedMessage* parsed) override;
     std::optional<store::User> local_recipient(soci::session& sql, const std::string& address) override;
     std::unique_ptr<store::FolderStore> folder_store(soci::session& sql) override { return store::open_folder_store(sql); }
     WriteOutcome empty_folder(soci::session& sql, const store::User& user, long long folder_id,

@@ -58,6 +58,46 @@ TEST_CASE("compose: From is always the account; the phone's own name for it is k
     CHECK(lf->mime.find('\r') == std::string::npos);
 }
 
+TEST_CASE("compose: the parse it keeps is what parsing the prepared message says", "[compose]") {
+    // Filing the Sent Items copy and local recipients' copies takes out->parsed instead of parsing
+    // again: it must be that parse, the fields prepare_outgoing changes (From, Sender, Date,
+    // Message-ID) included.
+    const std::vector<std::string> phones = {
+        "From: The Boss <boss@example.com>\r\nSender: x@y.example\r\nTo: a@b.example\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n\r\nx\r\n",
+        "From: \"J\xC3\xB6rg M.\" <ME@example.com>\r\nTo: \"Doe, Jane\" <a@b.example>\r\nBcc: h@c.example\r\nDate: Mon, 30 Nov 2026 "
+        "10:00:00 +0100\r\nMessage-ID: <keep@x>\r\nIn-Reply-To: <o@x>\r\nImportance: high\r\n\r\nx\r\n",
+        "To: a@b.example\nSubject: lf\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+        "Content-Type: text/html\n\n<p>hi</p>\n--b\nContent-Type: image/png; name=a.png\n"
+        "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n",
+    };
+    for (const auto& phone : phones) {
+        INFO(phone);
+        auto out = prepare_outgoing(phone, "me@example.com", "Me Myself", 1796032800);
+        REQUIRE(out);
+        auto again = parse_message(out->for_sent_items());
+        REQUIRE(again);
+        const ParsedMessage& kept = out->parsed;
+        CHECK(kept.from == again->from);
+        CHECK(kept.sender == again->sender);
+        CHECK(kept.to == again->to);
+        CHECK(kept.cc == again->cc);
+        CHECK(kept.display_to == again->display_to);
+        CHECK(kept.subject == again->subject);
+        CHECK(kept.message_id == again->message_id);
+        CHECK(kept.in_reply_to == again->in_reply_to);
+        CHECK(kept.date == again->date);
+        CHECK(kept.importance == again->importance);
+        CHECK(kept.message_class == again->message_class);
+        CHECK(kept.body_plain == again->body_plain);
+        CHECK(kept.body_html == again->body_html);
+        REQUIRE(kept.attachments.size() == again->attachments.size());
+        for (std::size_t i = 0; i < kept.attachments.size(); ++i) {
+            CHECK(kept.attachments[i].part_path == again->attachments[i].part_path);
+            CHECK(kept.attachments[i].size == again->attachments[i].size);
+        }
+    }
+}
+
 TEST_CASE("compose: no recipients, or not a message", "[compose]") {
     auto none = prepare_outgoing("Subject: to nobody\r\n\r\nx\r\n", "me@example.com", "", 0);
     REQUIRE(none);
