@@ -8,6 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/names.h"
 #include "common/text.h"
 #include "store/folders.h"
 #include "store/pq.h"
@@ -65,19 +66,39 @@ bool verify_password(const std::string& password, const std::string& hash) {
     return ok;
 }
 
+namespace {
+// A domain name to look up: as stored (A-labels) when it is an internationalized name written in
+// Unicode, else in lower case as given (a lookup of a name that is none finds nothing).
+std::string lookup_domain(const std::string& name) {
+    auto ascii = normalize_domain_name(name, nullptr);
+    return ascii ? *ascii : to_lower_ascii(name);
+}
+
+long long domain_id(soci::session& sql, const std::string& name) {
+    long long id = 0;
+    soci::indicator ind = soci::i_null;
+    sql << "SELECT id FROM domains WHERE name = :d", soci::use(name), soci::into(id, ind);
+    return ind == soci::i_ok ? id : 0;
+}
+}  // namespace
+
 std::string normalize_address(const std::string& address) {
     std::string a = to_lower_ascii(address);
     auto at = a.find('@');
     if (at == std::string::npos || at == 0 || at + 1 >= a.size() || a.find('@', at + 1) != std::string::npos ||
         a.find_first_of(" \t\r\n<>\",;:\\") != std::string::npos)
         throw InvalidRequest("not an address of the form user@domain: " + address);
+    // A domain written in Unicode is stored in A-labels.
+    for (std::size_t i = at + 1; i < a.size(); ++i)
+        if (static_cast<unsigned char>(a[i]) >= 0x80) return a.substr(0, at + 1) + lookup_domain(a.substr(at + 1));
     return a;
 }
 
 long long add_domain(soci::session& sql, const std::string& name_in) {
-    std::string name = to_lower_ascii(name_in);
-    if (name.empty() || name.find_first_of(" @/\\\t") != std::string::npos)
-        throw InvalidRequest("not a domain name: " + name_in);
+    std::string why;
+    auto normalized = normalize_domain_name(name_in, &why);
+    if (!normalized) throw InvalidRequest("not a domain name: " + name_in + " (" + why + ")");
+    const std::string& name = *normalized;
     long long id = 0;
     soci::indicator ind = soci::i_null;
     sql << "INSERT INTO domains (name) VALUES (:n) ON CONFLICT (name) DO NOTHING RETURNING id",
@@ -102,23 +123,55 @@ bool serves_domain(soci::session& sql, const std::string& domain) {
     return found > 0;
 }
 
+std::string normalize_new_account_address(const std::string& address) {
+    std::string why;
+    auto normalized = normalize_new_address(address, &why);
+    if (!normalized) throw InvalidRequest("not an address for an account: " + address + " (" + why + ")");
+    return *normalized;
+}
+
+DomainContents remove_domain(soci::session& sql, const std::string& name_in, bool force) {
+    const std::string name = lookup_domain(name_in);
+    soci::transaction tr(sql);
+    long long id = 0;
+    soci::indicator ind = soci::i_null;
+    // FOR UPDATE: a user added meanwhile waits, then finds no domain.
+    sql << "SELECT id FROM domains WHERE name = :d FOR UPDATE", soci::use(name), soci::into(id, ind);
+    if (ind != soci::i_ok) throw InvalidRequest("unknown domain " + name);
+    DomainContents found;
+    sql << "SELECT count(*) FROM users WHERE domain_id = :i", soci::use(id), soci::into(found.users);
+    sql << "SELECT count(*) FROM aliases WHERE split_part(address, '@', 2) = :d", soci::use(name),
+        soci::into(found.aliases);
+    if (!force && (found.users > 0 || found.aliases > 0)) {
+        auto count = [](long long n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
+        std::string has = found.users > 0 ? count(found.users, "account") : "";
+        if (found.aliases > 0) has += (has.empty() ? "" : " and ") + count(found.aliases, "alias");
+        throw InvalidRequest("domain " + name + " still has " + has + " (--force removes the domain with them)");
+    }
+    // An account goes with everything that is its own (ON DELETE CASCADE); aliases of accounts
+    // elsewhere that are addresses of this domain go too.
+    sql << "DELETE FROM aliases WHERE split_part(address, '@', 2) = :d", soci::use(name);
+    sql << "DELETE FROM users WHERE domain_id = :i", soci::use(id);
+    sql << "DELETE FROM domains WHERE id = :i", soci::use(id);
+    tr.commit();
+    return found;
+}
+
 User add_user(soci::session& sql, const std::string& address_in, const std::string& password,
               const std::string& display_name) {
-    std::string address = normalize_address(address_in);
+    std::string address = normalize_new_account_address(address_in);
     if (password.empty()) throw InvalidRequest("the password must not be empty");
-    std::string domain = address.substr(address.find('@') + 1);
+    std::string domain = address.substr(address.rfind('@') + 1);
     std::string hash = hash_password(password);
 
     soci::transaction tr(sql);
-    long long domain_id = 0;
-    soci::indicator dind = soci::i_null;
-    sql << "SELECT id FROM domains WHERE name = :d", soci::use(domain), soci::into(domain_id, dind);
-    if (dind != soci::i_ok) throw InvalidRequest("unknown domain " + domain + " (add it with `easctl domain add`)");
+    long long did = domain_id(sql, domain);
+    if (did == 0) throw InvalidRequest("unknown domain " + domain + " (add it with `easctl domain add`)");
     long long id = 0;
     soci::indicator ind = soci::i_null;
     sql << "INSERT INTO users (domain_id, address, display_name, password_hash) "
            "VALUES (:d, :a, :n, :h) ON CONFLICT (address) DO NOTHING RETURNING id",
-        soci::use(domain_id), soci::use(address), soci::use(display_name), soci::use(hash),
+        soci::use(did), soci::use(address), soci::use(display_name), soci::use(hash),
         soci::into(id, ind);
     if (ind != soci::i_ok) throw InvalidRequest("user exists: " + address);
     create_default_folders(sql, id);
@@ -199,7 +252,8 @@ User user_from_row(const soci::row& r) {
 
 std::vector<User> list_users(soci::session& sql, const std::string& domain) {
     std::vector<User> out;
-    std::string d = to_lower_ascii(domain);
+    std::string d = domain.empty() ? std::string() : lookup_domain(domain);
+    if (!d.empty() && domain_id(sql, d) == 0) throw InvalidRequest("unknown domain " + d);
     soci::rowset<soci::row> rs = (sql.prepare << std::string(kUserColumns) +
                                   "WHERE (:d = '' OR d.name = :d2) ORDER BY u.address",
                                   soci::use(d), soci::use(d));

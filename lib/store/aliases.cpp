@@ -15,9 +15,9 @@ User account_or_throw(soci::session& sql, const std::string& address) {
 }  // namespace
 
 void add_alias(soci::session& sql, const std::string& address, const std::string& alias_in) {
-    std::string alias = normalize_address(alias_in);
+    std::string alias = normalize_new_account_address(alias_in);
     User user = account_or_throw(sql, address);
-    std::string domain = alias.substr(alias.find('@') + 1);
+    std::string domain = alias.substr(alias.rfind('@') + 1);
     if (pq_query(sql, "SELECT 1 FROM domains WHERE name = $1", {domain}).rows() == 0)
         throw InvalidRequest("unknown domain " + domain + " (add it with `easctl domain add`)");
     if (find_user(sql, alias)) throw InvalidRequest(alias + " is an account, it cannot be an alias");
