@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <stdexcept>
 
 #include "common/config.h"
+#include "common/version.h"
+#include "store/conninfo.h"
+#include "store/db.h"
 
 namespace easd::cli {
 
@@ -61,6 +66,30 @@ std::string conninfo_for(const Args& args) {
 }
 
 std::string config_value(const Args& args, const std::string& key) { return load_config(args).get(key); }
+
+std::unique_ptr<soci::session> open_database(const Args& args) {
+    const Config config = load_config(args);
+    const std::string& given = args.value("--database");
+    const std::string conninfo = database_conninfo(config, given);
+    try {
+        return store::open_session(conninfo);
+    } catch (const store::Unavailable& e) {
+        // libpq's reason, without the words this message already says.
+        std::string why = e.what();
+        for (const char* said : {"cannot connect to the database: ", "Cannot establish connection to the database. "})
+            if (why.rfind(said, 0) == 0) why.erase(0, std::strlen(said));
+        // libpq's lines, joined: one space between them.
+        why.erase(std::unique(why.begin(), why.end(), [](char x, char y) { return x == ' ' && y == ' '; }), why.end());
+        // Nothing named a database: the likely cure is naming the config.
+        const std::string origin = database_origin(config, given);
+        std::string hint;
+        if (origin.rfind("the default", 0) == 0) hint = "; give --config FILE or set EASD_CONFIG";
+        throw store::Unavailable("cannot connect to the database (" + store::describe_conninfo(conninfo) + ", from " +
+                                 origin + "): " + why + hint);
+    }
+}
+
+std::string version_line(const std::string& program) { return program + " " + kVersion; }
 
 std::string json_string(const std::string& s) {
     std::string out = "\"";

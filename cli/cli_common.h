@@ -2,7 +2,10 @@
 // tables and the answers of commands.
 #pragma once
 
+#include <soci/soci.h>
+
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,6 +33,14 @@ std::string conninfo_for(const Args& args);
 
 // A key of that config file ("" when absent). Throws std::runtime_error on an unreadable config.
 std::string config_value(const Args& args, const std::string& key);
+
+// A session on the database conninfo_for names. When it cannot be reached, store::Unavailable
+// with one line: what was tried (never a password) and where that came from, libpq's reason, and
+// where no config was found, to give --config or set EASD_CONFIG.
+std::unique_ptr<soci::session> open_database(const Args& args);
+
+// "easctl 0.1.0": what --version prints.
+std::string version_line(const std::string& program);
 
 std::string json_string(const std::string& s);
 

@@ -1,9 +1,6 @@
 // easctl: administration of an easd installation (schema, domains, users, devices, folders,
 // protocol log, access control, mail export to and import from Maildir).
 // Human-readable tables by default, --json for scripts; one-line errors and non-zero exits.
-#include <termios.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -16,96 +13,21 @@
 #include "common/text.h"
 #include "easctl_device.h"
 #include "easctl_folder.h"
+#include "easctl_help.h"
 #include "easctl_lockout.h"
 #include "easctl_maildir.h"
 #include "easctl_policy.h"
+#include "easctl_user.h"
 #include "store/access.h"
 #include "store/accounts.h"
 #include "store/admin.h"
-#include "store/oof.h"
 #include "store/db.h"
-#include "store/aliases.h"
 #include "store/devices.h"
-#include "store/directory.h"
 #include "store/provisioning.h"
 
 using namespace easd;
 
 namespace {
-
-const char* kUsage =
-    "usage: easctl [--config FILE] [--database CONNINFO] [--json] COMMAND\n"
-    "commands:\n"
-    "  migrate                                   apply schema migrations (safe to re-run)\n"
-    "  domain add NAME | domain list\n"
-    "  user add ADDRESS [--name NAME] [--password-stdin]\n"
-    "  user passwd ADDRESS [--password-stdin]\n"
-    "  user list [--domain DOMAIN]\n"
-    "  user set ADDRESS [--name NAME] [--phone P] [--mobile P] [--office O] [--title T] [--company C]\n"
-    "                                           directory (GAL) fields Search and Find show; \"\" clears one\n"
-    "  user activesync ADDRESS on|off|default  the account's ActiveSync flag; default follows access_mode\n"
-    "  user enable ADDRESS | user disable ADDRESS  the same as activesync on | off\n"
-    "  user oof ADDRESS [off]                   Out of Office as set on the phone; off switches it off\n"
-    "  user alias add|remove ADDRESS ALIAS      another address of the account: mail to it lands in the\n"
-    "                                           account, autodiscover for it redirects to ADDRESS\n"
-    "  user alias list ADDRESS\n"
-    "  server show                              access mode, default device access, administrator address\n"
-    "  server set NAME VALUE                    access_mode all|flagged, default_access allow|block|quarantine,\n"
-    "                                           admin_address ADDRESS (\"\" for none)\n"
-    "  rule add allow|block|quarantine FIELD PATTERN\n"
-    "                                           device access rule on model, os, device_type or user_agent;\n"
-    "                                           case is ignored, '*' matches anything\n"
-    "  rule list                                the rules, in the order they are weighed\n"
-    "  rule remove ID\n"
-    "  lockout list                             failed sign-ins counted per account, client address and known\n"
-    "                                           device, and which are delayed or locked now\n"
-    "  lockout clear ACCOUNT|IP|KEY|--all       forget them (an account: with its devices' keys)\n"
-    "  log enable ADDRESS [--device DEVICEID]   protocol log for a user or one of their devices\n"
-    "  log disable ADDRESS [--device DEVICEID]\n"
-    "  device list [ADDRESS | --domain DOMAIN] [--all]\n"
-    "                                           devices with model, OS, sync times, access, policy and wipe\n"
-    "                                           status (--all: wiped devices too)\n"
-    "  device show ADDRESS DEVICEID             a device, its standing (access, policy, wipe, autoblock), its sync\n"
-    "                                           state (keys, items per folder) and the items held back from it\n"
-    "  device allow ADDRESS DEVICEID            the administrator's decision, which beats the rules\n"
-    "  device block ADDRESS DEVICEID\n"
-    "  device access ADDRESS DEVICEID allow|block|default\n"
-    "                                           the same; default drops the decision and the rules decide\n"
-    "  device resync ADDRESS DEVICEID           discard its sync state (never data): full sync next\n"
-    "  device remove ADDRESS DEVICEID           delete the device with its sync state and its own policy\n"
-    "  device wipe ADDRESS DEVICEID [--account-only]\n"
-    "                                           remote wipe at the device's next request (--account-only: only\n"
-    "                                           this account's data, EAS 16.1 devices); the owner is mailed\n"
-    "  device wipe ADDRESS DEVICEID --cancel    cancel a wipe the device has not acknowledged\n"
-    "  device unblock ADDRESS DEVICEID          lift an autoblock (a device that kept sending requests after\n"
-    "                                           being told to wait)\n"
-    "  device retry ADDRESS DEVICEID            send the items held back from the device again (items it could\n"
-    "                                           not take, listed by device show)\n"
-    "  device recovery-password ADDRESS DEVICEID\n"
-    "                                           the recovery password the device sent (PasswordRecoveryEnabled)\n"
-    "  folder list ADDRESS                      the user's folders, types and item counts\n"
-    "  folder add ADDRESS PATH [--type TYPE]    a folder (\"Inbox/Projects\"); TYPE mail|calendar|contacts|tasks|\n"
-    "                                           notes|journal, by default what the parent folder holds\n"
-    "  folder rename ADDRESS PATH NEWPATH       rename and/or move it (phones see it at their next FolderSync)\n"
-    "  folder remove ADDRESS PATH               delete it with its items and subfolders\n"
-    "  export ADDRESS DIR                       the user's mail folders and messages into a new Maildir at DIR as\n"
-    "                                           Dovecot reads it (maildir:DIR, Maildir++): read, flagged, replied,\n"
-    "                                           categories as keywords, date received as mtime; DIR must not hold\n"
-    "                                           a Maildir. Contacts, calendar, tasks and notes stay in easd\n"
-    "  import ADDRESS DIR                       a Maildir's folders and messages into the user's store, as\n"
-    "                                           delivered mail; messages already there are skipped (safe to re-run)\n"
-    "  policy show [TARGET]                     each setting in effect at TARGET: value, unit, whether it is\n"
-    "                                           sent (no: not enforced, the neutral policy goes out; server:\n"
-    "                                           the server's own) and where it comes from; for a device also\n"
-    "                                           its policy fingerprint and whether the device acknowledged it\n"
-    "  policy set [TARGET] NAME=VALUE...        set at that level, all or nothing; enforce=on|off|inherit too\n"
-    "  policy unset [TARGET] NAME...            those settings (or enforce) inherit again at that level\n"
-    "  policy inherit [TARGET]                  delete the level's own policy: it inherits everything\n"
-    "  policy settings                          every setting: kind, values, unit, default, first EAS version\n"
-    "                                           TARGET: global (the default), domain DOMAIN, user ADDRESS or\n"
-    "                                           device ADDRESS DEVICEID\n"
-    "Passwords are read from the terminal (asked twice) or, with --password-stdin, from the first\n"
-    "line of standard input; never from the command line.\n";
 
 using cli::done;
 using cli::or_dash;
@@ -115,224 +37,6 @@ using cli::no_more_words;
 using cli::word;
 using cli::show_line;
 using cli::unknown_command;
-
-std::string read_password(bool from_stdin) {
-    std::string pw;
-    if (from_stdin || !isatty(0)) {
-        if (!std::getline(std::cin, pw)) throw std::runtime_error("no password on standard input");
-        if (!pw.empty() && pw.back() == '\r') pw.pop_back();
-        return pw;
-    }
-    auto ask = [](const char* prompt) {
-        std::fputs(prompt, stderr);
-        termios old{};
-        tcgetattr(0, &old);
-        termios quiet = old;
-        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-        tcsetattr(0, TCSAFLUSH, &quiet);
-        std::string line;
-        std::getline(std::cin, line);
-        tcsetattr(0, TCSAFLUSH, &old);
-        std::fputs("\n", stderr);
-        return line;
-    };
-    pw = ask("Password: ");
-    if (ask("Again: ") != pw) throw std::runtime_error("the passwords differ");
-    return pw;
-}
-
-// ---------------------------------------------------------------------------------------------
-// users
-
-// on / off / default, and in JSON true / false / null (the column's own three values).
-const char* flag_text(store::ActiveSyncFlag flag) {
-    switch (flag) {
-        case store::ActiveSyncFlag::on: return "on";
-        case store::ActiveSyncFlag::off: return "off";
-        case store::ActiveSyncFlag::unset: return "default";
-    }
-    return "default";
-}
-
-const char* flag_json(store::ActiveSyncFlag flag) {
-    switch (flag) {
-        case store::ActiveSyncFlag::on: return "true";
-        case store::ActiveSyncFlag::off: return "false";
-        case store::ActiveSyncFlag::unset: return "null";
-    }
-    return "null";
-}
-
-void print_user_list(const std::vector<store::User>& users, bool json) {
-    if (json) {
-        std::vector<std::string> objects;
-        for (const auto& u : users)
-            objects.push_back(cli::JsonObject()
-                                  .text("address", u.address)
-                                  .text("name", u.display_name)
-                                  .raw("activesync", flag_json(u.activesync))
-                                  .boolean("protocol_log", u.protocol_log)
-                                  .str());
-        std::cout << cli::json_array(objects) << "\n";
-        return;
-    }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& u : users)
-        rows.push_back({u.address, u.display_name, flag_text(u.activesync), u.protocol_log ? "on" : "off"});
-    print_table({"ADDRESS", "NAME", "ACTIVESYNC", "PROTOCOL LOG"}, rows);
-}
-
-std::optional<store::ActiveSyncFlag> parse_flag(const std::string& word) {
-    if (word == "on") return store::ActiveSyncFlag::on;
-    if (word == "off") return store::ActiveSyncFlag::off;
-    if (word == "default") return store::ActiveSyncFlag::unset;
-    return std::nullopt;
-}
-
-// `user activesync ADDRESS on|off|default` and its aliases `user enable|disable ADDRESS`.
-void set_user_flag(const cli::Args& a, soci::session& sql, const std::string& address, store::ActiveSyncFlag flag) {
-    store::set_activesync_flag(sql, address, flag);
-    std::string who = store::normalize_address(address);
-    if (flag != store::ActiveSyncFlag::unset) {
-        done(a, std::string("ActiveSync ") + flag_text(flag) + " for " + who);
-        return;
-    }
-    // Say what "default" means right now, so nobody has to look the mode up.
-    auto mode = store::read_server_settings(sql).access_mode;
-    bool allowed = mode == store::AccessMode::all;
-    done(a, "ActiveSync flag of " + who + " not set: it follows the access mode (" + store::to_string(mode) +
-                ": " + (allowed ? "allowed" : "refused") + ")");
-}
-
-// Out of Office as the user set it on the phone.
-void print_oof(const store::OofSettings& s, bool json) {
-    static const char* kStates[] = {"off", "on", "scheduled"};
-    const char* state = kStates[static_cast<int>(s.state)];
-    bool scheduled = s.state == store::OofState::scheduled;
-    if (json) {
-        std::vector<std::string> messages;
-        for (const auto& m : s.messages)
-            messages.push_back(cli::JsonObject()
-                                   .text("audience", store::audience_name(m.audience))
-                                   .boolean("enabled", m.enabled)
-                                   .text("body_type", m.html ? "HTML" : "Text")
-                                   .text("message", m.text)
-                                   .str());
-        cli::JsonObject o;
-        o.text("state", state);
-        if (scheduled) o.text("start", utc_time_text(s.start_time)).text("end", utc_time_text(s.end_time));
-        std::cout << o.raw("messages", cli::json_array(messages)).str() << "\n";
-        return;
-    }
-    show_line("Out of Office", std::string(state) + (scheduled ? " from " + utc_time_text(s.start_time) + " to " +
-                                                                     utc_time_text(s.end_time) : ""));
-    for (const auto& m : s.messages) {
-        std::string first_line = m.text.substr(0, m.text.find_first_of("\r\n"));
-        show_line(std::string("Reply ") + store::audience_name(m.audience),
-                  std::string(m.enabled ? "enabled" : "disabled") + (m.html ? ", HTML: " : ": ") + first_line);
-    }
-}
-
-int user_command(const cli::Args& a, soci::session& sql, const std::string& sub) {
-    if (sub == "add") {
-        const std::string& address = word(a, 2, "address");
-        store::normalize_address(address);  // fail before asking for a password
-        std::string pw = read_password(a.flag("--password-stdin"));
-        auto u = store::add_user(sql, address, pw, a.value("--name"));
-        done(a, "added user " + u.address);
-        return 0;
-    }
-    if (sub == "passwd") {
-        const std::string& address = word(a, 2, "address");
-        if (!store::find_user(sql, address)) throw store::InvalidRequest("unknown user " + address);
-        store::set_password(sql, address, read_password(a.flag("--password-stdin")));
-        done(a, "password changed for " + store::normalize_address(address));
-        return 0;
-    }
-    if (sub == "enable" || sub == "disable") {
-        const std::string& address = word(a, 2, "address");
-        no_more_words(a, 3);
-        set_user_flag(a, sql, address, sub == "enable" ? store::ActiveSyncFlag::on : store::ActiveSyncFlag::off);
-        return 0;
-    }
-    if (sub == "activesync") {
-        const std::string& address = word(a, 2, "address");
-        auto flag = parse_flag(word(a, 3, "on, off or default"));
-        if (!flag) throw UsageError("the ActiveSync flag is on, off or default, not " + a.words[3]);
-        no_more_words(a, 4);
-        set_user_flag(a, sql, address, *flag);
-        return 0;
-    }
-    if (sub == "set") {
-        const std::string& address = word(a, 2, "address");
-        no_more_words(a, 3);
-        store::DirectoryChange change;
-        auto given = [&](const char* option, std::optional<std::string>& field) {
-            if (a.values.count(option)) field = a.value(option);
-        };
-        given("--name", change.display_name);
-        given("--phone", change.phone);
-        given("--mobile", change.mobile_phone);
-        given("--office", change.office);
-        given("--title", change.title);
-        given("--company", change.company);
-        store::set_directory_fields(sql, address, change);
-        done(a, "directory fields set for " + store::normalize_address(address));
-        return 0;
-    }
-    if (sub == "list") {
-        no_more_words(a, 2);
-        print_user_list(store::list_users(sql, a.value("--domain")), a.flag("--json"));
-        return 0;
-    }
-    if (sub == "oof") {
-        const std::string& address = word(a, 2, "address");
-        auto user = store::find_user(sql, address);
-        if (!user) throw store::InvalidRequest("unknown user " + store::normalize_address(address));
-        if (a.words.size() > 3) {
-            if (a.words[3] != "off") throw UsageError("user oof takes only off, not " + a.words[3]);
-            no_more_words(a, 4);
-            // Off keeps the messages, as the phone's own switch does.
-            store::OofSettings s = store::load_oof(sql, user->id);
-            s.state = store::OofState::off;
-            store::save_oof(sql, user->id, s);
-            done(a, "Out of Office is off for " + user->address);
-            return 0;
-        }
-        print_oof(store::load_oof(sql, user->id), a.flag("--json"));
-        return 0;
-    }
-    if (sub == "alias") {
-        const std::string& op = word(a, 2, "add, remove or list");
-        const std::string& address = word(a, 3, "address");
-        if (op == "list") {
-            no_more_words(a, 4);
-            auto aliases = store::list_aliases(sql, address);
-            if (a.flag("--json")) {
-                std::vector<std::string> quoted;
-                for (const auto& x : aliases) quoted.push_back(cli::JsonObject().text("alias", x).str());
-                std::cout << cli::json_array(quoted) << "\n";
-            } else {
-                for (const auto& x : aliases) std::cout << x << "\n";
-            }
-            return 0;
-        }
-        const std::string& alias = word(a, 4, "alias");
-        no_more_words(a, 5);
-        if (op == "add") {
-            store::add_alias(sql, address, alias);
-            done(a, "mail to " + store::normalize_address(alias) + " now reaches " + store::normalize_address(address));
-            return 0;
-        }
-        if (op == "remove") {
-            store::remove_alias(sql, address, alias);
-            done(a, "removed alias " + store::normalize_address(alias) + " of " + store::normalize_address(address));
-            return 0;
-        }
-        throw unknown_command("user alias", op);
-    }
-    throw unknown_command("user", sub);
-}
 
 // ---------------------------------------------------------------------------------------------
 // server settings
@@ -462,29 +166,6 @@ void print_folder_list(const std::vector<store::FolderInfo>& folders, bool json)
     print_table({"ID", "PARENT", "NAME", "TYPE", "CLASS", "ITEMS"}, rows);
 }
 
-int domain_command(const cli::Args& a, soci::session& sql, const std::string& sub) {
-    if (sub == "add") {
-        store::add_domain(sql, word(a, 2, "domain name"));
-        done(a, "added domain " + a.words[2]);
-        return 0;
-    }
-    if (sub == "list") {
-        auto domains = store::list_domains(sql);
-        if (a.flag("--json")) {
-            std::vector<std::string> objects;
-            for (const auto& d : domains)
-                objects.push_back(cli::JsonObject().text("name", d.name).number("users", d.users).str());
-            std::cout << cli::json_array(objects) << "\n";
-        } else {
-            std::vector<std::vector<std::string>> rows;
-            for (const auto& d : domains) rows.push_back({d.name, std::to_string(d.users)});
-            print_table({"DOMAIN", "USERS"}, rows);
-        }
-        return 0;
-    }
-    throw unknown_command("domain", sub);
-}
-
 int log_command(const cli::Args& a, soci::session& sql, const std::string& sub) {
     if (sub != "enable" && sub != "disable") throw unknown_command("log", sub);
     const std::string& address = word(a, 2, "address");
@@ -502,14 +183,44 @@ int log_command(const cli::Args& a, soci::session& sql, const std::string& sub) 
     return 0;
 }
 
-int run(const cli::Args& a) {
-    if (a.flag("--help") || a.words.empty()) {
-        std::fputs(kUsage, a.words.empty() && !a.flag("--help") ? stderr : stdout);
-        return a.words.empty() && !a.flag("--help") ? 64 : 0;
+// --version, and help: `easctl help [COMMAND]`, `easctl -h`, `easctl [COMMAND] --help|-h` on stdout.
+// A command that needs more words and has none gets its usage on stderr (64). None of this reads
+// the config or touches the database. nullopt: go on.
+std::optional<int> answer_without_database(const cli::Args& a) {
+    if (a.flag("--version")) {
+        std::puts(cli::version_line("easctl").c_str());
+        return 0;
     }
+    const auto& w = a.words;
+    const bool asked = !w.empty() && (w[0] == "help" || w[0] == "-h");
+    if (a.flag("--help") || asked || (w.size() > 1 && w[1] == "-h")) {
+        std::string topic = asked ? (w.size() > 1 ? w[1] : "") : (w.empty() ? "" : w[0]);
+        if (topic.empty()) {
+            std::fputs(cli::easctl_usage(), stdout);
+            return 0;
+        }
+        std::string usage = cli::easctl_command_usage(topic);
+        if (usage.empty()) throw unknown_command(topic, "");
+        std::fputs(usage.c_str(), stdout);
+        return 0;
+    }
+    if (w.empty()) {
+        std::fputs(cli::easctl_usage(), stderr);
+        return 64;
+    }
+    if (!cli::easctl_knows(w[0])) throw unknown_command(w[0], "");
+    if (w.size() == 1 && w[0] != "migrate") {
+        std::fprintf(stderr, "easctl: %s: missing command\n%s", w[0].c_str(), cli::easctl_command_usage(w[0]).c_str());
+        return 64;
+    }
+    return std::nullopt;
+}
+
+int run(const cli::Args& a) {
+    if (auto answered = answer_without_database(a)) return *answered;
     const std::string& cmd = a.words[0];
     std::string sub = a.words.size() > 1 ? a.words[1] : "";
-    auto sql = store::open_session(cli::conninfo_for(a));
+    auto sql = cli::open_database(a);
 
     if (cmd == "migrate") {
         auto applied = store::migrate(*sql, store::default_schema_dir());
@@ -517,8 +228,8 @@ int run(const cli::Args& a) {
         done(a, msg);
         return 0;
     }
-    if (cmd == "domain") return domain_command(a, *sql, sub);
-    if (cmd == "user") return user_command(a, *sql, sub);
+    if (cmd == "domain") return cli::run_domain_command(a, *sql, sub);
+    if (cmd == "user") return cli::run_user_command(a, *sql, sub);
     if (cmd == "server") return server_command(a, *sql, sub);
     if (cmd == "rule") return rule_command(a, *sql, sub);
     if (cmd == "log") return log_command(a, *sql, sub);
@@ -548,7 +259,7 @@ int main(int argc, char** argv) {
         args = cli::parse_args(argc, argv,
                                {"--domain", "--device", "--name", "--type", "--phone", "--mobile", "--office",
                                 "--title", "--company"},
-                               {"--password-stdin", "--all", "--account-only", "--cancel"});
+                               {"--password-stdin", "--all", "--account-only", "--cancel", "--force", "--version"});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "easctl: %s (see easctl --help)\n", e.what());
         return 64;

@@ -19,6 +19,7 @@
 #include "mailstore/open_backend.h"
 #include "listener.h"
 #include "options.h"
+#include "store/conninfo.h"
 #include "store/db.h"
 #include "worker.h"
 
@@ -96,7 +97,9 @@ int main(int argc, char** argv) {
     try {
         db = std::make_unique<store::Database>(options->database, static_cast<std::size_t>(options->db_pool));
     } catch (const std::exception& e) {
-        EASD_LOG_ERROR("%s", e.what());
+        // Which database it tried (never its password), as easctl says it.
+        EASD_LOG_ERROR("%s (%s, from %s)", e.what(), store::describe_conninfo(options->database).c_str(),
+                       options->database_from.c_str());
         return 75;
     }
 

@@ -6,6 +6,7 @@
 
 #include "common/config.h"
 #include "common/text.h"
+#include "common/version.h"
 
 namespace easd::app {
 
@@ -15,8 +16,12 @@ const char* kUsage =
     "usage: easd [--config FILE] [--database CONNINFO] [--socket PATH] [--socket-mode MODE]\n"
     "            [--socket-owner USER[:GROUP]] [--threads N] [--db-pool N] [--protocol-log-dir DIR]\n"
     "            [--pid-file FILE] [--verbose]\n"
+    "       easd --help | --version\n"
     "Serves Exchange ActiveSync over FastCGI. Without a socket, uses the listening socket on fd 0\n"
-    "(spawn-fcgi, mod_fcgid, systemd socket activation).\n";
+    "(spawn-fcgi, mod_fcgid, systemd socket activation).\n"
+    "The config: --config FILE, else $EASD_CONFIG, else /etc/easd/easd.conf. The database:\n"
+    "--database CONNINFO, else the config's `database` (of a --config FILE before $EASD_DATABASE),\n"
+    "else $EASD_DATABASE, else dbname=easd.\n";
 
 bool parse_int(const std::string& s, int base, int lo, int hi, int* out) {
     if (s.empty()) return false;
@@ -41,10 +46,21 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         {"--pid-file", "pid_file"},       {"--auth-cache-seconds", "auth_cache_seconds"},
         {"--heartbeat-min", "heartbeat_min"}, {"--heartbeat-max", "heartbeat_max"},
     };
+    // A command line easd cannot follow: the reason and the usage on stderr, exit 2 (as getopt's
+    // tools do), before anything is read.
+    auto usage_error = [&](const std::string& reason) {
+        std::fprintf(stderr, "easd: %s\n%s", reason.c_str(), kUsage);
+        *exit_code = 2;
+        return std::nullopt;
+    };
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
             std::fputs(kUsage, stdout);
+            return std::nullopt;
+        }
+        if (arg == "--version") {
+            std::printf("easd %s\n", kVersion);
             return std::nullopt;
         }
         if (arg == "--verbose" || arg == "-v") {
@@ -53,35 +69,28 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         }
         std::string value;
         auto eq = arg.find('=');
-        if (eq != std::string::npos) {
+        bool inline_value = eq != std::string::npos;
+        if (inline_value) {
             value = arg.substr(eq + 1);
             arg = arg.substr(0, eq);
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            std::fprintf(stderr, "easd: %s needs a value\n", arg.c_str());
-            *exit_code = 64;
-            return std::nullopt;
         }
-        if (arg == "--config") {
-            config_path = value;
-            continue;
-        }
-        if (arg == "--database") {
-            database = value;
-            continue;
-        }
-        bool known = false;
+        const char* key = nullptr;
         for (const auto& k : keyed)
-            if (arg == k[0]) {
-                overrides.set(k[1], value);
-                known = true;
-            }
-        if (!known) {
-            std::fprintf(stderr, "easd: unknown option %s (see --help)\n", arg.c_str());
-            *exit_code = 64;
-            return std::nullopt;
+            if (arg == k[0]) key = k[1];
+        if (!key && arg != "--config" && arg != "--database") {
+            if (arg.rfind("-", 0) != 0) return usage_error("unexpected argument '" + arg + "'");
+            return usage_error("unknown option '" + arg + "'");
         }
+        if (!inline_value) {
+            if (i + 1 >= argc) return usage_error(arg + " needs a value");
+            value = argv[++i];
+        }
+        if (arg == "--config")
+            config_path = value;
+        else if (arg == "--database")
+            database = value;
+        else
+            overrides.set(key, value);
     }
 
     std::string error;
@@ -97,6 +106,7 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
     o.config = *config;
     o.config_path = config->source();
     o.database = database_conninfo(*config, database);
+    o.database_from = database_origin(*config, database);
     o.socket_path = get("socket");
     o.socket_owner = get("socket_owner");
     o.protocol_log_dir = get("protocol_log_dir");

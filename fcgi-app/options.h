@@ -14,6 +14,7 @@ namespace easd::app {
 struct Options {
     std::string config_path;
     std::string database;       // libpq conninfo
+    std::string database_from;  // where it came from, for messages (common/config.h database_origin)
     std::string socket_path;    // empty: use the listening socket inherited on fd 0
     int socket_mode = 0660;
     std::string socket_owner;   // "user" or "user:group"; empty: leave as created

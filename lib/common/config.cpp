@@ -46,10 +46,19 @@ std::optional<Config> Config::load_file(const std::string& path, std::string* er
 }
 
 std::optional<Config> Config::load_default(const std::string& explicit_path, std::string* error) {
-    if (!explicit_path.empty()) return load_file(explicit_path, error);
-    if (const char* env = std::getenv("EASD_CONFIG"); env && *env) return load_file(env, error);
+    auto from = [&](const std::string& path, Origin origin) {
+        auto config = load_file(path, error);
+        if (config) config->origin_ = origin;
+        return config;
+    };
+    if (!explicit_path.empty()) return from(explicit_path, Origin::option);
+    if (const char* env = std::getenv("EASD_CONFIG"); env && *env) {
+        auto config = from(env, Origin::environment);
+        if (!config && error) *error += " (named by EASD_CONFIG)";
+        return config;
+    }
     const std::string system_path = "/etc/easd/easd.conf";
-    if (access(system_path.c_str(), R_OK) == 0) return load_file(system_path, error);
+    if (access(system_path.c_str(), R_OK) == 0) return from(system_path, Origin::system_path);
     return Config{};
 }
 
@@ -69,10 +78,27 @@ std::optional<long> Config::get_int(const std::string& key, long fallback) const
     return v;
 }
 
+namespace {
+const char* database_env() {
+    const char* env = std::getenv("EASD_DATABASE");
+    return env && *env ? env : nullptr;
+}
+}  // namespace
+
 std::string database_conninfo(const Config& config, const std::string& explicit_conninfo) {
     if (!explicit_conninfo.empty()) return explicit_conninfo;
-    if (const char* env = std::getenv("EASD_DATABASE"); env && *env) return env;
+    if (config.origin() == Config::Origin::option && config.has("database")) return config.get("database");
+    if (const char* env = database_env()) return env;
     return config.get("database", "dbname=easd");
+}
+
+std::string database_origin(const Config& config, const std::string& explicit_conninfo) {
+    if (!explicit_conninfo.empty()) return "--database";
+    if (config.origin() == Config::Origin::option && config.has("database")) return "the config " + config.source();
+    if (database_env()) return "EASD_DATABASE";
+    if (config.has("database")) return "the config " + config.source();
+    if (config.origin() == Config::Origin::none) return "the default (no --config, EASD_CONFIG or /etc/easd/easd.conf)";
+    return "the default (no `database` in " + config.source() + ")";
 }
 
 }  // namespace easd

@@ -18,6 +18,10 @@ public:
     // else an empty configuration. `explicit_path` empty means "not given".
     static std::optional<Config> load_default(const std::string& explicit_path, std::string* error);
 
+    // Where load_default found the file.
+    enum class Origin { none, option, environment, system_path };
+    Origin origin() const { return origin_; }
+
     void set(const std::string& key, const std::string& value) { values_[key] = value; }
     bool has(const std::string& key) const { return values_.count(key) != 0; }
     std::string get(const std::string& key, const std::string& fallback = {}) const;
@@ -28,10 +32,16 @@ public:
 private:
     std::map<std::string, std::string> values_;
     std::string source_;
+    Origin origin_ = Origin::none;
 };
 
-// The PostgreSQL connection string: --database, else $EASD_DATABASE, else the config's `database`,
-// else "dbname=easd".
+// The PostgreSQL connection string, a command-line option before the environment before a default
+// path: --database, else the `database` of the file --config named, else $EASD_DATABASE, else the
+// `database` of the file $EASD_CONFIG names or of /etc/easd/easd.conf, else "dbname=easd".
 std::string database_conninfo(const Config& config, const std::string& explicit_conninfo);
+
+// Where database_conninfo's answer comes from, for messages: "--database", "EASD_DATABASE",
+// "the config <path>", or "the default (no --config, EASD_CONFIG or /etc/easd/easd.conf)".
+std::string database_origin(const Config& config, const std::string& explicit_conninfo);
 
 }  // namespace easd

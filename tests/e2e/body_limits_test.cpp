@@ -25,8 +25,8 @@ long peak_rss_kb(pid_t pid) {
 TEST_CASE("bodies are admitted before they are read: strangers' and oversized ones never are",
           "[e2e][limits][memory]") {
     easd::test::EasServer own(cluster());
-    easd::test::create_user(cluster(), "bodies@e2e.test", "secret");
-    EasClient phone(own.http_port(), "bodies@e2e.test", "secret", "BODIES");
+    easd::test::create_user(cluster(), "bodies@e2e.test", "secret-pw");
+    EasClient phone(own.http_port(), "bodies@e2e.test", "secret-pw", "BODIES");
     REQUIRE(phone.options().status == 200);
     long before = peak_rss_kb(own.easd_pid());
     REQUIRE(before > 0);

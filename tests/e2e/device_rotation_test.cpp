@@ -15,7 +15,7 @@ namespace {
 const std::string kOutlookAgent = "Outlook/16.0 (16.0.18025.20160; MSI; x64)";
 
 EasClient outlook(const std::string& user, const std::string& device_id) {
-    return EasClient(server().http_port(), user, "secret", device_id, "WindowsOutlook15", "16.1");
+    return EasClient(server().http_port(), user, "secret-pw", device_id, "WindowsOutlook15", "16.1");
 }
 
 // Every request as Outlook sends it: its own user agent.
@@ -240,10 +240,10 @@ TEST_CASE("two Outlook installations stay two devices; nothing is merged across 
     CHECK(sync_inbox(first, s.inbox, s.inbox_key).status == "1");
 
     // A device type not known to change its id: a new id is a new device, whatever it sends.
-    EasClient phone(server().http_port(), user, "secret", "PHONE1", "iPhone", "16.1");
+    EasClient phone(server().http_port(), user, "secret-pw", "PHONE1", "iPhone", "16.1");
     phone.set_policy_key("0");
     provision(phone, "Ann's iPhone");
-    EasClient phone_again(server().http_port(), user, "secret", "PHONE2", "iPhone", "16.1");
+    EasClient phone_again(server().http_port(), user, "secret-pw", "PHONE2", "iPhone", "16.1");
     phone_again.set_policy_key(phone.policy_key());
     auto r = send(phone_again, "FolderSync", "<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
     REQUIRE(r.doc);
@@ -272,7 +272,7 @@ TEST_CASE("rotating_device_types configures which types are recognised", "[e2e][
     easd::test::EasServer own(cluster(), o);
     std::string user = new_user("olk");
     auto on = [&](const std::string& id, const std::string& type) {
-        return EasClient(own.http_port(), user, "secret", id, type, "16.1");
+        return EasClient(own.http_port(), user, "secret-pw", id, type, "16.1");
     };
 
     auto before = on("D4000000000000000000000000000001", "WindowsOutlook15");

@@ -91,7 +91,7 @@ inline easd::test::EasServer& server() {
 }
 
 // A fresh user for each test, so tests do not see each other's mail.
-inline std::string new_user(const std::string& stem, const std::string& password = "secret") {
+inline std::string new_user(const std::string& stem, const std::string& password = "secret-pw") {
     static std::atomic<int> n{0};
     std::string address = stem + std::to_string(++n) + "@e2e.test";
     easd::test::create_user(cluster(), address, password);
@@ -99,7 +99,7 @@ inline std::string new_user(const std::string& stem, const std::string& password
 }
 
 inline EasClient client(const std::string& user, const std::string& device = "DEV1", const std::string& version = "14.1",
-                        const std::string& password = "secret") {
+                        const std::string& password = "secret-pw") {
     return EasClient(server().http_port(), user, password, device, "TestDevice", version);
 }
 

@@ -148,9 +148,9 @@ TEST_CASE("Find: the mailbox by words, folder and depth, in a range, as summarie
 }
 
 TEST_CASE("Find: the GAL with phone, office, title and company as easctl sets them", "[e2e][find]") {
-    easd::test::create_user(cluster(), "tess.ochoa@findgal.test", "secret");
-    easd::test::create_user(cluster(), "me@findgal.test", "secret");
-    easd::test::create_user(cluster(), "tess@elsewhere-findgal.test", "secret");  // another organisation
+    easd::test::create_user(cluster(), "tess.ochoa@findgal.test", "secret-pw");
+    easd::test::create_user(cluster(), "me@findgal.test", "secret-pw");
+    easd::test::create_user(cluster(), "tess@elsewhere-findgal.test", "secret-pw");  // another organisation
     easctl({"user", "set", "tess.ochoa@findgal.test", "--name", "Tess Ochoa", "--phone", "+1 555 0100", "--mobile",
             "+1 555 0199", "--office", "Building 4", "--title", "Engineer", "--company", "Example Corp"});
     auto c = client("me@findgal.test", "FINDG", "16.1");

@@ -21,7 +21,7 @@ struct SyncedPhone {
     Hierarchy h;
     std::string key;
     SyncedPhone(const std::string& user, const std::string& device, int port)
-        : c(port, user, "secret", device) {
+        : c(port, user, "secret-pw", device) {
         h = folder_sync(c);
         EasResponse k;
         key = sync(c, h.ids["Inbox"], "0", k).key;
@@ -109,7 +109,7 @@ TEST_CASE("hanging Sync: a delivery is answered with the new message within a se
 TEST_CASE("hanging Sync and Ping of one device supersede each other", "[e2e][push][hanging]") {
     std::string user = new_user("hangsuper");
     SyncedPhone p(user, "HS", server().http_port());
-    EasClient pinger(server().http_port(), user, "secret", "HS");
+    EasClient pinger(server().http_port(), user, "secret-pw", "HS");
     auto waiting = std::async(std::launch::async, [&] { return hanging_sync(p, p.key, "<HeartbeatInterval>30</HeartbeatInterval>"); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     auto ping_body = xml("<Ping xmlns='Ping'><HeartbeatInterval>30</HeartbeatInterval><Folders><Folder><Id>" +

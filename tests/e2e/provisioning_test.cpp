@@ -330,12 +330,12 @@ TEST_CASE("refusals: a declined policy, a device that cannot be provisioned, a b
 
     // Blocked by a rule: no data, status 129 (HTTP 403 before 14.0), and the owner is told once.
     std::string rule = add_rule("block", "device_type", "Forbidden*");
-    EasClient blocked(server().http_port(), user, "secret", "BLK", "ForbiddenPhone", "14.1");
+    EasClient blocked(server().http_port(), user, "secret-pw", "BLK", "ForbiddenPhone", "14.1");
     blocked.set_policy_key("0");
     CHECK(folder_sync_status(blocked) == "129");
     auto initial_blocked = blocked.command("Provision", nullptr);
     CHECK(initial_blocked.status == 200);
-    EasClient blocked_old(server().http_port(), user, "secret", "BLK12", "ForbiddenPhone", "12.1");
+    EasClient blocked_old(server().http_port(), user, "secret-pw", "BLK12", "ForbiddenPhone", "12.1");
     CHECK(folder_sync_status(blocked_old) == "403");
     CHECK(inbox_subjects(user).find("Your device is blocked") != std::string::npos);
     remove_rule(rule);
@@ -375,7 +375,7 @@ TEST_CASE("the base64 query form carries the policy key", "[e2e][provision]") {
 TEST_CASE("a quarantined device waits for the administrator's approval", "[e2e][provision][refusal]") {
     std::string user = new_user("quarantine");
     std::string rule = add_rule("quarantine", "device_type", "Unvetted*");
-    EasClient phone(server().http_port(), user, "secret", "NEWPHONE", "UnvettedPhone", "14.1");
+    EasClient phone(server().http_port(), user, "secret-pw", "NEWPHONE", "UnvettedPhone", "14.1");
     phone.set_policy_key("0");
     CHECK(folder_sync_status(phone) == "129");
     CHECK(device_column(user, "NEWPHONE", "access_state") == "quarantined");

@@ -23,7 +23,7 @@ struct Phone {
     EasClient c;
     Hierarchy h;
     std::string key;  // the Inbox's sync key
-    Phone(int port, const std::string& user, const std::string& device) : c(port, user, "secret", device) {
+    Phone(int port, const std::string& user, const std::string& device) : c(port, user, "secret-pw", device) {
         h = folder_sync(c);
         EasResponse k;
         key = sync(c, h.ids["Inbox"], "0", k).key;

@@ -62,7 +62,7 @@ struct Phone {
     EasClient c;
     Hierarchy h;
     Phone(const std::string& u, const std::string& device, int port = 0)
-        : user(u), c(port ? port : server().http_port(), u, "secret", device) {
+        : user(u), c(port ? port : server().http_port(), u, "secret-pw", device) {
         h = folder_sync(c);
         for (const char* name : {"Inbox", "Contacts"}) {
             EasResponse k;
@@ -152,7 +152,7 @@ TEST_CASE("Ping wakes within a second of a delivery, another device's change, or
 
 TEST_CASE("a second Ping of the same device answers the first at once", "[e2e][push]") {
     Phone p(new_user("pingsuper"), "PS");
-    EasClient second(server().http_port(), p.user, "secret", "PS");
+    EasClient second(server().http_port(), p.user, "secret-pw", "PS");
     auto first = std::async(std::launch::async, [&] { return ping(p.c, ping_xml(30, {p.h.ids["Inbox"]})); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     auto t0 = Clock::now();
@@ -174,7 +174,7 @@ TEST_CASE("two easd processes: supersede and wake-ups cross them; SIGTERM answer
     // least_conn: while the first Ping waits on one worker, the next request goes to the other.
     auto first = std::async(std::launch::async, [&] { return ping(p.c, ping_xml(30, {p.h.ids["Inbox"]})); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    EasClient again(two.http_port(), user, "secret", "TWO");
+    EasClient again(two.http_port(), user, "secret-pw", "TWO");
     auto second = std::async(std::launch::async, [&] { return ping(again, ping_xml(30, {p.h.ids["Inbox"]})); });
     CHECK(first.get().status == "1");  // superseded from the other process
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -207,8 +207,8 @@ TEST_CASE("a change during a PostgreSQL restart wakes the Ping after the reconne
     easd::test::EasServer::Options o;
     o.config_lines = {"heartbeat_min = 1"};
     easd::test::EasServer own(own_cluster, o);
-    easd::test::create_user(own_cluster, "restart@e2e.test", "secret");
-    EasClient c(own.http_port(), "restart@e2e.test", "secret", "RST");
+    easd::test::create_user(own_cluster, "restart@e2e.test", "secret-pw");
+    EasClient c(own.http_port(), "restart@e2e.test", "secret-pw", "RST");
     auto h = folder_sync(c);
     EasResponse k;
     auto s = sync(c, h.ids["Inbox"], "0", k);
@@ -245,7 +245,7 @@ TEST_CASE("500 parked Pings under random changes: each answered with exactly its
         for (int d = 0; d < devices; ++d) {
             Waiter w;
             w.user = address;
-            w.c = std::make_unique<EasClient>(server().http_port(), address, "secret", "LOAD" + std::to_string(d));
+            w.c = std::make_unique<EasClient>(server().http_port(), address, "secret-pw", "LOAD" + std::to_string(d));
             auto h = folder_sync(*w.c);
             w.inbox = h.ids["Inbox"];
             w.contacts = h.ids["Contacts"];

@@ -33,7 +33,7 @@ GalResult gal(EasClient& c, const std::string& query, const std::string& range =
 }
 
 void add_user(const std::string& address, const std::string& name) {
-    easd::test::create_user(cluster(), address, "secret");
+    easd::test::create_user(cluster(), address, "secret-pw");
     sql_one("UPDATE users SET display_name = '" + name + "' WHERE address = '" + address + "'");
 }
 

@@ -179,8 +179,8 @@ TEST_CASE("a request body that stalls longer than client_body_timeout is cut off
     easd::test::EasServer::Options o;
     o.client_body_timeout = 2;
     easd::test::EasServer own(cluster(), o);
-    easd::test::create_user(cluster(), "slow@e2e.test", "secret");
-    EasClient phone(own.http_port(), "slow@e2e.test", "secret", "SLOWOK");
+    easd::test::create_user(cluster(), "slow@e2e.test", "secret-pw");
+    EasClient phone(own.http_port(), "slow@e2e.test", "secret-pw", "SLOWOK");
 
     // One byte of a 1,000-byte body, then silence: nginx must close the connection once
     // client_body_timeout (2 s) has passed without a byte. Waited for until 20 s: well past a late
@@ -263,7 +263,7 @@ TEST_CASE("easd's own 503 passes nginx with its one Retry-After", "[e2e][limits]
     o.config_lines = {"device_request_burst = 1", "device_requests_per_minute = 1"};
     easd::test::EasServer own(cluster(), o);
     const std::string user = new_user("retry");
-    EasClient phone(own.http_port(), user, "secret", "RETRY1");
+    EasClient phone(own.http_port(), user, "secret-pw", "RETRY1");
     const std::string request = "POST /Microsoft-Server-ActiveSync?Cmd=FolderSync&User=" + user +
                                 "&DeviceId=RETRY1&DeviceType=Test HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                 "Authorization: " + phone.auth_header() + "\r\nMS-ASProtocolVersion: 14.1\r\n"

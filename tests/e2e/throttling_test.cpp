@@ -43,8 +43,8 @@ TEST_CASE("a device over its budget waits; one that will not wait is autoblocked
           "[e2e][throttling]") {
     easd::test::EasServer s(cluster(), budget_server());
     std::string user = new_user("flood");
-    EasClient flooder(s.http_port(), user, "secret", "FLOODER");
-    EasClient honest(s.http_port(), user, "secret", "HONEST");
+    EasClient flooder(s.http_port(), user, "secret-pw", "FLOODER");
+    EasClient honest(s.http_port(), user, "secret-pw", "HONEST");
 
     // Each worker grants its own budget of 5: the first refusal comes after 5 to 10 requests.
     int served = 0;

@@ -14,7 +14,7 @@ using namespace e2e;
 TEST_CASE("HTTPS through nginx with the generated certificate", "[e2e][tls]") {
     std::string user = new_user("tls");
     auto r = easd::test::run_process({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
-                                      server().cert_path(), "-X", "OPTIONS", "-u", user + ":secret",
+                                      server().cert_path(), "-X", "OPTIONS", "-u", user + ":secret-pw",
                                       "https://127.0.0.1:" + std::to_string(server().https_port()) +
                                           "/Microsoft-Server-ActiveSync"});
     CHECK(r.exit_code == 0);
@@ -47,7 +47,7 @@ TEST_CASE("HTTPS: HSTS on every answer, and only forward-secret AEAD ciphers und
 TEST_CASE("easd serves a socket inherited on fd 0 (spawn-fcgi) and stops cleanly on SIGTERM", "[e2e][worker]") {
     easd::test::EasServer own(cluster());
     std::string user = new_user("spawn");
-    EasClient c(own.http_port(), user, "secret", "SPAWN1");
+    EasClient c(own.http_port(), user, "secret-pw", "SPAWN1");
     REQUIRE(c.options().status == 200);
 
     // SIGTERM: exit status 0 and the socket file is gone.
@@ -106,7 +106,7 @@ TEST_CASE("descriptors for parked requests: easd asks for what max_parked needs,
     CHECK(easd::test::read_file(own.dir() + "/nginx.conf").find("worker_connections " + std::to_string(expected) + ";") !=
           std::string::npos);
     CHECK(own.nginx_error_log().find("exceed open file resource limit") == std::string::npos);
-    EasClient c(own.http_port(), new_user("descriptors"), "secret", "FD1");
+    EasClient c(own.http_port(), new_user("descriptors"), "secret-pw", "FD1");
     CHECK(c.options().status == 200);
 }
 
@@ -115,8 +115,8 @@ TEST_CASE("database down: 503 with Retry-After, and service resumes when it is b
     pg_options.synchronous_commit = true;
     easd::test::PgCluster own_cluster(pg_options);
     easd::test::EasServer own(own_cluster);
-    easd::test::create_user(own_cluster, "dbdown@e2e.test", "secret");
-    EasClient c(own.http_port(), "dbdown@e2e.test", "secret", "DBDOWN");
+    easd::test::create_user(own_cluster, "dbdown@e2e.test", "secret-pw");
+    EasClient c(own.http_port(), "dbdown@e2e.test", "secret-pw", "DBDOWN");
     auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
     REQUIRE(c.command("FolderSync", &body).status == 200);
 
@@ -142,7 +142,7 @@ TEST_CASE("after a PostgreSQL restart no request fails on a dead pooled connecti
     easd::test::EasServer::Options options;
     options.config_lines = {"db_pool = 8", "threads = 16", "auth_cache_seconds = 3600"};
     easd::test::EasServer own(own_cluster, options);
-    easd::test::create_user(own_cluster, "restart@e2e.test", "secret");
+    easd::test::create_user(own_cluster, "restart@e2e.test", "secret-pw");
     auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
     // 16 at once, so every pooled connection has been used.
     auto burst = [&] {
@@ -150,7 +150,7 @@ TEST_CASE("after a PostgreSQL restart no request fails on a dead pooled connecti
         std::vector<std::thread> threads;
         for (int i = 0; i < 16; ++i)
             threads.emplace_back([&, i] {
-                EasClient c(own.http_port(), "restart@e2e.test", "secret", "RESTART" + std::to_string(i));
+                EasClient c(own.http_port(), "restart@e2e.test", "secret-pw", "RESTART" + std::to_string(i));
                 statuses[i] = c.command("FolderSync", &body).status;
             });
         for (auto& t : threads) t.join();

@@ -40,7 +40,7 @@ TEST_CASE("easctl manages domains and users, with one-line errors", "[cli]") {
     CHECK(r.exit_code != 0);
     CHECK(one_line(r.err));
 
-    r = easctl({"user", "add", "carol@cli.test", "--password-stdin"}, "s3cret\n");
+    r = easctl({"user", "add", "carol@cli.test", "--password-stdin"}, "s3cret-password\n");
     REQUIRE(r.exit_code == 0);
     std::string hash = shared_cluster().psql("SELECT password_hash FROM users WHERE address = 'carol@cli.test'");
     CHECK(hash.rfind("$y$", 0) == 0);
@@ -113,7 +113,7 @@ TEST_CASE("easctl manages domains and users, with one-line errors", "[cli]") {
 
 TEST_CASE("easd-deliver stores a message whole and answers Postfix in sysexits", "[cli][deliver]") {
     easctl({"domain", "add", "cli.test"});
-    easctl({"user", "add", "dave@cli.test", "--password-stdin"}, "pw\n");
+    easctl({"user", "add", "dave@cli.test", "--password-stdin"}, "password\n");
     std::string count_sql =
         "SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id JOIN users u ON u.id = i.user_id "
         "WHERE u.address = 'dave@cli.test'";
@@ -166,7 +166,7 @@ TEST_CASE("easd-deliver stores a message whole and answers Postfix in sysexits",
 TEST_CASE("easd-deliver refuses a message over a limit whole: 65 with one line, nothing stored",
           "[cli][deliver][limits]") {
     easctl({"domain", "add", "cli.test"});
-    easctl({"user", "add", "erin@cli.test", "--password-stdin"}, "pw\n");
+    easctl({"user", "add", "erin@cli.test", "--password-stdin"}, "password\n");
     const std::string count_sql =
         "SELECT (SELECT count(*) FROM items i JOIN users u ON u.id = i.user_id WHERE u.address = 'erin@cli.test') "
         "|| '/' || (SELECT count(*) FROM email_attachments a JOIN items i ON i.id = a.item_id "

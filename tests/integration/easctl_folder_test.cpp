@@ -32,7 +32,7 @@ TEST_CASE("easctl folder add, rename, remove by path; easd-deliver --folder PATH
     easctl({"domain", "add", "folders.test"});
     static int run = 0;  // each SECTION runs the test case again: a fresh user each time
     const std::string user = "fay" + std::to_string(++run) + "@folders.test";
-    REQUIRE(easctl({"user", "add", user, "--password-stdin"}, "pw\n").exit_code == 0);
+    REQUIRE(easctl({"user", "add", user, "--password-stdin"}, "password\n").exit_code == 0);
 
     auto r = easctl({"folder", "add", user, "Inbox/Projects"});
     REQUIRE(r.exit_code == 0);

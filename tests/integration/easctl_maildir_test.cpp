@@ -130,8 +130,8 @@ TEST_CASE("easctl export writes a Maildir Dovecot reads; import brings it back",
     static int run = 0;  // each SECTION runs the test case again: fresh users each time
     const std::string n = std::to_string(++run);
     const std::string src = "src" + n + "@maildir.test", dst = "dst" + n + "@maildir.test";
-    REQUIRE(easctl({"user", "add", src, "--password-stdin"}, "pw\n").exit_code == 0);
-    REQUIRE(easctl({"user", "add", dst, "--password-stdin"}, "pw\n").exit_code == 0);
+    REQUIRE(easctl({"user", "add", src, "--password-stdin"}, "password\n").exit_code == 0);
+    REQUIRE(easctl({"user", "add", dst, "--password-stdin"}, "password\n").exit_code == 0);
     for (const char* path : {"Inbox/Projects", "Inbox/Projects/2026", "Entwürfe", "v1.2", "Sent Items/2025"}) {
         auto added = easctl({"folder", "add", src, path});
         INFO(path << ": " << added.err);
