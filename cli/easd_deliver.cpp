@@ -72,13 +72,17 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     cli::Args args;
     try {
-        args = cli::parse_args(argc, argv, {"--recipient", "--folder", "--sender", "--queue-id"}, {});
+        args = cli::parse_args(argc, argv, {"--recipient", "--folder", "--sender", "--queue-id"}, {"--version"});
     } catch (const std::exception& e) {
         return fail(EX_USAGE, e.what());
     }
     if (args.flag("--help")) {
         std::puts("usage: easd-deliver [--config FILE] [--database CONNINFO] [--queue-id ID] [--sender ADDRESS] "
-                  "--recipient ADDRESS [--folder PATH]");
+                  "--recipient ADDRESS [--folder PATH]\n       easd-deliver --help | --version");
+        return 0;
+    }
+    if (args.flag("--version")) {
+        std::puts(cli::version_line("easd-deliver").c_str());
         return 0;
     }
     std::string recipient = args.value("--recipient");

@@ -119,7 +119,7 @@ TEST_CASE("easctl COMMAND without its subcommand: that command's usage on stderr
     CHECK(r.err.rfind("usage: easctl", 0) == 0);
 }
 
-TEST_CASE("--version: easctl and easd print the build's version; easd refuses an unknown option",
+TEST_CASE("--version: easctl, easd and easd-deliver print the build's version; easd refuses an unknown option",
           "[cli][easctl][version]") {
     auto r = offline({"--version"});
     CHECK(r.exit_code == 0);
@@ -129,6 +129,10 @@ TEST_CASE("--version: easctl and easd print the build's version; easd refuses an
     r = run_process({EASD_BIN, "--version"});
     CHECK(r.exit_code == 0);
     CHECK(r.out == std::string("easd ") + easd::kVersion + "\n");
+
+    r = run_process({EASD_DELIVER_BIN, "--version"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == std::string("easd-deliver ") + easd::kVersion + "\n");
 
     r = run_process({EASD_BIN, "--bogus"});
     CHECK(r.exit_code == 2);

@@ -41,7 +41,7 @@ std::string new_user(const std::string& stem) {
     static int n = 0;
     easctl({"domain", "add", "retry.test"});
     std::string address = stem + std::to_string(++n) + "@retry.test";
-    REQUIRE(easctl({"user", "add", address, "--password-stdin"}, "pw\n").exit_code == 0);
+    REQUIRE(easctl({"user", "add", address, "--password-stdin"}, "deliver-password\n").exit_code == 0);
     return address;
 }
 

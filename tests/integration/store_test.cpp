@@ -381,3 +381,43 @@ TEST_CASE("binary results read integers and booleans as the text form does", "[s
     CHECK(calls == 1);
     CHECK(store::pq_query(*sql, "SELECT 2").int64(0, 0) == 2);
 }
+
+// The stamping triggers take the user's lock before drawing a change number, so a user's changes
+// become visible in number order: a Sync whose watermark passed change N+1 cannot later find an N
+// that committed after it. Here a second delivery of the same user waits while the first is
+// uncommitted; without the lock it would finish at once, draw the higher number, commit first, and
+// a reader's watermark would pass the first delivery before it was visible.
+TEST_CASE("a user's later change waits for an earlier uncommitted one, so a watermark never skips",
+          "[store][sync]") {
+    auto setup = session();
+    auto u = make_user(*setup, "order");
+    auto inbox = store::find_folder_by_name(*setup, u.id, "Inbox");
+    REQUIRE(inbox);
+    long long dev = device_for(*setup, u);
+    auto state = store::create_collection_state(*setup, dev, inbox->id);
+
+    auto first_writer = session();
+    soci::transaction first(*first_writer);
+    long long first_id = deliver(*first_writer, u, inbox->id, "first");
+
+    std::atomic<bool> second_done{false};
+    long long second_id = 0;
+    std::thread second_writer([&] {
+        auto sql = session();
+        second_id = deliver(*sql, u, inbox->id, "second");  // autocommit
+        second_done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK_FALSE(second_done.load());  // held by the first's lock
+    auto reader = session();
+    auto before = store::collect_changes(*reader, state, 0, 100, 2);
+    CHECK(before.changes.empty());
+
+    first.commit();
+    second_writer.join();
+    REQUIRE(second_done.load());
+    auto after = store::collect_changes(*reader, state, before.new_mark, 100, 3);
+    REQUIRE(after.changes.size() == 2);
+    CHECK(after.changes[0].item_id == first_id);
+    CHECK(after.changes[1].item_id == second_id);
+}
