@@ -65,6 +65,12 @@ std::string conninfo_for(const Args& args) {
     return database_conninfo(load_config(args), args.value("--database"));
 }
 
+bool database_named(const Args& args) {
+    const Config config = load_config(args);
+    return !args.value("--database").empty() || config.origin() != Config::Origin::none ||
+           (std::getenv("EASD_DATABASE") && *std::getenv("EASD_DATABASE"));
+}
+
 std::string config_value(const Args& args, const std::string& key) { return load_config(args).get(key); }
 
 std::unique_ptr<soci::session> open_database(const Args& args) {

@@ -31,6 +31,10 @@ Args parse_args(int argc, char** argv, const std::vector<std::string>& value_opt
 // /etc/easd/easd.conf). Throws std::runtime_error on an unreadable config.
 std::string conninfo_for(const Args& args);
 
+// False when nothing names a database: no --database, no $EASD_DATABASE and no config file found
+// (conninfo_for then answers the default, "dbname=easd"). Throws like conninfo_for.
+bool database_named(const Args& args);
+
 // A key of that config file ("" when absent). Throws std::runtime_error on an unreadable config.
 std::string config_value(const Args& args, const std::string& key);
 

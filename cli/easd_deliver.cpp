@@ -4,7 +4,8 @@
 //   0 stored, or stored before (a retry, below); 64 usage; 65 unreadable input, or a message over
 //   a limit of content/message_limits.h (more than 50,000 attachments or 100,000 MIME boundary
 //   lines: refused whole, Postfix bounces it); 67 unknown user; 75 database unreachable or no such
-//   --folder (Postfix keeps the message and retries: create the folder, or fix master.cf).
+//   --folder (Postfix keeps the message and retries: create the folder, or fix master.cf); 78 no
+//   config found or the one named unreadable (fix master.cf: Postfix bounces rather than retry).
 //
 // Retries are idempotent: a delivery's key (store/deliveries.h: the --queue-id and the SHA-256 of
 // the bytes, or the SHA-256 alone) is recorded in the transaction that stores the message. When
@@ -98,6 +99,20 @@ int main(int argc, char** argv) {
          queue_id.find_first_not_of("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != std::string::npos))
         return fail(EX_USAGE, "--queue-id takes Postfix's queue id (letters and digits), not \"" + queue_id + "\"");
 
+    // A configuration that cannot work is permanent (EX_CONFIG, 78): with 75 Postfix would keep the
+    // mail and retry a misconfiguration for days. A config file named but unreadable, or none at
+    // all (which would mean the default "dbname=easd", never what a mail server set up).
+    std::string conninfo;
+    try {
+        conninfo = cli::conninfo_for(args);
+        if (!cli::database_named(args))
+            return fail(EX_CONFIG,
+                        "no database named: give --config FILE or --database CONNINFO in master.cf, set EASD_CONFIG, "
+                        "or create /etc/easd/easd.conf");
+    } catch (const std::exception& e) {
+        return fail(EX_CONFIG, e.what());
+    }
+
     // Read everything first: a message is stored whole or not at all.
     std::string raw;
     {
@@ -118,7 +133,7 @@ int main(int argc, char** argv) {
         // Of the bytes as received, before they move into the stored message.
         const std::string key = store::delivery_key(queue_id, raw);
         std::string address = store::normalize_address(recipient);
-        auto sql = store::open_session(cli::conninfo_for(args));
+        auto sql = store::open_session(conninfo);
         soci::transaction tr(*sql);
         auto user = store::find_recipient(*sql, address);  // the account, or the one the alias is of
         if (!user) return fail(EX_NOUSER, "unknown recipient " + address);

@@ -1,4 +1,7 @@
 // easctl and easd-deliver as an administrator and Postfix use them: real binaries, real database.
+#include <algorithm>
+#include <map>
+
 #include <catch2/catch.hpp>
 
 #include "content/message_limits.h"
@@ -161,6 +164,23 @@ TEST_CASE("easd-deliver stores a message whole and answers Postfix in sysexits",
                                     "JOIN users u ON u.id = i.user_id WHERE u.address = 'dave@cli.test' "
                                     "AND f.name = 'Junk E-mail'") != "0");
     }
+}
+
+// Postfix retries 75 for days and bounces 78: a master.cf that names no config (or one that cannot
+// be read) is a mistake to fix, not a database to wait for. Before: the default "dbname=easd" on the
+// local socket, and 75 whatever the reason.
+TEST_CASE("easd-deliver without a config it can use: 78 (EX_CONFIG) with one line", "[cli][deliver][config]") {
+    const std::string message = "Subject: lost\r\n\r\nbody\r\n";
+    const std::map<std::string, std::string> no_env = {{"EASD_CONFIG", ""}, {"EASD_DATABASE", ""}};
+    auto r = run_process({EASD_DELIVER_BIN, "--recipient", "dave@cli.test"}, message, no_env);
+    CHECK(r.exit_code == 78);
+    CHECK(r.err.rfind("easd-deliver: no database named: give --config FILE", 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+
+    r = run_process({EASD_DELIVER_BIN, "--config", "/nonexistent/easd.conf", "--recipient", "dave@cli.test"}, message,
+                    no_env);
+    CHECK(r.exit_code == 78);
+    CHECK(r.err == "easd-deliver: cannot read config /nonexistent/easd.conf\n");
 }
 
 TEST_CASE("easd-deliver refuses a message over a limit whole: 65 with one line, nothing stored",
