@@ -79,6 +79,7 @@ AcceptThreads::~AcceptThreads() {
 }
 
 void AcceptThreads::start(int count) {
+    thread_count_ = static_cast<std::size_t>(count);
     acceptor_ = std::thread([this] { accept_loop(); });
     for (int i = 0; i < count; ++i) threads_.emplace_back([this] { serve_loop(); });
 }
@@ -138,6 +139,7 @@ void AcceptThreads::accept_loop() {
 void AcceptThreads::serve_loop() {
     for (;;) {
         Accepted next{};
+        std::size_t behind = 0;
         {
             std::unique_lock<std::mutex> lock(queue_mutex_);
             // Connections accepted before a stop are still served: their phones sent a request.
@@ -145,9 +147,34 @@ void AcceptThreads::serve_loop() {
             if (queue_.empty()) return;
             next = queue_.front();
             queue_.pop_front();
+            behind = queue_.size();
         }
+        const auto waited = std::chrono::steady_clock::now() - next.at;
+        if (waited >= std::chrono::seconds(1)) note_queue_wait(waited, behind);
         serve(next.fd, next.at);
     }
+}
+
+// A request that waits a second for a thread means the process is saturated: every request thread
+// busy (with work, or waiting for one of the pooled database connections) while connections keep
+// coming, as in a reconnect storm. Phones see it only as slowness (a Ping parked late answers its
+// change late), so it is logged: the first wait at once, then at most a line every 10 s (a wait
+// after the last line shows in the next one) with how many waited, the longest wait and the
+// longest queue seen.
+void AcceptThreads::note_queue_wait(std::chrono::steady_clock::duration waited, std::size_t queued) {
+    std::lock_guard<std::mutex> lock(slow_wait_mutex_);
+    ++slow_waits_;
+    if (waited > longest_wait_) longest_wait_ = waited;
+    if (queued > most_queued_) most_queued_ = queued;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_wait_report_ < std::chrono::seconds(10)) return;
+    EASD_LOG_WARN("%lld requests waited 1 s or more for a request thread (longest %.1f s, up to %zu queued): "
+                  "all %zu threads were busy",
+                  slow_waits_, std::chrono::duration<double>(longest_wait_).count(), most_queued_, thread_count_);
+    last_wait_report_ = now;
+    slow_waits_ = 0;
+    longest_wait_ = {};
+    most_queued_ = 0;
 }
 
 void AcceptThreads::serve(int fd, std::chrono::steady_clock::time_point accepted) {

@@ -41,6 +41,8 @@ private:
     // `accepted`: when accept4 returned it (a Ping's heartbeat counts from there).
     void serve(int fd, std::chrono::steady_clock::time_point accepted);
     bool reserve_body_memory(std::size_t bytes);
+    // Counts a connection that waited `waited` for a request thread, `queued` others behind it.
+    void note_queue_wait(std::chrono::steady_clock::duration waited, std::size_t queued);
 
     int listen_fd_;
     commands::RequestHandler& handler_;
@@ -59,6 +61,13 @@ private:
     std::deque<Accepted> queue_;  // accepted connections, oldest first
     std::thread acceptor_;
     std::vector<std::thread> threads_;
+    std::size_t thread_count_ = 0;  // set before the threads start
+    // Connections that waited a second or more for a request thread since the last report.
+    std::mutex slow_wait_mutex_;
+    long long slow_waits_ = 0;                            // guarded by slow_wait_mutex_
+    std::chrono::steady_clock::duration longest_wait_{};  // guarded by slow_wait_mutex_
+    std::size_t most_queued_ = 0;                         // guarded by slow_wait_mutex_
+    std::chrono::steady_clock::time_point last_wait_report_{};
 };
 
 }  // namespace easd::app

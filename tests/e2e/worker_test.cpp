@@ -3,11 +3,13 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <csignal>
 #include <thread>
 
 #include "e2e_support.h"
+#include "store/db.h"
 
 using namespace e2e;
 
@@ -163,4 +165,37 @@ TEST_CASE("after a PostgreSQL restart no request fails on a dead pooled connecti
         INFO("round " << round);
         CHECK(burst() == std::vector<int>(16, 200));
     }
+}
+
+// A saturated process shows in its log, not only as slow phones: a connection that waited a
+// second or more between accept and a free request thread is reported (with how many threads).
+// Here one thread, held by a FolderSync stuck on a table lock, while a second phone's request waits.
+TEST_CASE("a request that waits a second for a busy request thread is logged", "[e2e][worker]") {
+    easd::test::EasServer::Options options;
+    options.config_lines = {"threads = 1"};
+    easd::test::EasServer own(cluster(), options);
+    const std::string user = new_user("qwait", "qwait-password");
+    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
+    EasClient first(own.http_port(), user, "qwait-password", "QWAIT1");
+    EasClient second(own.http_port(), user, "qwait-password", "QWAIT2");
+    REQUIRE(first.command("FolderSync", &body).status == 200);
+    REQUIRE(second.command("FolderSync", &body).status == 200);
+    CHECK(own.easd_log().find("for a request thread") == std::string::npos);  // nothing waited yet
+
+    auto locker = easd::store::open_session(cluster().conninfo());
+    *locker << "BEGIN";
+    *locker << "LOCK TABLE devices IN ACCESS EXCLUSIVE MODE";
+    int first_status = 0, second_status = 0;
+    std::thread a([&] { first_status = first.command("FolderSync", &body).status; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a holds the one thread
+    std::thread b([&] { second_status = second.command("FolderSync", &body).status; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(1700));
+    *locker << "ROLLBACK";
+    a.join();
+    b.join();
+    CHECK(first_status == 200);
+    CHECK(second_status == 200);
+    const std::string log = own.easd_log();
+    CHECK(log.find("requests waited 1 s or more for a request thread (longest ") != std::string::npos);
+    CHECK(log.find("all 1 threads were busy") != std::string::npos);
 }
