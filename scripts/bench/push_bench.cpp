@@ -410,7 +410,7 @@ int main(int argc, char** argv) {
         for (int w = 0; w < server.workers(); ++w) total += rss_kb(server.easd_pid(w));
         return total;
     };
-    long easd_before = easd_rss(), nginx_before = nginx_rss_kb(server.nginx_pid());
+    long easd_before = easd_rss(), nginx_before = nginx_rss_kb(server.front_end_pid());
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(server.http_port()));
@@ -486,7 +486,7 @@ int main(int argc, char** argv) {
     }
     const double parking_seconds = std::chrono::duration<double>(Clock::now() - start_parking).count();
     std::this_thread::sleep_for(std::chrono::seconds(2));
-    long easd_parked = easd_rss(), nginx_parked = nginx_rss_kb(server.nginx_pid());
+    long easd_parked = easd_rss(), nginx_parked = nginx_rss_kb(server.front_end_pid());
     const int answered_early = shared.closed;
     const int parked = pings - answered_early;
     int errors = 0;

@@ -187,7 +187,7 @@ int main(int argc, char** argv) {
     auto print_line = [&] {
         std::printf("t=%4.0f s  open %5ld  refused at once %5ld  cut off %5ld  other %4ld  nginx RSS %ld MB\n",
                     seconds_since(start), count(Fate::Open), count(Fate::RefusedAtOnce) + count(Fate::RefusedLater),
-                    count(Fate::CutOff), count(Fate::Other), nginx_rss_kb(server.nginx_pid()) / 1024);
+                    count(Fate::CutOff), count(Fate::Other), nginx_rss_kb(server.front_end_pid()) / 1024);
         std::fflush(stdout);
     };
 

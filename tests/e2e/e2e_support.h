@@ -80,13 +80,18 @@ struct FailingSendmail {
     FailingSendmail& operator=(const FailingSendmail&) = delete;
 };
 
+// The easd settings of the shared servers: heartbeats from 1 s, the fake sendmail.
+inline easd::test::EasServer::Options shared_options(
+    easd::test::EasServer::FrontEnd front_end = easd::test::EasServer::FrontEnd::nginx) {
+    easd::test::EasServer::Options o;
+    o.front_end = front_end;
+    o.config_lines = {"auth_cache_seconds = 1", "heartbeat_min = 1", "sendmail = " + fake_sendmail().script};
+    if (std::getenv("EASD_TEST_VERBOSE")) o.args = {"--verbose"};
+    return o;
+}
+
 inline easd::test::EasServer& server() {
-    static easd::test::EasServer s(cluster(), [] {
-        easd::test::EasServer::Options o;
-        o.config_lines = {"auth_cache_seconds = 1", "heartbeat_min = 1", "sendmail = " + fake_sendmail().script};
-        if (std::getenv("EASD_TEST_VERBOSE")) o.args = {"--verbose"};
-        return o;
-    }());
+    static easd::test::EasServer s(cluster(), shared_options());
     return s;
 }
 

@@ -8,26 +8,13 @@
 #include <thread>
 
 #include "e2e_support.h"
+#include "parked_support.h"
 
 using namespace e2e;
 namespace tag = easd::wbxml::tag;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// A device whose Inbox is synced to its current state; `key` is its Inbox key.
-struct SyncedPhone {
-    EasClient c;
-    Hierarchy h;
-    std::string key;
-    SyncedPhone(const std::string& user, const std::string& device, int port)
-        : c(port, user, "secret-pw", device) {
-        h = folder_sync(c);
-        EasResponse k;
-        key = sync(c, h.ids["Inbox"], "0", k).key;
-        key = sync(c, h.ids["Inbox"], key, k).key;
-    }
-};
 
 struct Timed {
     EasResponse r;
@@ -50,7 +37,7 @@ std::string top_status(const EasResponse& r) { return r.doc ? text_of(*r.doc, ta
 }  // namespace
 
 TEST_CASE("hanging Sync: invalid waits are refused with the limit", "[e2e][push][hanging]") {
-    SyncedPhone p(new_user("hangval"), "HV", server().http_port());
+    SyncedPhone p(server().http_port(), new_user("hangval"), "HV");
     // The test server allows heartbeats of 1..1800 s: Wait (minutes) 1..30.
     auto both = hanging_sync(p, p.key, "<Wait>1</Wait><HeartbeatInterval>60</HeartbeatInterval>");
     CHECK(top_status(both.r) == "4");
@@ -72,7 +59,7 @@ TEST_CASE("hanging Sync: invalid waits are refused with the limit", "[e2e][push]
 }
 
 TEST_CASE("hanging Sync: the empty response when the interval ends without changes", "[e2e][push][hanging]") {
-    SyncedPhone p(new_user("hangidle"), "HI", server().http_port());
+    SyncedPhone p(server().http_port(), new_user("hangidle"), "HI");
     auto t = hanging_sync(p, p.key, "<HeartbeatInterval>2</HeartbeatInterval>");
     CHECK(t.r.status == 200);
     CHECK(t.r.body.empty());
@@ -88,7 +75,7 @@ TEST_CASE("hanging Sync: the empty response when the interval ends without chang
 
 TEST_CASE("hanging Sync: a delivery is answered with the new message within a second", "[e2e][push][hanging]") {
     std::string user = new_user("hangwake");
-    SyncedPhone p(user, "HW", server().http_port());
+    SyncedPhone p(server().http_port(), user, "HW");
     auto fut = std::async(std::launch::async, [&] { return hanging_sync(p, p.key, "<HeartbeatInterval>30</HeartbeatInterval>"); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // parked by now
     auto t0 = Clock::now();
@@ -108,7 +95,7 @@ TEST_CASE("hanging Sync: a delivery is answered with the new message within a se
 
 TEST_CASE("hanging Sync and Ping of one device supersede each other", "[e2e][push][hanging]") {
     std::string user = new_user("hangsuper");
-    SyncedPhone p(user, "HS", server().http_port());
+    SyncedPhone p(server().http_port(), user, "HS");
     EasClient pinger(server().http_port(), user, "secret-pw", "HS");
     auto waiting = std::async(std::launch::async, [&] { return hanging_sync(p, p.key, "<HeartbeatInterval>30</HeartbeatInterval>"); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -137,7 +124,7 @@ TEST_CASE("a full process answers its oldest waiting request early; SIGTERM answ
     std::string user = new_user("crowd");
     std::vector<std::unique_ptr<SyncedPhone>> phones;
     for (const char* device : {"C1", "C2", "C3"})
-        phones.push_back(std::make_unique<SyncedPhone>(user, device, own.http_port()));
+        phones.push_back(std::make_unique<SyncedPhone>(own.http_port(), user, device));
     auto first = std::async(std::launch::async, [&] { return hanging_sync(*phones[0], phones[0]->key, "<HeartbeatInterval>60</HeartbeatInterval>"); });
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
     auto second = std::async(std::launch::async, [&] { return hanging_sync(*phones[1], phones[1]->key, "<HeartbeatInterval>60</HeartbeatInterval>"); });

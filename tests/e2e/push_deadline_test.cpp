@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "e2e_support.h"
+#include "parked_support.h"
 #include "store/db.h"
 
 using namespace e2e;
@@ -17,48 +18,6 @@ namespace tag = easd::wbxml::tag;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// A device whose Inbox is synced to its current state, so a Ping or a hanging Sync of it waits.
-struct Phone {
-    EasClient c;
-    Hierarchy h;
-    std::string key;  // the Inbox's sync key
-    Phone(int port, const std::string& user, const std::string& device) : c(port, user, "secret-pw", device) {
-        h = folder_sync(c);
-        EasResponse k;
-        key = sync(c, h.ids["Inbox"], "0", k).key;
-        key = sync(c, h.ids["Inbox"], key, k).key;
-    }
-};
-
-struct Answer {
-    std::string status;   // the Ping's status ("" for a Sync)
-    EasResponse response;
-    double seconds = 0;   // from sending to the answer
-};
-
-Answer ping(Phone& p, int heartbeat) {
-    auto body = xml("<Ping xmlns='Ping'><HeartbeatInterval>" + std::to_string(heartbeat) +
-                    "</HeartbeatInterval><Folders><Folder><Id>" + p.h.ids["Inbox"] +
-                    "</Id><Class>Email</Class></Folder></Folders></Ping>");
-    auto start = Clock::now();
-    Answer a;
-    a.response = p.c.command("Ping", &body);
-    a.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    if (a.response.doc) a.status = text_of(*a.response.doc, tag::Ping::Status);
-    return a;
-}
-
-Answer hanging_sync(Phone& p, int heartbeat) {
-    auto body = xml("<Sync xmlns='AirSync'><Collections><Collection><SyncKey>" + p.key + "</SyncKey><CollectionId>" +
-                    p.h.ids["Inbox"] + "</CollectionId></Collection></Collections><HeartbeatInterval>" +
-                    std::to_string(heartbeat) + "</HeartbeatInterval></Sync>");
-    auto start = Clock::now();
-    Answer a;
-    a.response = p.c.command("Sync", &body);
-    a.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    return a;
-}
 
 // A server that logs every request it handled (--verbose), so the test knows when its requests
 // have parked: the line is written right after a request is handled, before it parks.
@@ -103,9 +62,9 @@ TEST_CASE("expiring Pings are answered on time while the push hub's re-check of 
           "[e2e][push][deadline]") {
     easd::test::EasServer own(cluster(), verbose_server());
     const std::string busy_user = new_user("deadline-busy"), idle_user = new_user("deadline-idle");
-    Phone busy(own.http_port(), busy_user, "BUSY");
-    std::vector<std::unique_ptr<Phone>> idle;
-    for (int i = 0; i < 6; ++i) idle.push_back(std::make_unique<Phone>(own.http_port(), idle_user, "IDLE" + std::to_string(i)));
+    SyncedPhone busy(own.http_port(), busy_user, "BUSY");
+    std::vector<std::unique_ptr<SyncedPhone>> idle;
+    for (int i = 0; i < 6; ++i) idle.push_back(std::make_unique<SyncedPhone>(own.http_port(), idle_user, "IDLE" + std::to_string(i)));
 
     auto busy_ping = std::async(std::launch::async, [&] { return ping(busy, 30); });
     const int heartbeat = 4;
@@ -135,8 +94,8 @@ TEST_CASE("a Ping's heartbeat counts from its arrival, not from when it got thro
           "[e2e][push][deadline]") {
     easd::test::EasServer own(cluster(), verbose_server());
     const std::string user = new_user("deadline-arrival");
-    std::vector<std::unique_ptr<Phone>> phones;
-    for (int i = 0; i < 5; ++i) phones.push_back(std::make_unique<Phone>(own.http_port(), user, "ARRIVE" + std::to_string(i)));
+    std::vector<std::unique_ptr<SyncedPhone>> phones;
+    for (int i = 0; i < 5; ++i) phones.push_back(std::make_unique<SyncedPhone>(own.http_port(), user, "ARRIVE" + std::to_string(i)));
 
     // The devices' rows are locked, so the Pings (which record themselves on their device) wait
     // 3 s on their way to the hub, as they wait for threads and sign-in when every phone
@@ -158,9 +117,9 @@ TEST_CASE("expiring Pings are not answered after woken hanging Syncs that run ag
     // One thread runs woken hanging Syncs again; its run waits on a lock.
     easd::test::EasServer own(cluster(), verbose_server({"finisher_threads = 1"}));
     const std::string syncing_user = new_user("deadline-sync"), idle_user = new_user("deadline-pings");
-    Phone syncing(own.http_port(), syncing_user, "HSYNC");
-    std::vector<std::unique_ptr<Phone>> idle;
-    for (int i = 0; i < 5; ++i) idle.push_back(std::make_unique<Phone>(own.http_port(), idle_user, "PINGS" + std::to_string(i)));
+    SyncedPhone syncing(own.http_port(), syncing_user, "HSYNC");
+    std::vector<std::unique_ptr<SyncedPhone>> idle;
+    for (int i = 0; i < 5; ++i) idle.push_back(std::make_unique<SyncedPhone>(own.http_port(), idle_user, "PINGS" + std::to_string(i)));
 
     const std::size_t syncs = handled(own, "Sync");
     auto waiting_sync = std::async(std::launch::async, [&] { return hanging_sync(syncing, 30); });

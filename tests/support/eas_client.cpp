@@ -3,7 +3,9 @@
 #include "support/xsd_validator.h"
 
 #include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -11,6 +13,7 @@
 #include <Poco/StreamCopier.h>
 
 #include <cctype>
+#include <memory>
 #include <stdexcept>
 
 namespace easd::test {
@@ -125,24 +128,40 @@ EasResponse EasClient::raw(const std::string& method, const std::string& path_an
         // Connect ourselves to switch Nagle off: Poco writes the header and the body separately,
         // and with Nagle the body waits for the delayed ACK of the header (milliseconds per request).
         Poco::Net::SocketAddress target(host_, static_cast<Poco::UInt16>(port_));
-        Poco::Net::StreamSocket socket(target.family());
-        if (!source_.empty()) socket.impl()->bind(Poco::Net::SocketAddress(source_, 0));
-        socket.connect(target,
-                       Poco::Timespan(static_cast<long>(timeout_.count()), 0));
-        socket.setNoDelay(true);
-        Poco::Net::HTTPClientSession session(socket);
-        session.setKeepAlive(false);
-        session.setTimeout(Poco::Timespan(static_cast<long>(timeout_.count()), 0));
+        const Poco::Timespan timeout(static_cast<long>(timeout_.count()), 0);
+        std::unique_ptr<Poco::Net::HTTPClientSession> session;
+        if (ca_file_.empty()) {
+            Poco::Net::StreamSocket socket(target.family());
+            if (!source_.empty()) socket.impl()->bind(Poco::Net::SocketAddress(source_, 0));
+            socket.connect(target, timeout);
+            socket.setNoDelay(true);
+            session = std::make_unique<Poco::Net::HTTPClientSession>(socket);
+        } else {
+            // VERIFY_RELAXED with a CA file: the chain must end in ca_file_, and Poco checks the
+            // name (here the address) against the certificate's.
+            Poco::Net::Context::Ptr context(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", ca_file_,
+                                                                   Poco::Net::Context::VERIFY_RELAXED));
+            Poco::Net::SecureStreamSocket socket(context);
+            socket.setPeerHostName(host_);
+            if (!source_.empty()) socket.impl()->bind(Poco::Net::SocketAddress(source_, 0));
+            socket.connect(target, timeout);
+            socket.setNoDelay(true);
+            // A plain HTTPClientSession over the TLS socket: HTTPSClientSession refuses a socket
+            // that is already connected.
+            session = std::make_unique<Poco::Net::HTTPClientSession>(socket);
+        }
+        session->setKeepAlive(false);
+        session->setTimeout(timeout);
         Poco::Net::HTTPRequest request(method, path_and_query, Poco::Net::HTTPMessage::HTTP_1_1);
         request.setHost(host_, static_cast<Poco::UInt16>(port_));
         for (const auto& [name, value] : headers) request.set(name, value);
         // Poco adds no Content-Length on its own: always send one, even 0 (nginx wants it for POST).
         if (!body.empty() || method != "GET") request.setContentLength(static_cast<std::streamsize>(body.size()));
-        std::ostream& out = session.sendRequest(request);
+        std::ostream& out = session->sendRequest(request);
         out.write(body.data(), static_cast<std::streamsize>(body.size()));
 
         Poco::Net::HTTPResponse response;
-        std::istream& in = session.receiveResponse(response);
+        std::istream& in = session->receiveResponse(response);
         EasResponse result;
         result.status = static_cast<int>(response.getStatus());
         for (const auto& [name, value] : response) result.headers.emplace(lower(name), value);

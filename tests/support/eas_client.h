@@ -1,5 +1,5 @@
-// A minimal Exchange ActiveSync client for tests: MS-ASHTTP requests over plain HTTP to nginx on
-// 127.0.0.1, WBXML bodies from and to easd::wbxml trees.
+// A minimal Exchange ActiveSync client for tests: MS-ASHTTP requests over plain HTTP (or HTTPS, see
+// use_tls) to the front end on 127.0.0.1, WBXML bodies from and to easd::wbxml trees.
 #pragma once
 
 #include <chrono>
@@ -71,6 +71,10 @@ public:
     // its phones addresses of their own, as phones on the internet have.
     void set_source(std::string address) { source_ = std::move(address); }
 
+    // Speak HTTPS, trusting only the certificate in ca_file (the test server's self-signed one,
+    // EasServer::cert_path()) and checking that it names host(), as a phone does. Empty: plain HTTP.
+    void use_tls(std::string ca_file) { ca_file_ = std::move(ca_file); }
+
     // How long to wait for a response (a parked Ping lasts its heartbeat). Default 120 s.
     void set_timeout(std::chrono::seconds t) { timeout_ = t; }
 
@@ -84,6 +88,7 @@ private:
     std::string policy_key_;
     std::string host_ = "127.0.0.1";
     std::string source_;
+    std::string ca_file_;
     std::chrono::seconds timeout_{120};
 };
 

@@ -1,5 +1,7 @@
 #include "support/server.h"
 
+#include "support/eas_client.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -7,12 +9,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 
 #include <algorithm>
 #include <cctype>
@@ -35,21 +31,14 @@ void make_dir(const std::string& path, mode_t mode = 0755) {
     ::chmod(path.c_str(), mode);
 }
 
-// One GET through nginx; the HTTP status, or 0 when nginx does not answer at all.
-int probe_http(int port) {
+// One GET of the ActiveSync URL through the front end; the HTTP status, or 0 when it does not
+// answer at all. Over TLS when ca_file is given.
+int probe_front_end(int port, const std::string& ca_file) {
     try {
-        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-        session.setTimeout(Poco::Timespan(5, 0));
-        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/Microsoft-Server-ActiveSync",
-                                       Poco::Net::HTTPMessage::HTTP_1_1);
-        session.sendRequest(request);
-        Poco::Net::HTTPResponse response;
-        std::istream& body = session.receiveResponse(response);
-        std::string ignored;
-        Poco::StreamCopier::copyToString(body, ignored);
-        return static_cast<int>(response.getStatus());
-    } catch (const Poco::Exception&) {
-        return 0;
+        EasClient c(port, "", "", "");
+        if (!ca_file.empty()) c.use_tls(ca_file);
+        c.set_timeout(std::chrono::seconds(5));
+        return c.raw("GET", "/Microsoft-Server-ActiveSync").status;
     } catch (const std::exception&) {
         return 0;
     }
@@ -63,8 +52,9 @@ long long nginx_worker_connections() {
     return std::clamp<long long>(static_cast<long long>(nofile.rlim_max), 1024, 65536);
 }
 
-std::string nginx_worker_user() {
-    // Workers must open easd's sockets (mode 0666 in a 0755 directory: any user will do).
+std::string worker_user() {
+    // nginx's workers and Apache's children must open easd's sockets (mode 0666 in a 0755
+    // directory: any user will do).
     if (::getpwnam("www-data")) return "www-data";
     return "nobody";
 }
@@ -158,6 +148,8 @@ EasServer::EasServer(PgCluster& cluster) : EasServer(cluster, Options{}) {}
 
 EasServer::EasServer(PgCluster& cluster, Options options) : cluster_(cluster), options_(std::move(options)) {
     if (options_.workers < 1) throw std::invalid_argument("EasServer: workers must be >= 1");
+    if (options_.front_end == FrontEnd::apache && options_.workers != 1)
+        throw std::invalid_argument("EasServer: Apache passes to one easd (apache/easd.conf.in)");
     dir_ = make_temp_dir("easd-srv");
     try {
         // nginx's prefix layout (nginx.conf.in): log/, run/, tmp/. easd's sockets go in run/ (0755).
@@ -172,7 +164,8 @@ EasServer::EasServer(PgCluster& cluster, Options options) : cluster_(cluster), o
             write_easd_config(i);
         }
         for (int i = 0; i < options_.workers; ++i) start_easd(i);
-        start_nginx();
+        if (options_.front_end == FrontEnd::apache) start_apache();
+        else start_nginx();
         wait_ready();
     } catch (...) {
         std::string diag = diagnostics();
@@ -193,8 +186,9 @@ EasServer::~EasServer() {
 
 void EasServer::stop_all() noexcept {
     try {
-        if (nginx_pid_ > 0) stop_child(nginx_pid_, SIGTERM, std::chrono::seconds(10));
-        nginx_pid_ = -1;
+        // SIGTERM: nginx's master and Apache's parent stop their workers and children.
+        if (front_pid_ > 0) stop_child(front_pid_, SIGTERM, std::chrono::seconds(10));
+        front_pid_ = -1;
         for (auto& w : workers_) {
             if (w.pid > 0) stop_child(w.pid, SIGTERM, std::chrono::seconds(15));
             w.pid = -1;
@@ -213,6 +207,10 @@ std::string EasServer::easd_log(int worker) const { return read_file(easd_log_pa
 pid_t EasServer::easd_pid(int worker) const { return workers_.at(static_cast<size_t>(worker)).pid; }
 std::string EasServer::nginx_error_log() const { return read_file(dir_ + "/log/nginx-error.log"); }
 std::string EasServer::nginx_access_log() const { return read_file(dir_ + "/log/nginx-access.log"); }
+std::string EasServer::apache_error_log() const {
+    return read_file(dir_ + "/log/apache-error.log") + read_file(dir_ + "/log/easd-error.log");
+}
+std::string EasServer::apache_access_log() const { return read_file(dir_ + "/log/easd-access.log"); }
 
 bool EasServer::easd_running(int worker) {
     auto& w = workers_.at(static_cast<size_t>(worker));
@@ -306,33 +304,83 @@ void EasServer::start_nginx() {
                                {{"FASTCGI_PARAMS", "/etc/nginx/fastcgi_params"}}));
     write_file(dir_ + "/nginx.conf",
                render_template(read_file(src + "nginx.conf.in"),
-                               {{"USER_DIRECTIVE", running_as_root() ? "user " + nginx_worker_user() + ";" : ""},
+                               {{"USER_DIRECTIVE", running_as_root() ? "user " + worker_user() + ";" : ""},
                                 {"NGINX_WORKERS", options_.nginx_workers > 0 ? std::to_string(options_.nginx_workers) : "auto"},
                                 {"WORKER_CONNECTIONS", std::to_string(nginx_worker_connections())},
                                 {"EASD_LOCAL_CONF", dir_ + "/easd-local.conf"}}));
     const std::string local_template = read_file(src + "easd-local.conf.in");
     if (local_template.empty()) throw std::runtime_error("cannot read " + src + "easd-local.conf.in");
+    start_front_end(
+        "nginx",
+        [&] {
+            write_file(dir_ + "/easd-local.conf",
+                       render_template(local_template,
+                                       {{"HTTP_LISTEN", "127.0.0.1:" + std::to_string(http_port_)},
+                                        {"HTTPS_LISTEN", "127.0.0.1:" + std::to_string(https_port_)},
+                                        {"TLS_CERT", dir_ + "/tls/cert.pem"},
+                                        {"TLS_KEY", dir_ + "/tls/key.pem"},
+                                        {"EASD_SERVERS", servers},
+                                        {"EASD_LOCATIONS", dir_ + "/easd-locations.conf"},
+                                        {"CLIENT_HEADER_TIMEOUT", std::to_string(options_.client_header_timeout) + "s"},
+                                        {"CLIENT_BODY_TIMEOUT", std::to_string(options_.client_body_timeout) + "s"},
+                                        {"CONNS_PER_ADDRESS", std::to_string(options_.connections_per_address)}}));
+        },
+        {"nginx", "-c", dir_ + "/nginx.conf", "-p", dir_ + "/", "-g", "daemon off;"},
+        {dir_ + "/log/nginx-error.log", dir_ + "/log/nginx-stderr.log"});
+}
 
+void EasServer::start_apache() {
+    const std::string src = std::string(EASD_SOURCE_DIR) + "/apache/";
+    const std::string site_template = read_file(src + "easd.conf.in");
+    const std::string main_template = read_file(src + "httpd-local.conf.in");
+    if (site_template.empty() || main_template.empty())
+        throw std::runtime_error("cannot read " + src + "easd.conf.in or httpd-local.conf.in");
+    std::string user;
+    if (running_as_root()) user = "User " + worker_user() + "\nGroup " + worker_user();
+    start_front_end(
+        "apache2",
+        [&] {
+            do {
+                notify_port_ = free_port();
+            } while (notify_port_ == http_port_ || notify_port_ == https_port_);
+            const std::string http = "127.0.0.1:" + std::to_string(http_port_);
+            const std::string https = "127.0.0.1:" + std::to_string(https_port_);
+            const std::string notify = "127.0.0.1:" + std::to_string(notify_port_);
+            // The production virtual hosts as an administrator renders them (README), but for
+            // our ports, socket and certificate.
+            write_file(dir_ + "/easd-site.conf",
+                       render_template(site_template, {{"HTTP_LISTEN", http},
+                                                       {"HTTPS_LISTEN", https},
+                                                       {"NOTIFY_LISTEN", notify},
+                                                       {"SERVER_NAME", "localhost"},
+                                                       {"SERVER_ALIASES", "autodiscover.localhost"},
+                                                       {"EASD_SOCKET", workers_.at(0).socket},
+                                                       {"TLS_CERT", dir_ + "/tls/cert.pem"},
+                                                       {"TLS_KEY", dir_ + "/tls/key.pem"}}));
+            write_file(dir_ + "/apache2.conf",
+                       render_template(main_template, {{"SERVER_ROOT", dir_},
+                                                       {"MODULES", "/usr/lib/apache2/modules"},
+                                                       {"USER_DIRECTIVE", user},
+                                                       {"LISTEN", "Listen " + http + "\nListen " + https + "\nListen " + notify},
+                                                       {"EASD_SITE", dir_ + "/easd-site.conf"}}));
+        },
+        {"apache2", "-f", dir_ + "/apache2.conf", "-DFOREGROUND"},
+        {dir_ + "/log/apache-error.log", dir_ + "/log/easd-error.log", dir_ + "/log/apache-stderr.log"});
+}
+
+void EasServer::start_front_end(const std::string& name, const std::function<void()>& write_config,
+                                const std::vector<std::string>& argv, const std::vector<std::string>& logs) {
     // The ports were free a moment ago; another process may take one first. Try again then.
     for (int attempt = 1;; ++attempt) {
         http_port_ = free_port();
         do {
             https_port_ = free_port();
         } while (https_port_ == http_port_);
-        write_file(dir_ + "/easd-local.conf",
-                   render_template(local_template, {{"HTTP_LISTEN", "127.0.0.1:" + std::to_string(http_port_)},
-                                                    {"HTTPS_LISTEN", "127.0.0.1:" + std::to_string(https_port_)},
-                                                    {"TLS_CERT", dir_ + "/tls/cert.pem"},
-                                                    {"TLS_KEY", dir_ + "/tls/key.pem"},
-                                                    {"EASD_SERVERS", servers},
-                                                    {"EASD_LOCATIONS", dir_ + "/easd-locations.conf"},
-                                                    {"CLIENT_HEADER_TIMEOUT", std::to_string(options_.client_header_timeout) + "s"},
-                                                    {"CLIENT_BODY_TIMEOUT", std::to_string(options_.client_body_timeout) + "s"},
-                                                    {"CONNS_PER_ADDRESS", std::to_string(options_.connections_per_address)}}));
+        write_config();
         SpawnOptions so;
-        so.log_path = dir_ + "/log/nginx-stderr.log";
-        so.death_signal = SIGTERM;  // the master stops its workers
-        nginx_pid_ = spawn_child({"nginx", "-c", dir_ + "/nginx.conf", "-p", dir_ + "/", "-g", "daemon off;"}, so);
+        so.log_path = logs.back();  // its stdout and stderr
+        so.death_signal = SIGTERM;  // nginx's master and Apache's parent stop their workers
+        front_pid_ = spawn_child(argv, so);
 
         // Up when it accepts a TCP connection on the HTTP port.
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -340,7 +388,7 @@ void EasServer::start_nginx() {
         int status = 0;
         bool exited = false;
         while (std::chrono::steady_clock::now() < deadline) {
-            if (!child_running(nginx_pid_, &status)) {
+            if (!child_running(front_pid_, &status)) {
                 exited = true;
                 break;
             }
@@ -356,27 +404,31 @@ void EasServer::start_nginx() {
         }
         if (listening) return;
         if (!exited) {
-            stop_child(nginx_pid_, SIGTERM, std::chrono::seconds(5));
-            nginx_pid_ = -1;
-            throw std::runtime_error("nginx did not listen on port " + std::to_string(http_port_) + " in time");
+            stop_child(front_pid_, SIGTERM, std::chrono::seconds(5));
+            front_pid_ = -1;
+            throw std::runtime_error(name + " did not listen on port " + std::to_string(http_port_) + " in time");
         }
-        nginx_pid_ = -1;
-        const std::string log = read_file(dir_ + "/log/nginx-error.log") + read_file(so.log_path);
+        front_pid_ = -1;
+        std::string log;
+        for (const auto& path : logs) log += read_file(path);
         if (attempt < 5 && log.find("Address already in use") != std::string::npos) continue;
-        throw std::runtime_error("nginx exited (" + std::to_string(status) + ") while starting:\n" + tail(log));
+        throw std::runtime_error(name + " exited (" + std::to_string(status) + ") while starting:\n" + tail(log));
     }
 }
 
 void EasServer::wait_ready() {
+    const bool apache = options_.front_end == FrontEnd::apache;
     auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
     int last = 0;
     while (true) {
-        last = probe_http(http_port_);
-        if (last != 0 && last != 502 && last != 504) return;
-        if (nginx_pid_ <= 0 || !child_running(nginx_pid_)) throw std::runtime_error("nginx is not running");
+        last = apache ? probe_front_end(https_port_, cert_path()) : probe_front_end(http_port_, "");
+        // Apache says 503 when it cannot reach easd (nginx 502).
+        if (last != 0 && last != 502 && last != 504 && !(apache && last == 503)) return;
+        if (front_pid_ <= 0 || !child_running(front_pid_))
+            throw std::runtime_error(std::string(apache ? "apache2" : "nginx") + " is not running");
         if (std::chrono::steady_clock::now() > deadline)
-            throw std::runtime_error("no answer from easd through nginx (last HTTP status " + std::to_string(last) +
-                                     ")");
+            throw std::runtime_error("no answer from easd through the front end (last HTTP status " +
+                                     std::to_string(last) + ")");
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 }
@@ -385,7 +437,10 @@ std::string EasServer::diagnostics() const {
     std::string out = "--- test server in " + dir_ + "\n";
     for (size_t i = 0; i < workers_.size(); ++i)
         out += "--- easd worker " + std::to_string(i) + " log:\n" + tail(read_file(workers_[i].log)) + "\n";
-    out += "--- nginx error log:\n" + tail(nginx_error_log() + read_file(dir_ + "/log/nginx-stderr.log")) + "\n";
+    if (options_.front_end == FrontEnd::apache)
+        out += "--- apache error logs:\n" + tail(apache_error_log() + read_file(dir_ + "/log/apache-stderr.log")) + "\n";
+    else
+        out += "--- nginx error log:\n" + tail(nginx_error_log() + read_file(dir_ + "/log/nginx-stderr.log")) + "\n";
     return out;
 }
 
