@@ -9,7 +9,8 @@
 //     and the time of one scrape (GET /easd-metrics), with the database figures read (every 5 s)
 //     and from their cache.
 //
-// usage: metrics_bench [--messages N] [--requests N] [--scrapes N]
+// usage: metrics_bench [--messages N] [--requests N] [--scrapes N] [--show]
+//   --show: print the last scrape, to see what a Prometheus server gets
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -156,6 +157,7 @@ int main(int argc, char** argv) {
         if (prometheus.raw("GET", "/easd-metrics").status != 200) throw std::runtime_error("scrape failed");
         fresh.push_back(ms_since(t0));
     }
+    if (bench::arg_flag(argc, argv, "--show")) std::fputs(prometheus.raw("GET", "/easd-metrics").body.c_str(), stdout);
     std::printf("scrape through nginx (%zu bytes): median %.3f ms from the cache (%d), %.3f ms reading the database "
                 "figures (%zu)\n", bytes, median(cached), scrapes - 1, median(fresh), fresh.size());
     return 0;
