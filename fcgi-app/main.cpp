@@ -14,6 +14,7 @@
 
 #include "commands/out_of_office.h"
 #include "commands/request_handler.h"
+#include "commands/server_metrics.h"
 #include "common/log.h"
 #include "content/message.h"
 #include "mailstore/open_backend.h"
@@ -135,6 +136,7 @@ int main(int argc, char** argv) {
     settings.sendmail_command = options->sendmail_command;
     settings.activesync_url = options->activesync_url;
     settings.rotating_device_types = options->rotating_device_types;
+    settings.metrics_allow = options->metrics_allow;
     // The hub before the mail store: a store that polls for waiting users asks the hub, so it must
     // stop (be destroyed) first.
     push::PushHub hub(*db, options->database, commands::parked_folders_with_changes, descriptor_budget(*options));
@@ -145,7 +147,9 @@ int main(int argc, char** argv) {
         if (!options->pid_file.empty()) unlink(options->pid_file.c_str());
         return 78;
     }
+    commands::ServerMetrics server_metrics(*db, &hub);
     commands::RequestHandler handler(*db, settings, *mail);
+    handler.set_metrics(&server_metrics);
 
     app::Finisher finisher(options->finisher_threads);
     hub.start();
@@ -160,7 +164,8 @@ int main(int argc, char** argv) {
     mail->start(*db, std::move(hooks));
     app::ParkingServices parking{finisher, handler, hub};
     app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes,
-                              static_cast<std::size_t>(options->max_body_memory_mb) << 20, parking);
+                              static_cast<std::size_t>(options->max_body_memory_mb) << 20, parking,
+                              server_metrics.requests());
     threads.start(options->threads);
     EASD_LOG_INFO("listening on %s with %d threads, %d database connections, up to %zu parked requests, mail store %s",
                   listener->description().c_str(), options->threads, options->db_pool, hub.max_parked(), mail->name());

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/config.h"
+#include "common/split_list.h"
 #include "common/text.h"
 #include "common/version.h"
 
@@ -116,12 +117,18 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
     if (overrides.has("rotating_device_types") || config->has("rotating_device_types")) {
         o.rotating_device_types.clear();
         const std::string list = get("rotating_device_types");
-        for (std::string_view rest = list; !rest.empty();) {
-            std::size_t comma = rest.find(',');
-            std::string_view type = trim(rest.substr(0, comma));
-            if (!type.empty() && type != "none") o.rotating_device_types.emplace_back(type);
-            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        for (std::string_view type : split_list(list, ","))
+            if (type != "none") o.rotating_device_types.emplace_back(type);
+    }
+    if (overrides.has("metrics_allow") || config->has("metrics_allow")) {
+        // Empty ("metrics_allow =") lets nobody read them; the web server may still add its own rule.
+        auto allowed = AddressList::parse(get("metrics_allow"), &error);
+        if (!allowed) {
+            std::fprintf(stderr, "easd: invalid metrics_allow: %s\n", error.c_str());
+            *exit_code = 78;
+            return std::nullopt;
         }
+        o.metrics_allow = std::move(*allowed);
     }
     o.verbose = verbose || get("log_level") == "debug";
     struct IntSetting {

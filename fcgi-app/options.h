@@ -7,6 +7,7 @@
 
 #include "auth/login_limits.h"
 #include "throttle/throttle_limits.h"
+#include "common/address_list.h"
 #include "common/config.h"
 
 namespace easd::app {
@@ -41,6 +42,8 @@ struct Options {
     // Device types that change their DeviceId (config: a comma-separated list, or "none").
     std::vector<std::string> rotating_device_types = {"WindowsOutlook15"};
     std::string sendmail_command = "/usr/sbin/sendmail";  // for mail to addresses without an account here
+    // Who may read GET /easd-metrics (config key metrics_allow: addresses and networks).
+    AddressList metrics_allow = AddressList::loopback();
     bool verbose = false;
     // The whole configuration, for the parts that read their own keys (the mail store:
     // mailstore/open_backend.h).

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include "commands/request_kinds.h"
 #include "common/log.h"
 
 namespace easd::app {
@@ -57,12 +58,14 @@ bool read_body(FCGX_Request& r, std::size_t limit, std::string& body, bool& too_
 }  // namespace
 
 AcceptThreads::AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes,
-                             std::size_t max_body_memory, ParkingServices& parking)
+                             std::size_t max_body_memory, ParkingServices& parking,
+                             metrics::RequestMetrics& requests)
     : listen_fd_(listen_fd),
       handler_(handler),
       max_body_bytes_(max_body_bytes),
       max_body_memory_(max_body_memory),
-      parking_(parking) {}
+      parking_(parking),
+      requests_(requests) {}
 
 bool AcceptThreads::reserve_body_memory(std::size_t bytes) {
     std::size_t held = bodies_in_memory_.load();
@@ -205,12 +208,17 @@ void AcceptThreads::serve(int fd, std::chrono::steady_clock::time_point accepted
     in.server_port = param(*req, "SERVER_PORT");
     in.https = !param(*req, "HTTPS").empty();
     in.received = accepted;
+    // Every answer is counted, from the connection's acceptance (time in the queue is latency the
+    // phone sees) to its answer written, or to parking: the wait in the hub is counted apart.
+    const std::size_t kind = commands::request_kind(in);
+    auto count = [&](int status) { requests_.record(kind, status, std::chrono::steady_clock::now() - accepted); };
 
     // Sign-in, command and size are settled before a byte of the body is read: a stranger's
     // or an oversized body never takes this process's memory.
     const std::size_t length = content_length(*req);
     if (auto refused = handler_.screen(in, length)) {
         write_and_finish(*req, *refused);  // the unread body needs libfcgi's lingering close
+        count(refused->status);
         return;
     }
     if (!reserve_body_memory(length)) {
@@ -219,6 +227,7 @@ void AcceptThreads::serve(int fd, std::chrono::steady_clock::time_point accepted
         commands::HttpResponse busy = commands::plain_response(503, "busy: try again shortly");
         busy.headers.emplace_back("Retry-After", "10");
         write_and_finish(*req, busy);
+        count(busy.status);
         return;
     }
     bool too_large = false;
@@ -238,6 +247,7 @@ void AcceptThreads::serve(int fd, std::chrono::steady_clock::time_point accepted
     if (large) malloc_trim(0);
     if (out.park) {
         // The request waits in the push hub, holding only its descriptor; this thread goes on.
+        count(out.status);
         push::ParkedWait wait = out.park->wait;
         parking_.hub.park(std::make_unique<ParkedRequest>(std::move(req), std::move(*out.park), parking_),
                           std::move(wait));
@@ -249,6 +259,7 @@ void AcceptThreads::serve(int fd, std::chrono::steady_clock::time_point accepted
         write_and_finish(*req, out);
     else
         write_and_close(*req, out);
+    count(out.status);
     // Likewise after a large answer (a message or attachment fetched): it and the copies made on
     // its way out are freed now, and without the trim the threads' arenas would keep them.
     if (out.body.size() >= (8u << 20)) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "commands/request_handler.h"
+#include "metrics/request_metrics.h"
 #include "parked_request.h"
 
 namespace easd::app {
@@ -23,8 +24,9 @@ namespace easd::app {
 class AcceptThreads {
 public:
     // `max_body_memory`: request bodies held at once, in bytes (one body is always allowed).
+    // Every answer is counted in `requests` (by commands/request_kinds.h).
     AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes,
-                  std::size_t max_body_memory, ParkingServices& parking);
+                  std::size_t max_body_memory, ParkingServices& parking, metrics::RequestMetrics& requests);
     ~AcceptThreads();
 
     void start(int count);
@@ -50,6 +52,7 @@ private:
     std::size_t max_body_memory_;
     std::atomic<std::size_t> bodies_in_memory_{0};
     ParkingServices& parking_;
+    metrics::RequestMetrics& requests_;
     std::atomic<bool> stopping_{false};
     bool accepting_done_ = false;  // guarded by queue_mutex_
     mutable std::mutex queue_mutex_;

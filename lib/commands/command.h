@@ -11,6 +11,7 @@
 
 #include "auth/login_limits.h"
 #include "commands/outgoing_mail.h"
+#include "common/address_list.h"
 #include "mailstore/mail_backend.h"
 #include "protocol/request.h"
 #include "push/push_hub.h"
@@ -51,6 +52,8 @@ struct ServerSettings {
     // Presentations of a collection's previous SyncKey in a row before the window narrows to find
     // the item the device cannot take (commands/sync_loops.h). 0: no loop detection.
     int sync_loop_repeats = 3;
+    // Who may read GET /easd-metrics (config key metrics_allow): this machine unless configured.
+    AddressList metrics_allow = AddressList::loopback();
 };
 
 // Status codes every command's Status element may carry from 14.0 on (MS-ASCMD 2.2.2); before

@@ -5,6 +5,7 @@
 #include "commands/admission.h"
 #include "commands/autodiscover_endpoint.h"
 #include "commands/health_endpoint.h"
+#include "commands/metrics_endpoint.h"
 #include "commands/push_endpoint.h"
 #include "commands/unbuilt_commands.h"
 #include "common/log.h"
@@ -240,6 +241,8 @@ std::size_t RequestHandler::body_limit(const HttpRequest& request, const std::op
 std::optional<HttpResponse> RequestHandler::screen(HttpRequest& request, std::size_t content_length) {
     try {
         if (is_health_request(request)) return std::nullopt;  // no sign-in, no body: handle() answers
+        // No sign-in either; a stranger or a POST is answered before its body is read.
+        if (is_metrics_request(request)) return refuse_metrics_request(request, settings_.metrics_allow);
         if (is_push_notification_request(request))
             return content_length > settings_.max_small_body_bytes
                        ? std::optional<HttpResponse>(plain_response(413, "request body too large"))
@@ -293,6 +296,7 @@ std::optional<HttpResponse> RequestHandler::throttle(const store::User& user, co
 
 HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     if (is_health_request(request)) return answer_health(request, db_);
+    if (is_metrics_request(request)) return answer_metrics(request, settings_.metrics_allow, metrics_);
     // The mail server's change announcements carry a token, not a user's credentials.
     if ((request.method == "POST") && is_push_notification_request(request))
         return answer_push_notification(request, mail_, db_);

@@ -19,6 +19,8 @@
 
 namespace easd::commands {
 
+class ServerMetrics;  // commands/server_metrics.h
+
 struct HttpRequest {
     std::string method;        // REQUEST_METHOD
     std::string query_string;  // QUERY_STRING
@@ -89,6 +91,8 @@ public:
     // may park again, for the rest of its interval), else the empty response.
     HttpResponse answer_parked(const ParkedCommand& parked, push::WakeReason reason,
                                const std::vector<long long>& folders);
+    // What GET /easd-metrics answers (it outlives the handler); unset, the path answers 404.
+    void set_metrics(ServerMetrics* metrics) { metrics_ = metrics; }
 
 private:
     // The method and the caller's sign-in: `answer` when the request ends there, else the user.
@@ -119,6 +123,7 @@ private:
     store::PolicyLevelsCache policy_levels_;
     ProtocolLog protocol_log_;
     throttle::RequestBudgets budgets_;
+    ServerMetrics* metrics_ = nullptr;
 };
 
 // "2.5,12.0,12.1,14.0,14.1,16.0,16.1" and the implemented command names, as OPTIONS sends them.

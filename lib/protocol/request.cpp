@@ -191,6 +191,20 @@ bool looks_plain(std::string_view q) {
     return false;
 }
 
+// Calls f(name, value) with each name=value pair of a plain-form query, as sent (not decoded),
+// until f returns true. Pairs without '=' are skipped.
+template <typename F>
+void each_plain_pair(std::string_view query_string, F f) {
+    for (std::size_t pos = 0; pos < query_string.size();) {
+        std::size_t amp = query_string.find('&', pos);
+        if (amp == std::string_view::npos) amp = query_string.size();
+        std::string_view pair = query_string.substr(pos, amp - pos);
+        pos = amp + 1;
+        std::size_t eq = pair.find('=');
+        if (eq != std::string_view::npos && f(pair.substr(0, eq), pair.substr(eq + 1))) return;
+    }
+}
+
 bool finish_common(EasQuery& q, std::string* error) {
     if (q.cmd.empty()) { set_error(error, "missing Cmd"); return false; }
     if (q.device_id.empty()) { set_error(error, "missing DeviceId"); return false; }
@@ -438,6 +452,47 @@ std::optional<int> command_code_for_name(std::string_view name) {
     return std::nullopt;
 }
 
+std::vector<std::string_view> command_names() {
+    std::vector<std::string_view> names;
+    for (const auto& e : kCommands) names.push_back(e.name);
+    return names;
+}
+
+std::optional<std::string_view> command_of_query(std::string_view query_string) {
+    if (query_string.empty() || query_string.size() > 8192) return std::nullopt;
+    if (looks_plain(query_string)) {
+        std::optional<std::string_view> command;
+        each_plain_pair(query_string, [&](std::string_view name, std::string_view value) {
+            if (!iequals(name, "Cmd")) return false;
+            if (auto code = command_code_for_name(value)) command = command_name_for_code(*code);
+            return true;
+        });
+        return command;
+    }
+    // The base64 form: the command code is the second byte, within the first four characters
+    // (which a device may have percent-encoded).
+    unsigned char sextets[4];
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < query_string.size() && n < 4;) {
+        char c = query_string[i];
+        if (c == '%') {
+            if (i + 2 >= query_string.size()) return std::nullopt;
+            int hi = hex_value(query_string[i + 1]), lo = hex_value(query_string[i + 2]);
+            if (hi < 0 || lo < 0) return std::nullopt;
+            c = static_cast<char>(hi * 16 + lo);
+            i += 3;
+        } else {
+            ++i;
+        }
+        uint8_t v = kB64Decode.v[static_cast<unsigned char>(c)];
+        if (v == 0xff) return std::nullopt;
+        sextets[n++] = v;
+    }
+    if (n < 3) return std::nullopt;
+    const int code = ((sextets[1] & 0x0f) << 4) | (sextets[2] >> 2);
+    return command_name_for_code(code);
+}
+
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body) {
     std::vector<std::pair<std::string, std::string>> out;
     std::size_t pos = 0;
@@ -472,20 +527,15 @@ std::optional<EasQuery> parse_query(std::string_view query_string, std::string* 
 
 std::string device_id_of_incomplete_query(std::string_view query_string) {
     if (query_string.size() > 8192 || !looks_plain(query_string)) return {};
-    for (std::size_t pos = 0; pos < query_string.size();) {
-        std::size_t amp = query_string.find('&', pos);
-        if (amp == std::string_view::npos) amp = query_string.size();
-        std::string_view seg = query_string.substr(pos, amp - pos);
-        pos = amp + 1;
-        std::size_t eq = seg.find('=');
-        if (eq == std::string_view::npos) continue;
-        auto name = percent_decode(seg.substr(0, eq), true);
-        if (!name || !iequals(*name, "DeviceId")) continue;
-        auto value = percent_decode(seg.substr(eq + 1), true);
-        if (value && valid_device_id(*value, nullptr)) return *value;
-        return {};
-    }
-    return {};
+    std::string device_id;
+    each_plain_pair(query_string, [&](std::string_view raw_name, std::string_view raw_value) {
+        auto name = percent_decode(raw_name, true);
+        if (!name || !iequals(*name, "DeviceId")) return false;
+        auto value = percent_decode(raw_value, true);
+        if (value && valid_device_id(*value, nullptr)) device_id = std::move(*value);
+        return true;
+    });
+    return device_id;
 }
 
 std::optional<std::string> base64_decode(std::string_view in) {

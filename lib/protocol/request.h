@@ -24,6 +24,12 @@ bool is_supported(ProtocolVersion v);
 // The command codes of the base64 query form (MS-ASHTTP 2.2.1.1.1.1.2), by name.
 std::optional<std::string_view> command_name_for_code(int code);
 std::optional<int> command_code_for_name(std::string_view name);
+// Every command of that table, in code order (the names easd's request metrics use).
+std::vector<std::string_view> command_names();
+// The command a query names, in the spec's spelling, read without decoding the rest and without
+// allocating (once per request, for the request metrics, whether or not the request is
+// answered). nullopt when the query names no command of the table.
+std::optional<std::string_view> command_of_query(std::string_view query_string);
 
 struct EasQuery {
     std::string cmd;          // "Sync", "FolderSync", ... exactly as the spec names it

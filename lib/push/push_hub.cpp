@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <iterator>
 
 #include "common/log.h"
 
@@ -52,6 +53,8 @@ void PushHub::PgConnDeleter::operator()(::pg_conn* c) const { PQfinish(c); }
 
 PushHub::PushHub(store::Database& db, std::string listen_conninfo, Checker checker, std::size_t max_parked)
     : db_(db), conninfo_(std::move(listen_conninfo)), checker_(std::move(checker)), max_parked_(std::max<std::size_t>(1, max_parked)) {
+    for (std::size_t i = 0; i < std::size(kWakeReasons); ++i)
+        parked_for_.push_back(std::make_unique<metrics::Histogram>(metrics::parked_duration_bounds()));
     wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (wake_fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -108,6 +111,10 @@ std::size_t PushHub::abandoned() const {
     return gone_;
 }
 
+metrics::HistogramSnapshot PushHub::parked_durations(WakeReason reason) const {
+    return parked_for_[static_cast<std::size_t>(reason)]->snapshot();
+}
+
 void PushHub::signal_thread() {
     uint64_t one = 1;
     ssize_t ignored = write(wake_fd_, &one, sizeof one);
@@ -143,7 +150,8 @@ void PushHub::park(std::unique_ptr<Responder> responder, ParkedWait wait) {
         p.responder = std::move(responder);
         // From the request's arrival when known (a deadline already past expires at once: the
         // client has waited its heartbeat).
-        p.deadline = (wait.began != Clock::time_point{} ? wait.began : Clock::now()) + wait.heartbeat;
+        p.since = wait.began != Clock::time_point{} ? wait.began : Clock::now();
+        p.deadline = p.since + wait.heartbeat;
         p.wait = std::move(wait);
         deadlines_.emplace(p.deadline, id);
         parked_.emplace(id, std::move(p));
@@ -186,8 +194,10 @@ void PushHub::drain_notifications(std::set<long long>& users_changed, std::map<l
         std::string_view rest;
         if (parse_pair(payload, first, rest)) {
             if (channel == "easd_change") {
+                changes_received_.add();
                 users_changed.insert(first);
             } else if (channel == "easd_supersede") {
+                supersedes_received_.add();
                 long long seq = 0;
                 if (std::from_chars(rest.data(), rest.data() + rest.size(), seq).ec == std::errc()) {
                     auto& s = superseded[first];
@@ -220,7 +230,13 @@ std::unique_ptr<Responder> PushHub::unpark(Id id) {
 }
 
 void PushHub::wake(Id id, WakeReason reason, const std::vector<long long>& folders) {
-    if (auto responder = unpark(id)) responder->wake(reason, folders);
+    auto it = parked_.find(id);
+    if (it == parked_.end()) return;
+    const Clock::time_point since = it->second.since;
+    if (auto responder = unpark(id)) {
+        parked_for_[static_cast<std::size_t>(reason)]->observe(Clock::now() - since);
+        responder->wake(reason, folders);
+    }
 }
 
 void PushHub::queue_check(Id id) {

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/instruments.h"
 #include "store/db.h"
 
 struct pg_conn;  // libpq's PGconn, kept out of this header
@@ -35,6 +36,8 @@ struct pg_conn;  // libpq's PGconn, kept out of this header
 namespace easd::push {
 
 enum class WakeReason { Changes, Expired, Superseded, Crowded, Shutdown };
+inline constexpr WakeReason kWakeReasons[] = {WakeReason::Changes, WakeReason::Expired, WakeReason::Superseded,
+                                              WakeReason::Crowded, WakeReason::Shutdown};
 const char* wake_reason_name(WakeReason reason);
 
 // Where the answer of a parked request goes. wake() is called exactly once (unless abandon() is),
@@ -98,6 +101,11 @@ public:
     std::vector<long long> parked_users() const;
     // Parked requests whose client hung up and were dropped, since start.
     std::size_t abandoned() const;
+    // Notifications the listener received since start: easd_change, easd_supersede.
+    std::uint64_t changes_received() const { return changes_received_.value(); }
+    std::uint64_t supersedes_received() const { return supersedes_received_.value(); }
+    // How long the requests woken for `reason` were parked (from their arrival), since start.
+    metrics::HistogramSnapshot parked_durations(WakeReason reason) const;
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -106,6 +114,7 @@ private:
         std::unique_ptr<Responder> responder;
         ParkedWait wait;
         Clock::time_point deadline;
+        Clock::time_point since;  // when the client's wait began
         bool queued_for_check = false;
     };
 
@@ -141,6 +150,9 @@ private:
     Id next_id_ = 1;
     bool stopping_ = false;
     std::size_t gone_ = 0;
+    metrics::Counter changes_received_;
+    metrics::Counter supersedes_received_;
+    std::vector<std::unique_ptr<metrics::Histogram>> parked_for_;  // by WakeReason
 
     int wake_fd_ = -1;   // eventfd: new requests, shutdown
     int epoll_fd_ = -1;  // the parked requests' connections, to notice hang-ups (data: the Id)

@@ -85,13 +85,57 @@ Database::Database(std::string conninfo, std::size_t size)
 
 Database::~Database() = default;
 
-Database::Lease::Lease(Database& db) : db_(db), pos_(db.pool_->lease()), session_(&db.pool_->at(pos_)) {
+Database::PoolStats Database::pool_stats() const {
+    PoolStats s;
+    s.size = size_;
+    s.in_use = in_use_.load(std::memory_order_relaxed);
+    s.waits = waits_.load(std::memory_order_relaxed);
+    s.waited = std::chrono::nanoseconds(waited_ns_.load(std::memory_order_relaxed));
+    return s;
+}
+
+std::optional<std::size_t> Database::acquire(std::chrono::milliseconds wait) {
+    std::size_t pos = 0;
+    // Most leases find a connection free at once: a try that does not wait tells them from the
+    // ones that queue, which are timed.
+    if (!pool_->try_lease(pos, 0)) {
+        const auto began = std::chrono::steady_clock::now();
+        const bool got = pool_->try_lease(pos, wait.count() < 0 ? -1 : static_cast<int>(wait.count()));
+        waits_.fetch_add(1, std::memory_order_relaxed);
+        waited_ns_.fetch_add(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                             std::chrono::steady_clock::now() - began)
+                                                             .count()),
+                             std::memory_order_relaxed);
+        if (!got) return std::nullopt;
+    }
+    in_use_.fetch_add(1, std::memory_order_relaxed);
+    return pos;
+}
+
+void Database::release(std::size_t pos) {
+    in_use_.fetch_sub(1, std::memory_order_relaxed);
+    pool_->give_back(pos);
+}
+
+namespace {
+
+std::size_t acquired(std::optional<std::size_t> pos) {
+    if (!pos) throw Unavailable("every database connection of the pool is busy");
+    return *pos;
+}
+
+}  // namespace
+
+Database::Lease::Lease(Database& db) : Lease(db, std::chrono::milliseconds(-1)) {}
+
+Database::Lease::Lease(Database& db, std::chrono::milliseconds wait)
+    : db_(db), pos_(acquired(db.acquire(wait))), session_(&db.pool_->at(pos_)) {
     if (!connection_ok(*session_)) {
         try {
             if (session_->get_backend()) session_->close();
             open_into(*session_, db_.conninfo_);
         } catch (...) {
-            db_.pool_->give_back(pos_);
+            db_.release(pos_);
             throw;
         }
     }
@@ -104,7 +148,7 @@ Database::Lease::~Lease() {
         PGresult* r = PQexec(conn, "ROLLBACK");
         PQclear(r);
     }
-    db_.pool_->give_back(pos_);
+    db_.release(pos_);
 }
 
 std::unique_ptr<soci::session> open_session(const std::string& conninfo) {

@@ -3,7 +3,11 @@
 
 #include <soci/soci.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,11 +32,23 @@ public:
 
     const std::string& conninfo() const { return conninfo_; }
 
+    // How the pool is used, for /easd-metrics: counted by every lease with relaxed atomics.
+    struct PoolStats {
+        std::size_t size = 0;
+        std::size_t in_use = 0;
+        std::uint64_t waits = 0;         // leases that found every connection taken
+        std::chrono::nanoseconds waited{0};  // their time waiting, in total
+    };
+    PoolStats pool_stats() const;
+
     // A leased session; returned to the pool on destruction. A session whose connection broke, or
     // whose server said goodbye while it sat in the pool (a restart), is reconnected first.
     class Lease {
     public:
         explicit Lease(Database& db);
+        // Waits at most `wait` for a connection; throws Unavailable when none came free (a
+        // monitoring scrape, which must not queue behind requests when the pool is exhausted).
+        Lease(Database& db, std::chrono::milliseconds wait);
         ~Lease();
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
@@ -46,9 +62,17 @@ public:
     };
 
 private:
+    // A free connection's position, counting the wait when there was none; `wait` < 0: as long as
+    // it takes. nullopt when none came free within `wait`.
+    std::optional<std::size_t> acquire(std::chrono::milliseconds wait);
+    void release(std::size_t pos);
+
     std::string conninfo_;
     std::unique_ptr<soci::connection_pool> pool_;
     std::size_t size_;
+    std::atomic<std::size_t> in_use_{0};
+    std::atomic<std::uint64_t> waits_{0};
+    std::atomic<std::uint64_t> waited_ns_{0};
 };
 
 // Opens a single session (for the command-line tools). Throws Unavailable.

@@ -1,0 +1,50 @@
+// Everything GET /easd-metrics tells about this easd process, gathered at scrape time: the
+// request counters (which the worker adds to), the push hub, the database pool, figures read from
+// the database (cached for a few seconds), and the process itself. main() makes one; the
+// RequestHandler answers with it.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "metrics/request_metrics.h"
+#include "push/push_hub.h"
+#include "store/db.h"
+#include "store/monitoring.h"
+
+namespace easd::commands {
+
+class ServerMetrics {
+public:
+    // `hub` may be null (no push metrics then).
+    ServerMetrics(store::Database& db, const push::PushHub* hub);
+    ServerMetrics(const ServerMetrics&) = delete;
+    ServerMetrics& operator=(const ServerMetrics&) = delete;
+
+    // Where the request path counts (indexes: request_kinds.h).
+    metrics::RequestMetrics& requests() { return requests_; }
+
+    // The whole exposition (metrics/exposition.h). Never throws for a database that cannot be
+    // reached: its figures are left out and easd_store_figures_up says 0.
+    std::string render();
+
+private:
+    void write_process(metrics::TextWriter& out) const;
+    void write_pool(metrics::TextWriter& out) const;
+    void write_store(metrics::TextWriter& out);
+
+    store::Database& db_;
+    const push::PushHub* hub_;
+    metrics::RequestMetrics requests_;
+    const std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
+
+    // The database figures: one read serves every scrape for a few seconds, so that several
+    // Prometheus servers (or a scrape every second) cost the database nothing more.
+    std::mutex store_mutex_;
+    std::optional<store::StoreFigures> figures_;
+    std::chrono::steady_clock::time_point figures_read_{};
+};
+
+}  // namespace easd::commands
