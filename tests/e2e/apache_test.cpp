@@ -144,6 +144,13 @@ TEST_CASE("through Apache over TLS: OPTIONS, sign-in, FolderSync, Sync, autodisc
     CHECK(c.raw("POST", "/easd-health", "x").status == 403);
     CHECK(c.raw("GET", "/easd-health/more").status == 404);
     CHECK(c.raw("GET", "/index.html").status == 404);
+    // /easd-metrics: this machine may read it (the test's client is on loopback), with the
+    // requests above counted; GET only.
+    auto metrics = c.raw("GET", "/easd-metrics");
+    CHECK(metrics.status == 200);
+    CHECK(has(metrics.body, "easd_requests_total{command=\"FolderSync\",status=\"200\"} "));
+    CHECK(c.raw("POST", "/easd-metrics", "x").status == 405);
+    CHECK(c.raw("GET", "/easd-metrics/more").status == 404);
     // /easd-notify lives on the loopback host only (below).
     CHECK(c.raw("POST", "/easd-notify", "user=x").status == 404);
 
