@@ -11,7 +11,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
-#include <regex>
+#include <sstream>
 #include <thread>
 
 #include <Poco/Exception.h>
@@ -90,10 +90,12 @@ private:
 long shipped_value(const std::string& directive) {
     std::ifstream in(std::string(EASD_SOURCE_DIR) + "/apache/easd.conf.in");
     std::string line;
-    const std::regex re("^\\s*" + directive + "\\s+(\\d+)");
-    std::smatch m;
-    while (std::getline(in, line))
-        if (std::regex_search(line, m, re)) return std::stol(m[1]);
+    while (std::getline(in, line)) {
+        std::istringstream words(line);
+        std::string first;
+        long value = -1;
+        if (words >> first && first == directive && words >> value) return value;
+    }
     return -1;
 }
 
