@@ -7,6 +7,7 @@
 #include "content/message_limits.h"
 #include "support/cluster.h"
 #include "support/process.h"
+#include "support/server.h"
 
 using easd::test::run_process;
 using easd::test::shared_cluster;
@@ -14,9 +15,7 @@ using easd::test::shared_cluster;
 namespace {
 
 easd::test::ProcessResult easctl(const std::vector<std::string>& args, const std::string& input = {}) {
-    std::vector<std::string> argv = {EASCTL_BIN, "--database", shared_cluster().conninfo()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv, input);
+    return easd::test::run_easctl(shared_cluster(), args, input);
 }
 
 easd::test::ProcessResult deliver(const std::string& recipient, const std::string& message,

@@ -11,6 +11,7 @@
 #include "store/deliveries.h"
 #include "support/cluster.h"
 #include "support/process.h"
+#include "support/server.h"
 
 using easd::test::run_process;
 using easd::test::shared_cluster;
@@ -18,9 +19,7 @@ using easd::test::shared_cluster;
 namespace {
 
 easd::test::ProcessResult easctl(const std::vector<std::string>& args, const std::string& input = {}) {
-    std::vector<std::string> argv = {EASCTL_BIN, "--database", shared_cluster().conninfo()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_process(argv, input);
+    return easd::test::run_easctl(shared_cluster(), args, input);
 }
 
 // easd-deliver as Postfix runs it: with its queue id, or without (empty).
