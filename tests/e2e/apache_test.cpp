@@ -175,8 +175,8 @@ TEST_CASE("through Apache over TLS: OPTIONS, sign-in, FolderSync, Sync, autodisc
 TEST_CASE("through Apache: a parked Ping and a hanging Sync are woken by new mail within a second",
           "[e2e][apache][push]") {
     const std::string user = new_user("apachepush");
-    SyncedPhone pinger(phone(user, "APPING"));
-    SyncedPhone syncer(phone(user, "APSYNC"));
+    ParkedPhone pinger(phone(user, "APPING"));
+    ParkedPhone syncer(phone(user, "APSYNC"));
     auto pinged = std::async(std::launch::async, [&] { return ping(pinger, 120); });
     auto hanging = std::async(std::launch::async, [&] { return hanging_sync(syncer, 120); });
     // Both parked by now: nothing answers them before the mail arrives.
@@ -203,8 +203,8 @@ TEST_CASE("Apache's timeouts cut no parked request: heartbeats longer than its T
     CHECK(shipped_value("ProxyTimeout") > 3540);
 
     const std::string user = new_user("apachebeat");
-    SyncedPhone pinger(phone(user, "APBEAT"));
-    SyncedPhone syncer(phone(user, "APHANG"));
+    ParkedPhone pinger(phone(user, "APBEAT"));
+    ParkedPhone syncer(phone(user, "APHANG"));
     auto pinged = std::async(std::launch::async, [&] { return ping(pinger, 45); });
     auto hanging = std::async(std::launch::async, [&] { return hanging_sync(syncer, 40); });
     auto p = pinged.get();

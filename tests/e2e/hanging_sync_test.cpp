@@ -22,7 +22,7 @@ struct Timed {
 };
 
 // A Sync of the Inbox at `key` with the given top-level wait element ("<Wait>1</Wait>", ...).
-Timed hanging_sync(SyncedPhone& p, const std::string& key, const std::string& wait_element) {
+Timed hanging_sync(ParkedPhone& p, const std::string& key, const std::string& wait_element) {
     auto body = xml("<Sync xmlns='AirSync'><Collections><Collection><SyncKey>" + key + "</SyncKey><CollectionId>" +
                     p.h.ids["Inbox"] + "</CollectionId></Collection></Collections>" + wait_element + "</Sync>");
     auto start = Clock::now();
@@ -37,7 +37,7 @@ std::string top_status(const EasResponse& r) { return r.doc ? text_of(*r.doc, ta
 }  // namespace
 
 TEST_CASE("hanging Sync: invalid waits are refused with the limit", "[e2e][push][hanging]") {
-    SyncedPhone p(server().http_port(), new_user("hangval"), "HV");
+    ParkedPhone p(server().http_port(), new_user("hangval"), "HV");
     // The test server allows heartbeats of 1..1800 s: Wait (minutes) 1..30.
     auto both = hanging_sync(p, p.key, "<Wait>1</Wait><HeartbeatInterval>60</HeartbeatInterval>");
     CHECK(top_status(both.r) == "4");
@@ -59,7 +59,7 @@ TEST_CASE("hanging Sync: invalid waits are refused with the limit", "[e2e][push]
 }
 
 TEST_CASE("hanging Sync: the empty response when the interval ends without changes", "[e2e][push][hanging]") {
-    SyncedPhone p(server().http_port(), new_user("hangidle"), "HI");
+    ParkedPhone p(server().http_port(), new_user("hangidle"), "HI");
     auto t = hanging_sync(p, p.key, "<HeartbeatInterval>2</HeartbeatInterval>");
     CHECK(t.r.status == 200);
     CHECK(t.r.body.empty());
@@ -75,7 +75,7 @@ TEST_CASE("hanging Sync: the empty response when the interval ends without chang
 
 TEST_CASE("hanging Sync: a delivery is answered with the new message within a second", "[e2e][push][hanging]") {
     std::string user = new_user("hangwake");
-    SyncedPhone p(server().http_port(), user, "HW");
+    ParkedPhone p(server().http_port(), user, "HW");
     auto fut = std::async(std::launch::async, [&] { return hanging_sync(p, p.key, "<HeartbeatInterval>30</HeartbeatInterval>"); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // parked by now
     auto t0 = Clock::now();
@@ -95,7 +95,7 @@ TEST_CASE("hanging Sync: a delivery is answered with the new message within a se
 
 TEST_CASE("hanging Sync and Ping of one device supersede each other", "[e2e][push][hanging]") {
     std::string user = new_user("hangsuper");
-    SyncedPhone p(server().http_port(), user, "HS");
+    ParkedPhone p(server().http_port(), user, "HS");
     EasClient pinger(server().http_port(), user, "secret-pw", "HS");
     auto waiting = std::async(std::launch::async, [&] { return hanging_sync(p, p.key, "<HeartbeatInterval>30</HeartbeatInterval>"); });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -122,9 +122,9 @@ TEST_CASE("a full process answers its oldest waiting request early; SIGTERM answ
     o.config_lines = {"heartbeat_min = 1", "max_parked = 2"};
     easd::test::EasServer own(cluster(), o);
     std::string user = new_user("crowd");
-    std::vector<std::unique_ptr<SyncedPhone>> phones;
+    std::vector<std::unique_ptr<ParkedPhone>> phones;
     for (const char* device : {"C1", "C2", "C3"})
-        phones.push_back(std::make_unique<SyncedPhone>(own.http_port(), user, device));
+        phones.push_back(std::make_unique<ParkedPhone>(own.http_port(), user, device));
     auto first = std::async(std::launch::async, [&] { return hanging_sync(*phones[0], phones[0]->key, "<HeartbeatInterval>60</HeartbeatInterval>"); });
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
     auto second = std::async(std::launch::async, [&] { return hanging_sync(*phones[1], phones[1]->key, "<HeartbeatInterval>60</HeartbeatInterval>"); });

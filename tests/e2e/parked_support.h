@@ -12,18 +12,20 @@
 namespace e2e {
 
 // A device whose Inbox is synced to its current state, so a Ping or a hanging Sync of it waits.
-struct SyncedPhone {
+// (Not dovecot_site.h's SyncedPhone: two classes of one name in namespace e2e would break the
+// one-definition rule, and the linker would keep one's inline destructor for both.)
+struct ParkedPhone {
     EasClient c;
     Hierarchy h;
     std::string key;  // the Inbox's sync key
-    explicit SyncedPhone(EasClient client) : c(std::move(client)) {
+    explicit ParkedPhone(EasClient client) : c(std::move(client)) {
         h = folder_sync(c);
         EasResponse k;
         key = sync(c, h.ids["Inbox"], "0", k).key;
         key = sync(c, h.ids["Inbox"], key, k).key;
     }
-    SyncedPhone(int port, const std::string& user, const std::string& device)
-        : SyncedPhone(EasClient(port, user, "secret-pw", device)) {}
+    ParkedPhone(int port, const std::string& user, const std::string& device)
+        : ParkedPhone(EasClient(port, user, "secret-pw", device)) {}
 };
 
 struct Answer {
@@ -33,7 +35,7 @@ struct Answer {
 };
 
 // A Ping of the Inbox with this heartbeat (seconds).
-inline Answer ping(SyncedPhone& p, int heartbeat) {
+inline Answer ping(ParkedPhone& p, int heartbeat) {
     auto body = xml("<Ping xmlns='Ping'><HeartbeatInterval>" + std::to_string(heartbeat) +
                     "</HeartbeatInterval><Folders><Folder><Id>" + p.h.ids["Inbox"] +
                     "</Id><Class>Email</Class></Folder></Folders></Ping>");
@@ -46,7 +48,7 @@ inline Answer ping(SyncedPhone& p, int heartbeat) {
 }
 
 // A Sync of the Inbox at its current key that waits up to this heartbeat (seconds) for changes.
-inline Answer hanging_sync(SyncedPhone& p, int heartbeat) {
+inline Answer hanging_sync(ParkedPhone& p, int heartbeat) {
     auto body = xml("<Sync xmlns='AirSync'><Collections><Collection><SyncKey>" + p.key + "</SyncKey><CollectionId>" +
                     p.h.ids["Inbox"] + "</CollectionId></Collection></Collections><HeartbeatInterval>" +
                     std::to_string(heartbeat) + "</HeartbeatInterval></Sync>");

@@ -62,9 +62,9 @@ TEST_CASE("expiring Pings are answered on time while the push hub's re-check of 
           "[e2e][push][deadline]") {
     easd::test::EasServer own(cluster(), verbose_server());
     const std::string busy_user = new_user("deadline-busy"), idle_user = new_user("deadline-idle");
-    SyncedPhone busy(own.http_port(), busy_user, "BUSY");
-    std::vector<std::unique_ptr<SyncedPhone>> idle;
-    for (int i = 0; i < 6; ++i) idle.push_back(std::make_unique<SyncedPhone>(own.http_port(), idle_user, "IDLE" + std::to_string(i)));
+    ParkedPhone busy(own.http_port(), busy_user, "BUSY");
+    std::vector<std::unique_ptr<ParkedPhone>> idle;
+    for (int i = 0; i < 6; ++i) idle.push_back(std::make_unique<ParkedPhone>(own.http_port(), idle_user, "IDLE" + std::to_string(i)));
 
     auto busy_ping = std::async(std::launch::async, [&] { return ping(busy, 30); });
     const int heartbeat = 4;
@@ -94,8 +94,8 @@ TEST_CASE("a Ping's heartbeat counts from its arrival, not from when it got thro
           "[e2e][push][deadline]") {
     easd::test::EasServer own(cluster(), verbose_server());
     const std::string user = new_user("deadline-arrival");
-    std::vector<std::unique_ptr<SyncedPhone>> phones;
-    for (int i = 0; i < 5; ++i) phones.push_back(std::make_unique<SyncedPhone>(own.http_port(), user, "ARRIVE" + std::to_string(i)));
+    std::vector<std::unique_ptr<ParkedPhone>> phones;
+    for (int i = 0; i < 5; ++i) phones.push_back(std::make_unique<ParkedPhone>(own.http_port(), user, "ARRIVE" + std::to_string(i)));
 
     // The devices' rows are locked, so the Pings (which record themselves on their device) wait
     // 3 s on their way to the hub, as they wait for threads and sign-in when every phone
@@ -117,9 +117,9 @@ TEST_CASE("expiring Pings are not answered after woken hanging Syncs that run ag
     // One thread runs woken hanging Syncs again; its run waits on a lock.
     easd::test::EasServer own(cluster(), verbose_server({"finisher_threads = 1"}));
     const std::string syncing_user = new_user("deadline-sync"), idle_user = new_user("deadline-pings");
-    SyncedPhone syncing(own.http_port(), syncing_user, "HSYNC");
-    std::vector<std::unique_ptr<SyncedPhone>> idle;
-    for (int i = 0; i < 5; ++i) idle.push_back(std::make_unique<SyncedPhone>(own.http_port(), idle_user, "PINGS" + std::to_string(i)));
+    ParkedPhone syncing(own.http_port(), syncing_user, "HSYNC");
+    std::vector<std::unique_ptr<ParkedPhone>> idle;
+    for (int i = 0; i < 5; ++i) idle.push_back(std::make_unique<ParkedPhone>(own.http_port(), idle_user, "PINGS" + std::to_string(i)));
 
     const std::size_t syncs = handled(own, "Sync");
     auto waiting_sync = std::async(std::launch::async, [&] { return hanging_sync(syncing, 30); });
