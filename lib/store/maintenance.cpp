@@ -1,6 +1,7 @@
 #include "store/maintenance.h"
 
 #include <string>
+#include <unordered_set>
 
 #include "store/pq.h"
 
@@ -80,18 +81,23 @@ PruneCounts prune_tombstones(soci::session& sql, const TombstoneKind& kind, cons
         "  SELECT p.owner, p.m FROM p WHERE EXISTS (SELECT 1 FROM " + owners + " x WHERE x.id = p.owner)"
         "  ON CONFLICT (" + o + ") DO UPDATE SET horizon = GREATEST(h.horizon, EXCLUDED.horizon), pruned_at = now()"
         "  WHERE EXCLUDED.horizon > h.horizon"
-        "  RETURNING 1)"
-        " SELECT (SELECT COALESCE(sum(n), 0)::bigint FROM p), (SELECT count(*) FROM moved)";
+        "  RETURNING h." + o + " AS owner)"
+        // The rows removed, with each owner whose horizon rose (NULL when none did).
+        " SELECT t.n, m.owner FROM (SELECT COALESCE(sum(n), 0)::bigint AS n FROM p) t LEFT JOIN moved m ON true";
+    // The owners whose horizon rose, each once however many batches touched it.
+    std::unordered_set<long long> moved;
     for (;;) {
-        PruneCounts done = in_transaction(sql, [&] {
+        long long rows = in_transaction(sql, [&] {
             PqResult r = pq_query(sql, query.c_str(), {cutoff, batch});
-            return PruneCounts{r.int64(0, 0), r.int64(0, 1)};
+            for (int row = 0; row < r.rows(); ++row)
+                if (!r.is_null(row, 1)) moved.insert(r.int64(row, 1));
+            return r.int64(0, 0);
         });
-        total.rows += done.rows;
-        total.horizons += done.horizons;
-        if (done.rows > 0) ++transactions;
-        if (done.rows < options.batch_rows) break;
+        total.rows += rows;
+        if (rows > 0) ++transactions;
+        if (rows < options.batch_rows) break;
     }
+    total.horizons = static_cast<long long>(moved.size());
     return total;
 }
 

@@ -294,7 +294,8 @@ TEST_CASE("easctl backup never puts the password on pg_dump's command line", "[b
                            "printf '%s' \"${PGPASSWORD-unset}\" > " + bin + "/pgpassword\n"
                            "for a in \"$@\"; do case $a in --file=*) printf PGDMP > \"${a#--file=}\";; esac; done\n",
                            0755);
-    const std::string conninfo = cluster.conninfo() + " password='se:cr\\\\et pw'";
+    // (No space in it: SOCI's own parsing of the connection string does not take one.)
+    const std::string conninfo = cluster.conninfo() + " password='se:cr\\\\et'";
     const std::string file = bin + "/out.backup";
     auto r = easd::test::run_process({EASCTL_BIN, "--database", conninfo, "backup", file, "--pg-bindir", bin}, {},
                                      {{"PGPASSWORD", "from-the-environment"}});
@@ -305,7 +306,7 @@ TEST_CASE("easctl backup never puts the password on pg_dump's command line", "[b
     CHECK(has(args, "dbname='easd'"));
     CHECK_FALSE(has(args, "se:cr"));
     CHECK_FALSE(has(args, "password"));
-    CHECK(easd::test::read_file(bin + "/passfile") == "*:*:*:*:se\\:cr\\\\et pw\n");
+    CHECK(easd::test::read_file(bin + "/passfile") == "*:*:*:*:se\\:cr\\\\et\n");
     CHECK(easd::test::read_file(bin + "/pgpassword") == "unset");  // it would beat the file
     struct stat st {};
     CHECK(::stat(easd::test::read_file(bin + "/passfile-name").c_str(), &st) != 0);  // removed after
