@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "common/config.h"
+#include "common/text.h"
 #include "common/version.h"
 #include "store/conninfo.h"
 #include "store/db.h"
@@ -175,6 +176,16 @@ void show_line(const std::string& label, const std::string& value) {
 
 UsageError unknown_command(const std::string& command, const std::string& sub) {
     return UsageError("unknown command: " + command + (sub.empty() ? "" : " " + sub));
+}
+
+int number_option(const Args& a, const std::string& name, int fallback, int min, int max) {
+    auto it = a.values.find(name);
+    if (it == a.values.end()) return fallback;
+    auto n = parse_decimal(it->second);
+    if (!n || *n < min || *n > max)
+        throw UsageError(name + " takes a number from " + std::to_string(min) + " to " + std::to_string(max) +
+                         ", not " + it->second);
+    return static_cast<int>(*n);
 }
 
 const std::string& word(const Args& a, std::size_t i, const char* what) {

@@ -76,6 +76,10 @@ const std::string& word(const Args& a, std::size_t i, const char* what);
 // UsageError when there are more than n positional words.
 void no_more_words(const Args& a, std::size_t n);
 
+// The value of option `name` as a whole number from min to max, or fallback when it is not given.
+// UsageError for anything else ("--tombstone-days takes a number from 0 to 36500, not x").
+int number_option(const Args& a, const std::string& name, int fallback, int min, int max);
+
 // "-" for an empty value in a table or a `show` line.
 inline std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 

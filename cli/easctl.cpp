@@ -1,5 +1,5 @@
 // easctl: administration of an easd installation (schema, domains, users, devices, folders,
-// protocol log, access control, mail export to and import from Maildir).
+// protocol log, access control, mail export to and import from Maildir, maintenance, backup).
 // Human-readable tables by default, --json for scripts; one-line errors and non-zero exits.
 #include <algorithm>
 #include <cstdio>
@@ -11,11 +11,13 @@
 #include "cli_common.h"
 #include "common/log.h"
 #include "common/text.h"
+#include "easctl_backup.h"
 #include "easctl_device.h"
 #include "easctl_folder.h"
 #include "easctl_help.h"
 #include "easctl_lockout.h"
 #include "easctl_maildir.h"
+#include "easctl_maintenance.h"
 #include "easctl_policy.h"
 #include "easctl_user.h"
 #include "store/access.h"
@@ -209,7 +211,7 @@ std::optional<int> answer_without_database(const cli::Args& a) {
         return 64;
     }
     if (!cli::easctl_knows(w[0])) throw unknown_command(w[0], "");
-    if (w.size() == 1 && w[0] != "migrate") {
+    if (w.size() == 1 && w[0] != "migrate" && w[0] != "maintenance") {
         std::fprintf(stderr, "easctl: %s: missing command\n%s", w[0].c_str(), cli::easctl_command_usage(w[0]).c_str());
         return 64;
     }
@@ -243,6 +245,9 @@ int run(const cli::Args& a) {
         return 0;
     }
     if (cmd == "folder" && (sub == "add" || sub == "rename" || sub == "remove")) return cli::run_folder_change(a, *sql);
+    if (cmd == "maintenance") return cli::run_maintenance_command(a, *sql);
+    if (cmd == "backup") return cli::run_backup_command(a, *sql);
+    if (cmd == "restore") return cli::run_restore_command(a, *sql);
     if (cmd == "export") return cli::run_export(a, *sql);
     if (cmd == "import") return cli::run_import(a, *sql);
     throw unknown_command(cmd, sub);
@@ -258,8 +263,10 @@ int main(int argc, char** argv) {
     try {
         args = cli::parse_args(argc, argv,
                                {"--domain", "--device", "--name", "--type", "--phone", "--mobile", "--office",
-                                "--title", "--company"},
-                               {"--password-stdin", "--all", "--account-only", "--cancel", "--force", "--version"});
+                                "--title", "--company", "--not-seen-days", "--tombstone-days", "--sync-state-days",
+                                "--batch", "--pg-bindir"},
+                               {"--password-stdin", "--all", "--account-only", "--cancel", "--force", "--version",
+                                "--dry-run"});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "easctl: %s (see easctl --help)\n", e.what());
         return 64;

@@ -271,6 +271,50 @@ void remove(const cli::Args& a, soci::session& sql, const std::string& address, 
              .boolean("device_policy", r.device_policy));
 }
 
+// device remove [ADDRESS | --domain DOMAIN] --not-seen-days N [--dry-run]: every device whose last
+// request is older, one transaction each (store::remove_stale_devices, through remove_device).
+int remove_stale(const cli::Args& a, soci::session& sql) {
+    store::DeviceFilter filter;
+    filter.address = a.words.size() > 2 ? a.words[2] : "";
+    filter.domain = a.value("--domain");
+    filter.not_seen_days = number_option(a, "--not-seen-days", 0, 1, 36500);
+    no_more_words(a, 3);
+    if (!filter.address.empty() && !filter.domain.empty()) throw UsageError("give an address or --domain, not both");
+    const bool dry_run = a.flag("--dry-run");
+    auto removals = store::remove_stale_devices(sql, filter, dry_run);
+    long long removed = 0;
+    std::vector<std::string> objects;
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : removals) {
+        if (r.result.removed) ++removed;
+        objects.push_back(JsonObject()
+                              .text("user", r.device.user)
+                              .text("device_id", r.device.device_id)
+                              .text("last_seen", r.device.last_seen)
+                              .boolean("removed", r.result.removed && !dry_run)
+                              .number("collections", r.result.collections)
+                              .boolean("folder_sync_state", r.result.folder_sync_state)
+                              .boolean("device_policy", r.result.device_policy)
+                              .str());
+        rows.push_back({r.device.user, r.device.device_id, r.device.last_seen,
+                        dry_run ? "would be removed" : r.result.removed ? "removed" : "seen meanwhile: kept"});
+    }
+    const std::string days = std::to_string(filter.not_seen_days);
+    std::string msg = dry_run ? std::to_string(removals.size()) + " device(s) not seen for " + days +
+                                    " days would be removed (--dry-run: nothing changed)"
+                              : "removed " + std::to_string(removed) + " device(s) not seen for " + days +
+                                    " days, with their sync state and own policy; no mail or other data was "
+                                    "touched. If one connects again it is a new device.";
+    if (a.flag("--json")) {
+        done(a, msg, JsonObject().boolean("dry_run", dry_run).number("removed", dry_run ? 0 : removed)
+                         .raw("devices", json_array(objects)));
+        return 0;
+    }
+    if (!rows.empty()) print_table({"USER", "DEVICE ID", "LAST SEEN", "RESULT"}, rows);
+    std::cout << msg << "\n";
+    return 0;
+}
+
 // Who asked, for the record on the device ("root", or the sudo user behind it).
 std::string administrator_name() {
     for (const char* var : {"SUDO_USER", "USER", "LOGNAME"})
@@ -304,11 +348,13 @@ int run_device_command(const cli::Args& a, soci::session& sql, const std::string
         filter.address = a.words.size() > 2 ? a.words[2] : "";
         filter.domain = a.value("--domain");
         filter.include_wiped = a.flag("--all");
+        filter.not_seen_days = number_option(a, "--not-seen-days", 0, 1, 36500);
         no_more_words(a, 3);
         if (!filter.address.empty() && !filter.domain.empty()) throw UsageError("give an address or --domain, not both");
         print_device_list(store::list_devices(sql, filter), a.flag("--json"));
         return 0;
     }
+    if (sub == "remove" && a.values.count("--not-seen-days")) return remove_stale(a, sql);
     if (sub != "show" && sub != "resync" && sub != "remove" && sub != "allow" && sub != "block" && sub != "access" &&
         sub != "wipe" && sub != "recovery-password" && sub != "unblock" && sub != "retry")
         throw unknown_command("device", sub);

@@ -45,9 +45,10 @@ const char* const kUsage =
     "  lockout clear ACCOUNT|IP|KEY|--all       forget them (an account: with its devices' keys)\n"
     "  log enable ADDRESS [--device DEVICEID]   protocol log for a user or one of their devices\n"
     "  log disable ADDRESS [--device DEVICEID]\n"
-    "  device list [ADDRESS | --domain DOMAIN] [--all]\n"
+    "  device list [ADDRESS | --domain DOMAIN] [--all] [--not-seen-days N]\n"
     "                                           devices with model, OS, sync times, access, policy and wipe\n"
-    "                                           status (--all: wiped devices too)\n"
+    "                                           status (--all: wiped devices too; --not-seen-days: only those\n"
+    "                                           whose last request is older than N days)\n"
     "  device show ADDRESS DEVICEID             a device, its standing (access, policy, wipe, autoblock), its sync\n"
     "                                           state (keys, items per folder) and the items held back from it\n"
     "  device allow ADDRESS DEVICEID            the administrator's decision, which beats the rules\n"
@@ -55,7 +56,9 @@ const char* const kUsage =
     "  device access ADDRESS DEVICEID allow|block|default\n"
     "                                           the same; default drops the decision and the rules decide\n"
     "  device resync ADDRESS DEVICEID           discard its sync state (never data): full sync next\n"
-    "  device remove ADDRESS DEVICEID           delete the device with its sync state and its own policy\n"
+    "  device remove ADDRESS DEVICEID           delete the device with its sync state and its own policy\n"    "  device remove [ADDRESS | --domain DOMAIN] --not-seen-days N [--dry-run]\n"
+    "                                           the same for every device not seen for N days (stale devices),\n"
+    "                                           one at a time; --dry-run lists them\n"
     "  device wipe ADDRESS DEVICEID [--account-only]\n"
     "                                           remote wipe at the device's next request (--account-only: only\n"
     "                                           this account's data, EAS 16.1 devices); the owner is mailed\n"
@@ -77,6 +80,14 @@ const char* const kUsage =
     "                                           a Maildir. Contacts, calendar, tasks and notes stay in easd\n"
     "  import ADDRESS DIR                       a Maildir's folders and messages into the user's store, as\n"
     "                                           delivered mail; messages already there are skipped (safe to re-run)\n"
+    "  maintenance [--tombstone-days N] [--sync-state-days N] [--batch N] [--dry-run]\n"
+    "                                           prune deletion records (tombstones) older than N days (30) and\n"
+    "                                           the sync states they leave stale, and the sync states of devices\n"
+    "                                           not seen for N days (90; 0 keeps them), N rows a transaction\n"
+    "                                           (5000); a device behind gets a full resync, never a wrong delta.\n"
+    "                                           Run daily by easd-maintenance.timer\n"
+    "  backup FILE [--pg-bindir DIR]            pg_dump (custom format) of the database into a new FILE\n"
+    "  restore FILE [--pg-bindir DIR]           pg_restore of such a FILE into the (new, empty) database\n"
     "  policy show [TARGET]                     each setting in effect at TARGET: value, unit, whether it is\n"
     "                                           sent (no: not enforced, the neutral policy goes out; server:\n"
     "                                           the server's own) and where it comes from; for a device also\n"
@@ -98,8 +109,9 @@ const char* const kUsage =
     "Exit status: 0 done; 1 refused (unknown user, device or domain, a bad name, a short password);\n"
     "64 usage; 69 database unreachable.\n";
 
-const char* const kCommands[] = {"migrate", "domain", "user",   "server", "rule",   "lockout",
-                                 "log",     "device", "folder", "export", "import", "policy"};
+const char* const kCommands[] = {"migrate", "domain", "user",   "server", "rule",   "lockout",     "log",
+                                 "device",  "folder", "export", "import", "policy", "maintenance", "backup",
+                                 "restore"};
 
 }  // namespace
 

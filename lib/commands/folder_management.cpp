@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "store/folder_store.h"
+#include "store/folders.h"
 #include "store/pq.h"
 #include "store/sync_state.h"
 
@@ -125,6 +126,10 @@ CommandResult run(CommandContext& ctx, Op op) {
             case store::KeyedState::Match::None:
                 return status_only(op, kInvalidKey);
         }
+        // Folder deletions above the device's watermark were pruned (easctl maintenance): it must
+        // start over with FolderSync 0 before it changes anything.
+        const long long start_mark = mark;
+        if (start_mark < store::hierarchy_prune_horizon(ctx.sql, ctx.user.id)) return status_only(op, kInvalidKey);
 
         // The mail store's folder store: the Dovecot store creates, renames and deletes the
         // mailbox on the IMAP server too.
@@ -158,6 +163,8 @@ CommandResult run(CommandContext& ctx, Op op) {
 
         own.insert(change.change_seqs.begin(), change.change_seqs.end());
         store::settle_own_changes(ctx.sql, ctx.user.id, mark, own);
+        // Once more after reading the tombstones, for a prune that committed meanwhile.
+        if (start_mark < store::hierarchy_prune_horizon(ctx.sql, ctx.user.id)) return status_only(op, kInvalidKey);
         if (from_current) {
             hs->keys.previous_key = hs->keys.current_key;
             hs->keys.previous_mark = hs->keys.current_mark;

@@ -1,4 +1,5 @@
 // FolderSync (MS-ASCMD 2.2.1.5): the folder hierarchy, then its changes since the device's key.
+#include <algorithm>
 #include <set>
 
 #include "commands/command.h"
@@ -94,7 +95,14 @@ CommandResult handle_folder_sync(CommandContext& ctx) {
         }
     }
 
+    // Folder tombstones this device has not seen were pruned (easctl maintenance): it starts over.
+    // (Read in the transaction's one snapshot, with the tombstones: a prune is seen in both or
+    // in neither.) A new start needs nothing pruned, and begins at the horizon at least, so that
+    // a pruned deletion above everything it was sent does not make its next key stale.
+    const long long horizon = store::hierarchy_prune_horizon(ctx.sql, ctx.user.id);
+    if (key_text != "0" && from_mark < horizon) return status_only(kInvalidKey);
     store::FolderChanges changes = store::folder_changes_since(ctx.sql, ctx.user.id, from_mark, own);
+    if (key_text == "0") changes.new_mark = std::max(changes.new_mark, horizon);
     std::size_t count = changes.added.size() + changes.updated.size() + changes.deleted.size();
 
     wbxml::Node root(tag::FolderHierarchy::FolderSync);

@@ -39,6 +39,11 @@ CommandResult handle_get_item_estimate(CommandContext& ctx) {
         if (!peek.folder_found) status = kInvalidCollection;
         else if (key_text == "0" || !peek.state) status = kNotPrimed;
         else if (!key || peek.state->keys.match(*key) == store::KeyedState::Match::None) status = kInvalidKey;
+        else if (peek.state->stale(peek.state->keys.match(*key) == store::KeyedState::Match::Current
+                                       ? peek.state->keys.current_mark
+                                       : peek.state->keys.previous_mark,
+                                   peek.horizon))
+            status = kInvalidKey;  // pruned tombstones above its watermark: Sync answers 3 too
         else {
             long long mark = peek.state->keys.match(*key) == store::KeyedState::Match::Current
                                  ? peek.state->keys.current_mark

@@ -77,7 +77,15 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
                                                   content::conversation_mode(*req.node) ? *folder_id : 0);
     if (req.sync_key != "0") {
         if (!key || !peek.state) return status_reply(kInvalidKey, "0");
-        if (peek.state->keys.match(*key) == store::KeyedState::Match::Current && !req.commands &&
+        // Tombstones this device has not seen were pruned (easctl maintenance): a delta could miss
+        // deletions, so the device starts over. Checked again after the change scan, below.
+        const auto presented = peek.state->keys.match(*key);
+        if (presented != store::KeyedState::Match::None &&
+            peek.state->stale(presented == store::KeyedState::Match::Current ? peek.state->keys.current_mark
+                                                                               : peek.state->keys.previous_mark,
+                              peek.horizon))
+            return status_reply(kInvalidKey, "0");
+        if (presented == store::KeyedState::Match::Current && !req.commands &&
             (!req.get_changes || (!peek.pending && !store::needs_reconcile(*peek.state, filter)))) {
             quiet = true;
             return status_reply(kSuccess, req.sync_key);
@@ -146,6 +154,12 @@ void sync_collection(CommandContext& ctx, const CollectionRequest& req, std::chr
             changes.new_mark = scanned.new_mark;
         }
     }
+
+    // The horizon once more, now that the scan has read the tombstones: a prune that committed
+    // before the scan's last read is seen here, so what was scanned is complete or the device is
+    // sent back to key 0 (its client commands roll back with the transaction; status 3 tells it to
+    // discard them too).
+    if (state->stale(from_mark, store::folder_prune_horizon(ctx.sql, *folder_id))) return status_reply(kInvalidKey, "0");
 
     // The client's own adds and edits come back as changes of ours: don't echo them. An item the
     // device refused a one-item response for is held back (sync_loops.h).

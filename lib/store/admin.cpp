@@ -156,12 +156,16 @@ std::vector<DeviceInfo> list_devices(soci::session& sql, const DeviceFilter& fil
         if (found == 0) throw InvalidRequest("unknown domain " + domain);
     }
     int include_wiped = filter.include_wiped ? 1 : 0;
+    if (filter.not_seen_days < 0) throw InvalidRequest("a number of days is 0 or more");
+    int days = filter.not_seen_days;
     std::vector<DeviceInfo> out;
     soci::rowset<soci::row> rs = (sql.prepare << device_columns() +
         "FROM devices d JOIN users u ON u.id = d.user_id JOIN domains dm ON dm.id = u.domain_id "
         "WHERE (:u::bigint = 0 OR u.id = :u2) AND (:dm = '' OR dm.name = :dm2) "
-        "AND (:wiped = 1 OR d.wipe_status <> 'wiped') ORDER BY u.address, d.device_id",
-        soci::use(uid), soci::use(uid), soci::use(domain), soci::use(domain), soci::use(include_wiped));
+        "AND (:wiped = 1 OR d.wipe_status <> 'wiped') "
+        "AND (:days = 0 OR d.last_seen < now() - make_interval(days => :days2)) ORDER BY u.address, d.device_id",
+        soci::use(uid), soci::use(uid), soci::use(domain), soci::use(domain), soci::use(include_wiped), soci::use(days),
+        soci::use(days));
     for (const auto& r : rs) out.push_back(read_device(r).info);
     return out;
 }
@@ -238,11 +242,10 @@ ResyncResult resync_device(soci::session& sql, const std::string& address, const
     return result;
 }
 
-RemoveResult remove_device(soci::session& sql, const std::string& address, const std::string& device_id) {
-    long long uid = user_id_for(sql, address);
+namespace {
+// What removing the device row `dev` takes with it (ON DELETE CASCADE), as remove_device reports it.
+RemoveResult what_goes_with(soci::session& sql, long long dev) {
     RemoveResult result;
-    soci::transaction tr(sql);
-    long long dev = device_row_for(sql, uid, address, device_id);
     int folder_sync = 0;
     int policy = 0;
     sql << "SELECT (SELECT count(*) FROM sync_collections WHERE device_id = :d), "
@@ -252,10 +255,41 @@ RemoveResult remove_device(soci::session& sql, const std::string& address, const
         soci::into(policy);
     result.folder_sync_state = folder_sync > 0;
     result.device_policy = policy > 0;
-    // Everything that hangs off the device goes with it (ON DELETE CASCADE).
-    sql << "DELETE FROM devices WHERE id = :d", soci::use(dev);
+    return result;
+}
+}  // namespace
+
+RemoveResult remove_device(soci::session& sql, const std::string& address, const std::string& device_id,
+                           int not_seen_days) {
+    long long uid = user_id_for(sql, address);
+    soci::transaction tr(sql);
+    long long dev = device_row_for(sql, uid, address, device_id);
+    RemoveResult result = what_goes_with(sql, dev);
+    // Everything that hangs off the device goes with it (ON DELETE CASCADE). The age is checked
+    // here, on the row as it is when locked, not as it was when the device was listed.
+    soci::statement st = (sql.prepare << "DELETE FROM devices WHERE id = :d "
+                                         "AND (:days = 0 OR last_seen < now() - make_interval(days => :days2))",
+                          soci::use(dev), soci::use(not_seen_days), soci::use(not_seen_days));
+    st.execute(true);
+    if (st.get_affected_rows() == 0) return RemoveResult{false, 0, false, false};  // rolled back
     tr.commit();
     return result;
+}
+
+std::vector<StaleDeviceRemoval> remove_stale_devices(soci::session& sql, DeviceFilter filter, bool dry_run) {
+    if (filter.not_seen_days <= 0) throw InvalidRequest("stale devices need a number of days (1 or more)");
+    filter.include_wiped = true;
+    std::vector<StaleDeviceRemoval> out;
+    for (auto& device : list_devices(sql, filter)) {
+        RemoveResult result;
+        if (dry_run) {
+            result = what_goes_with(sql, find_device_row(sql, device.user, device.device_id));
+        } else {
+            result = remove_device(sql, device.user, device.device_id, filter.not_seen_days);
+        }
+        out.push_back({std::move(device), result});
+    }
+    return out;
 }
 
 AccessDecision set_device_access_override(soci::session& sql, const std::string& address,

@@ -77,6 +77,8 @@ struct DeviceFilter {
     std::string address;
     std::string domain;
     bool include_wiped = false;
+    // Only devices whose last request (last_seen) is older than this many days; 0: any.
+    int not_seen_days = 0;
 };
 
 // Ordered by user, DeviceId. An unknown user or domain throws InvalidRequest.
@@ -126,6 +128,7 @@ ResyncResult resync_device(soci::session& sql, const std::string& address, const
 
 // What remove_device deleted along with the device row.
 struct RemoveResult {
+    bool removed = true;          // false: it was seen within not_seen_days after all (nothing changed)
     long long collections = 0;    // sync_collections rows (with the record of items held)
     bool folder_sync_state = false;
     bool device_policy = false;   // a policy of the device's own (policies.device_id)
@@ -135,7 +138,20 @@ struct RemoveResult {
 // DELETE CASCADE). The user's data stays. If the device connects again it is a new device: access
 // decided afresh, provisioned again, a full sync. Throws InvalidRequest for an unknown user or
 // device.
-RemoveResult remove_device(soci::session& sql, const std::string& address, const std::string& device_id);
+// With not_seen_days > 0, only if its last request is older than that, checked in the deleting
+// statement itself (a device that comes back meanwhile stays; removed is false).
+RemoveResult remove_device(soci::session& sql, const std::string& address, const std::string& device_id,
+                           int not_seen_days = 0);
+
+// Stale devices (z-push-admin's "lastsync"): every device that filter selects (its not_seen_days
+// must be > 0; wiped devices are included whatever include_wiped says), each removed by
+// remove_device in a transaction of its own, so one device never waits for another. With dry_run
+// nothing is removed and each result says what would go. Ordered like list_devices.
+struct StaleDeviceRemoval {
+    DeviceInfo device;
+    RemoveResult result;
+};
+std::vector<StaleDeviceRemoval> remove_stale_devices(soci::session& sql, DeviceFilter filter, bool dry_run);
 
 // The administrator's decision for one device (devices.access_override), which beats the rules.
 enum class AccessOverride { none, allow, block };

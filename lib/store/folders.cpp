@@ -167,6 +167,7 @@ HierarchyPeek peek_hierarchy(soci::session& sql, long long user_id, long long de
         "SELECT s.epoch, s.current_key, s.current_mark, s.previous_key, s.previous_mark, "
         "  EXISTS (SELECT 1 FROM folders f WHERE f.user_id = $1 AND f.modseq > s.current_mark) "
         "  OR EXISTS (SELECT 1 FROM folder_tombstones t WHERE t.user_id = $1 AND t.modseq > s.current_mark) "
+        "  OR EXISTS (SELECT 1 FROM hierarchy_prune_horizons h WHERE h.user_id = $1 AND h.horizon > s.current_mark) "
         "FROM folder_sync_states s WHERE s.device_id = $2"};
     PqResult r = pq_prepared(sql, query, {std::to_string(user_id), std::to_string(device_id)});
     HierarchyPeek peek;
@@ -212,6 +213,12 @@ void settle_own_changes(soci::session& sql, long long user_id, long long& mark, 
     for (long long s : own)
         if (!bounded || s < first_other) mark = std::max(mark, s);
     for (auto it = own.begin(); it != own.end();) it = *it <= mark ? own.erase(it) : std::next(it);
+}
+
+long long hierarchy_prune_horizon(soci::session& sql, long long user_id) {
+    PqResult r = pq_query(sql, "SELECT horizon FROM hierarchy_prune_horizons WHERE user_id = $1",
+                          {std::to_string(user_id)});
+    return r.rows() == 1 ? r.int64(0, 0) : 0;
 }
 
 long long current_folder_mark(soci::session& sql, long long user_id) {

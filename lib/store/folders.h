@@ -87,7 +87,8 @@ std::optional<HierarchyState> load_hierarchy_state(soci::session& sql, long long
 // The device's FolderSync keys and whether any folder change or deletion of the user lies above
 // its current watermark, in one read with no lock (one snapshot): the "anything new?" FolderSync
 // that a phone sends again and again is answered from it alone. `changed` also counts the
-// device's own changes (the full path sorts those out).
+// device's own changes (the full path sorts those out), and a watermark below the user's prune
+// horizon (the full path answers status 9).
 struct HierarchyPeek {
     std::optional<KeyedState> keys;  // nullopt before the device's first FolderSync
     bool changed = false;
@@ -99,6 +100,11 @@ void save_hierarchy_state(soci::session& sql, long long device_id, const Hierarc
 // change number that is the device's own and has no other change of the user below it, and
 // keeps only the own numbers still above the mark. Usually the own set ends up empty.
 void settle_own_changes(soci::session& sql, long long user_id, long long& mark, std::set<long long>& own);
+
+// The highest change number of the user's folder tombstones that `easctl maintenance` pruned
+// (schema 021), 0 when none. A hierarchy state whose watermark is below it could miss a folder
+// deletion: FolderSync (and FolderCreate/Update/Delete) answer status 9 and the device starts over.
+long long hierarchy_prune_horizon(soci::session& sql, long long user_id);
 
 // The current end of the change sequence for a user's hierarchy (0 when empty).
 long long current_folder_mark(soci::session& sql, long long user_id);

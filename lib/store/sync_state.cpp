@@ -82,7 +82,8 @@ namespace {
 // The state columns, in this order, as both queries below select them.
 constexpr const char* kStateColumns =
     "sc.id, sc.folder_id, sc.epoch, sc.current_key, sc.current_mark, sc.previous_key, sc.previous_mark, "
-    "sc.filter_type, sc.filter_cutoff, sc.repeats, sc.narrow_until_mark";
+    "sc.filter_type, sc.filter_cutoff, sc.repeats, sc.narrow_until_mark, sc.base_seq";
+constexpr int kStateColumnCount = 12;
 
 CollectionState state_from_row(const PqResult& r, int first) {
     CollectionState s;
@@ -99,6 +100,7 @@ CollectionState state_from_row(const PqResult& r, int first) {
     if (!r.is_null(0, first + 8)) s.filter_cutoff = r.int64(0, first + 8);
     s.repeats = r.int32(0, first + 9);
     if (!r.is_null(0, first + 10)) s.narrow_until_mark = r.int64(0, first + 10);
+    s.base_seq = r.int64(0, first + 11);
     return s;
 }
 }  // namespace
@@ -123,8 +125,12 @@ CollectionPeek peek_collection(soci::session& sql, long long user_id, long long 
         "            AND NOT " + own_change_condition("sc.id", "i.id", "i.modseq") + ")"
         "    OR EXISTS (SELECT 1 FROM item_tombstones t WHERE t.folder_id = f.id AND t.modseq > sc.current_mark"
         "               AND NOT " + own_change_condition("sc.id", "t.item_id", "t.modseq") + ")"
-        "    OR EXISTS (SELECT 1 FROM sync_items WHERE collection_id = sc.id AND removed_key IS NOT NULL))"
+        "    OR EXISTS (SELECT 1 FROM sync_items WHERE collection_id = sc.id AND removed_key IS NOT NULL)"
+        // Stale (schema 021): the Sync must run, and answer status 3.
+        "    OR COALESCE(h.horizon, 0) > GREATEST(sc.current_mark, sc.base_seq)),"
+        "  COALESCE(h.horizon, 0)"
         " FROM folders f LEFT JOIN sync_collections sc ON sc.folder_id = f.id AND sc.device_id = $3"
+        " LEFT JOIN folder_prune_horizons h ON h.folder_id = f.id"
         " WHERE f.user_id = $1 AND f.id = $2"};
     PqResult r = pq_prepared(sql, query, {std::to_string(user_id), std::to_string(folder_id), std::to_string(device_id)});
     CollectionPeek peek;
@@ -135,7 +141,8 @@ CollectionPeek peek_collection(soci::session& sql, long long user_id, long long 
         peek.state = state_from_row(r, 1);
         peek.state->device_id = device_id;
     }
-    peek.pending = r.boolean(0, 12);
+    peek.pending = r.boolean(0, 1 + kStateColumnCount);
+    peek.horizon = r.int64(0, 2 + kStateColumnCount);
     return peek;
 }
 
@@ -151,7 +158,20 @@ CollectionState create_collection_state(soci::session& sql, long long device_id,
     sql << "INSERT INTO sync_collections (device_id, folder_id, epoch, current_key, current_mark) "
            "VALUES (:d, :f, :e, 1, 0) RETURNING id",
         soci::use(device_id), soci::use(folder_id), soci::use(s.keys.epoch), soci::into(s.id);
+    // The start, under the user's write lock (taken last: the inserts above may wait on rows,
+    // and must not do so holding it): no change of the user below this number is still to
+    // commit, so everything the device will be sent is above or visible now (schema 021).
+    pq_query(sql, "SELECT easd_lock_user(user_id) FROM folders WHERE id = $1", {std::to_string(folder_id)});
+    PqResult base = pq_query(sql, "UPDATE sync_collections SET base_seq = (SELECT last_value FROM change_seq) "
+                                  "WHERE id = $1 RETURNING base_seq", {std::to_string(s.id)});
+    s.base_seq = base.int64(0, 0);
     return s;
+}
+
+long long folder_prune_horizon(soci::session& sql, long long folder_id) {
+    PqResult r = pq_query(sql, "SELECT horizon FROM folder_prune_horizons WHERE folder_id = $1",
+                          {std::to_string(folder_id)});
+    return r.rows() == 1 ? r.int64(0, 0) : 0;
 }
 
 void save_collection_keys(soci::session& sql, const CollectionState& s) {

@@ -7,6 +7,7 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -56,6 +57,14 @@ struct CollectionState {
     // watermark (commands/sync_loops.h).
     int repeats = 0;
     std::optional<long long> narrow_until_mark;
+    // The change number at which the state started (schema 021): the device holds nothing older.
+    long long base_seq = 0;
+
+    // True when a Sync from `mark` could miss a deletion because `easctl maintenance` pruned
+    // tombstones up to `horizon` (the folder's prune horizon, 0 when none): the device must start
+    // over (Sync status 3). A deletion concerns the device only when its tombstone is above both
+    // the mark and the state's start.
+    bool stale(long long mark, long long horizon) const { return horizon > std::max(mark, base_seq); }
 };
 
 // A client's FilterType (MS-ASCMD 2.2.3.73.2) as the server applies it to one class of folder.
@@ -94,11 +103,18 @@ struct CollectionPeek {
     bool folder_found = false;
     std::string item_class;
     std::optional<CollectionState> state;
-    bool pending = false;
+    bool pending = false;  // also true when the state is stale at its current key
+    long long horizon = 0;  // the folder's prune horizon (schema 021), 0 when none
 };
 CollectionPeek peek_collection(soci::session& sql, long long user_id, long long device_id, long long folder_id);
 // Key 0: discards any previous state of that collection and starts a new one at key 1, mark 0.
+// Takes the user's write lock to read its start (base_seq), so call it last in its transaction.
 CollectionState create_collection_state(soci::session& sql, long long device_id, long long folder_id);
+
+// The folder's prune horizon: the highest change number of its item tombstones that
+// `easctl maintenance` removed (schema 021), 0 when none. A Sync reads it after its change scan,
+// so a prune that commits while the Sync runs is either seen here or did not affect the scan.
+long long folder_prune_horizon(soci::session& sql, long long folder_id);
 void save_collection_keys(soci::session& sql, const CollectionState& state);
 
 // The device acknowledged its current key: forget items deleted in that response.
