@@ -98,65 +98,26 @@ std::unique_ptr<soci::session> open_database(const Args& args) {
 
 std::string version_line(const std::string& program) { return program + " " + kVersion; }
 
-std::string json_string(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
-}
-
-JsonObject& JsonObject::raw(const std::string& key, const std::string& json) {
-    if (!members_.empty()) members_ += ',';
-    members_ += json_string(key) + ":" + json;
-    return *this;
-}
-
-JsonObject& JsonObject::text(const std::string& key, const std::string& value) { return raw(key, json_string(value)); }
-
-JsonObject& JsonObject::text_or_null(const std::string& key, const std::string& value) {
-    return raw(key, value.empty() ? "null" : json_string(value));
-}
-
-JsonObject& JsonObject::number(const std::string& key, long long value) { return raw(key, std::to_string(value)); }
-
-JsonObject& JsonObject::boolean(const std::string& key, bool value) { return raw(key, value ? "true" : "false"); }
-
-std::string json_array(const std::vector<std::string>& values) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + values[i];
-    return out + "]";
-}
-
-void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> width(header.size());
     for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
     for (const auto& r : rows)
         for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+    std::string out;
     auto line = [&](const std::vector<std::string>& cells) {
-        std::string s;
         for (std::size_t i = 0; i < cells.size(); ++i) {
-            s += cells[i];
-            if (i + 1 < cells.size()) s += std::string(width[i] - cells[i].size() + 2, ' ');
+            out += cells[i];
+            if (i + 1 < cells.size()) out += std::string(width[i] - cells[i].size() + 2, ' ');
         }
-        std::cout << s << "\n";
+        out += "\n";
     };
     line(header);
     for (const auto& r : rows) line(r);
+    return out;
+}
+
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+    std::cout << format_table(header, rows);
 }
 
 void done(const Args& a, const std::string& message, const JsonObject& details) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/json.h"
+
 namespace easd::cli {
 
 // Splits argv into global options (--config, --database, --json, and the given value/flag names),
@@ -46,25 +48,10 @@ std::unique_ptr<soci::session> open_database(const Args& args);
 // "easctl 0.1.0": what --version prints.
 std::string version_line(const std::string& program);
 
-std::string json_string(const std::string& s);
-
-// One JSON object, members in the order they are added, no spaces (what `--json` prints).
-class JsonObject {
-public:
-    JsonObject& text(const std::string& key, const std::string& value);
-    JsonObject& text_or_null(const std::string& key, const std::string& value);  // "" -> null
-    JsonObject& number(const std::string& key, long long value);
-    JsonObject& boolean(const std::string& key, bool value);
-    JsonObject& raw(const std::string& key, const std::string& json);  // a value already in JSON
-    std::string str() const { return "{" + members_ + "}"; }
-    const std::string& members() const { return members_; }  // without the braces
-
-private:
-    std::string members_;
-};
-
-// "[a,b,c]" of values already in JSON.
-std::string json_array(const std::vector<std::string>& values);
+// The JSON writer (what `--json` prints) lives in common/json.h, shared with easd.
+using json::json_string;
+using json::JsonObject;
+using json::json_array;
 
 // A command line that makes no sense: easctl answers it with the message and exit status 64.
 struct UsageError : std::runtime_error {
@@ -83,8 +70,9 @@ int number_option(const Args& a, const std::string& name, int fallback, int min,
 // "-" for an empty value in a table or a `show` line.
 inline std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
-// Prints a table on stdout: the header, then the rows, columns two spaces apart and padded to
-// their widest cell.
+// A table: the header, then the rows, columns two spaces apart and padded to their widest cell;
+// print_table writes it on stdout.
+std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 
 // The answer of a command that changes something: the message, or with --json

@@ -17,6 +17,7 @@
 #include "easctl_help.h"
 #include "easctl_lockout.h"
 #include "easctl_maildir.h"
+#include "easctl_live.h"
 #include "easctl_maintenance.h"
 #include "easctl_policy.h"
 #include "easctl_user.h"
@@ -211,7 +212,7 @@ std::optional<int> answer_without_database(const cli::Args& a) {
         return 64;
     }
     if (!cli::easctl_knows(w[0])) throw unknown_command(w[0], "");
-    if (w.size() == 1 && w[0] != "migrate" && w[0] != "maintenance") {
+    if (w.size() == 1 && w[0] != "migrate" && w[0] != "maintenance" && w[0] != "stats" && w[0] != "top") {
         std::fprintf(stderr, "easctl: %s: missing command\n%s", w[0].c_str(), cli::easctl_command_usage(w[0]).c_str());
         return 64;
     }
@@ -246,6 +247,8 @@ int run(const cli::Args& a) {
     }
     if (cmd == "folder" && (sub == "add" || sub == "rename" || sub == "remove")) return cli::run_folder_change(a, *sql);
     if (cmd == "maintenance") return cli::run_maintenance_command(a, *sql);
+    if (cmd == "stats") return cli::run_stats_command(a, *sql);
+    if (cmd == "top") return cli::run_top_command(a, *sql);
     if (cmd == "backup") return cli::run_backup_command(a, *sql);
     if (cmd == "restore") return cli::run_restore_command(a, *sql);
     if (cmd == "export") return cli::run_export(a, *sql);
@@ -264,7 +267,7 @@ int main(int argc, char** argv) {
         args = cli::parse_args(argc, argv,
                                {"--domain", "--device", "--name", "--type", "--phone", "--mobile", "--office",
                                 "--title", "--company", "--not-seen-days", "--tombstone-days", "--sync-state-days",
-                                "--batch", "--pg-bindir"},
+                                "--batch", "--pg-bindir", "--interval", "--iterations"},
                                {"--password-stdin", "--all", "--account-only", "--cancel", "--force", "--version",
                                 "--dry-run"});
     } catch (const std::exception& e) {

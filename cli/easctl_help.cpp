@@ -86,6 +86,11 @@ const char* const kUsage =
     "                                           not seen for N days (90; 0 keeps them), N rows a transaction\n"
     "                                           (5000); a device behind gets a full resync, never a wrong delta.\n"
     "                                           Run daily by easd-maintenance.timer\n"
+    "  stats [--interval S]                     what every easd process on this database is doing: requests/s\n"
+    "                                           and latency by command over S seconds (1; 0: totals only),\n"
+    "                                           parked Pings, the slowest requests of the last minute with their\n"
+    "                                           user and device, the latest errors; --json for monitoring\n"
+    "  top [--interval S] [--iterations N]      the same, redrawn every S seconds (1) until Ctrl-C or N times\n"
     "  backup FILE [--pg-bindir DIR]            pg_dump (custom format) of the database into a new FILE\n"
     "  restore FILE [--pg-bindir DIR]           pg_restore of such a FILE into the (new, empty) database\n"
     "  policy show [TARGET]                     each setting in effect at TARGET: value, unit, whether it is\n"
@@ -110,7 +115,7 @@ const char* const kUsage =
     "64 usage; 69 database unreachable.\n";
 
 const char* const kCommands[] = {"migrate", "domain", "user",   "server", "rule",   "lockout",     "log",
-                                 "device",  "folder", "export", "import", "policy", "maintenance", "backup",
+                                 "device",  "folder", "export", "import", "policy", "maintenance", "stats", "top", "backup",
                                  "restore"};
 
 }  // namespace

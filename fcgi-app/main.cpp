@@ -22,6 +22,7 @@
 #include "options.h"
 #include "store/conninfo.h"
 #include "store/db.h"
+#include "live_publisher.h"
 #include "worker.h"
 
 using namespace easd;
@@ -165,8 +166,10 @@ int main(int argc, char** argv) {
     app::ParkingServices parking{finisher, handler, hub};
     app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes,
                               static_cast<std::size_t>(options->max_body_memory_mb) << 20, parking,
-                              server_metrics.requests());
+                              server_metrics);
     threads.start(options->threads);
+    app::LivePublisher live(*db, hub, threads, server_metrics, std::chrono::milliseconds(options->live_stats_ms));
+    live.start();
     EASD_LOG_INFO("listening on %s with %d threads, %d database connections, up to %zu parked requests, mail store %s",
                   listener->description().c_str(), options->threads, options->db_pool, hub.max_parked(), mail->name());
 
@@ -177,6 +180,7 @@ int main(int argc, char** argv) {
         EASD_LOG_INFO("signal %d: finishing requests in progress, then stopping", sig);
         break;
     }
+    live.stop();
     threads.request_stop();
     FCGX_ShutdownPending();
     listener->stop_accepting();

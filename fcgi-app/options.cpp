@@ -164,6 +164,7 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         {"autoblock_window_seconds", 10, 1, 604800, &o.throttle_limits.autoblock_window_seconds},
         {"autoblock_seconds", 10, 1, 604800, &o.throttle_limits.autoblock_seconds},
         {"sync_loop_repeats", 10, 0, 1000, &o.sync_loop_repeats},
+        {"live_stats_ms", 10, 0, 3600000, &o.live_stats_ms},
     };
     for (const auto& s : ints) {
         std::string v = get(s.key);

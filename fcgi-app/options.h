@@ -33,6 +33,8 @@ struct Options {
     auth::LoginLimits login_limits;  // config keys login_*, address_*, hash_* (README)
     throttle::ThrottleLimits throttle_limits;  // device_request*, user_request*, autoblock_* (README)
     int sync_loop_repeats = 3;
+    // How often this process writes its live figures for easctl stats/top (ms; 0: never).
+    int live_stats_ms = 1000;
     int heartbeat_min = 60;      // Ping HeartbeatInterval bounds (seconds)
     int heartbeat_max = 1800;
     int max_ping_folders = 300;

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "commands/request_kinds.h"
+#include "protocol/request.h"
 #include "common/log.h"
 
 namespace easd::app {
@@ -59,13 +60,14 @@ bool read_body(FCGX_Request& r, std::size_t limit, std::string& body, bool& too_
 
 AcceptThreads::AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes,
                              std::size_t max_body_memory, ParkingServices& parking,
-                             metrics::RequestMetrics& requests)
+                             commands::ServerMetrics& metrics)
     : listen_fd_(listen_fd),
       handler_(handler),
       max_body_bytes_(max_body_bytes),
       max_body_memory_(max_body_memory),
       parking_(parking),
-      requests_(requests) {}
+      requests_(metrics.requests()),
+      live_(metrics.live()) {}
 
 bool AcceptThreads::reserve_body_memory(std::size_t bytes) {
     std::size_t held = bodies_in_memory_.load();
@@ -154,7 +156,9 @@ void AcceptThreads::serve_loop() {
         }
         const auto waited = std::chrono::steady_clock::now() - next.at;
         if (waited >= std::chrono::seconds(1)) note_queue_wait(waited, behind);
+        working_.fetch_add(1, std::memory_order_relaxed);
         serve(next.fd, next.at);
+        working_.fetch_sub(1, std::memory_order_relaxed);
     }
 }
 
@@ -211,7 +215,22 @@ void AcceptThreads::serve(int fd, std::chrono::steady_clock::time_point accepted
     // Every answer is counted, from the connection's acceptance (time in the queue is latency the
     // phone sees) to its answer written, or to parking: the wait in the hub is counted apart.
     const std::size_t kind = commands::request_kind(in);
-    auto count = [&](int status) { requests_.record(kind, status, std::chrono::steady_clock::now() - accepted); };
+    auto count = [&](int status) {
+        const auto worked = std::chrono::steady_clock::now() - accepted;
+        requests_.record(kind, status, worked);
+        const double seconds = std::chrono::duration<double>(worked).count();
+        // Who asked, for easctl top: only for what the live view keeps (the slowest, the errors).
+        if (!live_.wants(seconds, status)) return;
+        metrics::FinishedRequest r;
+        r.kind = std::string(commands::request_kinds()[kind]);
+        r.status = status;
+        r.login = in.verified_login;
+        auto query = protocol::parse_query(in.query_string);
+        r.device = query ? query->device_id : protocol::device_id_of_incomplete_query(in.query_string);
+        r.seconds = seconds;
+        r.at = std::chrono::system_clock::now();
+        live_.finished(std::move(r));
+    };
 
     // Sign-in, command and size are settled before a byte of the body is read: a stranger's
     // or an oversized body never takes this process's memory.

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "commands/request_handler.h"
-#include "metrics/request_metrics.h"
+#include "commands/server_metrics.h"
 #include "parked_request.h"
 
 namespace easd::app {
@@ -24,9 +24,10 @@ namespace easd::app {
 class AcceptThreads {
 public:
     // `max_body_memory`: request bodies held at once, in bytes (one body is always allowed).
-    // Every answer is counted in `requests` (by commands/request_kinds.h).
+    // Every answer is counted in `metrics` (by commands/request_kinds.h), and who asked in its
+    // live activity.
     AcceptThreads(int listen_fd, commands::RequestHandler& handler, std::size_t max_body_bytes,
-                  std::size_t max_body_memory, ParkingServices& parking, metrics::RequestMetrics& requests);
+                  std::size_t max_body_memory, ParkingServices& parking, commands::ServerMetrics& metrics);
     ~AcceptThreads();
 
     void start(int count);
@@ -36,6 +37,9 @@ public:
     void join();
     // Connections accepted and waiting for a request thread.
     std::size_t queued() const;
+    // Requests a request thread is working on now, and how many request threads there are.
+    std::size_t working() const { return working_.load(std::memory_order_relaxed); }
+    std::size_t thread_count() const { return thread_count_; }
 
 private:
     void accept_loop();
@@ -53,6 +57,8 @@ private:
     std::atomic<std::size_t> bodies_in_memory_{0};
     ParkingServices& parking_;
     metrics::RequestMetrics& requests_;
+    metrics::LiveActivity& live_;
+    std::atomic<std::size_t> working_{0};
     std::atomic<bool> stopping_{false};
     bool accepting_done_ = false;  // guarded by queue_mutex_
     mutable std::mutex queue_mutex_;

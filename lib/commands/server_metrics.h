@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "metrics/live_activity.h"
 #include "metrics/request_metrics.h"
 #include "push/push_hub.h"
 #include "store/db.h"
@@ -25,6 +26,8 @@ public:
 
     // Where the request path counts (indexes: request_kinds.h).
     metrics::RequestMetrics& requests() { return requests_; }
+    // Who made the slowest requests and the errors lately (easctl stats and top).
+    metrics::LiveActivity& live() { return live_; }
 
     // The whole exposition (metrics/exposition.h). Never throws for a database that cannot be
     // reached: its figures are left out and easd_store_figures_up says 0.
@@ -38,6 +41,7 @@ private:
     store::Database& db_;
     const push::PushHub* hub_;
     metrics::RequestMetrics requests_;
+    metrics::LiveActivity live_;
     const std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
 
     // The database figures: one read serves every scrape for a few seconds, so that several

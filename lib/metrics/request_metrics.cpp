@@ -32,14 +32,9 @@ void RequestMetrics::write(TextWriter& out) const {
     out.family("easd_requests_total", "counter",
                "Requests answered, by kind (EAS command or easd URL) and HTTP status. A Ping or hanging "
                "Sync counts once, when it parks (its answer comes later, with status 200).");
-    for (std::size_t k = 0; k < kinds_.size(); ++k) {
-        for (std::size_t s = 0; s < kStatusSlots; ++s) {
-            std::uint64_t n = counts_[k * kStatusSlots + s].value();
-            if (n == 0) continue;
-            std::string status = s + 1 == kStatusSlots ? "other" : std::to_string(kFirstStatus + static_cast<int>(s));
-            out.sample("easd_requests_total", {{"command", kinds_[k]}, {"status", status}}, static_cast<double>(n));
-        }
-    }
+    each_count([&](std::string_view kind, std::string_view status, std::uint64_t n) {
+        out.sample("easd_requests_total", {{"command", kind}, {"status", status}}, static_cast<double>(n));
+    });
     out.family("easd_request_duration_seconds", "histogram",
                "How long easd worked on a request, from accepting its connection (queue wait included) "
                "to its answer or to parking it; the time parked is easd_parked_duration_seconds.");
@@ -47,6 +42,26 @@ void RequestMetrics::write(TextWriter& out) const {
         HistogramSnapshot h = durations_[k]->snapshot();
         if (h.count() == 0) continue;
         out.histogram("easd_request_duration_seconds", {{"command", kinds_[k]}}, h);
+    }
+}
+
+void RequestMetrics::each_count(
+    const std::function<void(std::string_view kind, std::string_view status, std::uint64_t n)>& f) const {
+    for (std::size_t k = 0; k < kinds_.size(); ++k) {
+        for (std::size_t s = 0; s < kStatusSlots; ++s) {
+            std::uint64_t n = counts_[k * kStatusSlots + s].value();
+            if (n == 0) continue;
+            std::string status = s + 1 == kStatusSlots ? "other" : std::to_string(kFirstStatus + static_cast<int>(s));
+            f(kinds_[k], status, n);
+        }
+    }
+}
+
+void RequestMetrics::each_duration(
+    const std::function<void(std::string_view kind, std::uint64_t n, double seconds)>& f) const {
+    for (std::size_t k = 0; k < kinds_.size(); ++k) {
+        HistogramSnapshot h = durations_[k]->snapshot();
+        if (h.count() != 0) f(kinds_[k], h.count(), h.sum);
     }
 }
 

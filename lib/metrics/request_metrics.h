@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,11 @@ public:
 
     std::uint64_t count(std::size_t kind, int status) const;
     void write(TextWriter& out) const;
+
+    // Every count that is not zero (status "other" for one outside 100..599), and per kind the
+    // requests and their summed duration: what easd publishes for `easctl stats` (live_stats).
+    void each_count(const std::function<void(std::string_view kind, std::string_view status, std::uint64_t n)>& f) const;
+    void each_duration(const std::function<void(std::string_view kind, std::uint64_t n, double seconds)>& f) const;
 
 private:
     static constexpr int kFirstStatus = 100, kLastStatus = 599;
