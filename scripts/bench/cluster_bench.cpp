@@ -71,6 +71,19 @@ void scenario_a(const std::string& run_id, const std::string& password, int roun
     std::printf("  wake latency: median %.1f ms after easd-deliver exited, %.1f ms after it started (%zu of %d rounds woken)\n",
                 median(from_exit), median(from_start), from_exit.size(), rounds);
     expect(static_cast<int>(from_exit.size()) == rounds, "every Ping parked on host 1 woken by the delivery on host 2");
+
+    // The live view (easctl stats) read on host 2 sees both hosts' easd: each writes its figures
+    // to the shared database, and host 1's answered the Pings above.
+    int st = 0;
+    std::string stats = run("ip netns exec easd-host2 " + std::string(EASCTL_BIN) + " --config " + state +
+                                "/host2/easd.conf stats --json --interval 0 2>&1",
+                            &st);
+    const auto processes_at = stats.find("\"processes\":");
+    const int processes = processes_at == std::string::npos ? 0 : std::atoi(stats.c_str() + processes_at + 12);
+    std::printf("  easctl stats on host 2: %d easd processes publishing (exit %d)\n", processes, st);
+    expect(st == 0 && processes >= 2, "easctl stats on one host sees the easd of both hosts");
+    expect(stats.find("\"user\":\"demo@example.test\",\"device\":\"CLA" + run_id + "\"") != std::string::npos,
+           "the live view names the phone of host 1 among the slowest requests (its parked Pings)");
 }
 
 // Phones syncing in a loop through HAProxy while a deliverer feeds them; `event` happens at a
