@@ -100,8 +100,7 @@ TEST_CASE("systemd: easd serves the socket systemd passes (LISTEN_FDS, fd 3), sa
     REQUIRE(own.stop_easd(SIGTERM) == 0);  // nginx stays, pointed at the socket path
 
     NotifySocket notify(own.dir() + "/notify");
-    // systemd-socket-activate binds the path (with our umask: 000, so nginx's workers may
-    // connect), waits for the first connection, then executes easd in its own place (same pid)
+    // systemd-socket-activate binds the path, waits for the first connection, then executes easd in its own place (same pid)
     // with LISTEN_FDS=1, LISTEN_PID=that pid and the socket on fd 3, and an environment of only
     // those and what -E names (the sanitizers' options pass through by name). The config still
     // names `socket = <the same path>`: the socket systemd passes wins.
@@ -109,13 +108,16 @@ TEST_CASE("systemd: easd serves the socket systemd passes (LISTEN_FDS, fd 3), sa
     so.log_path = own.dir() + "/activated.log";
     so.death_signal = SIGKILL;
     pid_t pid = easd::test::spawn_child(
-        {"sh", "-c", "umask 000; exec \"$@\"", "sh", "systemd-socket-activate", "-l", own.socket_path(), "-E",
+        {"systemd-socket-activate", "-l", own.socket_path(), "-E",
          "NOTIFY_SOCKET=" + notify.path(), "-E", "WATCHDOG_USEC=1000000", "-E", "ASAN_OPTIONS", "-E",
          "UBSAN_OPTIONS", EASD_BIN, "--config", own.config_path()},
         so);
     struct stat st {};
     REQUIRE(wait_until([&] { return ::stat(own.socket_path().c_str(), &st) == 0 && S_ISSOCK(st.st_mode); },
                        std::chrono::seconds(10)));
+    // Its socket is 0644 whatever the umask; nginx's workers (www-data) may connect once it is
+    // 0666, as a socket unit's SocketMode= would make it.
+    REQUIRE(::chmod(own.socket_path().c_str(), 0666) == 0);
     // Nothing is said before easd runs: the first request starts it.
     CHECK_FALSE(notify.receive_until([](const std::string&) { return true; }, std::chrono::milliseconds(300)));
 
