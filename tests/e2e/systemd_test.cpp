@@ -193,7 +193,7 @@ TEST_CASE("systemd: SIGHUP applies the run-time settings, says which others wait
           "running ones when the config has an error",
           "[e2e][systemd][reload]") {
     easd::test::EasServer own(cluster());
-    SyncedPhone p(own.http_port(), new_user("sdreload"), "SDRELOAD1");
+    ParkedPhone p(own.http_port(), new_user("sdreload"), "SDRELOAD1");
     Answer a = ping(p, 3000);
     CHECK(a.status == "5");
     CHECK(text_of(*a.response.doc, easd::wbxml::tag::Ping::HeartbeatInterval) == "1800");

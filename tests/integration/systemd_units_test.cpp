@@ -84,6 +84,19 @@ TEST_CASE("systemd units: every shipped unit passes systemd-analyze verify", "[s
     CHECK(r.exit_code == 0);
     CHECK(r.out.empty());
     CHECK(r.err.empty());
+
+    // The check can fail: verify names a directive it cannot parse (and still exits 0).
+    const std::string broken = std::string(dir) + "/easd-broken.service";
+    std::string broken_unit = with_build_easd(rendered_unit("easd.service"));
+    const std::string strict = "\nProtectSystem=strict\n";
+    REQUIRE(broken_unit.find(strict) != std::string::npos);
+    broken_unit.replace(broken_unit.find(strict), strict.size(), "\nProtectSystem=stricter\n");
+    write_file(broken, broken_unit);
+    ProcessResult bad = run_process({"systemd-analyze", "verify", "--man=no", broken});
+    INFO("exit " << bad.exit_code << " out: " << bad.out << " err: " << bad.err);
+    CHECK(bad.err.find("protect system value") != std::string::npos);
+    std::remove(broken.c_str());
+
     for (const auto& unit : units) std::remove((std::string(dir) + "/" + unit.second).c_str());
     rmdir(dir);
 }
