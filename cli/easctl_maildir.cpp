@@ -46,7 +46,6 @@ std::string errno_text(const std::string& what, const std::string& path) {
 
 // --- file system ----------------------------------------------------------------------------------
 
-
 bool is_dir(const std::string& path) {
     struct stat st{};
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
