@@ -1,7 +1,7 @@
 // The shipped systemd units (systemd/*.in, rendered by cmake/Packaging.cmake into the build tree's
 // systemd/), checked by systemd's own parser: `systemd-analyze verify` works offline, without a
 // running systemd. It prints a line for every directive it does not understand or cannot use (and
-// still exits 0), so its output must be empty too. ExecStart= is pointed at this build's easd,
+// still exits 0), so its output must be empty too. ExecStart= is pointed at this build's easd (or easctl),
 // since verify checks that the program exists.
 #include <catch2/catch.hpp>
 
@@ -20,17 +20,23 @@ namespace {
 
 std::string rendered_unit(const std::string& name) { return read_file(std::string(EASD_BINARY_DIR) + "/systemd/" + name); }
 
-// The unit with ExecStart='s program replaced by this build's easd.
-std::string with_build_easd(std::string unit) {
+// The unit with ExecStart='s program (/usr/sbin/easd, /usr/bin/easctl) replaced by this build's.
+std::string with_build_program(std::string unit) {
     const std::string key = "\nExecStart=";
     auto at = unit.find(key);
     REQUIRE(at != std::string::npos);
     at += key.size();
     auto end = unit.find(' ', at);
-    REQUIRE(unit.compare(end - 5, 5, "/easd") == 0);
-    unit.replace(at, end - at, EASD_BIN);
+    const std::string program = unit.substr(at, end - at);
+    INFO(program);
+    const bool easd = program.size() >= 5 && program.compare(program.size() - 5, 5, "/easd") == 0;
+    const bool easctl = program.size() >= 7 && program.compare(program.size() - 7, 7, "/easctl") == 0;
+    REQUIRE((easd || easctl));
+    unit.replace(at, end - at, easd ? EASD_BIN : EASCTL_BIN);
     return unit;
 }
+
+std::string source_unit(const std::string& name) { return read_file(std::string(EASD_SOURCE_DIR) + "/systemd/" + name); }
 
 bool has_line(const std::string& unit, const std::string& line) {
     return unit.find("\n" + line + "\n") != std::string::npos;
@@ -75,9 +81,17 @@ TEST_CASE("systemd units: every shipped unit passes systemd-analyze verify", "[s
     for (const auto& [shipped, as] : units) {
         std::string unit = rendered_unit(shipped);
         REQUIRE_FALSE(unit.empty());
-        if (shipped.find(".service") != std::string::npos) unit = with_build_easd(unit);
+        if (shipped.find(".service") != std::string::npos) unit = with_build_program(unit);
         write_file(std::string(dir) + "/" + as, unit);
         argv.push_back(std::string(dir) + "/" + as);
+    }
+    // The housekeeping units are shipped as they are (not rendered).
+    for (const std::string name : {"easd-maintenance.service", "easd-maintenance.timer"}) {
+        std::string unit = source_unit(name);
+        REQUIRE_FALSE(unit.empty());
+        if (name.find(".service") != std::string::npos) unit = with_build_program(unit);
+        write_file(std::string(dir) + "/" + name, unit);
+        argv.push_back(std::string(dir) + "/" + name);
     }
     ProcessResult r = run_process(argv);
     INFO(r.out << r.err);
@@ -87,7 +101,7 @@ TEST_CASE("systemd units: every shipped unit passes systemd-analyze verify", "[s
 
     // The check can fail: verify names a directive it cannot parse (and still exits 0).
     const std::string broken = std::string(dir) + "/easd-broken.service";
-    std::string broken_unit = with_build_easd(rendered_unit("easd.service"));
+    std::string broken_unit = with_build_program(rendered_unit("easd.service"));
     const std::string strict = "\nProtectSystem=strict\n";
     REQUIRE(broken_unit.find(strict) != std::string::npos);
     broken_unit.replace(broken_unit.find(strict), strict.size(), "\nProtectSystem=stricter\n");
@@ -98,5 +112,7 @@ TEST_CASE("systemd units: every shipped unit passes systemd-analyze verify", "[s
     std::remove(broken.c_str());
 
     for (const auto& unit : units) std::remove((std::string(dir) + "/" + unit.second).c_str());
+    for (const char* name : {"easd-maintenance.service", "easd-maintenance.timer"})
+        std::remove((std::string(dir) + "/" + name).c_str());
     rmdir(dir);
 }
