@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/text.h"
+#include "common/unique_fd.h"
 #include "content/draft.h"
 #include "content/maildir.h"
 #include "content/message.h"
@@ -44,16 +45,6 @@ std::string errno_text(const std::string& what, const std::string& path) {
 }
 
 // --- file system ----------------------------------------------------------------------------------
-
-struct Fd {
-    int fd = -1;
-    explicit Fd(int f) : fd(f) {}
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-};
 
 bool is_dir(const std::string& path) {
     struct stat st{};
@@ -95,19 +86,19 @@ void write_atomically(const std::string& folder, const std::string& sub, const s
     std::string tmp = folder + "/tmp/" + name;
     std::string final_path = folder + "/" + sub + "/" + name;
     {
-        Fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-        if (f.fd < 0) throw std::runtime_error(errno_text("cannot create", tmp));
+        UniqueFd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        if (f.get() < 0) throw std::runtime_error(errno_text("cannot create", tmp));
         for (std::size_t done = 0; done < data.size();) {
-            ssize_t n = ::write(f.fd, data.data() + done, data.size() - done);
+            ssize_t n = ::write(f.get(), data.data() + done, data.size() - done);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) throw std::runtime_error(errno_text("cannot write", tmp));
             done += static_cast<std::size_t>(n);
         }
         if (mtime) {
             timespec times[2] = {{static_cast<time_t>(*mtime), 0}, {static_cast<time_t>(*mtime), 0}};
-            if (::futimens(f.fd, times) != 0) throw std::runtime_error(errno_text("cannot set the time of", tmp));
+            if (::futimens(f.get(), times) != 0) throw std::runtime_error(errno_text("cannot set the time of", tmp));
         }
-        if (::fsync(f.fd) != 0) throw std::runtime_error(errno_text("cannot write", tmp));
+        if (::fsync(f.get()) != 0) throw std::runtime_error(errno_text("cannot write", tmp));
     }
     if (::rename(tmp.c_str(), final_path.c_str()) != 0) throw std::runtime_error(errno_text("cannot rename", tmp));
 }
@@ -358,11 +349,11 @@ struct ImportFolder {
 };
 
 std::string read_small_file(const std::string& path) {
-    Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (f.fd < 0) return {};
+    UniqueFd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (f.get() < 0) return {};
     std::string out;
     char buf[4096];
-    for (ssize_t n; (n = ::read(f.fd, buf, sizeof buf)) > 0 && out.size() < (1u << 20);)
+    for (ssize_t n; (n = ::read(f.get(), buf, sizeof buf)) > 0 && out.size() < (1u << 20);)
         out.append(buf, static_cast<std::size_t>(n));
     return out;
 }
@@ -465,9 +456,9 @@ struct MessageFile {
 
 // nullopt (and a line on stderr) for a file that cannot be read or is too large.
 std::optional<MessageFile> read_message(const std::string& path) {
-    Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     struct stat st{};
-    if (f.fd < 0 || ::fstat(f.fd, &st) != 0) {
+    if (f.get() < 0 || ::fstat(f.get(), &st) != 0) {
         std::fprintf(stderr, "easctl: skipped %s: %s\n", path.c_str(), std::strerror(errno));
         return std::nullopt;
     }
@@ -480,7 +471,7 @@ std::optional<MessageFile> read_message(const std::string& path) {
     m.bytes.resize(static_cast<std::size_t>(st.st_size));
     std::size_t got = 0;
     while (got < m.bytes.size()) {
-        ssize_t n = ::read(f.fd, m.bytes.data() + got, m.bytes.size() - got);
+        ssize_t n = ::read(f.get(), m.bytes.data() + got, m.bytes.size() - got);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             std::fprintf(stderr, "easctl: skipped %s: %s\n", path.c_str(), std::strerror(errno));

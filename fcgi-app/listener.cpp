@@ -87,16 +87,30 @@ Listener Listener::open_unix(const std::string& path, int mode, const std::strin
     return Listener(fd, path, "unix:" + path);
 }
 
+Listener Listener::inherit(int fd, const std::string& from) {
+    const std::string name = "fd " + std::to_string(fd);
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+        throw std::runtime_error(name + " from " + from + " is not a socket");
+    int listening = 0, type = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening)
+        throw std::runtime_error(name + " from " + from + " is a socket but not a listening one");
+    len = sizeof type;
+    // A datagram socket (ListenDatagram=) cannot carry FastCGI.
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM)
+        throw std::runtime_error(name + " from " + from + " is not a stream socket");
+    return Listener(fd, "", "inherited " + name + " (" + from + ")");
+}
+
 Listener Listener::inherit_stdin() {
     struct stat st {};
     if (fstat(0, &st) != 0 || !S_ISSOCK(st.st_mode))
         throw std::runtime_error("no socket configured and fd 0 is not a socket (use --socket PATH)");
-    int listening = 0;
-    socklen_t len = sizeof listening;
-    if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening)
-        throw std::runtime_error("fd 0 is a socket but not a listening one");
-    return Listener(0, "", "inherited fd 0");
+    return inherit(0, "the parent, as spawn-fcgi passes it");
 }
+
+Listener Listener::inherit_systemd(int fd) { return inherit(fd, "systemd"); }
 
 Listener::Listener(Listener&& other) noexcept
     : fd_(other.fd_), path_(std::move(other.path_)), description_(std::move(other.description_)) {

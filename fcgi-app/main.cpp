@@ -1,25 +1,30 @@
 // easd: the FastCGI worker. Reads its settings, opens the database pool and the listening socket,
 // runs the accept threads, and stops gracefully on SIGTERM or SIGINT: no new requests, requests in
-// progress finish, then exit.
+// progress finish, then exit. SIGHUP reads the config again (fcgi-app/reload.h) and reopens the
+// log file. Under systemd it takes the socket systemd passes, and says when it is ready, alive
+// (the watchdog) and stopping (common/systemd.h).
 #include <fcgiapp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <algorithm>
 #include <thread>
 
 #include "commands/out_of_office.h"
 #include "commands/request_handler.h"
 #include "commands/server_metrics.h"
 #include "common/log.h"
+#include "common/systemd.h"
 #include "content/message.h"
 #include "mailstore/open_backend.h"
 #include "listener.h"
 #include "options.h"
+#include "reload.h"
 #include "store/conninfo.h"
 #include "store/db.h"
 #include "live_publisher.h"
@@ -59,17 +64,73 @@ std::size_t descriptor_budget(const app::Options& options) {
     return static_cast<std::size_t>(budget);
 }
 
+// How long the push hub's thread may go without a turn before the watchdog takes it for stuck: it
+// goes round at least once a second, so half the watchdog interval (systemd then has the other
+// half to see no WATCHDOG=1), but never less than a few seconds on a loaded machine.
+std::chrono::microseconds stuck_after(std::chrono::microseconds watchdog_interval) {
+    return std::max<std::chrono::microseconds>(watchdog_interval / 2, std::chrono::seconds(5));
+}
+
+// SIGHUP: reads the config again with the same command line, reopens the log file, and hands the
+// request handler the settings that may change at run time (fcgi-app/reload.h). A config with an
+// error changes nothing.
+void reload(int argc, char** argv, const app::Options& started_with, std::string& log_file,
+            commands::RequestHandler& handler, const systemd::Notifier& notifier) {
+    notifier.notify("RELOADING=1");
+    EASD_LOG_INFO("SIGHUP: reopening the log and reading %s again",
+                  started_with.config_path.empty() ? "the command line" : started_with.config_path.c_str());
+    int exit_code = 0;
+    auto fresh = app::parse_options(argc, argv, &exit_code);
+    if (!fresh) {
+        // parse_options said what is wrong, on the line above.
+        EASD_LOG_ERROR("reload: the configuration has an error; nothing changed");
+        notifier.notify("READY=1");
+        return;
+    }
+    if (!fresh->log_file.empty()) {
+        // The same path again after logrotate renamed the file: a new file by that name.
+        std::string error;
+        if (redirect_log_to_file(fresh->log_file, &error))
+            log_file = fresh->log_file;
+        else
+            EASD_LOG_ERROR("reload: %s; the log stays where it was", error.c_str());
+    } else if (!log_file.empty()) {
+        EASD_LOG_WARN("reload: log_file was removed; the log stays in %s until easd restarts", log_file.c_str());
+    }
+    set_log_level(fresh->log_level);
+    handler.update_settings(app::reloaded_settings(*handler.current_settings(), *fresh));
+    for (const std::string& key : app::keys_needing_restart(started_with.config, fresh->config))
+        EASD_LOG_WARN("reload: %s changed; it takes effect when easd restarts", key.c_str());
+    const auto now = handler.current_settings();
+    EASD_LOG_INFO("reloaded: log level %s, heartbeat %d..%d s, max_ping_folders %d", log_level_name(fresh->log_level),
+                  now->heartbeat_min, now->heartbeat_max, now->max_ping_folders);
+    notifier.notify("READY=1");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     set_log_program("easd");
+    // What systemd put in the environment, read (and cleared, so sendmail does not inherit it)
+    // before any thread starts.
+    const std::vector<int> systemd_sockets = systemd::take_listen_fds();
+    const systemd::Notifier notifier = systemd::Notifier::from_environment();
     int exit_code = 0;
     auto options = app::parse_options(argc, argv, &exit_code);
     if (!options) return exit_code;
-    if (options->verbose) set_log_level(LogLevel::Debug);
+    std::string log_file = options->log_file;
+    if (!log_file.empty()) {
+        std::string error;
+        if (!redirect_log_to_file(log_file, &error)) {
+            EASD_LOG_ERROR("%s", error.c_str());
+            return 73;  // EX_CANTCREAT
+        }
+    }
+    set_log_level(options->log_level);
 
     // libfcgi installs its own SIGTERM handling and a blocked accept() would not notice a signal:
-    // block the signals in every thread and take them synchronously in one.
+    // block the signals in every thread (before the first one starts: threads inherit the mask) and
+    // take them synchronously in one.
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
@@ -78,18 +139,47 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);  // a client that went away is an error return, not a death
 
+    // The watchdog runs from the start (systemd may count from the process's start); it judges the
+    // push hub once that runs, and until then only that easd is not stuck before it.
+    std::atomic<const push::PushHub*> watched_hub{nullptr};
+    std::unique_ptr<systemd::Watchdog> watchdog;
+    if (auto interval = notifier.watchdog_interval()) {
+        const auto limit = stuck_after(*interval);
+        watchdog = std::make_unique<systemd::Watchdog>(notifier, *interval, [&watched_hub, limit]() -> std::string {
+            const push::PushHub* hub = watched_hub.load();
+            if (!hub || hub->connecting()) return {};
+            const auto idle = std::chrono::steady_clock::now() - hub->last_turn();
+            if (idle < limit) return {};
+            return "the push hub's thread has not run for " +
+                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(idle).count()) + " s";
+        });
+    }
+
     content::init_mime();
     if (FCGX_Init() != 0) {
         EASD_LOG_ERROR("FCGX_Init failed");
         return 70;
     }
 
+    // The socket: systemd's (socket activation) before the configured path before fd 0. systemd's
+    // wins over `socket`, so one config serves easd.service with or without easd.socket.
+    if (systemd_sockets.size() > 1) {
+        EASD_LOG_ERROR("systemd passed %zu sockets; easd serves one (one ListenStream= in its .socket unit)",
+                       systemd_sockets.size());
+        return 78;
+    }
     std::unique_ptr<app::Listener> listener;
     try {
-        listener = std::make_unique<app::Listener>(
-            options->socket_path.empty()
-                ? app::Listener::inherit_stdin()
-                : app::Listener::open_unix(options->socket_path, options->socket_mode, options->socket_owner));
+        if (!systemd_sockets.empty()) {
+            listener = std::make_unique<app::Listener>(app::Listener::inherit_systemd(systemd_sockets.front()));
+            if (!options->socket_path.empty())
+                EASD_LOG_INFO("serving the socket systemd passed; socket = %s is not used", options->socket_path.c_str());
+        } else {
+            listener = std::make_unique<app::Listener>(
+                options->socket_path.empty()
+                    ? app::Listener::inherit_stdin()
+                    : app::Listener::open_unix(options->socket_path, options->socket_mode, options->socket_owner));
+        }
     } catch (const std::exception& e) {
         EASD_LOG_ERROR("%s", e.what());
         return 71;
@@ -124,20 +214,6 @@ int main(int argc, char** argv) {
         pid << getpid() << "\n";
     }
 
-    commands::ServerSettings settings;
-    settings.protocol_log_dir = options->protocol_log_dir;
-    settings.auth_cache_seconds = options->auth_cache_seconds;
-    settings.login_limits = options->login_limits;
-    settings.throttle_limits = options->throttle_limits;
-    settings.sync_loop_repeats = options->sync_loop_repeats;
-    settings.max_body_bytes = options->max_body_bytes;
-    settings.heartbeat_min = options->heartbeat_min;
-    settings.heartbeat_max = std::max(options->heartbeat_min, options->heartbeat_max);
-    settings.max_ping_folders = options->max_ping_folders;
-    settings.sendmail_command = options->sendmail_command;
-    settings.activesync_url = options->activesync_url;
-    settings.rotating_device_types = options->rotating_device_types;
-    settings.metrics_allow = options->metrics_allow;
     // The hub before the mail store: a store that polls for waiting users asks the hub, so it must
     // stop (be destroyed) first.
     push::PushHub hub(*db, options->database, commands::parked_folders_with_changes, descriptor_budget(*options));
@@ -149,18 +225,20 @@ int main(int argc, char** argv) {
         return 78;
     }
     commands::ServerMetrics server_metrics(*db, &hub);
-    commands::RequestHandler handler(*db, settings, *mail);
+    commands::RequestHandler handler(*db, app::server_settings(*options), *mail);
     handler.set_metrics(&server_metrics);
 
     app::Finisher finisher(options->finisher_threads);
     hub.start();
+    watched_hub.store(&hub);
     mailstore::BackgroundHooks hooks;
     hooks.waiting_users = [&hub] { return hub.parked_users(); };
     // New Inbox mail the Dovecot store's mirror finds: Out of Office answers it, as easd-deliver's
     // delivery does in the native store (the reply goes out through sendmail).
-    hooks.new_inbox_mail = [&mail, &settings](soci::session& sql, const store::User& user, std::string_view headers,
-                                              const content::ParsedMessage& parsed) {
-        commands::send_out_of_office_reply(sql, *mail, settings.sendmail_command, user, headers, parsed, std::nullopt);
+    hooks.new_inbox_mail = [&mail, &handler](soci::session& sql, const store::User& user, std::string_view headers,
+                                             const content::ParsedMessage& parsed) {
+        commands::send_out_of_office_reply(sql, *mail, handler.current_settings()->sendmail_command, user, headers,
+                                           parsed, std::nullopt);
     };
     mail->start(*db, std::move(hooks));
     app::ParkingServices parking{finisher, handler, hub};
@@ -172,14 +250,25 @@ int main(int argc, char** argv) {
     live.start();
     EASD_LOG_INFO("listening on %s with %d threads, %d database connections, up to %zu parked requests, mail store %s",
                   listener->description().c_str(), options->threads, options->db_pool, hub.max_parked(), mail->name());
+    // The database answered, its schema fits, and the socket is accepting: systemd may start what
+    // comes after easd (Type=notify).
+    notifier.notify("READY=1\nSTATUS=serving on " + listener->description() + ", mail store " + mail->name());
 
     for (;;) {
         int sig = 0;
         if (sigwait(&signals, &sig) != 0) continue;
-        if (sig == SIGHUP) continue;  // reserved for log reopening; nothing to reopen on stderr
+        if (sig == SIGHUP) {
+            reload(argc, argv, *options, log_file, handler, notifier);
+            continue;
+        }
         EASD_LOG_INFO("signal %d: finishing requests in progress, then stopping", sig);
         break;
     }
+    notifier.notify("STOPPING=1\nSTATUS=finishing requests in progress");
+    // No more WATCHDOG=1 (systemd does not expect them while stopping), and none from a thread
+    // that looks at the hub once it is gone.
+    watchdog.reset();
+    watched_hub.store(nullptr);
     live.stop();
     threads.request_stop();
     FCGX_ShutdownPending();

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -130,7 +131,17 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         }
         o.metrics_allow = std::move(*allowed);
     }
-    o.verbose = verbose || get("log_level") == "debug";
+    o.log_file = get("log_file");
+    if (std::string level = get("log_level"); !level.empty()) {
+        auto parsed = parse_log_level(level);
+        if (!parsed) {
+            std::fprintf(stderr, "easd: invalid log_level: %s (debug, info, warning or error)\n", level.c_str());
+            *exit_code = 78;
+            return std::nullopt;
+        }
+        o.log_level = *parsed;
+    }
+    if (verbose) o.log_level = LogLevel::Debug;
     struct IntSetting {
         const char* key;
         int base, lo, hi;
@@ -175,6 +186,24 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         }
     }
     return o;
+}
+
+commands::ServerSettings server_settings(const Options& options) {
+    commands::ServerSettings settings;
+    settings.protocol_log_dir = options.protocol_log_dir;
+    settings.auth_cache_seconds = options.auth_cache_seconds;
+    settings.login_limits = options.login_limits;
+    settings.throttle_limits = options.throttle_limits;
+    settings.sync_loop_repeats = options.sync_loop_repeats;
+    settings.max_body_bytes = options.max_body_bytes;
+    settings.heartbeat_min = options.heartbeat_min;
+    settings.heartbeat_max = std::max(options.heartbeat_min, options.heartbeat_max);
+    settings.max_ping_folders = options.max_ping_folders;
+    settings.sendmail_command = options.sendmail_command;
+    settings.activesync_url = options.activesync_url;
+    settings.rotating_device_types = options.rotating_device_types;
+    settings.metrics_allow = options.metrics_allow;
+    return settings;
 }
 
 }  // namespace easd::app

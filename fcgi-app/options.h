@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "auth/login_limits.h"
+#include "commands/command.h"
+#include "common/log.h"
 #include "throttle/throttle_limits.h"
 #include "common/address_list.h"
 #include "common/config.h"
@@ -46,7 +48,9 @@ struct Options {
     std::string sendmail_command = "/usr/sbin/sendmail";  // for mail to addresses without an account here
     // Who may read GET /easd-metrics (config key metrics_allow: addresses and networks).
     AddressList metrics_allow = AddressList::loopback();
-    bool verbose = false;
+    LogLevel log_level = LogLevel::Info;  // config key log_level; --verbose: debug
+    // Where the log goes (config key log_file); empty: stderr (the journal under systemd).
+    std::string log_file;
     // The whole configuration, for the parts that read their own keys (the mail store:
     // mailstore/open_backend.h).
     Config config;
@@ -55,5 +59,8 @@ struct Options {
 // Parses argv and the config file. On error or --help, prints to stderr/stdout and returns the
 // exit code to use in *exit_code with nullopt.
 std::optional<Options> parse_options(int argc, char** argv, int* exit_code);
+
+// The settings the request handler reads, from the options.
+commands::ServerSettings server_settings(const Options& options);
 
 }  // namespace easd::app

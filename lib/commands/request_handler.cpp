@@ -95,11 +95,11 @@ HttpResponse plain_response(int status, std::string text) {
 
 RequestHandler::RequestHandler(store::Database& db, ServerSettings settings, mailstore::MailBackend& mail)
     : db_(db),
-      settings_(std::move(settings)),
+      settings_(std::make_shared<ServerSettings>(std::move(settings))),
       mail_(mail),
-      login_guard_(db, mail, settings_.login_limits, std::chrono::seconds(settings_.auth_cache_seconds)),
-      protocol_log_(settings_.protocol_log_dir),
-      budgets_(settings_.throttle_limits) {}
+      login_guard_(db, mail, settings_->login_limits, std::chrono::seconds(settings_->auth_cache_seconds)),
+      protocol_log_(settings_->protocol_log_dir),
+      budgets_(settings_->throttle_limits) {}
 
 namespace {
 
@@ -137,7 +137,9 @@ HttpResponse answer_for_current_exception() {
 
 HttpResponse RequestHandler::handle(const HttpRequest& request) {
     try {
-        return handle_unchecked(request);
+        // One snapshot for the whole request: a reload meanwhile does not mix old and new settings.
+        const std::shared_ptr<const ServerSettings> now = current_settings();
+        return handle_unchecked(request, *now);
     } catch (...) {
         return answer_for_current_exception();
     }
@@ -229,33 +231,36 @@ RequestHandler::Admission RequestHandler::admit(const HttpRequest& request) {
     return a;
 }
 
-std::size_t RequestHandler::body_limit(const HttpRequest& request, const std::optional<protocol::EasQuery>& query) const {
-    if (is_autodiscover_request(request) || !query) return settings_.max_small_body_bytes;
+std::size_t RequestHandler::body_limit(const HttpRequest& request, const std::optional<protocol::EasQuery>& query,
+                                      const ServerSettings& settings) const {
+    if (is_autodiscover_request(request) || !query) return settings.max_small_body_bytes;
     // Only these carry messages and attachments; every other request is a few kilobytes of WBXML.
     static const char* const kMessageCarrying[] = {"SendMail", "SmartReply", "SmartForward", "Sync"};
     for (const char* name : kMessageCarrying)
-        if (query->cmd == name) return settings_.max_body_bytes;
-    return settings_.max_small_body_bytes;
+        if (query->cmd == name) return settings.max_body_bytes;
+    return settings.max_small_body_bytes;
 }
 
 std::optional<HttpResponse> RequestHandler::screen(HttpRequest& request, std::size_t content_length) {
     try {
         if (is_health_request(request)) return std::nullopt;  // no sign-in, no body: handle() answers
         // No sign-in either; a stranger or a POST is answered before its body is read.
-        if (is_metrics_request(request)) return refuse_metrics_request(request, settings_.metrics_allow);
+        const std::shared_ptr<const ServerSettings> settings_now = current_settings();
+        const ServerSettings& settings = *settings_now;
+        if (is_metrics_request(request)) return refuse_metrics_request(request, settings.metrics_allow);
         if (is_push_notification_request(request))
-            return content_length > settings_.max_small_body_bytes
+            return content_length > settings.max_small_body_bytes
                        ? std::optional<HttpResponse>(plain_response(413, "request body too large"))
                        : std::nullopt;
         Admission a = admit(request);
         if (a.answer) return std::move(a.answer);
         // Budgets before the body: a device told to wait costs nothing more.
         std::string device_id = a.query ? a.query->device_id : protocol::device_id_of_incomplete_query(request.query_string);
-        if (auto refusal = throttle(*a.user, device_id)) return refusal;
+        if (auto refusal = throttle(*a.user, device_id, settings)) return refusal;
         // handle() need not check the password again (the account is read again there).
         request.verified_login = a.login;
         request.verified_stamp = a.credential_stamp;
-        if (content_length > body_limit(request, a.query))
+        if (content_length > body_limit(request, a.query, settings))
             return plain_response(413, "request body too large for " + (a.query ? a.query->cmd : std::string("this request")));
         return std::nullopt;
     } catch (...) {
@@ -263,7 +268,8 @@ std::optional<HttpResponse> RequestHandler::screen(HttpRequest& request, std::si
     }
 }
 
-std::optional<HttpResponse> RequestHandler::throttle(const store::User& user, const std::string& device_id) {
+std::optional<HttpResponse> RequestHandler::throttle(const store::User& user, const std::string& device_id,
+                                                     const ServerSettings& settings) {
     const auto now = throttle::RequestBudgets::Clock::now();
     if (auto block = budgets_.blocked(user.id, device_id, now)) {
         long long left = block->seconds_left;
@@ -280,7 +286,7 @@ std::optional<HttpResponse> RequestHandler::throttle(const store::User& user, co
 
     // Told to wait again and again and still sending: Exchange's autoblock. A row, so every
     // worker and host refuses the device, and easctl shows and lifts it.
-    const auto& limits = settings_.throttle_limits;
+    const auto& limits = settings.throttle_limits;
     bool stored = false;
     {
         store::Database::Lease sql(db_);
@@ -294,9 +300,9 @@ std::optional<HttpResponse> RequestHandler::throttle(const store::User& user, co
     return throttled(throttle::kCommandFrequency, limits.autoblock_seconds);
 }
 
-HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
+HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request, const ServerSettings& settings) {
     if (is_health_request(request)) return answer_health(request, db_);
-    if (is_metrics_request(request)) return answer_metrics(request, settings_.metrics_allow, metrics_);
+    if (is_metrics_request(request)) return answer_metrics(request, settings.metrics_allow, metrics_);
     // The mail server's change announcements carry a token, not a user's credentials.
     if ((request.method == "POST") && is_push_notification_request(request))
         return answer_push_notification(request, mail_, db_);
@@ -307,7 +313,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     const std::string& login = a.login;
     auto& query = a.query;
     const std::string& query_error = a.query_error;
-    if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(std::min(settings_.auth_cache_seconds, kAccessModeSeconds)))))
+    if (!store::may_use_activesync(*user, access_mode_.get(db_, std::chrono::seconds(std::min(settings.auth_cache_seconds, kAccessModeSeconds)))))
         return plain_response(403, "ActiveSync is disabled for this account");
     if (is_autodiscover_request(request)) {
         if (is_options) {
@@ -315,7 +321,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
             r.headers.emplace_back("Allow", "GET, POST");
             return r;
         }
-        return answer_autodiscover(request, *user, settings_, db_);
+        return answer_autodiscover(request, *user, settings, db_);
     }
 
     if (is_options) {
@@ -372,7 +378,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
     }
 
     store::Database::Lease sql(db_);
-    store::Device device = identify_device(*sql, settings_, user->id, *query, request.user_agent, *version,
+    store::Device device = identify_device(*sql, settings, user->id, *query, request.user_agent, *version,
                                            request.policy_key, body ? &*body : nullptr);
     if (device.autoblock_seconds_left > 0) {
         // Blocked by another worker or host: refused here too, from now on before the body.
@@ -381,7 +387,7 @@ HttpResponse RequestHandler::handle_unchecked(const HttpRequest& request) {
         return throttled(device.autoblock_reason.empty() ? throttle::kCommandFrequency : device.autoblock_reason.c_str(),
                          device.autoblock_seconds_left);
     }
-    CommandContext ctx{*sql, settings_, *user, device, *query, *version, body ? &*body : nullptr, request.body,
+    CommandContext ctx{*sql, settings, *user, device, *query, *version, body ? &*body : nullptr, request.body,
                        request.wait_deadline, &mail_, &policy_levels_};
     CommandResult result;
     std::string note;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -94,6 +95,17 @@ public:
     // What GET /easd-metrics answers (it outlives the handler); unset, the path answers 404.
     void set_metrics(ServerMetrics* metrics) { metrics_ = metrics; }
 
+    // The settings in force; a request keeps the ones it started with to its end.
+    std::shared_ptr<const ServerSettings> current_settings() const { return std::atomic_load(&settings_); }
+    // New settings for the requests that start from now on (easd's SIGHUP). Only what is read
+    // per request changes: the sign-in limits and auth cache (login_limits, auth_cache_seconds),
+    // the request budgets (throttle_limits), the body sizes and protocol_log_dir were taken at
+    // construction and stay (fcgi-app/reload.h keeps them from `settings`).
+    void update_settings(ServerSettings settings) {
+        std::atomic_store(&settings_, std::shared_ptr<const ServerSettings>(
+                                          std::make_shared<ServerSettings>(std::move(settings))));
+    }
+
 private:
     // The method and the caller's sign-in: `answer` when the request ends there, else the user.
     struct Admission {
@@ -106,14 +118,17 @@ private:
     };
     Admission admit(const HttpRequest& request);
     // The largest body the request's command takes (messages: max_body_bytes; else small).
-    std::size_t body_limit(const HttpRequest& request, const std::optional<protocol::EasQuery>& query) const;
-    HttpResponse handle_unchecked(const HttpRequest& request);
+    std::size_t body_limit(const HttpRequest& request, const std::optional<protocol::EasQuery>& query,
+                           const ServerSettings& settings) const;
+    HttpResponse handle_unchecked(const HttpRequest& request, const ServerSettings& settings);
     // The device's and user's request budgets and the device's autoblock (throttle/): an answer
     // (503 with X-MS-ASThrottle and Retry-After) when the request is not to be served now.
-    std::optional<HttpResponse> throttle(const store::User& user, const std::string& device_id);
+    std::optional<HttpResponse> throttle(const store::User& user, const std::string& device_id,
+                                         const ServerSettings& settings);
 
     store::Database& db_;
-    ServerSettings settings_;
+    // Swapped whole by update_settings (std::atomic_load/atomic_store: C++17's atomic shared_ptr).
+    std::shared_ptr<const ServerSettings> settings_;
     mailstore::MailBackend& mail_;
     auth::LoginGuard login_guard_;
     // The server's access mode, read at most once per auth-cache period, so `easctl server set

@@ -28,6 +28,8 @@ public:
     // nullopt when present but not an integer; fallback when absent.
     std::optional<long> get_int(const std::string& key, long fallback) const;
     const std::string& source() const { return source_; }
+    // Every key and its value (to tell what changed between two readings of the file).
+    const std::map<std::string, std::string>& entries() const { return values_; }
 
 private:
     std::map<std::string, std::string> values_;

@@ -1,8 +1,11 @@
 #include "common/log.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <cstdarg>
 #include <cstdio>
 #include <ctime>
@@ -38,12 +41,38 @@ std::string utc_time_text(long long unix_seconds) {
 void set_log_program(const char* name) { g_program = name; }
 void set_log_level(LogLevel level) { g_level = static_cast<int>(level); }
 
+const char* log_level_name(LogLevel level) {
+    static const char* const names[] = {"debug", "info", "warning", "error"};
+    return names[static_cast<int>(level)];
+}
+
+std::optional<LogLevel> parse_log_level(std::string_view name) {
+    if (name == "debug") return LogLevel::Debug;
+    if (name == "info") return LogLevel::Info;
+    if (name == "warning" || name == "warn") return LogLevel::Warning;
+    if (name == "error") return LogLevel::Error;
+    return std::nullopt;
+}
+
+bool redirect_log_to_file(const std::string& path, std::string* error) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        *error = "cannot open the log file " + path + ": " + std::strerror(errno);
+        return false;
+    }
+    // dup2 replaces descriptor 2 in one step: a line written meanwhile goes whole to one file.
+    // (dup2 leaves close-on-exec off on 2: programs easd starts keep writing their errors here.)
+    bool ok = fd == 2 ? ::fcntl(2, F_SETFD, 0) == 0 : ::dup2(fd, 2) == 2;
+    if (!ok) *error = "cannot write the log to " + path + ": " + std::strerror(errno);
+    if (fd != 2) ::close(fd);
+    return ok;
+}
+
 void log_message(LogLevel level, const char* fmt, ...) {
     if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) return;
-    static const char* names[] = {"debug", "info", "warning", "error"};
     char line[2048];
     int n = std::snprintf(line, sizeof line, "%s %s[%d] %s: ", utc_timestamp().c_str(), g_program,
-                          static_cast<int>(getpid()), names[static_cast<int>(level)]);
+                          static_cast<int>(getpid()), log_level_name(level));
     va_list ap;
     va_start(ap, fmt);
     int m = std::vsnprintf(line + n, sizeof line - n - 1, fmt, ap);

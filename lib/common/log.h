@@ -2,7 +2,9 @@
 // Never pass passwords or Authorization headers here.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace easd {
 
@@ -15,6 +17,16 @@ std::string utc_time_text(long long unix_seconds);
 
 void set_log_program(const char* name);
 void set_log_level(LogLevel level);
+// "debug", "info", "warning" (or "warn"), "error"; nullopt for anything else.
+std::optional<LogLevel> parse_log_level(std::string_view name);
+const char* log_level_name(LogLevel level);  // as the log lines and parse_log_level name it
+
+// Points stderr, and so the log and whatever else writes there (libraries, sanitizers), at the
+// file `path`, appended to (created 0640). Called again after logrotate renamed the file, it
+// opens a new one by that name (SIGHUP). The switch is one dup2(), so no line is cut or lost
+// between threads. False, with the reason in *error, when the file cannot be opened: the log
+// stays where it was.
+bool redirect_log_to_file(const std::string& path, std::string* error);
 void log_message(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define EASD_LOG_DEBUG(...) ::easd::log_message(::easd::LogLevel::Debug, __VA_ARGS__)

@@ -7,25 +7,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/unique_fd.h"
 #include "protocol/request.h"
 
 namespace easd::dovecot {
 
 namespace {
-
-class Socket {
-public:
-    explicit Socket(int fd) : fd_(fd) {}
-    ~Socket() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Socket(const Socket&) = delete;
-    Socket& operator=(const Socket&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 // Values in the protocol are tab-separated; a tab, newline or backslash in them is escaped as
 // \t, \n, \\ (and \001 as \1).
@@ -49,7 +36,7 @@ AuthVerdict check_password(const std::string& socket_path, const AuthCheck& chec
         if (error) *error = why;
         return AuthVerdict::Unavailable;
     };
-    Socket sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (sock.get() < 0) return unavailable(std::string("socket: ") + std::strerror(errno));
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;

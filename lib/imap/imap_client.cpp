@@ -18,6 +18,7 @@
 #include <variant>
 
 #include "common/text.h"
+#include "common/unique_fd.h"
 #include "imap/response_parser.h"
 #include "protocol/request.h"
 
@@ -35,34 +36,7 @@ using Kind = ImapError::Kind;
 
 [[noreturn]] void fail(Kind kind, const std::string& what) { throw ImapError(kind, what); }
 
-// A socket descriptor, closed by the destructor.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(Fd&& o) noexcept : fd_(o.release()) {}
-    Fd& operator=(Fd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = o.release();
-        }
-        return *this;
-    }
-    ~Fd() { reset(); }
-    int get() const { return fd_; }
-    int release() {
-        int f = fd_;
-        fd_ = -1;
-        return f;
-    }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-
-private:
-    int fd_ = -1;
-};
+using Fd = UniqueFd;
 
 std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 

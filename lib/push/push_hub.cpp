@@ -311,6 +311,7 @@ bool PushHub::check(const std::vector<Id>& ids) {
 void PushHub::run() {
     auto last_connect_attempt = Clock::now();
     for (;;) {
+        last_turn_.store(Clock::now().time_since_epoch().count());
         // Sleep until the next heartbeat deadline, a notification, a new request or a second (to
         // retry a lost listener connection). Nothing here waits on the database: the checks have
         // their own thread, so a deadline is kept however long a check takes.
@@ -349,7 +350,9 @@ void PushHub::run() {
         }
         if (!listener_ && Clock::now() - last_connect_attempt >= std::chrono::seconds(1)) {
             last_connect_attempt = Clock::now();
+            connecting_.store(true);
             reconnected = connect_listener();
+            connecting_.store(false);
             if (reconnected) EASD_LOG_INFO("push: listener reconnected; re-checking every parked request");
         }
 

@@ -16,6 +16,7 @@
 // since notifications sent during the gap are gone.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -106,6 +107,15 @@ public:
     std::uint64_t supersedes_received() const { return supersedes_received_.value(); }
     // How long the requests woken for `reason` were parked (from their arrival), since start.
     metrics::HistogramSnapshot parked_durations(WakeReason reason) const;
+    // When the hub's thread last went round its loop, which it does at least once a second while
+    // it runs (with the database reachable or not): a time long past means it is stuck, and only
+    // a restart helps (systemd's watchdog, in easd's main). The epoch before start().
+    std::chrono::steady_clock::time_point last_turn() const {
+        return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(last_turn_.load()));
+    }
+    // Whether the thread is connecting the listener now: that waits on the network (as long as
+    // the kernel tries a host that does not answer), and is no reason to restart the process.
+    bool connecting() const { return connecting_.load(); }
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -160,6 +170,8 @@ private:
         void operator()(::pg_conn* c) const;
     };
     std::unique_ptr<::pg_conn, PgConnDeleter> listener_;
+    std::atomic<std::chrono::steady_clock::rep> last_turn_{0};
+    std::atomic<bool> connecting_{false};
     std::thread thread_;
     std::thread check_thread_;
 };

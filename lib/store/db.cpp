@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <poll.h>
+#include <unistd.h>
 #include <libpq-fe.h>
 
 #include <soci/postgresql/soci-postgresql.h>
@@ -159,11 +160,17 @@ std::unique_ptr<soci::session> open_session(const std::string& conninfo) {
 
 std::string default_schema_dir() {
     if (const char* env = std::getenv("EASD_SCHEMA_DIR"); env && *env) return env;
-#ifdef EASD_SCHEMA_DIR
+    // Which copy depends on where the running program is, not on what exists: a build tree's
+    // easctl on a machine where the package is installed too must not apply the package's
+    // (older) migrations.
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        std::string_view path(exe, static_cast<std::size_t>(n));
+        std::string_view dir = path.substr(0, path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/'));
+        if (dir == EASD_INSTALLED_BINDIR || dir == EASD_INSTALLED_SBINDIR) return EASD_INSTALLED_SCHEMA_DIR;
+    }
     return EASD_SCHEMA_DIR;
-#else
-    return "/usr/share/easd/schema";
-#endif
 }
 
 int required_schema_version() { return EASD_SCHEMA_VERSION; }

@@ -85,7 +85,9 @@ bool is_connection_error(const soci::soci_error& e);
 // under an advisory lock so concurrent runs are safe. Returns the versions applied (empty when up
 // to date). Throws std::runtime_error with the failing file's name.
 std::vector<int> migrate(soci::session& sql, const std::string& schema_dir);
-// The directory compiled in (source tree), overridable with $EASD_SCHEMA_DIR.
+// Where the migrations are: $EASD_SCHEMA_DIR; else, for a program running from the directories
+// it was installed to (`cmake --install`, the Debian package), the installed copy
+// (<prefix>/share/easd/schema); else the source tree's, for the programs of a build tree.
 std::string default_schema_dir();
 
 // The schema version this build needs (the highest migration in schema/ when it was built), and

@@ -1,0 +1,87 @@
+# What `cmake --install` puts where, and the Debian package CPack builds from it (scripts/package;
+# README, "Installing as a Debian service"). Paths follow GNUInstallDirs under CMAKE_INSTALL_PREFIX
+# (/usr unless given): easd in sbin, easctl and easd-deliver in bin (fcgi-app/, cli/), the schema
+# in share/easd/schema, the config in /etc/easd (SYSCONFDIR: /etc for the prefix /usr), the units
+# in /lib/systemd/system (Debian 12's place for packaged units).
+
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(easd_default_unit_dir "/lib/systemd/system")
+else()
+  set(easd_default_unit_dir "${CMAKE_INSTALL_PREFIX}/lib/systemd/system")
+endif()
+set(EASD_SYSTEMD_UNIT_DIR "${easd_default_unit_dir}" CACHE PATH "Where the systemd units are installed")
+set(easd_share "${CMAKE_INSTALL_DATADIR}/easd")
+
+# The units: one template each for the service and the socket, rendered for the single pool and
+# for the per-pool template units (instance = pool name, own config and socket).
+function(easd_unit template output)
+  set(SBINDIR "${CMAKE_INSTALL_FULL_SBINDIR}")
+  set(SYSCONFDIR "${CMAKE_INSTALL_FULL_SYSCONFDIR}")
+  cmake_parse_arguments(U "" "SUMMARY;DESCRIPTION;CONFIG_FILE;SOCKET_PATH;SOCKET_UNIT" "" ${ARGN})
+  set(UNIT_SUMMARY "${U_SUMMARY}")
+  set(UNIT_DESCRIPTION "${U_DESCRIPTION}")
+  set(CONFIG_FILE "${U_CONFIG_FILE}")
+  set(SOCKET_PATH "${U_SOCKET_PATH}")
+  set(SOCKET_UNIT "${U_SOCKET_UNIT}")
+  configure_file("${CMAKE_SOURCE_DIR}/systemd/${template}" "${CMAKE_BINARY_DIR}/systemd/${output}" @ONLY)
+  install(FILES "${CMAKE_BINARY_DIR}/systemd/${output}" DESTINATION "${EASD_SYSTEMD_UNIT_DIR}")
+endfunction()
+easd_unit(easd.service.in easd.service
+  SUMMARY "easd under systemd: one pool of workers."
+  DESCRIPTION "easd Exchange ActiveSync server"
+  CONFIG_FILE "${CMAKE_INSTALL_FULL_SYSCONFDIR}/easd/easd.conf"
+  SOCKET_UNIT "easd.socket")
+easd_unit(easd.service.in easd@.service
+  SUMMARY "easd under systemd: the pool named by the instance (easd@NAME), with its own config and socket."
+  DESCRIPTION "easd Exchange ActiveSync server, pool %i"
+  CONFIG_FILE "${CMAKE_INSTALL_FULL_SYSCONFDIR}/easd/%i.conf"
+  SOCKET_UNIT "easd@NAME.socket")
+easd_unit(easd.socket.in easd.socket
+  SUMMARY "easd's FastCGI socket, for socket activation of easd.service."
+  DESCRIPTION "easd FastCGI socket"
+  SOCKET_PATH "/run/easd/easd.sock"
+  SOCKET_UNIT "easd.socket")
+easd_unit(easd.socket.in easd@.socket
+  SUMMARY "The FastCGI socket of the easd pool easd@NAME (/run/easd/NAME.sock)."
+  DESCRIPTION "easd FastCGI socket, pool %i"
+  SOCKET_PATH "/run/easd/%i.sock"
+  SOCKET_UNIT "easd@NAME.socket")
+
+# The daily housekeeping (README, "Housekeeping"): easctl maintenance and its timer.
+install(FILES systemd/easd-maintenance.service systemd/easd-maintenance.timer DESTINATION "${EASD_SYSTEMD_UNIT_DIR}")
+
+install(DIRECTORY "${CMAKE_SOURCE_DIR}/schema/" DESTINATION "${easd_share}/schema" FILES_MATCHING PATTERN "*.sql")
+# The config is the package's conffile: dpkg keeps the administrator's edits on upgrade.
+install(FILES packaging/easd.conf DESTINATION "${CMAKE_INSTALL_FULL_SYSCONFDIR}/easd")
+# Log rotation (README, "Housekeeping"): easd's log file and the protocol logs.
+install(FILES packaging/logrotate/easd DESTINATION "${CMAKE_INSTALL_FULL_SYSCONFDIR}/logrotate.d")
+install(FILES packaging/postfix-sendmail.conf DESTINATION "${easd_share}/systemd")
+# The front ends' templates and the tool that renders them (README, "Installing for real", 4).
+install(FILES nginx/easd.conf.in nginx/easd-locations.conf.in DESTINATION "${easd_share}/nginx")
+install(FILES apache/easd.conf.in DESTINATION "${easd_share}/apache")
+install(PROGRAMS scripts/render-config DESTINATION "${easd_share}")
+install(FILES README.md docs/ARCHITECTURE.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+
+# The Debian package: easd_<version>_<arch>.deb, its library dependencies found by dpkg-shlibdeps.
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME easd)
+set(CPACK_PACKAGE_VENDOR "the easd project")
+set(CPACK_PACKAGE_CONTACT "easd maintainers <easd@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Exchange ActiveSync server (FastCGI, PostgreSQL)")
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
+  "Exchange ActiveSync server (FastCGI, PostgreSQL)\n easd serves mail, contacts, calendar, tasks and notes to phones and desktop\n clients over EAS 2.5 to 16.1, as a pool of FastCGI workers behind nginx or Apache\n sharing one PostgreSQL database. Ships easd, easctl, easd-deliver, the schema,\n systemd units and the web servers' configuration templates.")
+set(CPACK_PACKAGING_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION mail)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# adduser for the postinst; the rest is what a site runs beside easd.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "postgresql, nginx | apache2, default-mta | mail-transport-agent, logrotate")
+set(easd_control "${CMAKE_BINARY_DIR}/packaging")
+file(MAKE_DIRECTORY "${easd_control}")
+file(WRITE "${easd_control}/conffiles"
+  "${CMAKE_INSTALL_FULL_SYSCONFDIR}/easd/easd.conf\n${CMAKE_INSTALL_FULL_SYSCONFDIR}/logrotate.d/easd\n")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+  "${CMAKE_SOURCE_DIR}/packaging/postinst;${CMAKE_SOURCE_DIR}/packaging/prerm;${CMAKE_SOURCE_DIR}/packaging/postrm;${easd_control}/conffiles")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
+include(CPack)
