@@ -532,7 +532,7 @@ void DovecotBackend::fetch_originals(soci::session& sql, const store::User& user
             for (const auto& [folder_id, locations] : missing) {
                 imap::SelectResult selected = imap.select(locations.front().mailbox, true);
                 // Another UIDVALIDITY: these UIDs name other messages now; the next catch-up
-                // mirrors the mailbox again and the phone gets Deletes for these.
+                // recognises the messages and binds these items to their new UIDs (fetched then).
                 if (selected.uidvalidity != locations.front().uidvalidity) continue;
                 std::unordered_map<std::uint32_t, long long> item_of_uid;
                 std::vector<std::uint32_t> uids;
