@@ -11,6 +11,7 @@
 #include "common/text.h"
 #include "content/auto_reply.h"
 #include "content/draft.h"
+#include "content/email_item.h"
 #include "content/message.h"
 #include "dovecot/folder_mapping.h"
 #include "dovecot/imap_flags.h"
@@ -412,6 +413,8 @@ bool Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, boo
             if (m.internal_date > 0) email.date_received = m.internal_date;
             email.follow_conversation_moves = false;
             email.keep_original = false;  // fetched again from IMAP when a phone asks for it
+            // And of a long body only a preview: the rest comes with the original (MailBackend::load_emails).
+            if (hooks_ && hooks_->body_keep_bytes > 0) content::keep_body_preview(email, hooks_->body_keep_bytes);
             // A phone's MoveItems or a Sent copy may record this UID while we fetch it (their
             // command commits after our read of `known`): then theirs stands and ours goes.
             store::pq_query(sql_, "SAVEPOINT mirror_message");

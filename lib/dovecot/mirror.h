@@ -36,6 +36,8 @@ struct MirrorHooks {
     // New mail in the Inbox of a mailbox mirrored before (mailstore::BackgroundHooks::new_inbox_mail).
     std::function<void(soci::session&, const store::User&, std::string_view headers, const content::ParsedMessage&)>
         new_inbox_mail;
+    // How much of a body's text the rows keep (content::keep_body_preview); 0: all of it.
+    std::size_t body_keep_bytes = 0;
 };
 
 struct CatchUpStats {

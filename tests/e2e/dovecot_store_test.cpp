@@ -302,9 +302,17 @@ TEST_CASE("Dovecot store: a UIDVALIDITY reset sends the phone only what really c
     REQUIRE(p.inbox_ids.size() == 6);
     EasResponse k;
 
+    auto validity = [&] {
+        return sql_one("SELECT b.uidvalidity FROM imap_mailboxes b JOIN users u ON u.id = b.user_id WHERE u.address = '" +
+                       uma + "' AND b.name = 'INBOX'");
+    };
+    const std::string first_validity = validity();
+
     // Renumbered and nothing else: the phone's next Sync has nothing for it.
     site.dovecot.reset_uidvalidity(uma);
     p.h.key = folder_sync_from(p.c, p.h.key);
+    const std::string second_validity = validity();
+    REQUIRE(second_validity != first_validity);  // the mirror did see the new UIDVALIDITY
     auto s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k);
     CHECK(s.status == "1");
     CHECK(s.adds.empty());
@@ -338,6 +346,7 @@ TEST_CASE("Dovecot store: a UIDVALIDITY reset sends the phone only what really c
                 "WHERE u.address = '" + uma + "' AND e.subject = '" + expunged_subject + "'");
     site.dovecot.reset_uidvalidity(uma);
     p.h.key = folder_sync_from(p.c, p.h.key);
+    REQUIRE(validity() != second_validity);
     s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k);
     CHECK(s.status == "1");
     REQUIRE(s.adds.size() == 1);
