@@ -32,6 +32,20 @@ int depth_of(const std::string& name, char delimiter) {
 
 MailState stored_state(const store::MirroredMessage& m) { return {m.read, m.flag, m.categories}; }
 
+// Writes what a message's IMAP flags say to its email where that differs from `before` (an
+// ordinary change the devices get, Read, flag and categories each only when it moved). True when
+// something was written.
+bool take_flags(soci::session& sql, long long item_id, const MailState& before, const std::vector<std::string>& flags) {
+    MailState after = state_from_flags(flags, before);
+    if (after == before) return false;
+    store::EmailEdit edit;
+    if (after.read != before.read) edit.read = after.read;
+    if (after.flag != before.flag) edit.flag = after.flag;
+    if (after.categories != before.categories) edit.categories = after.categories;
+    store::update_email(sql, item_id, edit);
+    return true;
+}
+
 bool selectable(const imap::MailboxInfo& m) { return !m.has("\\noselect") && !m.has("\\nonexistent"); }
 
 }  // namespace
@@ -269,16 +283,7 @@ bool Mirror::apply_changes(long long folder_id, const std::vector<std::uint32_t>
                 fresh.push_back(m.uid);
                 continue;
             }
-            MailState before = stored_state(k->second);
-            MailState after = state_from_flags(m.flags, before);
-            if (after != before) {
-                store::EmailEdit edit;
-                if (after.read != before.read) edit.read = after.read;
-                if (after.flag != before.flag) edit.flag = after.flag;
-                if (after.categories != before.categories) edit.categories = after.categories;
-                store::update_email(sql_, k->second.item_id, edit);
-                ++stats.changed;
-            }
+            if (take_flags(sql_, k->second.item_id, stored_state(k->second), m.flags)) ++stats.changed;
             if (m.modseq != k->second.modseq) store::set_mirrored_modseq(sql_, k->second.item_id, m.modseq);
         }
         tr.commit();
@@ -332,16 +337,7 @@ bool Mirror::rematch(long long folder_id, const imap::SelectResult& selected, Ca
             const imap::FetchedMessage& message = listed[m];
             rebindings.push_back({item.item_id, message.uid, message.modseq});
             // Same message, same item: only flags that differ are a change the devices get.
-            MailState before{item.read, item.flag, item.categories};
-            MailState after = state_from_flags(message.flags, before);
-            if (after != before) {
-                store::EmailEdit edit;
-                if (after.read != before.read) edit.read = after.read;
-                if (after.flag != before.flag) edit.flag = after.flag;
-                if (after.categories != before.categories) edit.categories = after.categories;
-                store::update_email(sql_, item.item_id, edit);
-                ++stats.changed;
-            }
+            if (take_flags(sql_, item.item_id, {item.read, item.flag, item.categories}, message.flags)) ++stats.changed;
         }
         store::rebind_folder_messages(sql_, folder_id, rebindings);
         // The new UIDVALIDITY, with no mod-sequence yet: a catch-up cut short before the new
