@@ -211,7 +211,7 @@ private:
         content::EmailOptions email_options = content::parse_email_options(options);
         wbxml::Node props(tag::ItemOperations::Properties);
         if (*cls == content::ItemClass::Email) {
-            auto rows = ctx_.mail->load_emails(ctx_.sql, ctx_.user, {ref->id}, email_options.needs_mime());
+            auto rows = ctx_.mail->load_emails(ctx_.sql, ctx_.user, {ref->id}, email_options.body_need());
             if (rows.empty()) return (void)reply(kNotFound);
             content::append_email_data(props, rows[0], email_options, ctx_.version);
         } else {

@@ -116,7 +116,7 @@ void search_mailbox(CommandContext& ctx, const wbxml::Node& store_request, const
     content::EmailOptions email_options = content::parse_email_options(options);
     std::vector<long long> ids;
     for (const auto& h : page.hits) ids.push_back(h.item_id);
-    auto rows = ctx.mail->load_emails(ctx.sql, ctx.user, ids, email_options.needs_mime());
+    auto rows = ctx.mail->load_emails(ctx.sql, ctx.user, ids, email_options.body_need());
 
     wbxml::Node& out = response.add(tag::Search::Store);
     out.add(tag::Search::Status, static_cast<long long>(kSuccess));

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "content/compose.h"
+#include "content/email_item.h"
 #include "content/message.h"
 #include "store/items.h"
 #include "store/mail.h"
@@ -29,7 +30,7 @@ std::optional<store::EmailRow> find_original(CommandContext& ctx, std::string_vi
     auto ref = id ? store::find_item(ctx.sql, ctx.user.id, *id) : std::nullopt;
     if (!ref) return std::nullopt;
     if (!folder_id.empty() && parse_id(folder_id) != ref->folder_id) return std::nullopt;
-    auto rows = ctx.mail->load_emails(ctx.sql, ctx.user, {ref->id}, true);
+    auto rows = ctx.mail->load_emails(ctx.sql, ctx.user, {ref->id}, content::BodyNeed::everything());
     if (rows.empty() || rows[0].mime.empty()) return std::nullopt;
     return std::move(rows[0]);
 }

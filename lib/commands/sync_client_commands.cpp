@@ -368,7 +368,7 @@ private:
         auto edit = content::parse_draft_edit(data);
         if (!edit) return refuse(kConversionError);
         if (!edit->touches_message()) return send ? sent_or_refused(ref.id, refuse) : DraftChange::Done;
-        auto rows = ctx_.mail->load_emails(ctx_.sql, ctx_.user, {ref.id}, true);
+        auto rows = ctx_.mail->load_emails(ctx_.sql, ctx_.user, {ref.id}, content::BodyNeed::everything());
         if (rows.empty()) return refuse(kObjectNotFound);
         auto draft = content::draft_from_message(rows[0].mime);
         if (!draft) return refuse(kServerError);
@@ -405,7 +405,7 @@ private:
     // from Drafts in the same response (the item is held and not one of its own edits). kSuccess, or the item status to answer: 6 for a draft that names no recipient,
     // 5 when sendmail refused it (the caller rolls back).
     int send_draft(long long item_id) {
-        auto rows = ctx_.mail->load_emails(ctx_.sql, ctx_.user, {item_id}, true);
+        auto rows = ctx_.mail->load_emails(ctx_.sql, ctx_.user, {item_id}, content::BodyNeed::everything());
         if (rows.empty()) return kObjectNotFound;
         auto out = content::prepare_outgoing(rows[0].mime, ctx_.user.address, ctx_.user.display_name,
                                              static_cast<long long>(std::time(nullptr)));
@@ -522,7 +522,7 @@ std::unordered_map<long long, wbxml::Node> ItemRenderer::render(const std::vecto
         }
     };
     if (cls_ == ItemClass::Email) {
-        for (const auto& row : ctx_.mail->load_emails(ctx_.sql, ctx_.user, ids, options_.needs_mime()))
+        for (const auto& row : ctx_.mail->load_emails(ctx_.sql, ctx_.user, ids, options_.body_need()))
             convert(row.item_id,
                     [&](wbxml::Node& data) { content::append_email_data(data, row, options_, ctx_.version); });
     } else {

@@ -2,6 +2,7 @@
 
 #include "content/mime_for_client.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "common/text.h"
@@ -38,6 +39,14 @@ std::optional<std::size_t> mime_truncation_chars(int code) {
     return std::nullopt;
 }
 
+// The size of the whole body a render of `type` sends, when `rendered` is made from a preview
+// (store::EmailRow::body_cut), else of `rendered` itself.
+std::size_t whole_size(const store::EmailRow& e, int type, const std::string& rendered) {
+    if (type == kBodyPlain && e.body_plain_size) return static_cast<std::size_t>(*e.body_plain_size);
+    if (type == kBodyHtml && e.body_html_size) return static_cast<std::size_t>(*e.body_html_size);
+    return rendered.size();
+}
+
 bool is_smime(const store::EmailRow& e) { return e.message_class.rfind("IPM.Note.SMIME", 0) == 0; }
 
 void append_airsyncbase_body(wbxml::Node& data, const store::EmailRow& email, const EmailOptions& options,
@@ -61,11 +70,14 @@ void append_airsyncbase_body(wbxml::Node& data, const store::EmailRow& email, co
     }
     auto& b = data.add(tag::AirSyncBase::Body);
     b.add(tag::AirSyncBase::Type, static_cast<long long>(type));
-    b.add(tag::AirSyncBase::EstimatedDataSize, static_cast<long long>(body.size()));
-    bool truncated = pref.truncation_size && body.size() > *pref.truncation_size;
+    // A preview (store::EmailRow::body_cut) tells the whole body's size, and is cut however much was asked.
+    const std::size_t whole = whole_size(email, type, body);
+    b.add(tag::AirSyncBase::EstimatedDataSize, static_cast<long long>(whole));
+    bool truncated = (pref.truncation_size && whole > *pref.truncation_size) || body.size() < whole;
     if (truncated) {
         b.add(tag::AirSyncBase::Truncated, "1");
-        if (!pref.all_or_none) b.add(tag::AirSyncBase::Data, std::string(truncate_utf8(body, *pref.truncation_size)));
+        const std::size_t cut = pref.truncation_size ? std::min<std::size_t>(*pref.truncation_size, body.size()) : body.size();
+        if (!pref.all_or_none) b.add(tag::AirSyncBase::Data, std::string(truncate_utf8(body, cut)));
     } else {
         b.add(tag::AirSyncBase::Data, std::move(body));  // a MIME body may be tens of megabytes: not copied
     }
@@ -90,14 +102,17 @@ void append_body_part(wbxml::Node& data, const store::EmailRow& email, const Ema
         }
     if (!pref) return;  // only Type 2 is defined for BodyPart
     std::string part = email.body_html.empty() ? plain_to_html(email.body_plain) : email.body_html;
-    bool too_large = pref->truncation_size && part.size() > *pref->truncation_size;
+    const std::size_t whole = whole_size(email, kBodyHtml, part);
+    bool too_large = (pref->truncation_size && whole > *pref->truncation_size) || part.size() < whole;
     auto& b = data.add(tag::AirSyncBase::BodyPart);
     b.add(tag::AirSyncBase::Status, static_cast<long long>(too_large && pref->all_or_none ? 176 : 1));
     b.add(tag::AirSyncBase::Type, static_cast<long long>(kBodyHtml));
-    b.add(tag::AirSyncBase::EstimatedDataSize, static_cast<long long>(part.size()));
+    b.add(tag::AirSyncBase::EstimatedDataSize, static_cast<long long>(whole));
     if (too_large) {
         b.add(tag::AirSyncBase::Truncated, "1");
-        if (!pref->all_or_none) b.add(tag::AirSyncBase::Data, std::string(truncate_utf8(part, *pref->truncation_size)));
+        const std::size_t cut =
+            pref->truncation_size ? std::min<std::size_t>(*pref->truncation_size, part.size()) : part.size();
+        if (!pref->all_or_none) b.add(tag::AirSyncBase::Data, std::string(truncate_utf8(part, cut)));
     } else {
         b.add(tag::AirSyncBase::Data, part);
     }
@@ -122,10 +137,12 @@ void append_25_body(wbxml::Node& data, const store::EmailRow& email, const Email
     }
     auto limit = options.truncation ? truncation_chars(*options.truncation) : std::nullopt;
     const std::string& body = email.body_plain;
-    bool truncated = limit && body.size() > *limit;
+    const std::size_t whole = whole_size(email, kBodyPlain, body);
+    bool truncated = (limit && whole > *limit) || body.size() < whole;
     data.add(tag::Email::BodyTruncated, truncated ? "1" : "0");
-    if (truncated) data.add(tag::Email::BodySize, static_cast<long long>(body.size()));
-    if (!truncated || *limit > 0) data.add(tag::Email::Body, std::string(truncated ? truncate_utf8(body, *limit) : body));
+    if (truncated) data.add(tag::Email::BodySize, static_cast<long long>(whole));
+    const std::size_t cut = limit ? std::min(*limit, body.size()) : body.size();
+    if (!truncated || cut > 0) data.add(tag::Email::Body, std::string(truncated ? truncate_utf8(body, cut) : body));
 }
 
 // MS-ASAIRS 2.2.2.7 (12.0+): airsyncbase:Attachments; MS-ASEMAIL 2.2.2.3 (2.5): email:Attachments.
@@ -171,6 +188,70 @@ void append_email2(wbxml::Node& data, const store::EmailRow& e, int version) {
 }
 
 }  // namespace
+
+BodyNeed EmailOptions::body_need() const {
+    BodyNeed need;
+    need.mime = needs_mime();
+    // The largest of what each part of the render reads; one that reads all of it wins.
+    std::size_t most = 0;
+    bool all = false;
+    auto reads = [&](std::optional<std::size_t> bytes) {
+        if (!bytes) all = true;
+        else most = std::max(most, *bytes);
+    };
+    // A Sync without body options gets the whole plain text (append_airsyncbase_body's default).
+    if (body_preferences.empty() && !truncation) reads(std::nullopt);
+    if (!body_preferences.empty()) {
+        const BodyPreference& p = body_preferences.front();  // the one append_airsyncbase_body serves
+        if (p.type != kBodyMime) reads(p.truncation_size ? std::optional<std::size_t>(*p.truncation_size) : std::nullopt);
+        if (p.preview) reads(static_cast<std::size_t>(*p.preview) * 4);  // characters: up to 4 bytes each
+    }
+    for (const auto& p : body_part_preferences) {
+        if (p.type != kBodyHtml) continue;
+        reads(p.truncation_size ? std::optional<std::size_t>(*p.truncation_size) : std::nullopt);
+        if (p.preview) reads(static_cast<std::size_t>(*p.preview) * 4);
+    }
+    if (truncation) reads(truncation_chars(*truncation));
+    if (!all) need.text_bytes = most;
+    return need;
+}
+
+void keep_body_preview(store::NewEmail& email, std::size_t keep_bytes) {
+    if (email.body_plain.size() <= keep_bytes && email.body_html.size() <= keep_bytes) return;
+    email.body_plain_size = static_cast<long long>(email.body_plain.size());
+    email.body_html_size = static_cast<long long>(
+        email.body_html.empty() ? plain_to_html(email.body_plain).size() : email.body_html.size());
+    email.body_plain.resize(truncate_utf8(email.body_plain, keep_bytes).size());
+    email.body_html.resize(truncate_utf8(email.body_html, keep_bytes).size());
+}
+
+namespace {
+
+// How many bytes of the text the row holds, when it holds less than all of it; nullopt: all of it.
+std::optional<std::size_t> kept_part(const std::string& text, std::optional<long long> whole) {
+    if (!whole || static_cast<long long>(text.size()) >= *whole) return std::nullopt;
+    return text.size();
+}
+
+}  // namespace
+
+bool preview_suffices(const store::EmailRow& email, const BodyNeed& need) {
+    if (!email.body_cut()) return true;
+    // The plain text is cut if shorter than it was; the HTML (when the message has one) likewise.
+    std::optional<std::size_t> kept = kept_part(email.body_plain, email.body_plain_size);
+    if (!email.body_html.empty()) {
+        if (auto html = kept_part(email.body_html, email.body_html_size)) kept = kept ? std::min(*kept, *html) : *html;
+    }
+    if (!kept) return true;
+    return need.text_bytes && *need.text_bytes <= *kept;
+}
+
+void restore_whole_body(store::EmailRow& email, std::string body_plain, std::string body_html) {
+    email.body_plain = std::move(body_plain);
+    email.body_html = std::move(body_html);
+    email.body_plain_size.reset();
+    email.body_html_size.reset();
+}
 
 bool EmailOptions::needs_mime() const {
     if (mime_support != 0) return true;

@@ -21,6 +21,17 @@ struct BodyPreference {
     std::optional<int> preview;  // characters of plain-text preview (14.0+), 0..255
 };
 
+// What a render of an email (append_email_data) reads beyond its envelope: the original, and how
+// many bytes of its body text (plain, or HTML for Type 2 and BodyPart). A mail store whose rows
+// keep only a preview of long bodies (the Dovecot store) fetches the original for a row whose
+// preview is shorter than that (preview_suffices).
+struct BodyNeed {
+    bool mime = false;
+    std::optional<std::size_t> text_bytes;  // nullopt: all of it
+    // The whole message: an original being replied to, forwarded or edited.
+    static BodyNeed everything() { return {true, std::nullopt}; }
+};
+
 struct EmailOptions {
     std::vector<BodyPreference> body_preferences;  // 12.0+
     // airsyncbase:BodyPartPreference (14.1+, MS-ASAIRS 2.2.2.11): asks for airsyncbase:BodyPart,
@@ -30,7 +41,18 @@ struct EmailOptions {
     int mime_support = 0;                // 0 never, 1 S/MIME only, 2 always
     std::optional<int> mime_truncation;  // 2.5 AirSync:MIMETruncation code 0..8
     bool needs_mime() const;
+    BodyNeed body_need() const;
 };
+
+// Cuts the body texts of a message about to be stored to at most `keep_bytes` each (at a UTF-8
+// boundary), recording the whole texts' sizes (NewEmail::body_plain_size); a body within the
+// bound stays whole and unmarked.
+void keep_body_preview(store::NewEmail& email, std::size_t keep_bytes);
+// Whether the row's texts are enough for a render that needs `need`: whole, or cut after more
+// bytes than it reads.
+bool preview_suffices(const store::EmailRow& email, const BodyNeed& need);
+// The row's texts made whole again from the parse of its original.
+void restore_whole_body(store::EmailRow& email, std::string body_plain, std::string body_html);
 
 // Reads the email-relevant children of a Sync <Options> element (nullptr: defaults).
 EmailOptions parse_email_options(const wbxml::Node* options);

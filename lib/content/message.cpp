@@ -450,6 +450,19 @@ void warm_up() {
 
 }  // namespace
 
+std::string message_id_of(std::string_view header_section) {
+    // GMime wants a message: the fields, then the empty line that ends them (IMAP sends that line
+    // with HEADER.FIELDS; a bare field line gets it here).
+    std::string message(header_section);
+    if (message.find("\r\n\r\n") == std::string::npos && message.find("\n\n") == std::string::npos) {
+        if (message.empty() || message.back() != '\n') message += "\r\n";
+        message += "\r\n";
+    }
+    if (!has_header_section(message)) return {};
+    GPtr<GMimeMessage> msg = parse_gmime_message(message);
+    return msg ? clean_header(g_mime_message_get_message_id(msg.get())) : std::string();
+}
+
 namespace {
 std::optional<ParsedMessage> parse_message_impl(std::string_view raw, std::string* error, const MessageLimits& limits) {
     auto fail = [&](const std::string& why) -> std::optional<ParsedMessage> {

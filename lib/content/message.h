@@ -60,6 +60,11 @@ struct ParsedMessage {
 std::optional<ParsedMessage> parse_message(std::string_view raw, std::string* error = nullptr,
                                            const MessageLimits& limits = MessageLimits());
 
+// The Message-ID (without angle brackets) of a header section or of just its Message-ID line (IMAP
+// BODY[HEADER.FIELDS (MESSAGE-ID)]), read as parse_message reads it, so the two compare equal;
+// empty when there is none.
+std::string message_id_of(std::string_view header_section);
+
 // The parse a mail store files `raw` with: `*given` when the caller has parsed it already (a
 // message sent from a phone, parsed once for all its copies), else parse_message(raw), kept in
 // `parsed_here`. Throws std::runtime_error ("the message is refused: <reason>") when it is none.

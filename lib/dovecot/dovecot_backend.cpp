@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "content/draft.h"
+#include "content/email_item.h"
 #include "content/message.h"
 #include "dovecot/auth_client.h"
 #include "dovecot/imap_flags.h"
@@ -112,6 +113,12 @@ std::optional<DovecotSettings> dovecot_settings_from(const Config& config, std::
         return std::nullopt;
     }
     s.message_cache_bytes = static_cast<std::size_t>(*cache_mb) << 20;
+    auto keep_kb = config.get_int("imap_body_keep_kb", 64);
+    if (!keep_kb || *keep_kb < 0 || *keep_kb > 1048576) {
+        *error = "imap_body_keep_kb must be a number of kilobytes (0: whole bodies)";
+        return std::nullopt;
+    }
+    s.body_keep_bytes = static_cast<std::size_t>(*keep_kb) << 10;
     auto inline_first = config.get_int("imap_inline_first_mirror", 500);
     if (!inline_first || *inline_first < 0 || *inline_first > 100000000) {
         *error = "imap_inline_first_mirror must be a number of messages";
@@ -124,6 +131,7 @@ std::optional<DovecotSettings> dovecot_settings_from(const Config& config, std::
 DovecotBackend::DovecotBackend(DovecotSettings settings)
     : settings_(std::move(settings)), pool_(settings_.pool), cache_(settings_.message_cache_bytes) {
     mirror_hooks_.cancel = &stopping_;
+    mirror_hooks_.body_keep_bytes = settings_.body_keep_bytes;
 }
 
 // The queues stop after this body (members go in reverse order); each finishes the catch-up in
@@ -490,13 +498,34 @@ void DovecotBackend::file_sent_draft(soci::session& sql, const store::User& user
 }
 
 std::vector<store::EmailRow> DovecotBackend::load_emails(soci::session& sql, const store::User& user,
-                                                         const std::vector<long long>& ids, bool with_mime) {
-    auto rows = store::load_emails(sql, user.id, ids, with_mime);
-    if (with_mime) {
-        std::vector<std::pair<long long, std::string*>> wanted;
-        for (auto& row : rows)
-            if (row.mime.empty()) wanted.emplace_back(row.item_id, &row.mime);
-        fetch_originals(sql, user, wanted);
+                                                         const std::vector<long long>& ids,
+                                                         const content::BodyNeed& need) {
+    auto rows = store::load_emails(sql, user.id, ids, need.mime);
+    // A row whose body preview is shorter than the render reads: its original, parsed, gives the
+    // whole texts (fetched into the row's mime when that is wanted anyway).
+    std::vector<std::string> originals(rows.size());
+    std::vector<std::pair<long long, std::string*>> wanted;
+    std::vector<std::size_t> to_restore;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        store::EmailRow& row = rows[i];
+        const bool short_preview = !content::preview_suffices(row, need);
+        if (short_preview) to_restore.push_back(i);
+        if (need.mime && row.mime.empty()) wanted.emplace_back(row.item_id, &row.mime);
+        else if (short_preview) wanted.emplace_back(row.item_id, &originals[i]);
+    }
+    fetch_originals(sql, user, wanted);
+    for (std::size_t i : to_restore) {
+        store::EmailRow& row = rows[i];
+        const std::string& original = need.mime ? row.mime : originals[i];
+        if (original.empty()) continue;  // gone from the server: the preview is all there is
+        std::string error;
+        auto parsed = content::parse_message(original, &error);
+        if (!parsed) {
+            EASD_LOG_WARN("%s: the original of item %lld does not parse again: %s", user.address.c_str(), row.item_id,
+                          error.c_str());
+            continue;
+        }
+        content::restore_whole_body(row, std::move(parsed->body_plain), std::move(parsed->body_html));
     }
     return rows;
 }
@@ -532,7 +561,7 @@ void DovecotBackend::fetch_originals(soci::session& sql, const store::User& user
             for (const auto& [folder_id, locations] : missing) {
                 imap::SelectResult selected = imap.select(locations.front().mailbox, true);
                 // Another UIDVALIDITY: these UIDs name other messages now; the next catch-up
-                // mirrors the mailbox again and the phone gets Deletes for these.
+                // recognises the messages and binds these items to their new UIDs (fetched then).
                 if (selected.uidvalidity != locations.front().uidvalidity) continue;
                 std::unordered_map<std::uint32_t, long long> item_of_uid;
                 std::vector<std::uint32_t> uids;

@@ -11,9 +11,11 @@
 #include "common/text.h"
 #include "content/auto_reply.h"
 #include "content/draft.h"
+#include "content/email_item.h"
 #include "content/message.h"
 #include "dovecot/folder_mapping.h"
 #include "dovecot/imap_flags.h"
+#include "dovecot/message_matching.h"
 #include "store/folders.h"
 #include "store/items.h"
 #include "store/mail.h"
@@ -29,6 +31,20 @@ int depth_of(const std::string& name, char delimiter) {
 }
 
 MailState stored_state(const store::MirroredMessage& m) { return {m.read, m.flag, m.categories}; }
+
+// Writes what a message's IMAP flags say to its email where that differs from `before` (an
+// ordinary change the devices get, Read, flag and categories each only when it moved). True when
+// something was written.
+bool take_flags(soci::session& sql, long long item_id, const MailState& before, const std::vector<std::string>& flags) {
+    MailState after = state_from_flags(flags, before);
+    if (after == before) return false;
+    store::EmailEdit edit;
+    if (after.read != before.read) edit.read = after.read;
+    if (after.flag != before.flag) edit.flag = after.flag;
+    if (after.categories != before.categories) edit.categories = after.categories;
+    store::update_email(sql, item_id, edit);
+    return true;
+}
 
 bool selectable(const imap::MailboxInfo& m) { return !m.has("\\noselect") && !m.has("\\nonexistent"); }
 
@@ -195,22 +211,15 @@ void Mirror::catch_up_mailbox(const store::MailboxBinding& requested, CatchUpSta
         return;
     }
 
-    if (binding->uidvalidity != 0 && selected.uidvalidity != binding->uidvalidity) {
-        EASD_LOG_INFO("mirror %s: \"%s\" has a new UIDVALIDITY (%u, was %u): mirroring it again",
-                      user_.address.c_str(), binding->name.c_str(), selected.uidvalidity, binding->uidvalidity);
-        soci::transaction tr(sql_);
-        stats.removed += store::delete_folder_items(sql_, binding->folder_id);
-        store::save_mailbox_progress(sql_, binding->folder_id, selected.uidvalidity, 0, 0);
-        tr.commit();
-        binding->uidvalidity = 0;
-        params.reset();
-    }
-
     bool complete = true;
     // Mail new since a catch-up of the Inbox (not its first mirror, not a re-mirror after a
     // UIDVALIDITY change) arrived now: Out of Office may answer it.
     const bool arrivals = binding->uidvalidity != 0 && iequals(binding->name, "INBOX");
-    if (binding->uidvalidity != 0 && selected.highestmodseq != 0 && selected.highestmodseq == binding->highestmodseq) {
+    if (binding->uidvalidity != 0 && selected.uidvalidity != binding->uidvalidity) {
+        EASD_LOG_INFO("mirror %s: \"%s\" has a new UIDVALIDITY (%u, was %u): recognising its messages again",
+                      user_.address.c_str(), binding->name.c_str(), selected.uidvalidity, binding->uidvalidity);
+        complete = rematch(binding->folder_id, selected, stats);
+    } else if (binding->uidvalidity != 0 && selected.highestmodseq != 0 && selected.highestmodseq == binding->highestmodseq) {
         // Nothing changed since the last catch-up (the common case for a notification about
         // another mailbox, or a poll).
     } else if (params) {
@@ -274,21 +283,74 @@ bool Mirror::apply_changes(long long folder_id, const std::vector<std::uint32_t>
                 fresh.push_back(m.uid);
                 continue;
             }
-            MailState before = stored_state(k->second);
-            MailState after = state_from_flags(m.flags, before);
-            if (after != before) {
-                store::EmailEdit edit;
-                if (after.read != before.read) edit.read = after.read;
-                if (after.flag != before.flag) edit.flag = after.flag;
-                if (after.categories != before.categories) edit.categories = after.categories;
-                store::update_email(sql_, k->second.item_id, edit);
-                ++stats.changed;
-            }
+            if (take_flags(sql_, k->second.item_id, stored_state(k->second), m.flags)) ++stats.changed;
             if (m.modseq != k->second.modseq) store::set_mirrored_modseq(sql_, k->second.item_id, m.modseq);
         }
         tr.commit();
     }
     return fetch_new(folder_id, std::move(fresh), arrivals, stats);
+}
+
+bool Mirror::rematch(long long folder_id, const imap::SelectResult& selected, CatchUpStats& stats) {
+    std::vector<std::uint32_t> fresh;
+    {
+        soci::transaction tr(sql_);
+        // The user's write lock before the UID list is read, not only before the items are: a
+        // phone's MoveItems into this mailbox binds its item to a UID under the new UIDVALIDITY,
+        // and read the other way round that item would be neither in the list nor an old UID, and go.
+        store::lock_user_writes(sql_, user_.id);
+        imap::FetchItems items;
+        items.flags = true;
+        items.modseq = selected.highestmodseq != 0;
+        items.internal_date = true;
+        items.size = true;
+        items.message_id = true;
+        std::vector<imap::FetchedMessage> listed;
+        if (selected.exists > 0) listed = imap_.fetch("1:*", items);
+        std::sort(listed.begin(), listed.end(),
+                  [](const imap::FetchedMessage& a, const imap::FetchedMessage& b) { return a.uid < b.uid; });
+        std::vector<MessageFingerprint> message_keys;
+        message_keys.reserve(listed.size());
+        for (const auto& m : listed)
+            message_keys.push_back({content::message_id_of(m.message_id_field.value_or(std::string())),
+                                    static_cast<long long>(m.size), m.internal_date});
+
+        // The folder's emails (an item that is no email has nothing to be recognised by, and goes).
+        std::vector<store::FolderItemKey> known;
+        std::vector<long long> gone;
+        for (auto& k : store::load_folder_item_keys(sql_, folder_id)) {
+            if (k.is_email) known.push_back(std::move(k));
+            else gone.push_back(k.item_id);
+        }
+        std::vector<MessageFingerprint> item_keys;
+        item_keys.reserve(known.size());
+        for (const auto& k : known) item_keys.push_back({k.message_id, k.size, k.date_received});
+        const MessageMatching matching = match_messages(item_keys, message_keys);
+
+        for (std::size_t i : matching.unmatched_items) gone.push_back(known[i].item_id);
+        stats.removed += store::delete_folder_items(sql_, folder_id, gone);
+
+        std::vector<store::Rebinding> rebindings;
+        rebindings.reserve(matching.pairs.size());
+        for (const auto& [i, m] : matching.pairs) {
+            const store::FolderItemKey& item = known[i];
+            const imap::FetchedMessage& message = listed[m];
+            rebindings.push_back({item.item_id, message.uid, message.modseq});
+            // Same message, same item: only flags that differ are a change the devices get.
+            if (take_flags(sql_, item.item_id, {item.read, item.flag, item.categories}, message.flags)) ++stats.changed;
+        }
+        store::rebind_folder_messages(sql_, folder_id, rebindings);
+        // The new UIDVALIDITY, with no mod-sequence yet: a catch-up cut short before the new
+        // messages are in compares the whole UID list next time and fetches the rest.
+        store::save_mailbox_progress(sql_, folder_id, selected.uidvalidity, 0, 0);
+        tr.commit();
+        fresh.reserve(matching.unmatched_messages.size());
+        for (std::size_t m : matching.unmatched_messages) fresh.push_back(listed[m].uid);
+        EASD_LOG_INFO("mirror %s: folder %lld: %zu messages recognised, %zu items gone, %zu messages new",
+                      user_.address.c_str(), folder_id, matching.pairs.size(), gone.size(), fresh.size());
+    }
+    // Not arrivals: what is new here may have been there long before the renumbering.
+    return fetch_new(folder_id, std::move(fresh), false, stats);
 }
 
 bool Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, bool arrivals, CatchUpStats& stats) {
@@ -347,6 +409,8 @@ bool Mirror::fetch_new(long long folder_id, std::vector<std::uint32_t> uids, boo
             if (m.internal_date > 0) email.date_received = m.internal_date;
             email.follow_conversation_moves = false;
             email.keep_original = false;  // fetched again from IMAP when a phone asks for it
+            // And of a long body only a preview: the rest comes with the original (MailBackend::load_emails).
+            if (hooks_ && hooks_->body_keep_bytes > 0) content::keep_body_preview(email, hooks_->body_keep_bytes);
             // A phone's MoveItems or a Sent copy may record this UID while we fetch it (their
             // command commits after our read of `known`): then theirs stands and ours goes.
             store::pq_query(sql_, "SAVEPOINT mirror_message");

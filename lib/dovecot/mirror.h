@@ -36,6 +36,8 @@ struct MirrorHooks {
     // New mail in the Inbox of a mailbox mirrored before (mailstore::BackgroundHooks::new_inbox_mail).
     std::function<void(soci::session&, const store::User&, std::string_view headers, const content::ParsedMessage&)>
         new_inbox_mail;
+    // How much of a body's text the rows keep (content::keep_body_preview); 0: all of it.
+    std::size_t body_keep_bytes = 0;
 };
 
 struct CatchUpStats {
@@ -59,8 +61,9 @@ public:
     std::vector<store::MailboxBinding> catch_up_hierarchy(CatchUpStats* stats = nullptr);
 
     // Brings one bound mailbox's messages up to date. A mailbox that cannot be selected
-    // (\Noselect, deleted meanwhile) is skipped. A UIDVALIDITY change empties the folder and
-    // mirrors it again: the devices get Deletes and Adds, never two copies.
+    // (\Noselect, deleted meanwhile) is skipped. After a UIDVALIDITY change its messages are
+    // recognised again (message_matching.h): the items keep their ids, and the devices get only
+    // what really changed (a Delete for a message gone, an Add for a new one, flags).
     void catch_up_mailbox(const store::MailboxBinding& binding, CatchUpStats* stats = nullptr);
 
     // Whether the mailbox is as the mirror last left it (same UIDVALIDITY and HIGHESTMODSEQ), by the
@@ -83,6 +86,9 @@ private:
     // mirror), so new_inbox_mail hears of them.
     bool apply_changes(long long folder_id, const std::vector<std::uint32_t>& vanished,
                        const std::vector<imap::FetchedMessage>& changed, bool arrivals, CatchUpStats& stats);
+    // After a UIDVALIDITY change: pairs the listed messages with the folder's items, rebinds the
+    // pairs to their new UIDs, deletes the items left over and fetches the messages left over.
+    bool rematch(long long folder_id, const imap::SelectResult& selected, CatchUpStats& stats);
     bool fetch_new(long long folder_id, std::vector<std::uint32_t> uids, bool arrivals, CatchUpStats& stats);
 
     soci::session& sql_;

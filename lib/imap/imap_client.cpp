@@ -197,6 +197,9 @@ FetchedMessage fetched_from(const Value& list) {
             m.size = value.number().value_or(0);
         } else if (name.kind == Value::Kind::Atom && (iequals(name.text, "BODY[]") || iequals(name.text, "BODY[HEADER]"))) {
             m.body = value.kind == Value::Kind::Nil ? std::string() : value.text;
+        } else if (name.kind == Value::Kind::Atom && name.text.size() > 18 &&
+                   iequals(std::string_view(name.text).substr(0, 18), "BODY[HEADER.FIELDS")) {
+            m.message_id_field = value.kind == Value::Kind::Nil ? std::string() : value.text;
         }
     }
     return m;
@@ -665,6 +668,7 @@ std::vector<FetchedMessage> Connection::fetch(const std::string& set, const Fetc
     if (items.size) what += " RFC822.SIZE";
     if (items.full_message) what += " BODY.PEEK[]";
     else if (items.header_only) what += " BODY.PEEK[HEADER]";
+    if (items.message_id) what += " BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]";
     std::string command = "UID FETCH " + set + " (" + what + ")";
     if (changed_since) {
         command += " (CHANGEDSINCE " + std::to_string(*changed_since);

@@ -76,6 +76,7 @@ struct FetchedMessage {
     std::int64_t internal_date = 0;  // seconds since the epoch (INTERNALDATE)
     std::uint64_t size = 0;          // RFC822.SIZE
     std::optional<std::string> body; // BODY[] (the whole message) or BODY[HEADER], as fetched
+    std::optional<std::string> message_id_field;  // BODY[HEADER.FIELDS (MESSAGE-ID)]: that header line, as fetched
 };
 
 // What fetch() asks for.
@@ -86,6 +87,7 @@ struct FetchItems {
     bool size = false;
     bool full_message = false;  // BODY.PEEK[]
     bool header_only = false;   // BODY.PEEK[HEADER]
+    bool message_id = false;    // BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]: what recognises a message
 };
 
 // What SELECT/EXAMINE reported. With QRESYNC parameters, `vanished` holds the UIDs expunged since

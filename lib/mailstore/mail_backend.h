@@ -26,6 +26,7 @@
 
 namespace easd::content {
 struct ParsedMessage;
+struct BodyNeed;
 }
 
 namespace easd::mailstore {
@@ -123,13 +124,17 @@ public:
     virtual WriteOutcome empty_folder(soci::session& sql, const store::User& user, long long folder_id,
                                       bool subfolders) = 0;
 
-    // The user's emails with these ids, as store::load_emails reads them; with `with_mime`, each
-    // with its original bytes (MIMEData, a forwarded original, a draft being edited). The native
-    // store keeps originals in its rows; the Dovecot store keeps none for mirrored messages and
-    // fetches them from IMAP (one UID FETCH per mailbox, through a bounded cache). An original the
-    // server no longer has (expunged meanwhile) stays empty. Throws MailUnavailable.
+    // The user's emails with these ids, as store::load_emails reads them, with what a render needs
+    // (content::EmailOptions::body_need): with `need.mime`, each with its original bytes (MIMEData,
+    // a forwarded original, a draft being edited), and body texts of at least `need.text_bytes`.
+    // The native store keeps originals and whole texts in its rows. The Dovecot store keeps neither
+    // for mirrored messages, only a preview of a long body: it fetches the originals it needs from
+    // IMAP (one UID FETCH per mailbox, through a bounded cache), and makes the texts of a row whose
+    // preview is too short whole from its original. An original the server no longer has (expunged
+    // meanwhile) stays empty, and the preview stays a preview. Throws MailUnavailable.
     virtual std::vector<store::EmailRow> load_emails(soci::session& sql, const store::User& user,
-                                                     const std::vector<long long>& ids, bool with_mime) = 0;
+                                                     const std::vector<long long>& ids,
+                                                     const content::BodyNeed& need) = 0;
     // One attachment of one of the user's emails with the original it is in (store::find_attachment),
     // the original fetched as load_emails does. Throws MailUnavailable.
     virtual std::optional<store::FoundAttachment> find_attachment(soci::session& sql, const store::User& user,

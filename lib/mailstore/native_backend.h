@@ -2,6 +2,7 @@
 // write them, and passwords are checked against the account's own hash.
 #pragma once
 
+#include "content/email_item.h"
 #include "mailstore/mail_backend.h"
 
 namespace easd::mailstore {
@@ -29,8 +30,8 @@ public:
         return WriteOutcome::Done;
     }
     std::vector<store::EmailRow> load_emails(soci::session& sql, const store::User& user,
-                                             const std::vector<long long>& ids, bool with_mime) override {
-        return store::load_emails(sql, user.id, ids, with_mime);
+                                             const std::vector<long long>& ids, const content::BodyNeed& need) override {
+        return store::load_emails(sql, user.id, ids, need.mime);  // the texts are whole
     }
     std::optional<store::FoundAttachment> find_attachment(soci::session& sql, const store::User& user,
                                                           long long item_id, const std::string& part_path) override {

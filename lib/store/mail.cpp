@@ -101,6 +101,9 @@ PqParam time_param(const std::optional<long long>& unix_time) {
     return unix_time ? PqParam(std::to_string(*unix_time)) : PqParam::null();
 }
 PqParam bool_param(bool value) { return PqParam(value ? "t" : "f"); }
+PqParam size_param(const std::optional<long long>& size) {
+    return size ? PqParam(std::to_string(std::min<long long>(*size, 0x7fffffff))) : PqParam::null();
+}
 int stored_size(const NewEmail& e) { return static_cast<int>(std::min<std::size_t>(e.mime.size(), 0x7fffffff)); }
 
 }  // namespace
@@ -122,14 +125,15 @@ long long insert_email(soci::session& sql, long long user_id, long long folder_i
         "INSERT INTO emails (item_id, mime, from_addr, to_addr, cc_addr, reply_to, display_to, subject, "
         "thread_topic, message_id, date_sent, importance, read, message_class, size, has_attachments, "
         "body_plain, body_html, conversation_id, conversation_index, received_as_bcc, sender, flag, categories, "
-        "date_received) "
+        "date_received, body_plain_size, body_html_size) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, to_timestamp($11), $12, $13, $14, $15, $16, $17, $18, "
-        "$19, $20, $21, $22, $23, $24, COALESCE(to_timestamp($25), now()))",
+        "$19, $20, $21, $22, $23, $24, COALESCE(to_timestamp($25), now()), $26, $27)",
         {std::to_string(item_id), mime_param(e), e.from, e.to, e.cc, e.reply_to, e.display_to, e.subject,
          e.thread_topic, e.message_id, time_param(e.date_sent), std::to_string(e.importance), bool_param(e.read),
          e.message_class, std::to_string(stored_size(e)), bool_param(e.has_attachments), e.body_plain, e.body_html,
          bytes_or_null(c.id), bytes_or_null(c.index), bool_param(received_as_bcc(sql, user_id, e)), e.sender,
-         bytes_or_null(e.flag), bytes_or_null(e.categories), time_param(e.date_received)});
+         bytes_or_null(e.flag), bytes_or_null(e.categories), time_param(e.date_received),
+         size_param(e.body_plain_size), size_param(e.body_html_size)});
     insert_attachments(sql, item_id, e.attachments);
     return item_id;
 }
@@ -144,11 +148,13 @@ bool replace_email_message(soci::session& sql, long long user_id, long long item
         "UPDATE emails SET mime = $1, from_addr = $2, to_addr = $3, cc_addr = $4, reply_to = $5, display_to = $6, "
         "subject = $7, thread_topic = $8, message_id = $9, date_sent = to_timestamp($10), importance = $11, "
         "message_class = $12, size = $13, has_attachments = $14, body_plain = $15, body_html = $16, "
-        "conversation_id = $17, conversation_index = $18, received_as_bcc = $19, sender = $20 WHERE item_id = $21",
+        "conversation_id = $17, conversation_index = $18, received_as_bcc = $19, sender = $20, "
+        "body_plain_size = $22, body_html_size = $23 WHERE item_id = $21",
         {mime_param(e), e.from, e.to, e.cc, e.reply_to, e.display_to, e.subject, e.thread_topic, e.message_id,
          time_param(e.date_sent), std::to_string(e.importance), e.message_class, std::to_string(stored_size(e)),
          bool_param(e.has_attachments), e.body_plain, e.body_html, bytes_or_null(c.id), bytes_or_null(c.index),
-         bool_param(received_as_bcc(sql, user_id, e)), e.sender, std::to_string(item_id)});
+         bool_param(received_as_bcc(sql, user_id, e)), e.sender, std::to_string(item_id), size_param(e.body_plain_size),
+         size_param(e.body_html_size)});
     sql << "DELETE FROM email_attachments WHERE item_id = :id", soci::use(item_id);
     insert_attachments(sql, item_id, e.attachments);
     return true;
@@ -285,7 +291,7 @@ std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const s
         "extract(epoch FROM e.date_received)::bigint, e.importance, e.read, e.message_class, "
         "e.has_attachments, e.body_plain, e.body_html, e.flag, e.categories, "
         "e.conversation_id, e.conversation_index, e.last_verb, extract(epoch FROM e.last_verb_time)::bigint, "
-        "e.received_as_bcc, e.sender, f.type = 3"
+        "e.received_as_bcc, e.sender, f.type = 3, e.body_plain_size, e.body_html_size"
         " FROM emails e JOIN items i ON i.id = e.item_id JOIN folders f ON f.id = i.folder_id"
         " WHERE i.user_id = $1 AND e.item_id = ANY($2::bigint[])",
         {std::to_string(user_id), id_array(ids)});
@@ -317,6 +323,8 @@ std::vector<EmailRow> load_emails(soci::session& sql, long long user_id, const s
         row.received_as_bcc = r.boolean(n, 21);
         row.sender = r.str(n, 22);
         row.is_draft = r.boolean(n, 23);
+        if (!r.is_null(n, 24)) row.body_plain_size = r.int64(n, 24);
+        if (!r.is_null(n, 25)) row.body_html_size = r.int64(n, 25);
         if (row.has_attachments) with_attachments.push_back(row.item_id);
         by_id.emplace(row.item_id, std::move(row));
     }

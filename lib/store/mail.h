@@ -59,6 +59,10 @@ struct NewEmail {
     // keep what Sync reads (envelope, body text, attachment list, size) and emails.mime stays
     // empty; the mail store fetches the original when a phone asks for it (MailBackend::load_emails).
     bool keep_original = true;
+    // Set when body_plain and body_html are a preview, cut to a bound (the Dovecot store keeps the
+    // rest on the IMAP server): the whole texts' sizes, plain and as HTML (the message's HTML, or
+    // its plain text as HTML), so a phone is told the real size.
+    std::optional<long long> body_plain_size, body_html_size;
 };
 
 // Stores the message in the folder as one transaction (the caller's, if one is open); mail for the
@@ -92,6 +96,9 @@ struct EmailRow {
     bool received_as_bcc = false;
     std::string sender;
     bool is_draft = false;             // in the Drafts folder (email2:IsDraft, 16.0+)
+    // Set when body_plain and body_html are only the first part of the body (NewEmail::body_plain_size).
+    std::optional<long long> body_plain_size, body_html_size;
+    bool body_cut() const { return body_plain_size.has_value(); }
 };
 
 // The emails with these ids of that user (ids of other users are skipped), in the order of `ids`,

@@ -1,5 +1,7 @@
 #include "store/mirror_state.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 #include "store/db.h"
 #include "store/pq.h"
@@ -168,6 +170,72 @@ int delete_mirrored_messages(soci::session& sql, long long folder_id, const std:
                           "WHERE folder_id = $1 AND uid = ANY($2::bigint[])) RETURNING id",
                           {std::to_string(folder_id), uid_array(uids)});
     return r.rows();
+}
+
+std::vector<FolderItemKey> load_folder_item_keys(soci::session& sql, long long folder_id) {
+    PqResult r = pq_query(sql,
+                          "SELECT i.id, COALESCE(m.uid, -1), e.item_id IS NOT NULL, COALESCE(e.message_id, ''), "
+                          "COALESCE(e.size, 0), COALESCE(floor(extract(epoch FROM e.date_received))::bigint, 0), "
+                          "COALESCE(e.read, false), e.flag, e.categories FROM items i "
+                          "LEFT JOIN emails e ON e.item_id = i.id LEFT JOIN imap_messages m ON m.item_id = i.id "
+                          "WHERE i.folder_id = $1 ORDER BY m.uid NULLS LAST, i.id",
+                          {std::to_string(folder_id)});
+    std::vector<FolderItemKey> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+        FolderItemKey k;
+        k.item_id = r.int64(i, 0);
+        k.uid = r.int64(i, 1);
+        k.is_email = r.boolean(i, 2);
+        k.message_id = r.str(i, 3);
+        k.size = r.int64(i, 4);
+        k.date_received = r.int64(i, 5);
+        k.read = r.boolean(i, 6);
+        if (!r.is_null(i, 7)) k.flag = bytea_from_text(r.text(i, 7));
+        if (!r.is_null(i, 8)) k.categories = bytea_from_text(r.text(i, 8));
+        out.push_back(std::move(k));
+    }
+    return out;
+}
+
+namespace {
+
+// Statements over many ids take them in slices, so no parameter grows with the mailbox.
+constexpr std::size_t kIdsPerStatement = 5000;
+
+}  // namespace
+
+void rebind_folder_messages(soci::session& sql, long long folder_id, const std::vector<Rebinding>& rebindings) {
+    // Old UIDs become negative (never a UID), so (folder, UID) stays unique while new ones are set.
+    pq_query(sql, "UPDATE imap_messages SET uid = -1 - uid WHERE folder_id = $1 AND uid >= 0",
+             {std::to_string(folder_id)});
+    for (std::size_t at = 0; at < rebindings.size(); at += kIdsPerStatement) {
+        const std::size_t end = std::min(rebindings.size(), at + kIdsPerStatement);
+        std::vector<long long> items, uids, modseqs;
+        for (std::size_t i = at; i < end; ++i) {
+            items.push_back(rebindings[i].item_id);
+            uids.push_back(rebindings[i].uid);
+            modseqs.push_back(static_cast<long long>(rebindings[i].modseq));
+        }
+        pq_query(sql,
+                 "INSERT INTO imap_messages (item_id, folder_id, uid, modseq) "
+                 "SELECT i, $1, u, m FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS r(i, u, m) "
+                 "ON CONFLICT (item_id) DO UPDATE SET folder_id = EXCLUDED.folder_id, uid = EXCLUDED.uid, "
+                 "modseq = EXCLUDED.modseq",
+                 {std::to_string(folder_id), id_array(items), id_array(uids), id_array(modseqs)});
+    }
+}
+
+int delete_folder_items(soci::session& sql, long long folder_id, const std::vector<long long>& item_ids) {
+    int deleted = 0;
+    for (std::size_t at = 0; at < item_ids.size(); at += kIdsPerStatement) {
+        std::vector<long long> slice(item_ids.begin() + static_cast<std::ptrdiff_t>(at),
+                                     item_ids.begin() + static_cast<std::ptrdiff_t>(std::min(item_ids.size(), at + kIdsPerStatement)));
+        PqResult r = pq_query(sql, "DELETE FROM items WHERE folder_id = $1 AND id = ANY($2::bigint[]) RETURNING id",
+                              {std::to_string(folder_id), id_array(slice)});
+        deleted += r.rows();
+    }
+    return deleted;
 }
 
 int delete_folder_items(soci::session& sql, long long folder_id) {

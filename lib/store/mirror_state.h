@@ -64,6 +64,33 @@ void rebind_mirrored_message(soci::session& sql, long long item_id, long long fo
 // The item is no message of any mailbox any more (its UID was expunged and its new one is unknown).
 void forget_mirrored_message(soci::session& sql, long long item_id);
 
+// An item of a mirrored folder as a UIDVALIDITY change finds it: what recognises its message on the
+// server again (the Message-ID, size and arrival time the rows took from the message when it was
+// mirrored), its UID under the old UIDVALIDITY and the state its flags map to.
+struct FolderItemKey {
+    long long item_id = 0;
+    std::int64_t uid = -1;   // -1: bound to no UID
+    bool is_email = false;   // false: nothing to recognise (it goes)
+    std::string message_id;  // without angle brackets; empty: none
+    long long size = 0;      // bytes of the original (RFC822.SIZE)
+    long long date_received = 0;  // seconds since the epoch (INTERNALDATE)
+    bool read = false;
+    std::string flag, categories;  // WBXML; empty: none
+};
+// Every item of the folder, by old UID (those without one last).
+std::vector<FolderItemKey> load_folder_item_keys(soci::session& sql, long long folder_id);
+struct Rebinding {
+    long long item_id = 0;
+    std::uint32_t uid = 0;
+    std::uint64_t modseq = 0;
+};
+// Binds these items of the folder to their UIDs under a new UIDVALIDITY. The old UIDs of the
+// folder's messages are released first (the new ones may be old ones of other messages), so call
+// it inside the transaction that also binds or deletes every other item of the folder.
+void rebind_folder_messages(soci::session& sql, long long folder_id, const std::vector<Rebinding>& rebindings);
+// Deletes these items of the folder (tombstones for devices); returns how many went.
+int delete_folder_items(soci::session& sql, long long folder_id, const std::vector<long long>& item_ids);
+
 // Deletes the items of these UIDs (the triggers leave tombstones, so devices get Deletes).
 // Returns how many went.
 int delete_mirrored_messages(soci::session& sql, long long folder_id, const std::vector<std::uint32_t>& uids);

@@ -336,3 +336,76 @@ TEST_CASE("Dovecot store: Out of Office set on the phone answers mail Dovecot de
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     CHECK(replies_to(before, "late@example.com") == 1);
 }
+
+TEST_CASE("Dovecot store: the rows keep a preview of a long body; more of it comes from IMAP",
+          "[e2e][dovecot][preview]") {
+    // A small bound, so a modest message is long; the sign-in is remembered while Dovecot is down.
+    DovecotSite site(true, {"auth_cache_seconds = 60", "imap_body_keep_kb = 4"});
+    std::string ida = site.new_account("ida");
+    std::string text;
+    for (int i = 0; text.size() < 20000; ++i) text += "Line " + std::to_string(i) + " of a long letter.\r\n";
+    site.dovecot.deliver(ida, "From: Sender <sender@example.com>\r\nTo: " + ida +
+                                  "\r\nSubject: long\r\nMessage-ID: <long@example.com>\r\n"
+                                  "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text);
+    EasClient phone = site.phone(ida, "IDA1");
+    Hierarchy h = folder_sync(phone);
+    const std::string inbox = h.ids["Inbox"];
+
+    // As Android asks: plain text, a few KB of it. Served from the rows, with the whole size.
+    EasResponse k;
+    std::string key = sync(phone, inbox, "0", k).key;
+    auto s = sync(phone, inbox, key, k,
+                  "<Options><B:BodyPreference><B:Type>1</B:Type><B:TruncationSize>2048</B:TruncationSize>"
+                  "</B:BodyPreference></Options>");
+    REQUIRE(s.adds.size() == 1);
+    const std::string id = text_of(*s.adds[0], tag::AirSync::ServerId);
+    const auto* data = s.adds[0]->child(tag::AirSync::ApplicationData);
+    REQUIRE(data);
+    const auto* body = data->child(tag::AirSyncBase::Body);
+    REQUIRE(body);
+    const std::string whole_size = text_of(*body, tag::AirSyncBase::EstimatedDataSize);
+    CHECK(std::stoul(whole_size) >= 20000);
+    CHECK(text_of(*body, tag::AirSyncBase::Truncated) == "1");
+    CHECK(text_of(*body, tag::AirSyncBase::Data) == text.substr(0, 2048));
+    // The rows hold 4 KB of it, and know the whole size.
+    CHECK(sql_one("SELECT (octet_length(body_plain) <= 4096)::text || '|' || body_plain_size FROM emails WHERE item_id = " +
+                  id) == "true|" + whole_size);
+
+    auto fetch_truncated = [&](const std::string& truncation) {
+        auto req = xml("<ItemOperations xmlns='ItemOperations' xmlns:A='AirSync' xmlns:B='AirSyncBase'><Fetch>"
+                       "<Store>Mailbox</Store><A:CollectionId>" + inbox + "</A:CollectionId><A:ServerId>" + id +
+                       "</A:ServerId><Options><B:BodyPreference><B:Type>1</B:Type>" + truncation +
+                       "</B:BodyPreference></Options></Fetch></ItemOperations>");
+        return phone.command("ItemOperations", &req);
+    };
+    // Dovecot down: what the preview covers still answers (no IMAP asked); more of it is a 503.
+    site.dovecot.stop();
+    CHECK(fetched_data(fetch_truncated("<B:TruncationSize>4000</B:TruncationSize>"), false) == text.substr(0, 4000));
+    CHECK(fetch_truncated("").status == 503);
+    CHECK(fetch_truncated("<B:TruncationSize>5000</B:TruncationSize>").status == 503);
+
+    // Back: the whole body, as the IMAP server holds it.
+    site.dovecot.start();
+    EasResponse back = fetch_truncated("");
+    for (int i = 0; i < 60 && back.status == 503; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        back = fetch_truncated("");
+    }
+    const std::string full = fetched_data(back, false);
+    CHECK(full.size() == std::stoul(whole_size));
+    CHECK(full.rfind(text.substr(0, text.size() - 2), 0) == 0);  // all of it (the last line end aside)
+    // And a Sync that asks for all of it gets all of it too.
+    site.dovecot.deliver(ida, "From: Sender <sender@example.com>\r\nTo: " + ida +
+                                  "\r\nSubject: long again\r\nMessage-ID: <long2@example.com>\r\n"
+                                  "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text);
+    h.key = folder_sync_from(phone, h.key);
+    s = sync(phone, inbox, s.key, k, "<Options><B:BodyPreference><B:Type>1</B:Type></B:BodyPreference></Options>");
+    REQUIRE(s.adds.size() == 1);
+    data = s.adds[0]->child(tag::AirSync::ApplicationData);
+    REQUIRE(data);
+    body = data->child(tag::AirSyncBase::Body);
+    REQUIRE(body);
+    CHECK(text_of(*body, tag::AirSyncBase::Data).size() == std::stoul(text_of(*body, tag::AirSyncBase::EstimatedDataSize)));
+    CHECK(text_of(*body, tag::AirSyncBase::Data).size() >= 20000);
+    CHECK(!body->has(tag::AirSyncBase::Truncated));
+}

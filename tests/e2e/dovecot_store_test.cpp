@@ -3,6 +3,7 @@
 // signs in with their Dovecot password; their folders and mail appear; mail delivered through
 // Dovecot's LMTP wakes a parked Ping within a second; changes made over IMAP reach the phone and
 // the phone's reach IMAP, never echoed back; the poll finds changes when there is no push script.
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <set>
@@ -283,4 +284,86 @@ TEST_CASE("Dovecot store: a Maildir with 1,000 messages in 20 folders appears on
     CHECK(total == 1000);
     CHECK(seen.size() == 1000);  // no message twice, across folders either
     CHECK(h.ids.count("Archiv") == 1);  // the parent of the nested ones, a folder too
+}
+
+TEST_CASE("Dovecot store: a UIDVALIDITY reset sends the phone only what really changed",
+          "[e2e][dovecot][uidvalidity]") {
+    // Without the push script nothing catches up behind the test's back: the changes below reach
+    // easd together with the renumbering, at the phone's next FolderSync.
+    DovecotSite site(false);
+    std::string uma = site.new_account("uma");
+    {
+        auto imap = site.imap_as(uma);
+        for (int i = 0; i < 4; ++i) imap->append("INBOX", message(uma, "renumbered" + std::to_string(i)), {});
+        // Two copies of one message (same Message-ID, size and date): two items, before and after.
+        for (int i = 0; i < 2; ++i) imap->append("INBOX", message(uma, "twin"), {}, 1795000000);
+    }
+    SyncedPhone p = synced_phone(site, uma, "UMA1");
+    REQUIRE(p.inbox_ids.size() == 6);
+    EasResponse k;
+
+    auto validity = [&] {
+        return sql_one("SELECT b.uidvalidity FROM imap_mailboxes b JOIN users u ON u.id = b.user_id WHERE u.address = '" +
+                       uma + "' AND b.name = 'INBOX'");
+    };
+    const std::string first_validity = validity();
+
+    // Renumbered and nothing else: the phone's next Sync has nothing for it.
+    site.dovecot.reset_uidvalidity(uma);
+    p.h.key = folder_sync_from(p.c, p.h.key);
+    const std::string second_validity = validity();
+    REQUIRE(second_validity != first_validity);  // the mirror did see the new UIDVALIDITY
+    auto s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k);
+    CHECK(s.status == "1");
+    CHECK(s.adds.empty());
+    CHECK(s.deletes.empty());
+    CHECK(s.changes.empty());
+    if (!s.key.empty()) p.inbox_key = s.key;
+    CHECK(sql_one("SELECT count(*) FROM imap_messages m JOIN items i ON i.id = m.item_id WHERE i.id IN (" +
+                  [&] {
+                      std::string ids;
+                      for (const auto& id : p.inbox_ids) ids += (ids.empty() ? "" : ",") + id;
+                      return ids;
+                  }() + ")") == "6");
+
+    // Renumbered again, with one message expunged and one new meanwhile: one Delete, one Add.
+    std::string expunged_subject = "renumbered1";
+    {
+        auto imap = site.imap_as(uma);
+        imap->select("INBOX", false);
+        easd::imap::FetchItems items;
+        items.modseq = false;
+        items.header_only = true;
+        std::uint32_t doomed = 0;
+        for (const auto& m : imap->fetch("1:*", items))
+            if (m.body && m.body->find("Subject: " + expunged_subject + "\r\n") != std::string::npos) doomed = m.uid;
+        REQUIRE(doomed != 0);
+        imap->expunge(std::to_string(doomed));
+        imap->append("INBOX", message(uma, "arrived-with-the-reset"), {});
+    }
+    const std::string expunged_id =
+        sql_one("SELECT e.item_id FROM emails e JOIN items i ON i.id = e.item_id JOIN users u ON u.id = i.user_id "
+                "WHERE u.address = '" + uma + "' AND e.subject = '" + expunged_subject + "'");
+    site.dovecot.reset_uidvalidity(uma);
+    p.h.key = folder_sync_from(p.c, p.h.key);
+    REQUIRE(validity() != second_validity);
+    s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k);
+    CHECK(s.status == "1");
+    REQUIRE(s.adds.size() == 1);
+    REQUIRE(s.deletes.size() == 1);
+    CHECK(s.changes.empty());
+    const auto* data = s.adds[0]->child(tag::AirSync::ApplicationData);
+    REQUIRE(data);
+    CHECK(text_of(*data, tag::Email::Subject) == "arrived-with-the-reset");
+    const std::string deleted = text_of(*s.deletes[0], tag::AirSync::ServerId);
+    CHECK(std::find(p.inbox_ids.begin(), p.inbox_ids.end(), deleted) != p.inbox_ids.end());
+    CHECK(deleted == expunged_id);  // ServerIds are item ids
+    p.inbox_key = s.key;
+    // The twins are still two items, and nothing more comes.
+    CHECK(sql_one("SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id JOIN users u ON u.id = i.user_id "
+                  "WHERE u.address = '" + uma + "' AND e.subject = 'twin'") == "2");
+    s = sync(p.c, p.h.ids["Inbox"], p.inbox_key, k);
+    CHECK(s.adds.empty());
+    CHECK(s.deletes.empty());
+    CHECK(s.changes.empty());
 }

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <future>
 #include <map>
+#include <set>
 #include <string>
 
 #include "content/message_limits.h"
@@ -235,6 +236,101 @@ TEST_CASE("A UIDVALIDITY reset mirrors the mailbox again without duplicates", "[
     CHECK(f.folder_of("Lists") == lists);
     CHECK(f.count_items(lists) == "2");
     CHECK(f.one("SELECT count(*) FROM item_tombstones WHERE folder_id = " + std::to_string(lists)) == "3");
+}
+
+TEST_CASE("After a UIDVALIDITY reset the mirror recognises its messages: same items, only real changes",
+          "[dovecot][mirror][uidvalidity]") {
+    MirrorFixture f("renumber");
+    const long long when = 1795000000;  // one INTERNALDATE for both twins
+    f.other->append("INBOX", message(1), {"\\Seen"});
+    f.other->append("INBOX", message(2), {});
+    f.other->append("INBOX", message(3), {});
+    f.other->append("INBOX", message(4, "Twin"), {}, when);  // two copies of one message
+    f.other->append("INBOX", message(4, "Twin"), {}, when);
+    const std::string anonymous = "From: a@example.com\r\nSubject: No Message-ID\r\n\r\nanonymous\r\n";
+    f.other->append("INBOX", anonymous, {});
+    f.mirror().catch_up_all();
+    const long long inbox = f.folder_of("INBOX");
+    const std::string folder = std::to_string(inbox);
+    REQUIRE(f.count_items(inbox) == "6");
+    auto before = store::find_mailbox_binding(*f.sql, f.user.id, "INBOX");
+    REQUIRE(before);
+    // Each item's id and change number (items.modseq) by subject; the twins by item id.
+    const std::string kept_before =
+        f.one("SELECT string_agg(e.subject || '=' || i.id || '@' || i.modseq, ',' ORDER BY e.subject, i.id) "
+              "FROM items i JOIN emails e ON e.item_id = i.id WHERE i.folder_id = " + folder +
+              " AND e.subject NOT IN ('Message 2', 'Message 3')");
+    const std::string third = f.one("SELECT e.item_id || '@' || i.modseq FROM emails e JOIN items i ON i.id = e.item_id "
+                                    "WHERE i.folder_id = " + folder + " AND e.subject = 'Message 3'");
+
+    // While the mirror looks away: one message expunged, one new, one flagged; then the mailbox is
+    // renumbered under a new UIDVALIDITY.
+    f.other->select("INBOX", false);
+    f.other->expunge("2");
+    f.other->store_flags("3", imap::Connection::FlagOp::Add, {"\\Flagged"});
+    f.other->append("INBOX", message(7, "Late"), {});
+    f.other.reset();
+    f.imap.reset();
+    f.dovecot.reset_uidvalidity(f.address);
+    f.imap = f.connect_as_master();
+    f.other = imap::Connection::open(f.endpoint());
+    f.other->login(f.address, "pw");
+    REQUIRE(f.other->select("INBOX", true).uidvalidity != before->uidvalidity);
+
+    dovecot::CatchUpStats stats;
+    auto m = f.mirror();
+    for (const auto& b : m.catch_up_hierarchy())
+        if (b.name == "INBOX") m.catch_up_mailbox(b, &stats);
+    CHECK(stats.added == 1);
+    CHECK(stats.removed == 1);
+    CHECK(stats.changed == 1);
+    auto after = store::find_mailbox_binding(*f.sql, f.user.id, "INBOX");
+    REQUIRE(after);
+    CHECK(after->uidvalidity != before->uidvalidity);
+
+    // What did not change kept its item and its change number: the devices hear nothing of it.
+    CHECK(f.one("SELECT string_agg(e.subject || '=' || i.id || '@' || i.modseq, ',' ORDER BY e.subject, i.id) "
+                "FROM items i JOIN emails e ON e.item_id = i.id WHERE i.folder_id = " + folder +
+                " AND e.subject NOT IN ('Message 2', 'Message 3', 'Late 7')") == kept_before);
+    // The flagged one is the same item, changed; the expunged one left one tombstone; the new one is one item.
+    const std::string third_item = third.substr(0, third.find('@'));
+    CHECK(f.one("SELECT (flag IS NOT NULL)::text FROM emails WHERE item_id = " + third_item) == "true");
+    CHECK(f.one("SELECT i.modseq::text <> '" + third.substr(third.find('@') + 1) + "' FROM items i WHERE i.id = " +
+                third_item) == "t");
+    CHECK(f.one("SELECT count(*) FROM item_tombstones WHERE folder_id = " + folder) == "1");
+    CHECK(f.one("SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id WHERE i.folder_id = " + folder +
+                " AND e.subject = 'Message 2'") == "0");
+    CHECK(f.one("SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id WHERE i.folder_id = " + folder +
+                " AND e.subject = 'Late 7'") == "1");
+    CHECK(f.one("SELECT count(*) FROM emails e JOIN items i ON i.id = e.item_id WHERE i.folder_id = " + folder +
+                " AND e.subject = 'Twin 4'") == "2");
+    CHECK(f.count_items(inbox) == "6");
+
+    // Every item is bound to the UID its message has now: the server's list and the rows agree.
+    imap::FetchItems items;
+    items.modseq = false;
+    items.header_only = true;
+    std::multiset<std::string> server, rows;
+    for (const auto& msg : f.other->fetch("1:*", items)) {
+        REQUIRE(msg.body);
+        auto at = msg.body->find("Subject: ");
+        REQUIRE(at != std::string::npos);
+        server.insert(std::to_string(msg.uid) + " " + msg.body->substr(at + 9, msg.body->find("\r\n", at) - at - 9));
+    }
+    const std::string bound = f.one("SELECT string_agg(m.uid || ' ' || e.subject, '|') FROM imap_messages m "
+                                    "JOIN emails e ON e.item_id = m.item_id WHERE m.folder_id = " + folder);
+    for (std::size_t at = 0; at <= bound.size();) {
+        auto end = bound.find('|', at);
+        if (end == std::string::npos) end = bound.size();
+        rows.insert(bound.substr(at, end - at));
+        at = end + 1;
+    }
+    CHECK(rows == server);
+
+    // And the next catch-up finds nothing more to do.
+    dovecot::CatchUpStats again;
+    f.mirror().catch_up_mailbox(*after, &again);
+    CHECK(again.added + again.removed + again.changed == 0);
 }
 
 TEST_CASE("A catch-up that sees a UID vanish does not delete the item a phone is moving meanwhile",

@@ -1,6 +1,7 @@
 #include "support/dovecot_server.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -178,6 +179,32 @@ void DovecotServer::add_users(const std::vector<std::pair<std::string, std::stri
 std::string DovecotServer::maildir(const std::string& address) const {
     auto at = address.find('@');
     return dir_ + "/mail/" + address.substr(at + 1) + "/" + address.substr(0, at);
+}
+
+void DovecotServer::reset_uidvalidity(const std::string& address, const std::string& mailbox) {
+    const std::string root = maildir(address);
+    // Maildir++: INBOX is the root, "A/B" is ".A.B" (the layout easd-local.conf.in configures).
+    std::string dir = root;
+    if (mailbox != "INBOX") {
+        std::string dotted = mailbox;
+        for (auto& c : dotted)
+            if (c == '/') c = '.';
+        dir += "/." + dotted;
+    }
+    stop();
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) throw std::runtime_error("no Maildir " + dir);
+    std::vector<std::string> doomed;
+    while (dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name == "dovecot-uidlist" || name.rfind("dovecot.index", 0) == 0 || name.rfind("dovecot.list.index", 0) == 0)
+            doomed.push_back(dir + "/" + name);
+    }
+    ::closedir(d);
+    for (const auto& p : doomed) ::unlink(p.c_str());
+    // The list index lives at the root, whichever mailbox it is.
+    for (const char* name : {"/dovecot.list.index", "/dovecot.list.index.log"}) ::unlink((root + name).c_str());
+    start();
 }
 
 std::string DovecotServer::log() const { return read_file(dir_ + "/dovecot.log"); }

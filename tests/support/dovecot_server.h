@@ -50,6 +50,13 @@ public:
     // Points the push script at another URL (rewrites the config and restarts Dovecot).
     void set_push_url(const std::string& url);
 
+    // Gives one of the user's mailboxes a new UIDVALIDITY, as a restore from backup or a lost
+    // index does: with Dovecot stopped, the mailbox's dovecot-uidlist and indexes (and the user's
+    // mailbox list index, which would still say the old one) are removed; started again, Dovecot
+    // numbers the messages anew under a UIDVALIDITY from dovecot-uidvalidity (always a larger one).
+    // The messages, their flags and INTERNALDATEs (file times) stay. Every IMAP connection is cut.
+    void reset_uidvalidity(const std::string& address, const std::string& mailbox = "INBOX");
+
     void stop();
     void start();    // waits until IMAP answers
     void restart();  // stop + start: every IMAP connection is cut
