@@ -1,4 +1,4 @@
--- easd schema 21: the Dovecot store keeps a preview of a long body, not the whole text (issue 11).
+-- easd schema 24: the Dovecot store keeps a preview of a long body, not the whole text (issue 11).
 --
 -- A mirrored email's body_plain and body_html keep at most imap_body_keep_kb of text (what the
 -- usual truncated Sync of a phone reads); the rest stays on the IMAP server, and a phone that
