@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "admin/console.h"
 #include "commands/out_of_office.h"
 #include "commands/request_handler.h"
 #include "commands/server_metrics.h"
@@ -162,10 +163,15 @@ int main(int argc, char** argv) {
         commands::send_out_of_office_reply(sql, *mail, settings.sendmail_command, user, headers, parsed, std::nullopt);
     };
     mail->start(*db, std::move(hooks));
+    // The web console signs in with the same checks and limits as phones (its own verified-login
+    // cache: a console sign-in never makes a phone's password check unnecessary, nor the reverse).
+    auth::LoginGuard console_guard(*db, *mail, settings.login_limits, std::chrono::seconds(settings.auth_cache_seconds));
+    admin::Console console(*db, console_guard);
     app::ParkingServices parking{finisher, handler, hub};
     app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes,
                               static_cast<std::size_t>(options->max_body_memory_mb) << 20, parking,
                               server_metrics.requests());
+    threads.set_console(&console);
     threads.start(options->threads);
     EASD_LOG_INFO("listening on %s with %d threads, %d database connections, up to %zu parked requests, mail store %s",
                   listener->description().c_str(), options->threads, options->db_pool, hub.max_parked(), mail->name());
