@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The web console in headless Chromium, as an administrator uses it: sign in, find the device in
 the list, open it, wipe it. Screenshots of each step go to --screenshots. Run by the e2e case
 "console: headless Chromium signs in, lists devices and wipes a phone" (tests/e2e/console_test.cpp),
