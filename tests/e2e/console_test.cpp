@@ -8,57 +8,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "console_browser.h"
 #include "e2e_support.h"
 
 using namespace e2e;
 namespace tag = easd::wbxml::tag;
 
 namespace {
-
-// A browser: HTTPS to the shared nginx, trusting its certificate, with the one session cookie.
-class ConsoleBrowser {
-public:
-    ConsoleBrowser() : http_(server().https_port(), "-", "-", "-") { http_.use_tls(server().cert_path()); }
-
-    EasResponse get(const std::string& path) { return keep_cookie(http_.raw("GET", path, "", headers())); }
-    EasResponse post(const std::string& path, const std::map<std::string, std::string>& form) {
-        std::string body;
-        for (const auto& [name, value] : form) body += (body.empty() ? "" : "&") + name + "=" + EasClient::url_encode(value);
-        auto h = headers();
-        h["Content-Type"] = "application/x-www-form-urlencoded";
-        return keep_cookie(http_.raw("POST", path, body, h));
-    }
-    EasResponse sign_in(const std::string& address, const std::string& password = "secret-pw") {
-        return post("/easd-admin/login", {{"address", address}, {"password", password}});
-    }
-    const std::string& cookie() const { return cookie_; }
-
-private:
-    std::map<std::string, std::string> headers() const {
-        std::map<std::string, std::string> h;
-        if (!cookie_.empty()) h["Cookie"] = cookie_;
-        return h;
-    }
-    EasResponse keep_cookie(EasResponse r) {
-        std::string set = r.header("set-cookie");
-        if (!set.empty()) {
-            std::string pair = set.substr(0, set.find(';'));
-            cookie_ = set.find("Max-Age=0") != std::string::npos ? "" : pair;
-        }
-        return r;
-    }
-    EasClient http_;
-    std::string cookie_;
-};
-
-// The CSRF token in a page's forms.
-std::string csrf_of(const std::string& page) {
-    const std::string mark = "name=\"csrf\" value=\"";
-    auto at = page.find(mark);
-    if (at == std::string::npos) return {};
-    at += mark.size();
-    return page.substr(at, page.find('"', at) - at);
-}
 
 std::string device_path(const std::string& user, const std::string& device) {
     return "/easd-admin/device?user=" + EasClient::url_encode(user) + "&id=" + EasClient::url_encode(device);
@@ -108,7 +64,7 @@ TEST_CASE("console: an administrator signs in, lists devices and wipes a phone, 
     auto phone = client(owner, "CONSOLELOST");
     provision(phone);
 
-    ConsoleBrowser browser;
+    ConsoleBrowser browser(server().https_port(), server().cert_path());
     auto start = browser.get("/easd-admin/");
     CHECK(start.status == 200);
     CHECK(start.body.find("name=\"password\"") != std::string::npos);
@@ -186,7 +142,7 @@ TEST_CASE("console: a POST without the session's CSRF token is refused and chang
     set_role({admin, "admin"});
     std::string owner = new_user("console-csrf-owner");
     register_device(owner, "CSRFPHONE");
-    ConsoleBrowser browser;
+    ConsoleBrowser browser(server().https_port(), server().cert_path());
     REQUIRE(browser.sign_in(admin).status == 303);
     std::string csrf = csrf_of(browser.get(device_path(owner, "CSRFPHONE")).body);
     REQUIRE_FALSE(csrf.empty());
@@ -198,12 +154,12 @@ TEST_CASE("console: a POST without the session's CSRF token is refused and chang
     auto wrong = browser.post("/easd-admin/device", {{"csrf", wrong_token}, {"user", owner}, {"id", "CSRFPHONE"}, {"action", "block"}});
     CHECK(wrong.status == 403);
     // Another session's token is wrong too.
-    ConsoleBrowser other;
+    ConsoleBrowser other(server().https_port(), server().cert_path());
     REQUIRE(other.sign_in(admin).status == 303);
     auto foreign = other.post("/easd-admin/device", {{"csrf", csrf}, {"user", owner}, {"id", "CSRFPHONE"}, {"action", "wipe"}});
     CHECK(foreign.status == 403);
     // No session at all.
-    ConsoleBrowser stranger;
+    ConsoleBrowser stranger(server().https_port(), server().cert_path());
     CHECK(stranger.post("/easd-admin/device", {{"csrf", csrf}, {"user", owner}, {"id", "CSRFPHONE"}, {"action", "wipe"}}).status == 403);
     CHECK(device_column(owner, "CSRFPHONE", "wipe_status") == "none");
     CHECK(device_column(owner, "CSRFPHONE", "COALESCE(access_override, '')") == "");
@@ -221,7 +177,7 @@ TEST_CASE("console: a domain administrator sees and acts on their domain only", 
     register_device(mine, "APHONE");
     register_device(theirs, "BPHONE");
 
-    ConsoleBrowser browser;
+    ConsoleBrowser browser(server().https_port(), server().cert_path());
     REQUIRE(browser.sign_in(boss).status == 303);
     auto list = browser.get("/easd-admin/");
     REQUIRE(list.status == 200);
@@ -254,7 +210,7 @@ TEST_CASE("console: a user wipes only their own phone on the self-service page",
     register_device(me, "MYPHONE");
     register_device(neighbour, "HISPHONE");
 
-    ConsoleBrowser browser;
+    ConsoleBrowser browser(server().https_port(), server().cert_path());
     REQUIRE(browser.sign_in(me).status == 303);
     auto home = browser.get("/easd-admin/");
     CHECK(home.status == 303);
@@ -285,7 +241,7 @@ TEST_CASE("console: failed sign-ins are limited like a phone's", "[e2e][console]
         ~Clear() { sql_one("DELETE FROM login_failures"); }
     } clear;
     std::string user = new_user("console-guessed");
-    ConsoleBrowser browser;
+    ConsoleBrowser browser(server().https_port(), server().cert_path());
     int refused = 0, throttled = 0;
     std::string retry_after;
     for (int i = 0; i < 8 && throttled == 0; ++i) {
@@ -336,7 +292,7 @@ TEST_CASE("console: the device list with 10,000 devices (benchmark)", "[.console
     sql_one(sql.str());
     std::string admin = new_user("console-bench-admin");
     set_role({admin, "admin"});
-    ConsoleBrowser browser;
+    ConsoleBrowser browser(server().https_port(), server().cert_path());
     REQUIRE(browser.sign_in(admin).status == 303);
     const std::string total = sql_one("SELECT count(*) FROM devices WHERE wipe_status <> 'wiped'");
     for (const char* path : {"/easd-admin/", "/easd-admin/?sort=last_sync&dir=desc", "/easd-admin/?state=blocked",
