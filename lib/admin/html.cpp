@@ -2,20 +2,18 @@
 
 #include <cstdio>
 
+#include "common/text.h"
+
 namespace easd::admin {
 
 std::string text(std::string_view value) {
+    // common/text.h's escape for & < > ", and ' too: an attribute someone quotes with ' stays safe.
+    std::string escaped = escape_markup(value);
     std::string out;
-    out.reserve(value.size() + 8);
-    for (char c : value) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
+    out.reserve(escaped.size());
+    for (char c : escaped) {
+        if (c == '\'') out += "&#39;";
+        else out += c;
     }
     return out;
 }
