@@ -12,7 +12,9 @@ import sys
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def main():
@@ -38,9 +40,13 @@ def main():
         driver.save_screenshot(os.path.join(args.screenshots, name + ".png"))
 
     def expect(text, step):
-        if text not in driver.page_source:
+        # A click that submits a form returns before the browser has followed the 303 and loaded
+        # the next page: wait for the text rather than read whatever page is there now.
+        try:
+            WebDriverWait(driver, 20).until(lambda d: text in d.page_source)
+        except TimeoutException:
             shot("failed-" + step)
-            raise AssertionError(f"{step}: the page does not show {text!r} ({driver.current_url})")
+            raise AssertionError(f"{step}: the page does not show {text!r} ({driver.current_url})") from None
 
     try:
         driver.get(args.url + "/easd-admin/")
