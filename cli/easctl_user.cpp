@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "common/text.h"
 #include "store/access.h"
 #include "store/accounts.h"
+#include "store/admin_roles.h"
 #include "store/aliases.h"
 #include "store/directory.h"
 #include "store/oof.h"
@@ -93,7 +95,12 @@ const char* flag_json(store::ActiveSyncFlag flag) {
     return "null";
 }
 
-void print_user_list(const std::vector<store::User>& users, bool json) {
+void print_user_list(const std::vector<store::User>& users, const std::map<long long, store::AdminRole>& roles,
+                     bool json) {
+    auto role_of = [&](const store::User& u) {
+        auto it = roles.find(u.id);
+        return it == roles.end() ? std::string("none") : store::role_text(it->second);
+    };
     if (json) {
         std::vector<std::string> objects;
         for (const auto& u : users)
@@ -102,14 +109,15 @@ void print_user_list(const std::vector<store::User>& users, bool json) {
                                   .text("name", u.display_name)
                                   .raw("activesync", flag_json(u.activesync))
                                   .boolean("protocol_log", u.protocol_log)
+                                  .text("role", role_of(u))
                                   .str());
         std::cout << json_array(objects) << "\n";
         return;
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& u : users)
-        rows.push_back({u.address, u.display_name, flag_text(u.activesync), u.protocol_log ? "on" : "off"});
-    print_table({"ADDRESS", "NAME", "ACTIVESYNC", "PROTOCOL LOG"}, rows);
+        rows.push_back({u.address, u.display_name, flag_text(u.activesync), u.protocol_log ? "on" : "off", role_of(u)});
+    print_table({"ADDRESS", "NAME", "ACTIVESYNC", "PROTOCOL LOG", "ROLE"}, rows);
 }
 
 std::optional<store::ActiveSyncFlag> parse_flag(const std::string& word) {
@@ -219,7 +227,26 @@ int run_user_command(const Args& a, soci::session& sql, const std::string& sub) 
     }
     if (sub == "list") {
         no_more_words(a, 2);
-        print_user_list(store::list_users(sql, a.value("--domain")), a.flag("--json"));
+        print_user_list(store::list_users(sql, a.value("--domain")), store::admin_roles_by_user(sql), a.flag("--json"));
+        return 0;
+    }
+    if (sub == "role") {
+        // The web console's roles (schema 022): what the account may administer there.
+        const std::string& address = word(a, 2, "address");
+        const std::string& what = word(a, 3, "admin, domain-admin DOMAIN or none");
+        store::AdminRole role;
+        if (what == "admin" || what == "none") {
+            no_more_words(a, 4);
+            role = store::set_admin_role(sql, address, what == "admin" ? store::RoleChange::admin : store::RoleChange::none);
+        } else if (what == "domain-admin") {
+            const std::string& domain = word(a, 4, "domain");
+            no_more_words(a, 5);
+            role = store::set_admin_role(sql, address, store::RoleChange::domain_admin, domain);
+        } else {
+            throw UsageError("user role takes admin, domain-admin DOMAIN or none, not " + what);
+        }
+        done(a, "role of " + store::normalize_address(address) + ": " + store::role_text(role),
+             JsonObject().text("role", store::role_text(role)));
         return 0;
     }
     if (sub == "oof") {

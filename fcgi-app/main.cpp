@@ -15,6 +15,7 @@
 #include <memory>
 #include <thread>
 
+#include "admin/console.h"
 #include "commands/out_of_office.h"
 #include "commands/request_handler.h"
 #include "commands/server_metrics.h"
@@ -241,10 +242,15 @@ int main(int argc, char** argv) {
                                            parsed, std::nullopt);
     };
     mail->start(*db, std::move(hooks));
+    // The web console signs in with the same checks and limits as phones (its own verified-login
+    // cache: a console sign-in never makes a phone's password check unnecessary, nor the reverse).
+    auth::LoginGuard console_guard(*db, *mail, options->login_limits, std::chrono::seconds(options->auth_cache_seconds));
+    admin::Console console(*db, console_guard);
     app::ParkingServices parking{finisher, handler, hub};
     app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes,
                               static_cast<std::size_t>(options->max_body_memory_mb) << 20, parking,
                               server_metrics);
+    threads.set_console(&console);
     threads.start(options->threads);
     app::LivePublisher live(*db, hub, threads, server_metrics, std::chrono::milliseconds(options->live_stats_ms));
     live.start();

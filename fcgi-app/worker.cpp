@@ -232,6 +232,15 @@ void AcceptThreads::serve(int fd, std::chrono::steady_clock::time_point accepted
         live_.finished(std::move(r));
     };
 
+    if (console_) {
+        std::string_view path = in.request_uri.empty() ? std::string_view(in.script_name) : std::string_view(in.request_uri);
+        path = path.substr(0, path.find('?'));
+        if (admin::is_console_path(path)) {
+            serve_console(*req, in, count);
+            return;
+        }
+    }
+
     // Sign-in, command and size are settled before a byte of the body is read: a stranger's
     // or an oversized body never takes this process's memory.
     const std::size_t length = content_length(*req);
@@ -285,6 +294,43 @@ void AcceptThreads::serve(int fd, std::chrono::steady_clock::time_point accepted
         out = commands::HttpResponse();
         malloc_trim(0);
     }
+}
+
+void AcceptThreads::serve_console(FCGX_Request& req, const commands::HttpRequest& in,
+                                  const std::function<void(int)>& count) {
+    auto to_http = [](admin::Response&& r) {
+        commands::HttpResponse out;
+        out.status = r.status;
+        out.headers = std::move(r.headers);
+        out.body = std::move(r.body);
+        return out;
+    };
+    admin::Request request;
+    request.method = in.method;
+    request.query = in.query_string;
+    std::string_view path = in.request_uri.empty() ? std::string_view(in.script_name) : std::string_view(in.request_uri);
+    request.path = std::string(path.substr(0, path.find('?')));
+    request.cookie = param(req, "HTTP_COOKIE");
+    request.content_type = in.content_type;
+    request.remote_addr = in.remote_addr;
+    request.https = in.https;
+    // The console's forms are small: anything larger is refused before it is read.
+    if (content_length(req) > admin::kMaxFormBytes) {
+        commands::HttpResponse refused = commands::plain_response(413, "request body too large");
+        write_and_finish(req, refused);
+        count(refused.status);
+        return;
+    }
+    bool too_large = false;
+    if (!read_body(req, admin::kMaxFormBytes, request.body, too_large)) {
+        commands::HttpResponse refused = commands::plain_response(too_large ? 413 : 400);
+        write_and_finish(req, refused);
+        count(refused.status);
+        return;
+    }
+    commands::HttpResponse out = to_http(console_->handle(request));
+    write_and_close(req, out);
+    count(out.status);
 }
 
 }  // namespace easd::app

@@ -11,10 +11,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "admin/console.h"
 #include "commands/request_handler.h"
 #include "commands/server_metrics.h"
 #include "parked_request.h"
@@ -40,12 +42,17 @@ public:
     // Requests a request thread is working on now, and how many request threads there are.
     std::size_t working() const { return working_.load(std::memory_order_relaxed); }
     std::size_t thread_count() const { return thread_count_; }
+    // The web console that answers /easd-admin (admin/console.h); unset, that path is ActiveSync's
+    // handler's (a 405 or 401). Set before start(); it outlives the threads.
+    void set_console(admin::Console* console) { console_ = console; }
 
 private:
     void accept_loop();
     void serve_loop();
     // `accepted`: when accept4 returned it (a Ping's heartbeat counts from there).
     void serve(int fd, std::chrono::steady_clock::time_point accepted);
+    // A request under /easd-admin: a small form at most, then the console's page.
+    void serve_console(FCGX_Request& req, const commands::HttpRequest& in, const std::function<void(int)>& count);
     bool reserve_body_memory(std::size_t bytes);
     // Counts a connection that waited `waited` for a request thread, `queued` others behind it.
     void note_queue_wait(std::chrono::steady_clock::duration waited, std::size_t queued);
@@ -59,6 +66,7 @@ private:
     metrics::RequestMetrics& requests_;
     metrics::LiveActivity& live_;
     std::atomic<std::size_t> working_{0};
+    admin::Console* console_ = nullptr;
     std::atomic<bool> stopping_{false};
     bool accepting_done_ = false;  // guarded by queue_mutex_
     mutable std::mutex queue_mutex_;

@@ -11,7 +11,7 @@ namespace easd::commands {
 const std::vector<std::string_view>& request_kinds() {
     static const std::vector<std::string_view> kinds = [] {
         std::vector<std::string_view> v = protocol::command_names();
-        for (std::string_view other : {"Autodiscover", "OPTIONS", "easd-health", "easd-metrics", "easd-notify", "unknown"})
+        for (std::string_view other : {"Autodiscover", "OPTIONS", "easd-health", "easd-metrics", "easd-notify", "easd-admin", "unknown"})
             v.push_back(other);
         return v;
     }();
@@ -29,6 +29,13 @@ std::size_t request_kind(const HttpRequest& request) {
     if (is_metrics_request(request)) return index_of("easd-metrics");
     if (is_push_notification_request(request)) return index_of("easd-notify");
     if (is_autodiscover_request(request)) return index_of("Autodiscover");
+    {
+        // The web console (lib/admin, which this library does not know): its pages are one kind.
+        std::string_view path = request.request_uri.empty() ? std::string_view(request.script_name)
+                                                            : std::string_view(request.request_uri);
+        path = path.substr(0, path.find('?'));
+        if (path == "/easd-admin" || path.substr(0, 12) == "/easd-admin/") return index_of("easd-admin");
+    }
     if (request.method == "OPTIONS") return index_of("OPTIONS");
     auto command = protocol::command_of_query(request.query_string);
     return index_of(command ? *command : "unknown");

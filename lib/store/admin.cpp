@@ -1,9 +1,11 @@
 #include "store/admin.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "common/text.h"
 #include "store/accounts.h"
+#include "store/pq.h"
 #include "store/push_state.h"
 #include "store/sync_state.h"
 
@@ -147,7 +149,38 @@ std::string wipe_status_text(const DeviceInfo& device) {
     return device.wipe_status;
 }
 
+namespace {
+
+// The ORDER BY expression of each sort key (device_sort_keys), never text from the request.
+const std::vector<std::pair<std::string, std::string>>& sort_columns() {
+    static const std::vector<std::pair<std::string, std::string>> columns = {
+        {"user", "u.address"},           {"device_id", "d.device_id"},  {"type", "d.device_type"},
+        {"model", "d.model"},            {"os", "d.os"},                {"user_agent", "d.user_agent"},
+        {"version", "d.protocol_version"}, {"first_sync", "d.first_sync"}, {"last_sync", "d.last_sync"},
+        {"access", "d.access_state"},    {"policy", "d.policy_status"}, {"wipe", "d.wipe_status"},
+    };
+    return columns;
+}
+
+}  // namespace
+
+const std::vector<std::string>& device_sort_keys() {
+    static const std::vector<std::string> keys = [] {
+        std::vector<std::string> k;
+        for (const auto& [key, column] : sort_columns()) k.push_back(key);
+        return k;
+    }();
+    return keys;
+}
+
 std::vector<DeviceInfo> list_devices(soci::session& sql, const DeviceFilter& filter) {
+    DevicePageQuery q;
+    q.filter = filter;
+    return list_devices_page(sql, q).devices;
+}
+
+DevicePage list_devices_page(soci::session& sql, const DevicePageQuery& query) {
+    const DeviceFilter& filter = query.filter;
     long long uid = filter.address.empty() ? 0 : user_id_for(sql, filter.address);
     std::string domain = to_lower_ascii(filter.domain);
     if (!domain.empty()) {
@@ -155,19 +188,49 @@ std::vector<DeviceInfo> list_devices(soci::session& sql, const DeviceFilter& fil
         sql << "SELECT count(*)::int FROM domains WHERE name = :n", soci::use(domain), soci::into(found);
         if (found == 0) throw InvalidRequest("unknown domain " + domain);
     }
-    int include_wiped = filter.include_wiped ? 1 : 0;
+    std::string order = "u.address";
+    for (const auto& [key, column] : sort_columns())
+        if (key == query.sort) order = column;
+    const char* direction = query.descending ? " DESC" : "";
+    std::string state = query.state == "wipe" ? "" : query.state;
+    const int wipe_waiting = query.state == "wipe" ? 1 : 0;
+    int include_wiped = filter.include_wiped || wipe_waiting ? 1 : 0;
     if (filter.not_seen_days < 0) throw InvalidRequest("a number of days is 0 or more");
     int days = filter.not_seen_days;
-    std::vector<DeviceInfo> out;
-    soci::rowset<soci::row> rs = (sql.prepare << device_columns() +
+    const int scoped = query.scoped ? 1 : 0;
+    std::vector<std::string> lowered;
+    for (const auto& d : query.domains) lowered.push_back(to_lower_ascii(d));
+    const std::string scope = text_array(lowered);
+    // The same WHERE for the page and for the count.
+    const std::string where =
         "FROM devices d JOIN users u ON u.id = d.user_id JOIN domains dm ON dm.id = u.domain_id "
         "WHERE (:u::bigint = 0 OR u.id = :u2) AND (:dm = '' OR dm.name = :dm2) "
         "AND (:wiped = 1 OR d.wipe_status <> 'wiped') "
-        "AND (:days = 0 OR d.last_seen < now() - make_interval(days => :days2)) ORDER BY u.address, d.device_id",
-        soci::use(uid), soci::use(uid), soci::use(domain), soci::use(domain), soci::use(include_wiped), soci::use(days),
-        soci::use(days));
-    for (const auto& r : rs) out.push_back(read_device(r).info);
-    return out;
+        "AND (:days = 0 OR d.last_seen < now() - make_interval(days => :days2)) "
+        "AND (:part = '' OR strpos(u.address, :part2) > 0) "
+        "AND (:state = '' OR d.access_state = :state2) "
+        "AND (:wipe = 0 OR d.wipe_status = 'waiting') "
+        "AND (:scoped = 0 OR dm.name = ANY(:scope::text[])) ";
+    std::string part = to_lower_ascii(query.user_contains);
+    const long long limit = query.limit < 0 ? std::numeric_limits<long long>::max() : query.limit;
+    DevicePage page;
+    {
+        soci::rowset<soci::row> rs = (sql.prepare << device_columns() + where + "ORDER BY " + order + direction +
+                                                         ", u.address, d.device_id LIMIT :lim OFFSET :off",
+            soci::use(uid), soci::use(uid), soci::use(domain), soci::use(domain), soci::use(include_wiped), soci::use(days), soci::use(days),
+            soci::use(part), soci::use(part), soci::use(state), soci::use(state), soci::use(wipe_waiting),
+            soci::use(scoped), soci::use(scope), soci::use(limit),
+            soci::use(query.offset));
+        for (const auto& r : rs) page.devices.push_back(read_device(r).info);
+    }
+    if (query.limit < 0 && query.offset == 0) {
+        page.total = static_cast<long long>(page.devices.size());
+    } else {
+        sql << "SELECT count(*) " + where, soci::use(uid), soci::use(uid), soci::use(domain), soci::use(domain),
+            soci::use(include_wiped), soci::use(days), soci::use(days), soci::use(part), soci::use(part), soci::use(state), soci::use(state),
+            soci::use(wipe_waiting), soci::use(scoped), soci::use(scope), soci::into(page.total);
+    }
+    return page;
 }
 
 DeviceDetails show_device(soci::session& sql, const std::string& address, const std::string& device_id) {

@@ -84,6 +84,29 @@ struct DeviceFilter {
 // Ordered by user, DeviceId. An unknown user or domain throws InvalidRequest.
 std::vector<DeviceInfo> list_devices(soci::session& sql, const DeviceFilter& filter);
 
+// One page of the device list (the web console): the filter above, narrowed further, sorted, and
+// a slice of it with the number of devices the filter matches. The sort key is a whitelisted
+// column name (device_sort_keys); ties go by user, then DeviceId, so pages never overlap.
+struct DevicePageQuery {
+    DeviceFilter filter;             // an unknown user or domain throws InvalidRequest, as above
+    std::string user_contains;       // part of the owner's address ("" any)
+    std::string state;               // an access state (allowed, blocked, quarantined...), or "wipe"
+                                     // for a wipe waiting; "" any
+    bool scoped = false;             // only the devices of accounts in `domains` (a domain admin)
+    std::vector<std::string> domains;
+    std::string sort = "user";
+    bool descending = false;
+    long long offset = 0;
+    long long limit = -1;            // -1: all
+};
+struct DevicePage {
+    std::vector<DeviceInfo> devices;
+    long long total = 0;  // devices the filter matches, over all pages
+};
+DevicePage list_devices_page(soci::session& sql, const DevicePageQuery& query);
+// The sort keys list_devices_page takes, in the order of `easctl device list`'s columns.
+const std::vector<std::string>& device_sort_keys();
+
 // The devices.id of the user's device; InvalidRequest for an unknown user or DeviceId.
 long long find_device_row(soci::session& sql, const std::string& address, const std::string& device_id);
 

@@ -19,6 +19,7 @@
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include "console_browser.h"
 #include "e2e_support.h"
 #include "parked_support.h"
 #include "support/text.h"
@@ -312,4 +313,32 @@ TEST_CASE("through Apache: easd restarted serves the very next request (retry=0)
     apache().start_easd();
     // A backend held out of service (Apache's documented retry=60) would answer 503 here.
     for (int i = 0; i < 8; ++i) CHECK(c.options().status == 200);
+}
+
+TEST_CASE("through Apache: the web console over TLS, plain HTTP redirected", "[e2e][apache][console]") {
+    std::string admin = new_user("apache-console-admin");
+    REQUIRE(easd::test::run_easctl(cluster(), {"user", "role", admin, "admin"}).exit_code == 0);
+    std::string owner = new_user("apache-console-owner");
+    auto phone = ::phone(owner, "APACHECONSOLE");
+    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
+    phone.command("FolderSync", &body);
+
+    EasClient plain(apache().http_port(), "-", "-", "-");
+    auto redirected = plain.raw("GET", "/easd-admin/");
+    CHECK(redirected.status == 301);
+    CHECK(redirected.header("location").rfind("https://", 0) == 0);
+
+    ConsoleBrowser browser(apache().https_port(), apache().cert_path());
+    auto signed_in = browser.sign_in(admin);
+    REQUIRE(signed_in.status == 303);
+    CHECK(signed_in.header("set-cookie").find("HttpOnly") != std::string::npos);
+    auto list = browser.get("/easd-admin/?user=" + EasClient::url_encode(owner));
+    REQUIRE(list.status == 200);
+    CHECK(list.body.find(phone.device_id()) != std::string::npos);
+    CHECK(list.header("x-frame-options") == "DENY");
+    std::string csrf = csrf_of(list.body);
+    REQUIRE_FALSE(csrf.empty());
+    CHECK(browser.post("/easd-admin/device", {{"user", owner}, {"id", phone.device_id()}, {"action", "block"}}).status == 403);
+    CHECK(browser.post("/easd-admin/device", {{"csrf", csrf}, {"user", owner}, {"id", phone.device_id()}, {"action", "block"}}).status == 303);
+    CHECK(device_column(owner, phone.device_id(), "access_override") == "block");
 }

@@ -45,9 +45,11 @@ TEST_CASE("/easd-health: 503 with the reason when the schema falls behind this e
     // As if this easd were newer than the database: its newest migration was never applied.
     std::string newest = newest_migration(db);
     cluster().psql("DELETE FROM schema_migrations WHERE version = " + newest, db);
+    // The one before it (not newest - 1: branches number their migrations apart, leaving gaps).
+    const std::string before = cluster().psql("SELECT max(version) FROM schema_migrations", db);
     auto r = c.raw("GET", "/easd-health");
     CHECK(r.status == 503);
-    CHECK(r.body.find("schema is at version " + std::to_string(std::stoi(newest) - 1)) != std::string::npos);
+    CHECK(r.body.find("schema is at version " + before) != std::string::npos);
     CHECK(r.body.find("easctl migrate") != std::string::npos);
     CHECK(r.header("retry-after") == "10");
 

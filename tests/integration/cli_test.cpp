@@ -50,11 +50,23 @@ TEST_CASE("easctl manages domains and users, with one-line errors", "[cli]") {
     // A new account has no ActiveSync flag of its own: it follows the access mode.
     r = easctl({"--json", "user", "list", "--domain", "cli.test"});
     REQUIRE(r.exit_code == 0);
-    CHECK(r.out == "[{\"address\":\"carol@cli.test\",\"name\":\"\",\"activesync\":null,\"protocol_log\":false}]\n");
+    CHECK(r.out == "[{\"address\":\"carol@cli.test\",\"name\":\"\",\"activesync\":null,\"protocol_log\":false,\"role\":\"none\"}]\n");
     r = easctl({"user", "list", "--domain", "cli.test"});
     CHECK(r.out ==
-          "ADDRESS         NAME  ACTIVESYNC  PROTOCOL LOG\n"
-          "carol@cli.test        default     off\n");
+          "ADDRESS         NAME  ACTIVESYNC  PROTOCOL LOG  ROLE\n"
+          "carol@cli.test        default     off           none\n");
+
+    // The web console's roles: every domain, some domains, none.
+    r = easctl({"user", "role", "carol@cli.test", "domain-admin", "cli.test"});
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out == "role of carol@cli.test: domain-admin cli.test\n");
+    CHECK(easctl({"user", "role", "carol@cli.test", "domain-admin", "nosuch.test"}).exit_code == 1);
+    CHECK(easctl({"user", "role", "nobody@cli.test", "admin"}).exit_code == 1);
+    CHECK(easctl({"user", "role", "carol@cli.test", "root"}).exit_code != 0);
+    CHECK(easctl({"--json", "user", "role", "carol@cli.test", "admin"}).out.find("\"role\":\"admin\"") != std::string::npos);
+    CHECK(easctl({"user", "list", "--domain", "cli.test"}).out.find("off           admin\n") != std::string::npos);
+    CHECK(easctl({"user", "role", "carol@cli.test", "none"}).out == "role of carol@cli.test: none\n");
+    CHECK(shared_cluster().psql("SELECT count(*) FROM admin_roles") == "0");
 
     auto flag = [] { return shared_cluster().psql("SELECT coalesce(activesync::text, 'null') FROM users WHERE address = 'carol@cli.test'"); };
     r = easctl({"user", "disable", "carol@cli.test"});
@@ -65,13 +77,13 @@ TEST_CASE("easctl manages domains and users, with one-line errors", "[cli]") {
     CHECK(r.out == "ActiveSync on for carol@cli.test\n");
     CHECK(flag() == "true");
     r = easctl({"--json", "user", "list", "--domain", "cli.test"});
-    CHECK(r.out == "[{\"address\":\"carol@cli.test\",\"name\":\"\",\"activesync\":true,\"protocol_log\":false}]\n");
+    CHECK(r.out == "[{\"address\":\"carol@cli.test\",\"name\":\"\",\"activesync\":true,\"protocol_log\":false,\"role\":\"none\"}]\n");
 
     r = easctl({"user", "activesync", "carol@cli.test", "off"});
     REQUIRE(r.exit_code == 0);
     CHECK(flag() == "false");
     r = easctl({"user", "list", "--domain", "cli.test"});
-    CHECK(r.out.find("carol@cli.test        off         off\n") != std::string::npos);
+    CHECK(r.out.find("carol@cli.test        off         off           none\n") != std::string::npos);
     CHECK(easctl({"--json", "user", "list", "--domain", "cli.test"}).out.find("\"activesync\":false") != std::string::npos);
     r = easctl({"user", "activesync", "CAROL@cli.test", "on"});
     CHECK(flag() == "true");

@@ -192,6 +192,8 @@ TEST_CASE("metrics: the kind a request counts as comes from a fixed list", "[met
     CHECK(kind("GET", "/easd-health") == "easd-health");
     CHECK(kind("GET", "/easd-metrics") == "easd-metrics");
     CHECK(kind("POST", "/easd-notify") == "easd-notify");
+    CHECK(kind("GET", "/easd-admin/") == "easd-admin");
+    CHECK(kind("POST", "/easd-admin/device") == "easd-admin");
     CHECK(kind("POST", "/Autodiscover/Autodiscover.xml") == "Autodiscover");
     CHECK(kinds.back() == "unknown");
 }
