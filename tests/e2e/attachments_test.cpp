@@ -71,17 +71,6 @@ std::vector<Att> attachments_of(const Node& application_data) {
 }
 
 // The first Fetch of an ItemOperations response (kept alive in `keep`).
-const Node& first_fetch(const EasResponse& r) {
-    REQUIRE(r.status == 200);
-    REQUIRE(r.doc);
-    REQUIRE(text_of(*r.doc, tag::ItemOperations::Status) == "1");
-    const auto* response = r.doc->child(tag::ItemOperations::Response);
-    REQUIRE(response);
-    const auto* fetch = response->child(tag::ItemOperations::Fetch);
-    REQUIRE(fetch);
-    return *fetch;
-}
-
 EasResponse fetch_attachment(EasClient& c, const std::string& ref, const std::string& range = "",
                              const std::map<std::string, std::string>& query = {}) {
     std::string options = range.empty() ? "" : "<Options><Range>" + range + "</Range></Options>";

@@ -37,13 +37,9 @@ std::string fetch_mime(EasClient& c, const std::string& folder, const std::strin
                     "</A:ServerId><Options><A:MIMESupport>2</A:MIMESupport><B:BodyPreference><B:Type>4"
                     "</B:Type></B:BodyPreference></Options></Fetch></ItemOperations>");
     auto r = c.command("ItemOperations", &body);
-    REQUIRE(r.doc);
-    const auto* response = r.doc->child(tag::ItemOperations::Response);
-    REQUIRE(response);
-    const auto* fetch = response->child(tag::ItemOperations::Fetch);
-    REQUIRE(fetch);
-    REQUIRE(text_of(*fetch, tag::ItemOperations::Status) == "1");
-    const auto* props = fetch->child(tag::ItemOperations::Properties);
+    const auto& fetch = first_fetch(r);
+    REQUIRE(text_of(fetch, tag::ItemOperations::Status) == "1");
+    const auto* props = fetch.child(tag::ItemOperations::Properties);
     REQUIRE(props);
     const auto* b = props->child(tag::AirSyncBase::Body);
     REQUIRE(b);

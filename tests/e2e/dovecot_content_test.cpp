@@ -44,14 +44,9 @@ EasResponse fetch_file(EasClient& c, const std::string& ref) {
 
 // The Data of the first Fetch's Properties (its Body's Data for an email, the bytes for a file).
 std::string fetched_data(const EasResponse& r, bool file) {
-    REQUIRE(r.status == 200);
-    REQUIRE(r.doc);
-    const auto* response = r.doc->child(tag::ItemOperations::Response);
-    REQUIRE(response);
-    const auto* fetch = response->child(tag::ItemOperations::Fetch);
-    REQUIRE(fetch);
-    REQUIRE(text_of(*fetch, tag::ItemOperations::Status) == "1");
-    const auto* props = fetch->child(tag::ItemOperations::Properties);
+    const auto& fetch = first_fetch(r);
+    REQUIRE(text_of(fetch, tag::ItemOperations::Status) == "1");
+    const auto* props = fetch.child(tag::ItemOperations::Properties);
     REQUIRE(props);
     if (file) {
         auto bytes = easd::protocol::base64_decode(props->child_text(tag::ItemOperations::Data));

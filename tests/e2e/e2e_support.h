@@ -130,6 +130,19 @@ inline std::string simple_message(const std::string& subject, const std::string&
 
 inline std::string text_of(const easd::wbxml::Node& n, easd::wbxml::Tag t) { return std::string(n.child_text(t)); }
 
+// The first Fetch of an ItemOperations answer (HTTP 200, overall status 1); its own Status is the caller's.
+inline const easd::wbxml::Node& first_fetch(const EasResponse& r) {
+    namespace tag = easd::wbxml::tag;
+    REQUIRE(r.status == 200);
+    REQUIRE(r.doc);
+    REQUIRE(text_of(*r.doc, tag::ItemOperations::Status) == "1");
+    const auto* response = r.doc->child(tag::ItemOperations::Response);
+    REQUIRE(response);
+    const auto* fetch = response->child(tag::ItemOperations::Fetch);
+    REQUIRE(fetch);
+    return *fetch;
+}
+
 // One value from SQL on the shared cluster.
 inline std::string sql_one(const std::string& query) { return cluster().psql(query); }
 
