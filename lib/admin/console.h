@@ -1,11 +1,12 @@
 // The web console (issue 13, part 1), served by easd under /easd-admin/ behind the front end's TLS:
 // sign-in with the account's own password (the mail store's check, through auth::LoginGuard and
 // its failed-sign-in limits), sessions in PostgreSQL, and server-rendered pages that work without
-// JavaScript:
+// JavaScript. The pages are in files of their own (pages.h lists them; console.cpp's kRoutes maps
+// paths to them):
 //   /easd-admin/          the device list (administrators: every domain or their domains)
 //   /easd-admin/device    one device, its sync state, wipe / account-only wipe / cancel, allow / block
 //   /easd-admin/me        self-service for every account: its own devices, wipe / cancel of them
-// The actions call the same store functions as `easctl device` (store/admin.h, store/provisioning.h).
+// The actions call the same store functions as easctl (store/admin.h, store/provisioning.h, ...).
 #pragma once
 
 #include <optional>
@@ -18,6 +19,8 @@
 #include "store/db.h"
 
 namespace easd::admin {
+
+struct ConsoleSession;  // pages.h: the signed-in account of a request
 
 struct ConsoleSettings {
     int idle_seconds = 30 * 60;          // a session unused this long ends
@@ -35,16 +38,10 @@ public:
     Response handle(const Request& request);
 
 private:
-    struct Session;  // the signed-in account of a request
     Response route(const Request& request);
-    std::optional<Session> session_of(soci::session& sql, const Request& request);
+    std::optional<ConsoleSession> session_of(soci::session& sql, const Request& request);
     Response sign_in(const Request& request);
     Response sign_out(soci::session& sql, const Request& request);
-    Response device_list(soci::session& sql, const Session& s, const Request& request);
-    Response device_page(soci::session& sql, const Session& s, const Request& request, const std::string& notice);
-    Response device_action(soci::session& sql, const Session& s, const Request& request);
-    Response my_devices(soci::session& sql, const Session& s, const std::string& notice, const std::string& error);
-    Response my_device_action(soci::session& sql, const Session& s, const Request& request);
 
     store::Database& db_;
     auth::LoginGuard& guard_;

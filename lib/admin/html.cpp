@@ -47,6 +47,21 @@ std::string query_href(std::string_view path, const std::vector<std::pair<std::s
     return text(href);
 }
 
+namespace {
+
+// The navigation bar: every page a signed-in account may open from anywhere.
+struct NavLink {
+    const char* href;
+    const char* label;
+    bool admin_only;
+};
+const NavLink kNavigation[] = {
+    {"/easd-admin/", "Devices", true},
+    {"/easd-admin/me", "My devices", false},
+};
+
+}  // namespace
+
 std::string page(const PageFrame& frame, const std::string& content) {
     std::string out =
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -55,8 +70,10 @@ std::string page(const PageFrame& frame, const std::string& content) {
         "<link rel=\"stylesheet\" href=\"/easd-admin/console.css\"></head><body>\n<header><b>easd</b>";
     if (!frame.signed_in_as.empty()) {
         out += "<nav>";
-        if (frame.is_admin) out += "<a href=\"/easd-admin/\">Devices</a> ";
-        out += "<a href=\"/easd-admin/me\">My devices</a></nav>";
+        for (const auto& link : kNavigation)
+            if (frame.is_admin || !link.admin_only)
+                out += std::string("<a href=\"") + link.href + "\">" + link.label + "</a> ";
+        out += "</nav>";
         out += "<span class=\"who\">" + text(frame.signed_in_as) + "</span>";
         out += "<form method=\"post\" action=\"/easd-admin/logout\" class=\"inline\">"
                "<input type=\"hidden\" name=\"csrf\" value=\"" + text(frame.csrf_token) + "\">"

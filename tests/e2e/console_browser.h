@@ -1,9 +1,11 @@
-// The web console as a browser uses it, for the end-to-end tests (console_test.cpp, apache_test.cpp).
+// The web console as a browser uses it, for the end-to-end tests (console_test.cpp, apache_test.cpp
+// and the tests of the other console pages), and the phones and roles those tests set up.
 #pragma once
 
 #include <map>
 #include <string>
 
+#include "e2e_support.h"
 #include "support/eas_client.h"
 
 namespace e2e {
@@ -55,6 +57,48 @@ inline std::string csrf_of(const std::string& page) {
     if (at == std::string::npos) return {};
     at += mark.size();
     return page.substr(at, page.find('"', at) - at);
+}
+
+// The console page of one device.
+inline std::string device_page_path(const std::string& user, const std::string& device) {
+    return "/easd-admin/device?user=" + EasClient::url_encode(user) + "&id=" + EasClient::url_encode(device);
+}
+
+// The phone provisions (so the wipe travels as a policy directive, as for a real phone).
+inline void provision_phone(EasClient& c) {
+    namespace tag = easd::wbxml::tag;
+    c.set_policy_key("0");
+    auto body = xml("<Provision xmlns='Provision'><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML</PolicyType>"
+                    "</Policy></Policies></Provision>");
+    auto first = c.command("Provision", &body);
+    REQUIRE(first.doc);
+    std::string key = text_of(*first.doc->child(tag::Provision::Policies)->child(tag::Provision::Policy),
+                              tag::Provision::PolicyKey);
+    auto ack = xml("<Provision xmlns='Provision'><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML</PolicyType>"
+                   "<PolicyKey>" + key + "</PolicyKey><Status>1</Status></Policy></Policies></Provision>");
+    c.set_policy_key(key);
+    auto done = c.command("Provision", &ack);
+    REQUIRE(done.doc);
+    c.set_policy_key(text_of(*done.doc->child(tag::Provision::Policies)->child(tag::Provision::Policy),
+                             tag::Provision::PolicyKey));
+    REQUIRE_FALSE(folder_sync(c).key.empty());
+}
+
+// A device row for the account: one request from its phone.
+inline void register_device(const std::string& user, const std::string& device) {
+    auto c = client(user, device);
+    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
+    c.command("FolderSync", &body);
+    REQUIRE(device_column(user, device, "d.id") != "");
+}
+
+// `easctl user role ARGS...` (ADDRESS admin | domain-admin DOMAIN | none), which must succeed.
+inline void set_console_role(const std::vector<std::string>& args) {
+    std::vector<std::string> full = {"user", "role"};
+    full.insert(full.end(), args.begin(), args.end());
+    auto r = easd::test::run_easctl(cluster(), full);
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
 }
 
 }  // namespace e2e

@@ -14,55 +14,13 @@
 using namespace e2e;
 namespace tag = easd::wbxml::tag;
 
-namespace {
-
-std::string device_path(const std::string& user, const std::string& device) {
-    return "/easd-admin/device?user=" + EasClient::url_encode(user) + "&id=" + EasClient::url_encode(device);
-}
-
-// The phone provisions (so the wipe travels as a policy directive, as for a real phone).
-void provision(EasClient& c) {
-    c.set_policy_key("0");
-    auto body = xml("<Provision xmlns='Provision'><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML</PolicyType>"
-                    "</Policy></Policies></Provision>");
-    auto first = c.command("Provision", &body);
-    REQUIRE(first.doc);
-    std::string key = text_of(*first.doc->child(tag::Provision::Policies)->child(tag::Provision::Policy),
-                              tag::Provision::PolicyKey);
-    auto ack = xml("<Provision xmlns='Provision'><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML</PolicyType>"
-                   "<PolicyKey>" + key + "</PolicyKey><Status>1</Status></Policy></Policies></Provision>");
-    c.set_policy_key(key);
-    auto done = c.command("Provision", &ack);
-    REQUIRE(done.doc);
-    c.set_policy_key(text_of(*done.doc->child(tag::Provision::Policies)->child(tag::Provision::Policy),
-                             tag::Provision::PolicyKey));
-    REQUIRE_FALSE(folder_sync(c).key.empty());
-}
-
-// A device row for the account: one request from its phone.
-void register_device(const std::string& user, const std::string& device) {
-    auto c = client(user, device);
-    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
-    c.command("FolderSync", &body);
-    REQUIRE(device_column(user, device, "d.id") != "");
-}
-
-void set_role(const std::vector<std::string>& args) {
-    std::vector<std::string> full = {"user", "role"};
-    full.insert(full.end(), args.begin(), args.end());
-    auto r = easd::test::run_easctl(cluster(), full);
-    INFO(r.out << r.err);
-    REQUIRE(r.exit_code == 0);
-}
-
-}  // namespace
 
 TEST_CASE("console: an administrator signs in, lists devices and wipes a phone, which gets the wipe", "[e2e][console]") {
     std::string admin = new_user("console-admin");
-    set_role({admin, "admin"});
+    set_console_role({admin, "admin"});
     std::string owner = new_user("console-owner");
     auto phone = client(owner, "CONSOLELOST");
-    provision(phone);
+    provision_phone(phone);
 
     ConsoleBrowser browser(server().https_port(), server().cert_path());
     auto start = browser.get("/easd-admin/");
@@ -95,7 +53,7 @@ TEST_CASE("console: an administrator signs in, lists devices and wipes a phone, 
     CHECK(list.body.find("CONSOLELOST") != std::string::npos);
     CHECK(list.body.find("1 device(s)") != std::string::npos);
 
-    auto detail = browser.get(device_path(owner, "CONSOLELOST"));
+    auto detail = browser.get(device_page_path(owner, "CONSOLELOST"));
     REQUIRE(detail.status == 200);
     CHECK(detail.body.find("Wipe device") != std::string::npos);
     std::string csrf = csrf_of(detail.body);
@@ -139,12 +97,12 @@ TEST_CASE("console: plain HTTP is sent to TLS, and easd refuses the console with
 
 TEST_CASE("console: a POST without the session's CSRF token is refused and changes nothing", "[e2e][console]") {
     std::string admin = new_user("console-csrf-admin");
-    set_role({admin, "admin"});
+    set_console_role({admin, "admin"});
     std::string owner = new_user("console-csrf-owner");
     register_device(owner, "CSRFPHONE");
     ConsoleBrowser browser(server().https_port(), server().cert_path());
     REQUIRE(browser.sign_in(admin).status == 303);
-    std::string csrf = csrf_of(browser.get(device_path(owner, "CSRFPHONE")).body);
+    std::string csrf = csrf_of(browser.get(device_page_path(owner, "CSRFPHONE")).body);
     REQUIRE_FALSE(csrf.empty());
 
     auto missing = browser.post("/easd-admin/device", {{"user", owner}, {"id", "CSRFPHONE"}, {"action", "wipe"}});
@@ -171,7 +129,7 @@ TEST_CASE("console: a POST without the session's CSRF token is refused and chang
 TEST_CASE("console: a domain administrator sees and acts on their domain only", "[e2e][console]") {
     const std::string mine = "dana@console-a.test", theirs = "tom@console-b.test", boss = "boss@console-a.test";
     for (const auto& u : {mine, theirs, boss}) easd::test::create_user(cluster(), u, "secret-pw");
-    set_role({boss, "domain-admin", "console-a.test"});
+    set_console_role({boss, "domain-admin", "console-a.test"});
     CHECK(easd::test::run_easctl(cluster(), {"user", "list", "--domain", "console-a.test", "--json"}).out.find(
               "\"role\":\"domain-admin console-a.test\"") != std::string::npos);
     register_device(mine, "APHONE");
@@ -186,10 +144,10 @@ TEST_CASE("console: a domain administrator sees and acts on their domain only", 
     // Asking for the other domain by filter shows nothing of it either.
     CHECK(browser.get("/easd-admin/?domain=console-b.test").body.find("BPHONE") == std::string::npos);
 
-    std::string csrf = csrf_of(browser.get(device_path(mine, "APHONE")).body);
+    std::string csrf = csrf_of(browser.get(device_page_path(mine, "APHONE")).body);
     REQUIRE_FALSE(csrf.empty());
     // The other domain's device looks as if it did not exist, and no action reaches it.
-    CHECK(browser.get(device_path(theirs, "BPHONE")).status == 404);
+    CHECK(browser.get(device_page_path(theirs, "BPHONE")).status == 404);
     for (const char* action : {"wipe", "block"})
         CHECK(browser.post("/easd-admin/device", {{"csrf", csrf}, {"user", theirs}, {"id", "BPHONE"}, {"action", action}}).status == 404);
     CHECK(device_column(theirs, "BPHONE", "wipe_status") == "none");
@@ -199,8 +157,8 @@ TEST_CASE("console: a domain administrator sees and acts on their domain only", 
     CHECK(device_column(mine, "APHONE", "wipe_status") == "waiting");
 
     // The role taken away counts at the next request.
-    set_role({boss, "none"});
-    CHECK(browser.get(device_path(mine, "APHONE")).status == 404);
+    set_console_role({boss, "none"});
+    CHECK(browser.get(device_page_path(mine, "APHONE")).status == 404);
     CHECK(browser.get("/easd-admin/").status == 303);
 }
 
@@ -220,7 +178,7 @@ TEST_CASE("console: a user wipes only their own phone on the self-service page",
     CHECK(page.body.find("MYPHONE") != std::string::npos);
     CHECK(page.body.find("HISPHONE") == std::string::npos);
     // No administrator pages for a user.
-    CHECK(browser.get(device_path(me, "MYPHONE")).status == 404);
+    CHECK(browser.get(device_page_path(me, "MYPHONE")).status == 404);
     std::string csrf = csrf_of(page.body);
     REQUIRE_FALSE(csrf.empty());
     CHECK(browser.post("/easd-admin/device", {{"csrf", csrf}, {"user", neighbour}, {"id", "HISPHONE"}, {"action", "wipe"}}).status == 404);
@@ -261,10 +219,10 @@ TEST_CASE("console: failed sign-ins are limited like a phone's", "[e2e][console]
 
 TEST_CASE("console: headless Chromium signs in, lists devices and wipes a phone", "[e2e][console][browser]") {
     std::string admin = new_user("console-browser-admin");
-    set_role({admin, "admin"});
+    set_console_role({admin, "admin"});
     std::string owner = new_user("console-browser-owner");
     auto phone = client(owner, "BROWSERLOST");
-    provision(phone);
+    provision_phone(phone);
     // Screenshots stay in the build directory for the record.
     const std::string shots = std::string(EASD_BINARY_DIR) + "/console-screenshots";
     // Debian's Python, which has Debian's python3-selenium (a python3 earlier on the PATH may not).
@@ -291,7 +249,7 @@ TEST_CASE("console: the device list with 10,000 devices (benchmark)", "[.console
     REQUIRE_FALSE(sql.str().empty());
     sql_one(sql.str());
     std::string admin = new_user("console-bench-admin");
-    set_role({admin, "admin"});
+    set_console_role({admin, "admin"});
     ConsoleBrowser browser(server().https_port(), server().cert_path());
     REQUIRE(browser.sign_in(admin).status == 303);
     const std::string total = sql_one("SELECT count(*) FROM devices WHERE wipe_status <> 'wiped'");
