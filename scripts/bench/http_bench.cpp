@@ -12,7 +12,9 @@
 // answers are validated against the XSDs; the timed requests are not (the client's validation is
 // serialised and would be what is measured).
 //
-// usage: http_bench [--messages N] [--requests N] [--concurrency C]
+// usage: http_bench [--messages N] [--requests N] [--concurrency C] [--config "KEY = VALUE"]...
+//   --config: an extra line of easd's config (repeatable), for A/B runs of one setting, e.g.
+//   `--config "live_stats_ms = 0"` (no live-view publisher) next to the default.
 //   e.g. --messages 5000; and --messages 100000 --concurrency 1 for the cost of a no-change Sync in
 //   a large folder next to a small one.
 #include <algorithm>
@@ -143,6 +145,7 @@ int main(int argc, char** argv) {
     test::PgCluster cluster;
     test::EasServer::Options options;
     options.config_lines = {"threads = 16", "db_pool = 8"};
+    for (auto& line : bench::arg_all(argc, argv, "--config")) options.config_lines.push_back(line);
     if (std::getenv("EASD_BENCH_VERBOSE")) options.args = {"--verbose"};
     test::EasServer server(cluster, options);
     test::create_user(cluster, "bench@bench.test", "bench-password");
@@ -169,6 +172,8 @@ int main(int argc, char** argv) {
 
     std::printf("easd %s behind nginx, %d messages in the Inbox, %d requests, concurrency %d\n",
                 "(1 worker, 16 threads, 8 db connections)", messages, requests, concurrency);
+    for (std::size_t i = 2; i < options.config_lines.size(); ++i)
+        std::printf("config: %s\n", options.config_lines[i].c_str());
 
     std::printf("initial Sync of the Inbox    %.2f s (%d messages, windows of 100, one client)\n", initial_s, messages);
     // From here on the answers were validated in the set-up above; the timed loops measure easd.

@@ -79,7 +79,7 @@ wbxml::Node sync_body(const std::string& collection, const std::string& key) {
     return sync;
 }
 
-// The Inbox synced to its end (up to 512 messages in one window): its id and key.
+// The Inbox synced to its end (windows of 512 until no MoreAvailable): its id and key.
 std::pair<std::string, std::string> synced_inbox(test::EasClient& c) {
     wbxml::Node fs(tag::FolderHierarchy::FolderSync);
     fs.add(tag::FolderHierarchy::SyncKey, "0");
@@ -89,11 +89,16 @@ std::pair<std::string, std::string> synced_inbox(test::EasClient& c) {
     for (const auto* add : r.doc->child(tag::FolderHierarchy::Changes)->children_of(tag::FolderHierarchy::Add))
         if (text(*add, tag::FolderHierarchy::Type) == "2") inbox = text(*add, tag::FolderHierarchy::ServerId);
     std::string key = "0";
-    for (int round = 0; round < 2; ++round) {
+    // Key 0 gives the first key and no items; then windows until the server has nothing more (a
+    // key re-sent while items remain would be answered with the same window again, not "no change").
+    for (bool more = true; more;) {
+        const bool first = key == "0";
         auto body = sync_body(inbox, key);
         auto s = c.command("Sync", &body);
         if (!s.doc) throw std::runtime_error("Sync failed: " + std::to_string(s.status));
-        key = text(*s.doc->child(tag::AirSync::Collections)->child(tag::AirSync::Collection), tag::AirSync::SyncKey);
+        const auto* col = s.doc->child(tag::AirSync::Collections)->child(tag::AirSync::Collection);
+        key = text(*col, tag::AirSync::SyncKey);
+        more = first || col->child(tag::AirSync::MoreAvailable) != nullptr;
     }
     return {inbox, key};
 }
