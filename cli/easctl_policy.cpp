@@ -89,25 +89,9 @@ std::string joined(const std::vector<std::string>& parts, const char* separator 
 // ---------------------------------------------------------------------------------------------
 // where values come from
 
-policy::Source source_of(Level level) {
-    switch (level) {
-        case Level::Global: return policy::Source::Global;
-        case Level::Domain: return policy::Source::Domain;
-        case Level::User: return policy::Source::User;
-        case Level::Device: return policy::Source::Device;
-    }
-    return policy::Source::Global;
-}
+using store::source_of;
 
-std::size_t index_of(Level level) {
-    switch (level) {
-        case Level::Global: return policy::kGlobal;
-        case Level::Domain: return policy::kDomain;
-        case Level::User: return policy::kUser;
-        case Level::Device: return policy::kDevice;
-    }
-    return policy::kGlobal;
-}
+std::size_t index_of(Level level) { return store::level_index(level); }
 
 // "set here" or "inherited from default|global|domain|user", as seen from the target's level.
 std::string origin(policy::Source source, Level here) {
@@ -165,26 +149,12 @@ Shown gather(soci::session& sql, const PolicyTarget& target) {
 }
 
 bool fingerprint_matches(const Shown& s) {
-    return s.acknowledgement && s.acknowledgement->fingerprint == s.fingerprint;
+    return s.acknowledgement && store::fingerprint_matches(*s.acknowledgement, s.fingerprint);
 }
 
 // What the device's acknowledgement means for its next request (commands/admission.cpp).
 std::string acknowledgement_text(const Shown& s) {
-    const store::PolicyAcknowledgement& ack = *s.acknowledgement;
-    const std::string status = " (policy status " + ack.policy_status + ")";
-    if (ack.policy_status == "unsupported")
-        return "none" + status + ": the device sends no policy key and cannot be provisioned";
-    if (!ack.fingerprint) return "none" + status + ": the device is asked to provision at its next request";
-    if (fingerprint_matches(s)) {
-        if (s.effective.enforce && ack.policy_status == "partial" && !s.effective.allow_non_provisionable_devices())
-            return "matches" + status + ": but the policy no longer allows devices that apply it only in part; "
-                                        "the device is asked to provision again at its next request";
-        if (auto hours = s.effective.refresh_interval_hours(); s.effective.enforce && hours)
-            return "matches" + status + ": nothing new is asked of the device until its refresh interval (" +
-                   std::to_string(*hours) + " h) runs out";
-        return "matches" + status + ": nothing new is asked of the device";
-    }
-    return *ack.fingerprint + status + ": differs, the device is asked to provision again at its next request";
+    return store::acknowledgement_text(*s.acknowledgement, s.effective, s.fingerprint);
 }
 
 // "Label:" padded so that the values line up.

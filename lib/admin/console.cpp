@@ -50,6 +50,7 @@ const Route kRoutes[] = {
     {"/", Who::admin, device_list, nullptr},
     {"/device", Who::admin, device_page, device_action},
     {"/me", Who::anyone, my_devices, my_device_action},
+    {"/policies", Who::admin, policies_page, policies_action},
 };
 
 }  // namespace

@@ -179,6 +179,7 @@ Response device_page(const PageContext& c) {
     out += "</dl>";
 
     const std::vector<std::pair<std::string, std::string>> fields = {{"user", d.user}, {"id", d.device_id}};
+    out += "<p><a href=\"" + query_href("/easd-admin/policies", {{"level", "device"}, {"user", d.user}, {"id", d.device_id}}) + "\">Policy</a></p>";
     out += "<h2>Actions</h2><p>";
     if (d.wipe_status == "waiting") {
         out += action_button("/easd-admin/device", c.session.csrf_token, fields, "action", "cancel-wipe", "Cancel wipe");

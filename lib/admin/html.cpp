@@ -58,6 +58,7 @@ struct NavLink {
 const NavLink kNavigation[] = {
     {"/easd-admin/", "Devices", true},
     {"/easd-admin/me", "My devices", false},
+    {"/easd-admin/policies", "Policies", true},
 };
 
 }  // namespace
@@ -106,6 +107,7 @@ const std::string& style_sheet() {
         "button.danger{color:#fff;background:#b22;border:1px solid #911}"
         ".notice{padding:.5em;background:#efe;border:1px solid #9c9}.error{padding:.5em;background:#fee;border:1px solid #c99}"
         "dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}"
+        "tr.unenforced td.value,tr.unenforced td.own{color:#999}"
         "fieldset{border:none;padding:0;margin:0 0 1em}label{margin-right:.5em}\n";
     return css;
 }

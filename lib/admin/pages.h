@@ -76,4 +76,8 @@ Response device_action(const PageContext& c);
 Response my_devices(const PageContext& c);
 Response my_device_action(const PageContext& c);
 
+// policies_page.cpp: /policies, the security policy at one level (global, domain, user, device).
+Response policies_page(const PageContext& c);
+Response policies_action(const PageContext& c);
+
 }  // namespace easd::admin

@@ -244,6 +244,26 @@ std::string describe(const PolicyTarget& target) {
     return "global";
 }
 
+policy::Source source_of(Level level) {
+    switch (level) {
+        case Level::Global: return policy::Source::Global;
+        case Level::Domain: return policy::Source::Domain;
+        case Level::User: return policy::Source::User;
+        case Level::Device: return policy::Source::Device;
+    }
+    return policy::Source::Global;
+}
+
+std::size_t level_index(Level level) {
+    switch (level) {
+        case Level::Global: return policy::kGlobal;
+        case Level::Domain: return policy::kDomain;
+        case Level::User: return policy::kUser;
+        case Level::Device: return policy::kDevice;
+    }
+    return policy::kGlobal;
+}
+
 std::optional<policy::LevelPolicy> load_level(soci::session& sql, const PolicyTarget& target) {
     return read_own(sql, resolve_key(sql, target));
 }
@@ -288,6 +308,28 @@ PolicyAcknowledgement load_acknowledgement(soci::session& sql, const PolicyTarge
     ack.policy_status = r.str(0, 0);
     if (!r.is_null(0, 1)) ack.fingerprint = r.str(0, 1);
     return ack;
+}
+
+bool fingerprint_matches(const PolicyAcknowledgement& ack, const std::string& fingerprint) {
+    return ack.fingerprint == fingerprint;
+}
+
+std::string acknowledgement_text(const PolicyAcknowledgement& ack, const policy::EffectivePolicy& effective,
+                                 const std::string& fingerprint) {
+    const std::string status = " (policy status " + ack.policy_status + ")";
+    if (ack.policy_status == "unsupported")
+        return "none" + status + ": the device sends no policy key and cannot be provisioned";
+    if (!ack.fingerprint) return "none" + status + ": the device is asked to provision at its next request";
+    if (fingerprint_matches(ack, fingerprint)) {
+        if (effective.enforce && ack.policy_status == "partial" && !effective.allow_non_provisionable_devices())
+            return "matches" + status + ": but the policy no longer allows devices that apply it only in part; "
+                                        "the device is asked to provision again at its next request";
+        if (auto hours = effective.refresh_interval_hours(); effective.enforce && hours)
+            return "matches" + status + ": nothing new is asked of the device until its refresh interval (" +
+                   std::to_string(*hours) + " h) runs out";
+        return "matches" + status + ": nothing new is asked of the device";
+    }
+    return *ack.fingerprint + status + ": differs, the device is asked to provision again at its next request";
 }
 
 }  // namespace easd::store

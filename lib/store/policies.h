@@ -54,6 +54,11 @@ struct PolicyTarget {
     std::string device_id;  // Level::Device
 };
 std::string describe(const PolicyTarget& target);  // "global", "domain example.com", "user a@b", "device X of a@b"
+// The source of a value set at this level (Source::Global for Level::Global ...), and the level's
+// place in PolicyLevels (policy::kGlobal ...): what `easctl policy show` and the console's policy
+// page call "set here".
+policy::Source source_of(PolicyTarget::Level level);
+std::size_t level_index(PolicyTarget::Level level);
 
 // The row of that level (nullopt: it inherits everything).
 std::optional<policy::LevelPolicy> load_level(soci::session& sql, const PolicyTarget& target);
@@ -81,5 +86,12 @@ struct PolicyAcknowledgement {
     std::optional<std::string> fingerprint;  // nullopt: it never acknowledged a policy
 };
 PolicyAcknowledgement load_acknowledgement(soci::session& sql, const PolicyTarget& target);
+
+// Whether the device acknowledged exactly the policy whose fingerprint (policy/fingerprint.h) is
+// `fingerprint`, and what its acknowledgement means for its next request (commands/admission.cpp's
+// rules) in one line, as `easctl policy show` and the console's policy page say it.
+bool fingerprint_matches(const PolicyAcknowledgement& ack, const std::string& fingerprint);
+std::string acknowledgement_text(const PolicyAcknowledgement& ack, const policy::EffectivePolicy& effective,
+                                 const std::string& fingerprint);
 
 }  // namespace easd::store
