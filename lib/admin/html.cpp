@@ -58,6 +58,7 @@ struct NavLink {
 const NavLink kNavigation[] = {
     {"/easd-admin/", "Devices", true},
     {"/easd-admin/me", "My devices", false},
+    {"/easd-admin/dashboard", "Dashboard", true},
 };
 
 }  // namespace
