@@ -313,3 +313,24 @@ TEST_CASE("console dashboard: console.js updates the figures in Chromium under t
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
 }
+
+TEST_CASE("console sign-in through Apache: the login-CSRF check against its Host, port and all",
+          "[e2e][console][live-console][apache]") {
+    // Apache passes the Host header as sent (with the port), and no EASD_CONSOLE_ORIGIN.
+    easd::test::EasServer apache(cluster(), shared_options(easd::test::EasServer::FrontEnd::apache));
+    const std::string user = new_user("apache-csrf");
+    auto post = [&](const std::map<std::string, std::string>& extra) {
+        EasClient http(apache.https_port(), "-", "-", "-");
+        http.use_tls(apache.cert_path());
+        auto h = extra;
+        h["Content-Type"] = "application/x-www-form-urlencoded";
+        return http.raw("POST", "/easd-admin/login", "address=" + EasClient::url_encode(user) + "&password=secret-pw", h);
+    };
+    CHECK(post({{"Origin", "https://attacker.example"}}).status == 403);
+    CHECK(post({{"Origin", "https://127.0.0.1:1"}}).status == 403);
+    CHECK(sessions_of(user) == "0");
+    auto own = post({{"Origin", "https://127.0.0.1:" + std::to_string(apache.https_port())}});
+    INFO(own.body);
+    CHECK(own.status == 303);
+    CHECK(sessions_of(user) == "1");
+}
