@@ -245,7 +245,7 @@ int main(int argc, char** argv) {
     // The web console signs in with the same checks and limits as phones (its own verified-login
     // cache: a console sign-in never makes a phone's password check unnecessary, nor the reverse).
     auth::LoginGuard console_guard(*db, *mail, options->login_limits, std::chrono::seconds(options->auth_cache_seconds));
-    admin::Console console(*db, console_guard);
+    admin::Console console(*db, console_guard, app::console_settings(*options));
     app::ParkingServices parking{finisher, handler, hub};
     app::AcceptThreads threads(listener->fd(), handler, options->max_body_bytes,
                               static_cast<std::size_t>(options->max_body_memory_mb) << 20, parking,

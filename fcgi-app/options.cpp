@@ -176,6 +176,8 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         {"autoblock_seconds", 10, 1, 604800, &o.throttle_limits.autoblock_seconds},
         {"sync_loop_repeats", 10, 0, 1000, &o.sync_loop_repeats},
         {"live_stats_ms", 10, 0, 3600000, &o.live_stats_ms},
+        {"console_idle_minutes", 10, 1, 7 * 24 * 60, &o.console_idle_minutes},
+        {"console_session_hours", 10, 1, 30 * 24, &o.console_session_hours},
     };
     for (const auto& s : ints) {
         std::string v = get(s.key);
@@ -186,6 +188,13 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         }
     }
     return o;
+}
+
+admin::ConsoleSettings console_settings(const Options& options) {
+    admin::ConsoleSettings settings;
+    settings.idle_seconds = options.console_idle_minutes * 60;
+    settings.absolute_seconds = options.console_session_hours * 60 * 60;
+    return settings;
 }
 
 commands::ServerSettings server_settings(const Options& options) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/console.h"
 #include "auth/login_limits.h"
 #include "commands/command.h"
 #include "common/log.h"
@@ -37,6 +38,10 @@ struct Options {
     int sync_loop_repeats = 3;
     // How often this process writes its live figures for easctl stats/top (ms; 0: never).
     int live_stats_ms = 1000;
+    // Web console sessions: one unused this long ends, and every one ends this long after its
+    // sign-in (config keys console_idle_minutes, console_session_hours; restart-only).
+    int console_idle_minutes = 30;
+    int console_session_hours = 12;
     int heartbeat_min = 60;      // Ping HeartbeatInterval bounds (seconds)
     int heartbeat_max = 1800;
     int max_ping_folders = 300;
@@ -62,5 +67,8 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code);
 
 // The settings the request handler reads, from the options.
 commands::ServerSettings server_settings(const Options& options);
+
+// The web console's settings from the options (session lifetimes).
+admin::ConsoleSettings console_settings(const Options& options);
 
 }  // namespace easd::app

@@ -314,6 +314,10 @@ void AcceptThreads::serve_console(FCGX_Request& req, const commands::HttpRequest
     request.content_type = in.content_type;
     request.remote_addr = in.remote_addr;
     request.https = in.https;
+    request.origin = param(req, "HTTP_ORIGIN");
+    request.host = param(req, "HTTP_HOST");
+    request.sec_fetch_site = param(req, "HTTP_SEC_FETCH_SITE");
+    request.console_origin = param(req, "EASD_CONSOLE_ORIGIN");
     // The console's forms are small: anything larger is refused before it is read.
     if (content_length(req) > admin::kMaxFormBytes) {
         commands::HttpResponse refused = commands::plain_response(413, "request body too large");

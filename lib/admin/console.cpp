@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "admin/login_csrf.h"
 #include "admin/pages.h"
 #include "admin/session_token.h"
 #include "common/log.h"
@@ -31,7 +32,13 @@ std::string sign_in_form(const std::string& address, const std::string& error) {
 }
 
 Response sign_in_page(int status, const std::string& address = {}, const std::string& error = {}) {
-    return html(status, page(PageFrame{"Sign in", {}, false, {}}, sign_in_form(address, error)));
+    Response r = html(status, page(PageFrame{"Sign in", {}, false, {}}, sign_in_form(address, error)));
+    // Under no-referrer a browser sends "Origin: null" with the form's POST; same-origin still
+    // sends nothing to others, and lets a browser without Sec-Fetch-Site name the page's origin
+    // for the login-CSRF check (login_csrf.h).
+    for (auto& [name, value] : r.headers)
+        if (name == "Referrer-Policy") value = "same-origin";
+    return r;
 }
 
 // Who may open a page: every signed-in account, or administrators (of every domain or of some;
@@ -51,6 +58,8 @@ const Route kRoutes[] = {
     {"/device", Who::admin, device_page, device_action},
     {"/me", Who::anyone, my_devices, my_device_action},
     {"/policies", Who::admin, policies_page, policies_action},
+    {"/dashboard", Who::admin, dashboard_page, nullptr},
+    {"/live.json", Who::admin, live_json, nullptr},
 };
 
 }  // namespace
@@ -87,6 +96,15 @@ Response Console::route(const Request& request) {
         Response r;
         r.body = style_sheet();
         r.headers.emplace_back("Content-Type", "text/css; charset=utf-8");
+        r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+        r.headers.emplace_back("Cache-Control", "max-age=3600");
+        return r;
+    }
+    if (rel == "/console.js") {
+        // A file of its own: the Content-Security-Policy allows scripts from this server only.
+        Response r;
+        r.body = console_script();
+        r.headers.emplace_back("Content-Type", "application/javascript; charset=utf-8");
         r.headers.emplace_back("X-Content-Type-Options", "nosniff");
         r.headers.emplace_back("Cache-Control", "max-age=3600");
         return r;
@@ -150,6 +168,13 @@ std::optional<ConsoleSession> Console::session_of(soci::session& sql, const Requ
 }
 
 Response Console::sign_in(const Request& request) {
+    // Before anything is read: a sign-in posted from another site's page makes no session.
+    if (cross_site_request(request)) {
+        EASD_LOG_WARN("console: cross-site sign-in refused (Origin '%s', Sec-Fetch-Site '%s', Host '%s') from %s",
+                      request.origin.c_str(), request.sec_fetch_site.c_str(), request.host.c_str(),
+                      request.remote_addr.c_str());
+        return sign_in_page(403, {}, "The sign-in form was not sent from this server's page; nobody was signed in.");
+    }
     Params form = parse_params(request.body);
     const std::string address = param(form, "address");
     const std::string password = param(form, "password");

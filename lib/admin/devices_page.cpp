@@ -1,6 +1,7 @@
 // The administrators' device pages: the list of devices (the columns of `easctl device list`,
 // filtered, sorted and paged in the database), one device with its sync state, and its actions
-// (wipe, account-only wipe, cancel, allow, block, let the rules decide), through the same store
+// (wipe, account-only wipe, cancel, allow, block, let the rules decide, protocol log on/off, resync,
+// remove after a ticked confirmation), through the same store
 // functions as `easctl device`. A domain administrator sees the accounts of their domains only.
 #include <algorithm>
 #include <map>
@@ -9,6 +10,7 @@
 #include "common/log.h"
 #include "common/text.h"
 #include "store/admin.h"
+#include "store/devices.h"
 #include "store/provisioning.h"
 
 namespace easd::admin {
@@ -38,6 +40,12 @@ const std::map<std::string, std::string>& action_notices() {
         {"allow", "The device is allowed (the administrator's decision beats the rules)."},
         {"block", "The device is blocked (the administrator's decision beats the rules)."},
         {"default", "The administrator's decision is dropped: the rules decide again."},
+        {"log-on", "Protocol log on: the device's requests and answers are logged."},
+        {"log-off", "Protocol log off for this device."},
+        {"resync", "Sync state discarded: the device's next FolderSync and Sync start over from key 0 (a full "
+                   "resync); its mail, contacts and calendar on the server are untouched."},
+        {"remove", "The device is removed with its sync state. If it connects again it is a new device: access "
+                   "decided afresh, provisioned again, a full sync."},
     };
     return notices;
 }
@@ -128,7 +136,7 @@ Response device_list(const PageContext& c) {
         for (const auto& d : c.session.role.domains) list += (list.empty() ? "" : ", ") + d;
         return list;
     }();
-    out = "<p>Administrator of " + text(scope) + ".</p>" + out;
+    out = notice_for(param(q, "done")) + "<p>Administrator of " + text(scope) + ".</p>" + out;
     return c.page("Devices", out);
 }
 
@@ -193,7 +201,21 @@ Response device_page(const PageContext& c) {
     out += action_button("/easd-admin/device", c.session.csrf_token, fields, "action", "block", "Block");
     if (!d.access_override.empty())
         out += action_button("/easd-admin/device", c.session.csrf_token, fields, "action", "default", "Let the rules decide");
+    out += "</p><p>";
+    out += d.protocol_log
+               ? action_button("/easd-admin/device", c.session.csrf_token, fields, "action", "log-off", "Protocol log off")
+               : action_button("/easd-admin/device", c.session.csrf_token, fields, "action", "log-on", "Protocol log on");
+    out += action_button("/easd-admin/device", c.session.csrf_token, fields, "action", "resync", "Resync (full sync)");
     out += "</p>";
+    // Removing cannot be undone: the box must be ticked (checked on the server, no script needed).
+    out += "<form method=\"post\" action=\"/easd-admin/device\"><fieldset>"
+           "<input type=\"hidden\" name=\"csrf\" value=\"" + text(c.session.csrf_token) + "\">"
+           "<input type=\"hidden\" name=\"user\" value=\"" + text(d.user) + "\">"
+           "<input type=\"hidden\" name=\"id\" value=\"" + text(d.device_id) + "\">"
+           "<label><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required> Remove this device and its "
+           "sync state (its mail stays)</label>"
+           "<button type=\"submit\" name=\"action\" value=\"remove\" class=\"danger\">Remove device</button>"
+           "</fieldset></form>";
 
     out += "<h2>Sync state</h2>";
     if (details.collections.empty()) {
@@ -222,9 +244,17 @@ Response device_action(const PageContext& c) {
     } catch (const store::InvalidRequest&) {
         return message_page(404, "Not found", "No such device.", &f);
     }
-    // The same functions as `easctl device wipe|access`.
+    if (action == "remove" && param(form, "confirm") != "yes")
+        return message_page(400, "Not removed", "Tick the box to confirm the removal; nothing was changed.", &f);
+    // The same functions as `easctl device wipe|access|resync|remove` and `easctl log`.
     try {
-        if (action == "wipe" || action == "wipe-account")
+        if (action == "log-on" || action == "log-off")
+            store::set_device_protocol_log(c.sql, user->id, device_id, action == "log-on");
+        else if (action == "resync")
+            store::resync_device(c.sql, user->address, device_id);
+        else if (action == "remove")
+            store::remove_device(c.sql, user->address, device_id);
+        else if (action == "wipe" || action == "wipe-account")
             store::request_wipe(c.sql, user->address, device_id, action == "wipe-account", c.session.user.address);
         else if (action == "cancel-wipe")
             store::cancel_wipe(c.sql, user->address, device_id);
@@ -238,6 +268,8 @@ Response device_action(const PageContext& c) {
     }
     EASD_LOG_INFO("console: %s: %s of device %s of %s", c.session.user.address.c_str(), action.c_str(), device_id.c_str(),
                   user->address.c_str());
+    // A removed device has no page: back to the list, filtered to its account.
+    if (action == "remove") return see_other("/easd-admin/?user=" + url_value(user->address) + "&done=remove");
     return see_other("/easd-admin/device?user=" + url_value(user->address) + "&id=" + url_value(device_id) +
                      "&done=" + action);
 }

@@ -59,6 +59,7 @@ const NavLink kNavigation[] = {
     {"/easd-admin/", "Devices", true},
     {"/easd-admin/me", "My devices", false},
     {"/easd-admin/policies", "Policies", true},
+    {"/easd-admin/dashboard", "Dashboard", true},
 };
 
 }  // namespace

@@ -18,6 +18,14 @@ struct Request {
     std::string body;
     std::string remote_addr;  // REMOTE_ADDR
     bool https = false;       // HTTPS set by the front end
+    // For the sign-in form's check against login CSRF (console.cpp): the page that sent a POST.
+    std::string origin;          // HTTP_ORIGIN
+    std::string host;            // HTTP_HOST
+    std::string sec_fetch_site;  // HTTP_SEC_FETCH_SITE
+    // EASD_CONSOLE_ORIGIN: the console's origin as the front end knows it (nginx passes its
+    // $easd_console_origin), for front ends whose HTTP_HOST has lost the port (Debian's
+    // fastcgi_params sends $host).
+    std::string console_origin;
 };
 
 struct Response {

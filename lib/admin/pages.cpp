@@ -18,11 +18,12 @@ std::string param(const Params& p, const std::string& name) {
     return it == p.end() ? std::string() : it->second;
 }
 
-// No framing, nothing but our own scripts and styles, never cached (pages show devices and carry
+// No framing, nothing but our own scripts and styles (console.js may fetch from here only), never cached (pages show devices and carry
 // CSRF tokens), no Referer to others.
 void add_security_headers(Response& r) {
     r.headers.emplace_back("Content-Security-Policy",
-                           "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                           "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; "
+                           "form-action 'self'; "
                            "frame-ancestors 'none'; base-uri 'none'");
     r.headers.emplace_back("X-Frame-Options", "DENY");
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");

@@ -79,5 +79,11 @@ Response my_device_action(const PageContext& c);
 // policies_page.cpp: /policies, the security policy at one level (global, domain, user, device).
 Response policies_page(const PageContext& c);
 Response policies_action(const PageContext& c);
+// dashboard_page.cpp: /dashboard, the live figures of every easd process (store::read_live, as
+// `easctl stats`), /live.json (the same as JSON, polled by console.js) and console.js itself.
+// Administrators of every domain only: the figures name users of every domain.
+Response dashboard_page(const PageContext& c);
+Response live_json(const PageContext& c);
+const std::string& console_script();
 
 }  // namespace easd::admin

@@ -10,6 +10,7 @@
 
 #include "common/names.h"
 #include "common/text.h"
+#include "store/console_sessions.h"
 #include "store/folders.h"
 #include "store/pq.h"
 
@@ -216,12 +217,16 @@ void update_user(soci::session& sql, const std::string& address_in, const std::s
 void set_password(soci::session& sql, const std::string& address, const std::string& password) {
     if (password.empty()) throw InvalidRequest("the password must not be empty");
     update_user(sql, address, "password_hash = :v", hash_password(password));
+    // Whoever signed in to the web console with the old password is signed out everywhere.
+    end_console_sessions_of(sql, address);
 }
 
 void set_activesync_flag(soci::session& sql, const std::string& address, ActiveSyncFlag flag) {
     // NULLIF turns "" into NULL: the flag is not set and the access mode decides.
     const char* value = flag == ActiveSyncFlag::on ? "true" : flag == ActiveSyncFlag::off ? "false" : "";
     update_user(sql, address, "activesync = NULLIF(:v, '')::boolean", value);
+    // A disabled account's open console sessions end (a new sign-in is checked afresh).
+    if (flag == ActiveSyncFlag::off) end_console_sessions_of(sql, address);
 }
 
 void set_activesync(soci::session& sql, const std::string& address, bool enabled) {

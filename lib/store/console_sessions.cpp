@@ -1,5 +1,6 @@
 #include "store/console_sessions.h"
 
+#include "store/accounts.h"
 #include "store/pq.h"
 
 namespace easd::store {
@@ -28,6 +29,13 @@ std::optional<ConsoleSession> use_console_session(soci::session& sql, const std:
 
 void end_console_session(soci::session& sql, const std::string& token_hash) {
     pq_query_params(sql, "DELETE FROM console_sessions WHERE token_hash = $1", {PqParam::bytes(token_hash)});
+}
+
+long long end_console_sessions_of(soci::session& sql, const std::string& address) {
+    PqResult r = pq_query_params(sql,
+        "DELETE FROM console_sessions WHERE user_id = (SELECT id FROM users WHERE address = $1) RETURNING 1",
+        {normalize_address(address)});
+    return static_cast<long long>(r.rows());
 }
 
 }  // namespace easd::store

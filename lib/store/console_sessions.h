@@ -27,4 +27,9 @@ std::optional<ConsoleSession> use_console_session(soci::session& sql, const std:
 // Signing out.
 void end_console_session(soci::session& sql, const std::string& token_hash);
 
+// Every console session of the account `address` (normalized here) ends, on every host: its
+// password changed (set_password) or its ActiveSync was turned off (set_activesync_flag). Returns
+// how many ended; nothing for an unknown address.
+long long end_console_sessions_of(soci::session& sql, const std::string& address);
+
 }  // namespace easd::store

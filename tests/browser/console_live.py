@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""The console's dashboard in headless Chromium: signed in as an administrator, the page's
+console.js (allowed by the Content-Security-Policy's script-src 'self', fetching under
+connect-src 'self') polls /easd-admin/live.json and rewrites the figures in place: the body's
+data-live-updated attribute takes each reading's time, and two different ones must show within
+15 s, with no CSP violation in the browser's log. Run by the e2e case "console dashboard: console.js
+updates the figures in Chromium" (tests/e2e/console_live_test.cpp). Exit status 0 when it did;
+1 with the reason on stderr otherwise.
+
+Debian's chromium, chromium-driver and python3-selenium (scripts/packages.txt)."""
+import argparse
+import sys
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True, help="https://host:port (the console is under /easd-admin/)")
+    ap.add_argument("--address", required=True)
+    ap.add_argument("--password", required=True)
+    args = ap.parse_args()
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--ignore-certificate-errors", "--window-size=1400,900"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        driver.get(args.url + "/easd-admin/")
+        WebDriverWait(driver, 20).until(lambda d: "Sign in" in d.page_source)
+        driver.find_element(By.NAME, "address").send_keys(args.address)
+        driver.find_element(By.NAME, "password").send_keys(args.password)
+        driver.find_element(By.CSS_SELECTOR, "form[action='/easd-admin/login'] button").click()
+        WebDriverWait(driver, 20).until(lambda d: "Administrator of" in d.page_source)
+        driver.get(args.url + "/easd-admin/dashboard")
+        WebDriverWait(driver, 20).until(lambda d: "Parked Pings" in d.page_source)
+        seen = set()
+
+        def updated(d):
+            stamp = d.find_element(By.TAG_NAME, "body").get_attribute("data-live-updated")
+            if stamp:
+                seen.add(stamp)
+            return len(seen) >= 2
+        try:
+            WebDriverWait(driver, 15, poll_frequency=0.5).until(updated)
+        except TimeoutException:
+            raise AssertionError(f"console.js did not update the dashboard twice (readings seen: {sorted(seen)})") from None
+        shown = driver.find_element(By.CSS_SELECTOR, "[data-live='read_at']").text
+        if shown not in seen:
+            raise AssertionError(f"the page's reading time {shown!r} is not one live.json gave ({sorted(seen)})")
+        violations = [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
+        if violations:
+            raise AssertionError("CSP violations: " + "; ".join(violations))
+        print("console.js updated the dashboard:", ", ".join(sorted(seen)))
+        return 0
+    except AssertionError as e:
+        print(e, file=sys.stderr)
+        return 1
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
