@@ -50,6 +50,12 @@ const Route kRoutes[] = {
     {"/", Who::admin, device_list, nullptr},
     {"/device", Who::admin, device_page, device_action},
     {"/me", Who::anyone, my_devices, my_device_action},
+    {"/me/oof", Who::anyone, nullptr, my_oof_action},
+    {"/access", Who::admin, access_page, access_action},
+    {"/quarantine", Who::admin, quarantine_page, quarantine_action},
+    {"/users", Who::admin, user_list, nullptr},
+    {"/user", Who::admin, user_page, user_action},
+    {"/user/oof", Who::admin, nullptr, user_oof_action},
 };
 
 }  // namespace

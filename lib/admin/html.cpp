@@ -58,6 +58,9 @@ struct NavLink {
 const NavLink kNavigation[] = {
     {"/easd-admin/", "Devices", true},
     {"/easd-admin/me", "My devices", false},
+    {"/easd-admin/quarantine", "Quarantine", true},
+    {"/easd-admin/access", "Access rules", true},
+    {"/easd-admin/users", "Users", true},
 };
 
 }  // namespace
