@@ -1,9 +1,9 @@
 // Out of Office in the console: the one form the administrator's user page (/user) and the
 // self-service page (/me) both show, what a sent form changes, and /me/oof, where an account sets
-// its own. The checks are those of Settings Oof Set (lib/commands/settings.cpp): a schedule needs a
-// start before its end, a message is at most 64 KiB; what the form leaves out stays as it was, and
-// off keeps the messages, as the phone's own switch does. Times are UTC (the form says so): a
-// browser without JavaScript cannot tell its time zone.
+// its own. The checks are those of Settings Oof Set (store::oof_problem, as `easctl user oof`): a
+// schedule needs a start before its end, a message is at most 64 KiB. A start and end left empty
+// stay as they were, and off keeps the messages, as the phone's own switch does. Times are UTC (the
+// form says so): a browser without JavaScript cannot tell its time zone.
 #include "admin/pages.h"
 #include "common/log.h"
 #include "common/text.h"
@@ -12,8 +12,6 @@
 namespace easd::admin {
 
 namespace {
-
-constexpr std::size_t kMaxOofMessage = 64 * 1024;  // as Settings Oof Set
 
 struct Audience {
     store::OofAudience audience;
@@ -109,10 +107,6 @@ std::string apply_oof_form(const Params& form, store::OofSettings& s) {
         s.start_time = *from;
         s.end_time = *to;
     }
-    if (s.state == store::OofState::scheduled) {
-        if (s.start_time == 0 && s.end_time == 0) return "A scheduled Out of Office needs a start and an end.";
-        if (s.start_time >= s.end_time) return "The start must come before the end.";
-    }
     std::vector<store::OofMessage> messages;
     for (const auto& a : kAudiences) {
         const std::string name = store::audience_name(a.audience);
@@ -125,11 +119,11 @@ std::string apply_oof_form(const Params& form, store::OofSettings& s) {
         if (format != "text" && format != "html") return "The format of a message is text or HTML.";
         m.html = format == "html";
         m.text = param(form, name + "_text");
-        if (m.text.size() > kMaxOofMessage) return "A message is at most 64 KiB.";
         messages.push_back(std::move(m));
     }
     s.messages = std::move(messages);
-    return {};
+    // The checks `easctl user oof` makes too (store/oof.h).
+    return store::oof_problem(s);
 }
 
 Response save_oof_form(const PageContext& c, const store::User& user, const std::string& back) {

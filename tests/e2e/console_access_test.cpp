@@ -314,7 +314,7 @@ TEST_CASE("console: Out of Office set by the administrator and by the user reads
     bad["oof_end"] = "2026-12-01T00:00";
     auto backwards = browser.post("/easd-admin/user/oof", bad);
     CHECK(backwards.status == 400);
-    CHECK(has(backwards.body, "The start must come before the end."));
+    CHECK(has(backwards.body, "the start must come before the end"));
     bad = form;
     bad["oof_start"] = "next tuesday";
     CHECK(browser.post("/easd-admin/user/oof", bad).status == 400);
@@ -335,6 +335,15 @@ TEST_CASE("console: Out of Office set by the administrator and by the user reads
     CHECK(v.messages["internal"] == std::make_pair(std::string("1"), std::string("Away <until> January & back")));
     CHECK(v.messages["known"].first == "0");
     CHECK(v.messages["unknown"] == std::make_pair(std::string("1"), std::string("Away.")));
+    // A long HTML message, as a phone may set one (up to 64 KiB), goes through the form too.
+    auto long_form = form;
+    long_form["external_unknown_format"] = "html";
+    long_form["external_unknown_text"] = "<p>" + std::string(40000, 'x') + "</p>";
+    CHECK(browser.post("/easd-admin/user/oof", long_form).status == 303);
+    CHECK(oof_get(phone).messages["unknown"].second.size() == 40000);  // as text, without the markup
+    long_form["external_unknown_text"] = std::string(64 * 1024 + 1, 'y');
+    CHECK(browser.post("/easd-admin/user/oof", long_form).status == 400);
+    REQUIRE(browser.post("/easd-admin/user/oof", form).status == 303);
     auto shown = browser.get(saved.header("location")).body;
     CHECK(has(shown, "Out of Office is saved."));
     CHECK(has(shown, "Away &lt;until&gt; January &amp; back"));
@@ -372,4 +381,19 @@ TEST_CASE("console: Out of Office set by the administrator and by the user reads
                                          "Date: Mon, 30 Nov 2026 10:00:00 +0000\r\nContent-Type: text/plain\r\n\r\nHi\r\n");
     REQUIRE(r.exit_code == 0);
     CHECK(inbox_subjects(colleague) == "Automatic reply: status");
+
+    // easctl sets it with the same checks (store::oof_problem): a backwards window is refused.
+    auto backwards_cli = easd::test::run_easctl(cluster(), {"user", "oof", user, "scheduled", "2027-01-04T00:00:00Z",
+                                                            "2026-12-20T00:00:00Z"});
+    CHECK(backwards_cli.exit_code != 0);
+    CHECK(backwards_cli.err.find("the start must come before the end") != std::string::npos);
+    CHECK(oof_get(phone).state == "1");
+    REQUIRE(easd::test::run_easctl(cluster(), {"user", "oof", user, "scheduled", "2026-12-20T00:00:00Z",
+                                               "2027-01-04T00:00:00Z", "--external-known", "Known: from easctl"})
+                .exit_code == 0);
+    v = oof_get(phone);
+    CHECK(v.state == "2");
+    CHECK(v.messages["known"] == std::make_pair(std::string("1"), std::string("Known: from easctl")));
+    CHECK(v.messages["internal"].second == "Self-service: out today");  // not given: kept
+    CHECK(easd::test::run_easctl(cluster(), {"user", "oof", user, "sometimes"}).exit_code == 64);
 }
