@@ -160,7 +160,7 @@ Response quarantine_page(const PageContext& c) {
     store::DevicePageQuery query;
     query.state = "quarantined";
     query.sort = "user";
-    long long page_number = std::max(1LL, parse_id(param(c.query, "page")).value_or(1));
+    long long page_number = admin::page_number(c.query);
     query.limit = c.settings.page_size;
     query.offset = (page_number - 1) * c.settings.page_size;
     query.scoped = !c.session.role.all_domains;

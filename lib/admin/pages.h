@@ -25,6 +25,9 @@ namespace easd::admin {
 using Params = std::map<std::string, std::string>;
 Params parse_params(std::string_view text);
 std::string param(const Params& p, const std::string& name);
+// The page number of a paged list ("page", from 1); at most a million, so that the offset
+// (page - 1) * page size cannot overflow, however large a number the query gives.
+long long page_number(const Params& p);
 
 // The headers of every console answer (no framing, self-only content, never cached, no Referer).
 void add_security_headers(Response& r);

@@ -60,7 +60,7 @@ const std::map<std::string, std::string>& user_notices() {
 Response user_list(const PageContext& c) {
     const std::string domain = lower(param(c.query, "domain"));
     const std::string contains = param(c.query, "q");
-    const long long page_number = std::max(1LL, parse_id(param(c.query, "page")).value_or(1));
+    const long long page_number = admin::page_number(c.query);
     std::string error;
     std::vector<store::User> users;
     if (!domain.empty() && !c.session.role.covers(domain)) {
