@@ -267,9 +267,10 @@ int main(int argc, char** argv) {
         args = cli::parse_args(argc, argv,
                                {"--domain", "--device", "--name", "--type", "--phone", "--mobile", "--office",
                                 "--title", "--company", "--not-seen-days", "--tombstone-days", "--sync-state-days",
-                                "--batch", "--pg-bindir", "--interval", "--iterations"},
+                                "--batch", "--pg-bindir", "--interval", "--iterations", "--internal",
+                                "--external-known", "--external-unknown"},
                                {"--password-stdin", "--all", "--account-only", "--cancel", "--force", "--version",
-                                "--dry-run"});
+                                "--dry-run", "--html"});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "easctl: %s (see easctl --help)\n", e.what());
         return 64;

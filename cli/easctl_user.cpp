@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/names.h"
 #include "common/text.h"
+#include "content/pim_item.h"
 #include "store/access.h"
 #include "store/accounts.h"
 #include "store/admin_roles.h"
@@ -254,13 +255,39 @@ int run_user_command(const Args& a, soci::session& sql, const std::string& sub) 
         auto user = store::find_user(sql, address);
         if (!user) throw store::InvalidRequest("unknown user " + store::normalize_address(address));
         if (a.words.size() > 3) {
-            if (a.words[3] != "off") throw UsageError("user oof takes only off, not " + a.words[3]);
-            no_more_words(a, 4);
-            // Off keeps the messages, as the phone's own switch does.
+            // As the phone's Settings and the web console set it: what is not given stays as it was
+            // (off keeps the messages, as the phone's own switch does).
+            const std::string& state = a.words[3];
             store::OofSettings s = store::load_oof(sql, user->id);
-            s.state = store::OofState::off;
+            if (state == "off" || state == "on") {
+                no_more_words(a, 4);
+                s.state = state == "on" ? store::OofState::on : store::OofState::off;
+            } else if (state == "scheduled") {
+                auto start = content::parse_eas_datetime(word(a, 4, "start (2026-12-20T09:00:00Z)"));
+                auto end = content::parse_eas_datetime(word(a, 5, "end (2027-01-04T17:00:00Z)"));
+                if (!start || !end) throw UsageError("give the start and end as 2026-12-20T09:00:00Z (UTC)");
+                no_more_words(a, 6);
+                s.state = store::OofState::scheduled;
+                s.start_time = *start;
+                s.end_time = *end;
+            } else {
+                throw UsageError("user oof takes off, on or scheduled START END, not " + state);
+            }
+            // --internal/--external-known/--external-unknown TEXT: that audience's reply ("" none).
+            for (auto [option, audience] : {std::pair{"--internal", store::OofAudience::internal},
+                                            std::pair{"--external-known", store::OofAudience::external_known},
+                                            std::pair{"--external-unknown", store::OofAudience::external_unknown}}) {
+                if (!a.values.count(option)) continue;
+                store::OofMessage m{audience, !a.value(option).empty(), a.flag("--html"), a.value(option)};
+                auto it = std::find_if(s.messages.begin(), s.messages.end(),
+                                       [&](const store::OofMessage& x) { return x.audience == audience; });
+                if (it == s.messages.end()) s.messages.push_back(m);
+                else *it = m;
+            }
+            std::string problem = store::oof_problem(s);
+            if (!problem.empty()) throw store::InvalidRequest(problem);
             store::save_oof(sql, user->id, s);
-            done(a, "Out of Office is off for " + user->address);
+            done(a, "Out of Office is " + state + " for " + user->address);
             return 0;
         }
         print_oof(store::load_oof(sql, user->id), a.flag("--json"));

@@ -60,6 +60,12 @@ const Route kRoutes[] = {
     {"/policies", Who::admin, policies_page, policies_action},
     {"/dashboard", Who::admin, dashboard_page, nullptr},
     {"/live.json", Who::admin, live_json, nullptr},
+    {"/me/oof", Who::anyone, nullptr, my_oof_action},
+    {"/access", Who::admin, access_page, access_action},
+    {"/quarantine", Who::admin, quarantine_page, quarantine_action},
+    {"/users", Who::admin, user_list, nullptr},
+    {"/user", Who::admin, user_page, user_action},
+    {"/user/oof", Who::admin, nullptr, user_oof_action},
 };
 
 }  // namespace

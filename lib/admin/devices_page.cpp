@@ -68,7 +68,7 @@ Response device_list(const PageContext& c) {
     const auto& keys = store::device_sort_keys();
     query.sort = std::find(keys.begin(), keys.end(), sort) != keys.end() ? sort : "user";
     query.descending = param(q, "dir") == "desc";
-    long long page_number = std::max(1LL, parse_id(param(q, "page")).value_or(1));
+    long long page_number = admin::page_number(q);
     query.limit = c.settings.page_size;
     query.offset = (page_number - 1) * c.settings.page_size;
     // A domain administrator sees the accounts of their domains only, whatever the filter says.

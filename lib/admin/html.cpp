@@ -60,6 +60,9 @@ const NavLink kNavigation[] = {
     {"/easd-admin/me", "My devices", false},
     {"/easd-admin/policies", "Policies", true},
     {"/easd-admin/dashboard", "Dashboard", true},
+    {"/easd-admin/quarantine", "Quarantine", true},
+    {"/easd-admin/access", "Access rules", true},
+    {"/easd-admin/users", "Users", true},
 };
 
 }  // namespace

@@ -38,7 +38,9 @@ struct Response {
 constexpr std::string_view kConsolePath = "/easd-admin";
 bool is_console_path(std::string_view path);
 
-// The largest form the console takes (sign-in, actions): a few hundred bytes in practice.
-constexpr std::size_t kMaxFormBytes = 16 * 1024;
+// The largest form the console takes: sign-in and actions are a few hundred bytes, but an Out of
+// Office form carries three messages a phone may have set at up to 64 KiB each (Settings Oof Set),
+// percent-encoded.
+constexpr std::size_t kMaxFormBytes = 512 * 1024;
 
 }  // namespace easd::admin

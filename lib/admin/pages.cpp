@@ -1,6 +1,9 @@
 // The pieces every console page uses (pages.h).
 #include "admin/pages.h"
 
+#include <algorithm>
+
+#include "common/text.h"
 #include "protocol/request.h"
 #include "store/accounts.h"
 
@@ -16,6 +19,10 @@ Params parse_params(std::string_view text) {
 std::string param(const Params& p, const std::string& name) {
     auto it = p.find(name);
     return it == p.end() ? std::string() : it->second;
+}
+
+long long page_number(const Params& p) {
+    return std::min(1000000LL, parse_id(param(p, "page")).value_or(1));
 }
 
 // No framing, nothing but our own scripts and styles (console.js may fetch from here only), never cached (pages show devices and carry

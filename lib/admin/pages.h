@@ -17,6 +17,7 @@
 #include "admin/http.h"
 #include "store/accounts.h"
 #include "store/admin_roles.h"
+#include "store/oof.h"
 
 namespace easd::admin {
 
@@ -24,6 +25,9 @@ namespace easd::admin {
 using Params = std::map<std::string, std::string>;
 Params parse_params(std::string_view text);
 std::string param(const Params& p, const std::string& name);
+// The page number of a paged list ("page", from 1); at most a million, so that the offset
+// (page - 1) * page size cannot overflow, however large a number the query gives.
+long long page_number(const Params& p);
 
 // The headers of every console answer (no framing, self-only content, never cached, no Referer).
 void add_security_headers(Response& r);
@@ -85,5 +89,29 @@ Response policies_action(const PageContext& c);
 Response dashboard_page(const PageContext& c);
 Response live_json(const PageContext& c);
 const std::string& console_script();
+// access_page.cpp: /access (server-wide settings and device access rules; changed by
+// administrators of every domain only) and /quarantine (the devices waiting for an administrator).
+Response access_page(const PageContext& c);
+Response access_action(const PageContext& c);
+Response quarantine_page(const PageContext& c);
+Response quarantine_action(const PageContext& c);
+
+// users_page.cpp: /users (the accounts), /user (one account and its actions), /user/oof.
+Response user_list(const PageContext& c);
+Response user_page(const PageContext& c);
+Response user_action(const PageContext& c);
+Response user_oof_action(const PageContext& c);
+
+// oof_form.cpp: the Out of Office form of /user and /me, and /me/oof (an account's own).
+// "on", "off", "scheduled from … to …".
+std::string oof_summary(const store::OofSettings& s);
+// The form, POSTing `fields` (hidden), the CSRF token and the settings to `action`.
+std::string oof_form(const store::OofSettings& s, const std::string& action, const std::string& csrf_token,
+                     const std::vector<std::pair<std::string, std::string>>& fields);
+// Applies a sent form to `s`; "" when valid, else what is wrong (and `s` is not to be saved).
+std::string apply_oof_form(const Params& form, store::OofSettings& s);
+// Saves the sent form as `user`'s Out of Office and redirects to `back`; 400 for a bad form.
+Response save_oof_form(const PageContext& c, const store::User& user, const std::string& back);
+Response my_oof_action(const PageContext& c);
 
 }  // namespace easd::admin

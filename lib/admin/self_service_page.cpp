@@ -38,6 +38,10 @@ Response own_devices(const PageContext& c, const std::string& error) {
         }
         out += "</tbody></table>";
     }
+    // Out of Office, as the phone's Settings sets it (oof_form.cpp).
+    out += "<h2>Out of Office</h2>";
+    if (param(c.query, "done") == "oof") out += notice_paragraph("Out of Office is saved.");
+    out += oof_form(store::load_oof(c.sql, c.session.user.id), "/easd-admin/me/oof", c.session.csrf_token, {});
     return c.page("My devices", out);
 }
 

@@ -53,6 +53,16 @@ OofSettings load_oof(soci::session& sql, long long user_id) {
     return s;
 }
 
+std::string oof_problem(const OofSettings& s) {
+    if (s.state == OofState::scheduled) {
+        if (s.start_time == 0 && s.end_time == 0) return "a scheduled Out of Office needs a start and an end";
+        if (s.start_time >= s.end_time) return "the start must come before the end";
+    }
+    for (const auto& m : s.messages)
+        if (m.text.size() > kMaxOofMessageBytes) return "a message is at most 64 KiB";
+    return {};
+}
+
 void save_oof(soci::session& sql, long long user_id, const OofSettings& s) {
     const std::string uid = std::to_string(user_id);
     const bool scheduled = s.state == OofState::scheduled;

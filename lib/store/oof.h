@@ -35,6 +35,14 @@ struct OofSettings {
 // The account's settings; off with no messages when it never set any.
 OofSettings load_oof(soci::session& sql, long long user_id);
 
+// The largest reply message (bytes), as Settings Oof Set takes it.
+constexpr std::size_t kMaxOofMessageBytes = 64 * 1024;
+
+// What is wrong with settings about to be saved ("" nothing): a schedule never given a window or
+// whose start is not before its end, a message over kMaxOofMessageBytes. What the web console and
+// `easctl user oof` check before save_oof, as Settings Oof Set does.
+std::string oof_problem(const OofSettings& settings);
+
 // Replaces the account's settings in one transaction and starts a new absence (the record of who
 // was answered is cleared). A message whose audience is not in `settings.messages` keeps what it
 // had; `settings` must be valid (scheduled: start < end).
