@@ -124,8 +124,4 @@ Listener::~Listener() {
     if (!path_.empty()) unlink(path_.c_str());
 }
 
-void Listener::stop_accepting() {
-    if (fd_ >= 0) shutdown(fd_, SHUT_RDWR);
-}
-
 }  // namespace easd::app

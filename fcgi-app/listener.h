@@ -24,8 +24,6 @@ public:
 
     int fd() const { return fd_; }
     const std::string& description() const { return description_; }
-    // Wakes every thread blocked in accept() on this socket (shutdown), without closing the fd.
-    void stop_accepting();
 
 private:
     Listener(int fd, std::string path, std::string description)

@@ -278,7 +278,6 @@ int main(int argc, char** argv) {
     live.stop();
     threads.request_stop();
     FCGX_ShutdownPending();
-    listener->stop_accepting();
     threads.join();
     // Every parked Ping gets status 1 now (a hanging Sync an empty answer), so phones reconnect (to
     // another worker) at once; the pool writes those answers before the process ends.

@@ -1,6 +1,9 @@
 #include "worker.h"
 
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +14,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 #include "commands/request_kinds.h"
 #include "protocol/request.h"
@@ -62,12 +67,22 @@ AcceptThreads::AcceptThreads(int listen_fd, commands::RequestHandler& handler, s
                              std::size_t max_body_memory, ParkingServices& parking,
                              commands::ServerMetrics& metrics)
     : listen_fd_(listen_fd),
+      wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       handler_(handler),
       max_body_bytes_(max_body_bytes),
       max_body_memory_(max_body_memory),
       parking_(parking),
       requests_(metrics.requests()),
-      live_(metrics.live()) {}
+      live_(metrics.live()) {
+    if (!wake_) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+    // The acceptor polls, then accepts without blocking: when several processes share the socket
+    // (spawn-fcgi's children, easd restarted under a socket unit) another may take the connection
+    // between the two, and a blocked accept4 would not see a stop. O_NONBLOCK on the listening
+    // socket changes only accept(); each accepted connection is blocking, as libfcgi wants it.
+    const int flags = fcntl(listen_fd_, F_GETFL);
+    if (flags < 0 || fcntl(listen_fd_, F_SETFL, flags | O_NONBLOCK) < 0)
+        throw std::runtime_error(std::string("the listening socket: ") + std::strerror(errno));
+}
 
 bool AcceptThreads::reserve_body_memory(std::size_t bytes) {
     std::size_t held = bodies_in_memory_.load();
@@ -91,6 +106,10 @@ void AcceptThreads::start(int count) {
 
 void AcceptThreads::request_stop() {
     stopping_ = true;
+    const std::uint64_t one = 1;
+    // EAGAIN: the counter is full, so the acceptor is woken already.
+    if (write(wake_.get(), &one, sizeof one) < 0 && errno != EAGAIN)
+        EASD_LOG_ERROR("waking the acceptor: %s", std::strerror(errno));
     queue_ready_.notify_all();
 }
 
@@ -111,9 +130,17 @@ void AcceptThreads::accept_loop() {
         // We accept ourselves and hand libfcgi the connection: its own accept checks the new
         // descriptor with select(), whose fd_set overflows beyond descriptor 1023 — and a server
         // holding thousands of parked requests has descriptors far beyond that.
+        pollfd watched[2] = {{listen_fd_, POLLIN, 0}, {wake_.get(), POLLIN, 0}};
+        if (poll(watched, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            EASD_LOG_ERROR("poll on the listening socket: %s", std::strerror(errno));
+            break;
+        }
+        if (stopping_ || (watched[1].revents & POLLIN)) break;
         int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) {
             if (stopping_) break;
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) continue;
             if (errno == EMFILE || errno == ENFILE) {
                 // Out of descriptors: the oldest parked requests answer early (their phones ask
                 // again) so that new requests are served rather than refused. Their descriptors
@@ -124,7 +151,8 @@ void AcceptThreads::accept_loop() {
                 else
                     std::this_thread::sleep_for(std::chrono::milliseconds(5));
             } else if (errno == EINVAL || errno == EBADF) {
-                break;  // the listening socket was shut down
+                EASD_LOG_ERROR("accept: %s: the listening socket is gone", std::strerror(errno));
+                break;
             }
             continue;
         }

@@ -19,6 +19,7 @@
 #include "admin/console.h"
 #include "commands/request_handler.h"
 #include "commands/server_metrics.h"
+#include "common/unique_fd.h"
 #include "parked_request.h"
 
 namespace easd::app {
@@ -33,8 +34,9 @@ public:
     ~AcceptThreads();
 
     void start(int count);
-    // Stop taking new connections; those accepted (in progress or queued) are served. Call
-    // Listener::stop_accepting() too, to wake the thread blocked in accept().
+    // Stop taking new connections; those accepted (in progress or queued) are served. The
+    // listening socket itself is left alone: systemd's socket unit, or spawn-fcgi's other children,
+    // keep using it, and connections that arrive meanwhile wait in its queue for the next easd.
     void request_stop();
     void join();
     // Connections accepted and waiting for a request thread.
@@ -58,6 +60,9 @@ private:
     void note_queue_wait(std::chrono::steady_clock::duration waited, std::size_t queued);
 
     int listen_fd_;
+    // An eventfd that request_stop() makes readable: the acceptor polls it beside the listening
+    // socket, so a stop wakes it without shutdown() of a socket that others share.
+    UniqueFd wake_;
     commands::RequestHandler& handler_;
     std::size_t max_body_bytes_;
     std::size_t max_body_memory_;

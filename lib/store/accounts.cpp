@@ -224,9 +224,10 @@ void set_password(soci::session& sql, const std::string& address, const std::str
 void set_activesync_flag(soci::session& sql, const std::string& address, ActiveSyncFlag flag) {
     // NULLIF turns "" into NULL: the flag is not set and the access mode decides.
     const char* value = flag == ActiveSyncFlag::on ? "true" : flag == ActiveSyncFlag::off ? "false" : "";
+    // The flag says whether phones may sync, nothing about the web console: an administrator
+    // need not use ActiveSync, and a user without it may still wipe a lost phone. So console
+    // sessions are left alone here (a password change ends them).
     update_user(sql, address, "activesync = NULLIF(:v, '')::boolean", value);
-    // A disabled account's open console sessions end (a new sign-in is checked afresh).
-    if (flag == ActiveSyncFlag::off) end_console_sessions_of(sql, address);
 }
 
 void set_activesync(soci::session& sql, const std::string& address, bool enabled) {

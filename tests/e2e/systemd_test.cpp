@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -107,10 +108,15 @@ TEST_CASE("systemd: easd serves the socket systemd passes (LISTEN_FDS, fd 3), sa
     easd::test::SpawnOptions so;
     so.log_path = own.dir() + "/activated.log";
     so.death_signal = SIGKILL;
+    //
+    // A `sleep` started just before holds a copy of the socket, as systemd's socket unit does, so
+    // the test can see that the socket outlives easd: a stop must not shut it down for everyone.
+    const std::string holder_pid_file = own.dir() + "/holder.pid";
     pid_t pid = easd::test::spawn_child(
         {"systemd-socket-activate", "-l", own.socket_path(), "-E",
          "NOTIFY_SOCKET=" + notify.path(), "-E", "WATCHDOG_USEC=1000000", "-E", "ASAN_OPTIONS", "-E",
-         "UBSAN_OPTIONS", EASD_BIN, "--config", own.config_path()},
+         "UBSAN_OPTIONS", "/bin/sh", "-c", "sleep 600 & echo $! > " + holder_pid_file + "; exec \"$0\" \"$@\"",
+         EASD_BIN, "--config", own.config_path()},
         so);
     struct stat st {};
     REQUIRE(wait_until([&] { return ::stat(own.socket_path().c_str(), &st) == 0 && S_ISSOCK(st.st_mode); },
@@ -141,8 +147,19 @@ TEST_CASE("systemd: easd serves the socket systemd passes (LISTEN_FDS, fd 3), sa
     REQUIRE(kill(pid, SIGTERM) == 0);
     CHECK(notify.wait_for("STOPPING=1", std::chrono::seconds(10)));
     CHECK(easd::test::wait_child(pid, std::chrono::seconds(15)) == 0);
-    // easd did not create the socket, so it leaves it (systemd owns it).
+    // easd did not create the socket, so it leaves it (systemd owns it), and it still listens for
+    // the next easd: a connection now waits in its queue instead of being refused (a shutdown()
+    // of the listening socket failed systemd's socket unit at every stop).
     CHECK(::stat(own.socket_path().c_str(), &st) == 0);
+    {
+        easd::UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::memcpy(addr.sun_path, own.socket_path().c_str(), own.socket_path().size() + 1);
+        CHECK(::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    }
+    const pid_t holder = std::atoi(easd::test::read_file(holder_pid_file).c_str());
+    if (holder > 0) ::kill(holder, SIGKILL);
     ::unlink(own.socket_path().c_str());
     own.start_easd();  // as the destructor expects it
 }
