@@ -7,14 +7,11 @@ which then checks that the phone gets the wipe. Exit status 0 when every step sh
 
 Debian's chromium, chromium-driver and python3-selenium (scripts/packages.txt)."""
 import argparse
-import os
 import sys
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+
+from console_chromium import Steps, start_chromium
 
 
 def main():
@@ -26,36 +23,12 @@ def main():
     ap.add_argument("--device", required=True, help="its DeviceId")
     ap.add_argument("--screenshots", required=True, help="directory for the PNGs")
     args = ap.parse_args()
-    os.makedirs(args.screenshots, exist_ok=True)
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--ignore-certificate-errors", "--window-size=1400,900"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(60)
-
-    def shot(name):
-        driver.save_screenshot(os.path.join(args.screenshots, name + ".png"))
-
-    def expect(text, step):
-        # A click that submits a form returns before the browser has followed the 303 and loaded
-        # the next page: wait for the text rather than read whatever page is there now.
-        try:
-            WebDriverWait(driver, 20).until(lambda d: text in d.page_source)
-        except TimeoutException:
-            shot("failed-" + step)
-            raise AssertionError(f"{step}: the page does not show {text!r} ({driver.current_url})") from None
+    driver = start_chromium()
+    steps = Steps(driver, args.screenshots)
+    shot, expect = steps.shot, steps.expect_text
 
     try:
-        driver.get(args.url + "/easd-admin/")
-        expect("Sign in", "sign-in page")
-        shot("1-sign-in")
-        driver.find_element(By.NAME, "address").send_keys(args.address)
-        driver.find_element(By.NAME, "password").send_keys(args.password)
-        driver.find_element(By.CSS_SELECTOR, "form[action='/easd-admin/login'] button").click()
-        expect("Administrator of", "device list")
+        steps.sign_in(args.url, args.address, args.password, shot_name="1-sign-in")
         cookie = driver.get_cookie("easd_console")
         if not cookie or not cookie.get("httpOnly") or not cookie.get("secure") or cookie.get("sameSite") != "Strict":
             raise AssertionError(f"session cookie: {cookie}")

@@ -11,11 +11,11 @@ Debian's chromium, chromium-driver and python3-selenium (scripts/packages.txt)."
 import argparse
 import sys
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from console_chromium import Steps, start_chromium
 
 
 def main():
@@ -25,23 +25,12 @@ def main():
     ap.add_argument("--password", required=True)
     args = ap.parse_args()
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--ignore-certificate-errors", "--window-size=1400,900"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(60)
+    driver = start_chromium(browser_log=True)
+    steps = Steps(driver)
     try:
-        driver.get(args.url + "/easd-admin/")
-        WebDriverWait(driver, 20).until(lambda d: "Sign in" in d.page_source)
-        driver.find_element(By.NAME, "address").send_keys(args.address)
-        driver.find_element(By.NAME, "password").send_keys(args.password)
-        driver.find_element(By.CSS_SELECTOR, "form[action='/easd-admin/login'] button").click()
-        WebDriverWait(driver, 20).until(lambda d: "Administrator of" in d.page_source)
+        steps.sign_in(args.url, args.address, args.password)
         driver.get(args.url + "/easd-admin/dashboard")
-        WebDriverWait(driver, 20).until(lambda d: "Parked Pings" in d.page_source)
+        steps.expect_text("Parked Pings", "dashboard")
         seen = set()
 
         def updated(d):

@@ -8,15 +8,12 @@ every step showed what it should; 1 with the reason on stderr otherwise.
 
 Debian's chromium, chromium-driver and python3-selenium (scripts/packages.txt)."""
 import argparse
-import os
 import sys
 import urllib.parse
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+
+from console_chromium import Steps, start_chromium
 
 
 def main():
@@ -28,41 +25,15 @@ def main():
     ap.add_argument("--device", required=True, help="its DeviceId")
     ap.add_argument("--screenshots", required=True, help="directory for the PNGs")
     args = ap.parse_args()
-    os.makedirs(args.screenshots, exist_ok=True)
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--ignore-certificate-errors", "--window-size=1400,1800"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(60)
-
-    def shot(name):
-        driver.save_screenshot(os.path.join(args.screenshots, name + ".png"))
-
-    def expect(condition, step, what):
-        # A click that submits a form returns before the browser has followed the 303 and loaded
-        # the next page: wait for what the next page shows rather than read the page there now.
-        try:
-            WebDriverWait(driver, 20).until(condition)
-        except TimeoutException:
-            shot("failed-" + step)
-            raise AssertionError(f"{step}: the page does not show {what} ({driver.current_url})") from None
-
-    def expect_text(text, step):
-        expect(lambda d: text in d.page_source, step, repr(text))
+    driver = start_chromium(window_size="1400,1800")
+    steps = Steps(driver, args.screenshots)
+    shot, expect, expect_text = steps.shot, steps.expect, steps.expect_text
 
     def row_cell(name, css_class):
         return driver.find_element(By.CSS_SELECTOR, f"tr#setting-{name} td.{css_class}").text
 
     try:
-        driver.get(args.url + "/easd-admin/")
-        expect_text("Sign in", "sign-in page")
-        driver.find_element(By.NAME, "address").send_keys(args.address)
-        driver.find_element(By.NAME, "password").send_keys(args.password)
-        driver.find_element(By.CSS_SELECTOR, "form[action='/easd-admin/login'] button").click()
-        expect_text("Administrator of", "device list")
+        steps.sign_in(args.url, args.address, args.password)
 
         query = urllib.parse.urlencode({"user": args.owner, "id": args.device})
         driver.get(args.url + "/easd-admin/device?" + query)

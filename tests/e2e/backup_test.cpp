@@ -23,13 +23,6 @@ std::string eight_bit_message(const std::string& to) {
            "AAECAwQFBgcICf/+/fz7+g==\r\n--b1--\r\n";
 }
 
-std::string folder_sync_status(EasClient& c, const std::string& key) {
-    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>" + key + "</SyncKey></FolderSync>");
-    auto r = c.command("FolderSync", &body);
-    REQUIRE(r.doc);
-    return text_of(*r.doc, tag::FolderHierarchy::Status);
-}
-
 // The item as ItemOperations serves it with MIME (BodyPreference 4): the Data bytes.
 std::string fetch_mime(EasClient& c, const std::string& folder, const std::string& item) {
     auto body = xml("<ItemOperations xmlns='ItemOperations' xmlns:A='AirSync' xmlns:B='AirSyncBase'><Fetch>"

@@ -20,46 +20,6 @@ struct RuleGuard {
     ~RuleGuard() { easd::test::run_easctl(cluster(), {"rule", "remove", id}); }
 };
 
-std::string folder_sync_status(EasClient& c) {
-    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
-    auto r = c.command("FolderSync", &body);
-    if (r.status != 200) return std::to_string(r.status);
-    REQUIRE(r.doc);
-    return text_of(*r.doc, tag::FolderHierarchy::Status);
-}
-
-EasResponse settings(EasClient& c, const std::string& inner) {
-    auto body = xml("<Settings xmlns='Settings'>" + inner + "</Settings>");
-    return c.command("Settings", &body);
-}
-
-struct OofView {
-    std::string state, start, end;
-    std::map<std::string, std::pair<std::string, std::string>> messages;  // audience -> (enabled, text)
-};
-
-// Settings Oof Get in plain text, as a phone reads it.
-OofView oof_get(EasClient& c) {
-    auto r = settings(c, "<Oof><Get><BodyType>Text</BodyType></Get></Oof>");
-    REQUIRE(r.doc);
-    const auto* oof = r.doc->child(tag::Settings::Oof);
-    REQUIRE(oof);
-    REQUIRE(text_of(*oof, tag::Settings::Status) == "1");
-    const auto* get = oof->child(tag::Settings::Get);
-    REQUIRE(get);
-    OofView v;
-    v.state = text_of(*get, tag::Settings::OofState);
-    v.start = text_of(*get, tag::Settings::StartTime);
-    v.end = text_of(*get, tag::Settings::EndTime);
-    for (const auto* m : get->children_of(tag::Settings::OofMessage)) {
-        std::string audience = m->has(tag::Settings::AppliesToInternal)        ? "internal"
-                               : m->has(tag::Settings::AppliesToExternalKnown) ? "known"
-                                                                               : "unknown";
-        v.messages[audience] = {text_of(*m, tag::Settings::Enabled), text_of(*m, tag::Settings::ReplyMessage)};
-    }
-    return v;
-}
-
 // The OPTIONS status a fresh client of the account gets once the workers' auth cache (1 s in these
 // tests) has caught up with `want`; the last status seen otherwise.
 int options_status_becoming(const std::string& user, const std::string& device, int want) {

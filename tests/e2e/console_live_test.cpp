@@ -52,15 +52,6 @@ std::string sessions_of(const std::string& address) {
                    address + "'");
 }
 
-// FolderSync with the key the phone holds: its Status.
-std::string folder_sync_status(EasClient& c, const std::string& key) {
-    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>" + key + "</SyncKey></FolderSync>");
-    auto r = c.command("FolderSync", &body);
-    REQUIRE(r.status == 200);
-    REQUIRE(r.doc);
-    return text_of(*r.doc, tag::FolderHierarchy::Status);
-}
-
 }  // namespace
 
 TEST_CASE("console dashboard: a parked Ping and a command's count, live.json and console.js under the CSP",

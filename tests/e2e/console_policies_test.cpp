@@ -76,15 +76,6 @@ std::string escaped(const std::string& s) {
     return out;
 }
 
-// The FolderSync status of a 14.1 phone (143: the policy changed, provision again).
-std::string folder_sync_status(EasClient& c) {
-    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
-    auto r = c.command("FolderSync", &body);
-    if (r.status != 200) return std::to_string(r.status);
-    REQUIRE(r.doc);
-    return text_of(*r.doc, tag::FolderHierarchy::Status);
-}
-
 // The Provision handshake of a 14.1 phone; returns the policy document's values of `elements`.
 std::map<std::string, std::string> provision_values(EasClient& c, const std::vector<std::string>& elements) {
     c.set_policy_key("0");

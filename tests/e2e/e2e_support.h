@@ -172,6 +172,48 @@ inline void remove_rule(const std::string& id) {
     REQUIRE(easd::test::run_easctl(cluster(), {"rule", "remove", id}).exit_code == 0);
 }
 
+// The FolderSync status at `key` ("0": the first FolderSync); an HTTP refusal (449 provision
+// first, 403) is its status code, e.g. "449".
+inline std::string folder_sync_status(EasClient& c, const std::string& key = "0") {
+    namespace tag = easd::wbxml::tag;
+    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>" + key + "</SyncKey></FolderSync>");
+    auto r = c.command("FolderSync", &body);
+    if (r.status != 200) return std::to_string(r.status);
+    REQUIRE(r.doc);
+    return text_of(*r.doc, tag::FolderHierarchy::Status);
+}
+
+// Settings Oof Get as a phone reads it (Status 1 required): the state, the times, and for each
+// audience ("internal", "known", "unknown") whether its reply is enabled and the reply.
+struct OofView {
+    std::string state, start, end;
+    std::map<std::string, std::pair<std::string, std::string>> messages;  // audience -> (enabled, text)
+    std::string body_type;                                                // of the last message
+};
+inline OofView oof_get(EasClient& c, const std::string& body_type = "Text") {
+    namespace tag = easd::wbxml::tag;
+    auto body = xml("<Settings xmlns='Settings'><Oof><Get><BodyType>" + body_type + "</BodyType></Get></Oof></Settings>");
+    auto r = c.command("Settings", &body);
+    REQUIRE(r.doc);
+    const auto* oof = r.doc->child(tag::Settings::Oof);
+    REQUIRE(oof);
+    REQUIRE(text_of(*oof, tag::Settings::Status) == "1");
+    const auto* get = oof->child(tag::Settings::Get);
+    REQUIRE(get);
+    OofView v;
+    v.state = text_of(*get, tag::Settings::OofState);
+    v.start = text_of(*get, tag::Settings::StartTime);
+    v.end = text_of(*get, tag::Settings::EndTime);
+    for (const auto* m : get->children_of(tag::Settings::OofMessage)) {
+        std::string audience = m->has(tag::Settings::AppliesToInternal)        ? "internal"
+                               : m->has(tag::Settings::AppliesToExternalKnown) ? "known"
+                                                                               : "unknown";
+        v.messages[audience] = {text_of(*m, tag::Settings::Enabled), text_of(*m, tag::Settings::ReplyMessage)};
+        v.body_type = text_of(*m, tag::Settings::BodyType);
+    }
+    return v;
+}
+
 // FolderSync with key 0: returns (key, folder name -> id).
 struct Hierarchy {
     std::string key;

@@ -90,15 +90,6 @@ std::string provision(EasClient& c, const std::string& element = "DevicePassword
     return seen;
 }
 
-// The FolderSync status (HTTP 449/403 become "449"/"403").
-std::string folder_sync_status(EasClient& c) {
-    auto body = xml("<FolderSync xmlns='FolderHierarchy'><SyncKey>0</SyncKey></FolderSync>");
-    auto r = c.command("FolderSync", &body);
-    if (r.status != 200) return std::to_string(r.status);
-    REQUIRE(r.doc);
-    return text_of(*r.doc, tag::FolderHierarchy::Status);
-}
-
 }  // namespace
 
 TEST_CASE("provisioning handshake on 2.5, 12.1, 14.1 and 16.1", "[e2e][provision]") {

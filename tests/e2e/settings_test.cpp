@@ -41,31 +41,6 @@ std::string oof_set(EasClient& c, const std::string& set) {
     return part_status(settings(c, "<Oof><Set>" + set + "</Set></Oof>"), tag::Settings::Oof);
 }
 
-struct OofView {
-    std::string state, start, end;
-    std::map<std::string, std::pair<std::string, std::string>> messages;  // audience -> (enabled, text)
-    std::string body_type;
-};
-
-OofView oof_get(EasClient& c, const std::string& body_type) {
-    auto r = settings(c, "<Oof><Get><BodyType>" + body_type + "</BodyType></Get></Oof>");
-    REQUIRE(part_status(r, tag::Settings::Oof) == "1");
-    const auto* get = r.doc->child(tag::Settings::Oof)->child(tag::Settings::Get);
-    REQUIRE(get);
-    OofView v;
-    v.state = text_of(*get, tag::Settings::OofState);
-    v.start = text_of(*get, tag::Settings::StartTime);
-    v.end = text_of(*get, tag::Settings::EndTime);
-    for (const auto* m : get->children_of(tag::Settings::OofMessage)) {
-        std::string audience = m->has(tag::Settings::AppliesToInternal)        ? "internal"
-                               : m->has(tag::Settings::AppliesToExternalKnown) ? "known"
-                                                                               : "unknown";
-        v.messages[audience] = {text_of(*m, tag::Settings::Enabled), text_of(*m, tag::Settings::ReplyMessage)};
-        v.body_type = text_of(*m, tag::Settings::BodyType);
-    }
-    return v;
-}
-
 // easd-deliver with an envelope sender (nullopt: no --sender) and the fake sendmail's config.
 void deliver_from(const std::string& recipient, const std::optional<std::string>& sender,
                   const std::string& message) {
