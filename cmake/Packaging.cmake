@@ -62,14 +62,40 @@ install(FILES apache/easd.conf.in DESTINATION "${easd_share}/apache")
 install(PROGRAMS scripts/render-config DESTINATION "${easd_share}")
 install(FILES README.md docs/ARCHITECTURE.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 
+# Who answers for the package (its Maintainer field and changelog trailer). A site that builds its
+# own package puts its own contact here; the default is a placeholder address, not a mailbox.
+set(EASD_PACKAGE_MAINTAINER "easd maintainers <maintainers@easd.example.org>" CACHE STRING
+  "The .deb's Maintainer: \"Name <address>\"")
+
+# Debian policy 12.5 and 12.7: every package ships /usr/share/doc/<package>/copyright and its
+# changelog, compressed with gzip -9n (no name or time stamp, so builds are reproducible). easd's
+# version numbers have no Debian revision (a native package), so the file is changelog.gz. Its
+# newest entry must name the version being built: a forgotten entry stops the configure here
+# rather than shipping a package whose changelog says another version.
+file(STRINGS packaging/changelog.in easd_changelog_head LIMIT_COUNT 1)
+if(NOT easd_changelog_head MATCHES "^easd \\(${PROJECT_VERSION}\\) ")
+  message(FATAL_ERROR "packaging/changelog.in: the newest entry is \"${easd_changelog_head}\"; "
+    "add an entry for easd (${PROJECT_VERSION}) first")
+endif()
+configure_file(packaging/changelog.in "${CMAKE_BINARY_DIR}/packaging/changelog" @ONLY)
+add_custom_command(OUTPUT "${CMAKE_BINARY_DIR}/packaging/changelog.gz"
+  COMMAND gzip -9nc "${CMAKE_BINARY_DIR}/packaging/changelog" > "${CMAKE_BINARY_DIR}/packaging/changelog.gz"
+  DEPENDS "${CMAKE_BINARY_DIR}/packaging/changelog"
+  COMMENT "Compressing the package's changelog")
+add_custom_target(easd_package_docs ALL DEPENDS "${CMAKE_BINARY_DIR}/packaging/changelog.gz")
+install(FILES "${CMAKE_BINARY_DIR}/packaging/changelog.gz" packaging/copyright DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+
 # The Debian package: easd_<version>_<arch>.deb, its library dependencies found by dpkg-shlibdeps.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME easd)
 set(CPACK_PACKAGE_VENDOR "the easd project")
-set(CPACK_PACKAGE_CONTACT "easd maintainers <easd@localhost>")
+set(CPACK_PACKAGE_CONTACT "${EASD_PACKAGE_MAINTAINER}")
+# CPack puts the summary first and this below it (the extended description).
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Exchange ActiveSync server (FastCGI, PostgreSQL)")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-  "Exchange ActiveSync server (FastCGI, PostgreSQL)\n easd serves mail, contacts, calendar, tasks and notes to phones and desktop\n clients over EAS 2.5 to 16.1, as a pool of FastCGI workers behind nginx or Apache\n sharing one PostgreSQL database. Ships easd, easctl, easd-deliver, the schema,\n systemd units and the web servers' configuration templates.")
+  "easd serves mail, contacts, calendar, tasks and notes to phones and desktop\nclients over EAS 2.5 to 16.1, as a pool of FastCGI workers behind nginx or Apache\nsharing one PostgreSQL database. Ships easd, easctl, easd-deliver, the schema,\nsystemd units and the web servers' configuration templates.")
+# Debian ships stripped binaries (policy 10.1); the symbols stay in the build tree.
+set(CPACK_STRIP_FILES TRUE)
 set(CPACK_PACKAGING_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION mail)
