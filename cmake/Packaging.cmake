@@ -62,6 +62,25 @@ install(FILES apache/easd.conf.in DESTINATION "${easd_share}/apache")
 install(PROGRAMS scripts/render-config DESTINATION "${easd_share}")
 install(FILES README.md docs/ARCHITECTURE.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 
+# The manual pages (packaging/man/*.8, written by hand), compressed as Debian policy wants them:
+# gzip -9n stores no name or time stamp, so two builds of the package hold the same bytes. Built
+# with ALL; scripts/package, which builds only what the package holds, names the target.
+find_program(EASD_GZIP gzip REQUIRED)
+set(easd_man_pages "")
+foreach(page easd.8 easctl.8 easd-deliver.8)
+  set(source "${CMAKE_SOURCE_DIR}/packaging/man/${page}")
+  set(compressed "${CMAKE_BINARY_DIR}/man/${page}.gz")
+  add_custom_command(OUTPUT "${compressed}"
+    COMMAND "${CMAKE_COMMAND}" -E make_directory "${CMAKE_BINARY_DIR}/man"
+    COMMAND "${EASD_GZIP}" -9n -c "${source}" > "${compressed}"
+    DEPENDS "${source}"
+    COMMENT "Compressing the manual page ${page}"
+    VERBATIM)
+  list(APPEND easd_man_pages "${compressed}")
+endforeach()
+add_custom_target(man-pages ALL DEPENDS ${easd_man_pages})
+install(FILES ${easd_man_pages} DESTINATION "${CMAKE_INSTALL_MANDIR}/man8")
+
 # The Debian package: easd_<version>_<arch>.deb, its library dependencies found by dpkg-shlibdeps.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME easd)
