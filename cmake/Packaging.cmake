@@ -67,23 +67,43 @@ install(FILES README.md docs/ARCHITECTURE.md DESTINATION "${CMAKE_INSTALL_DOCDIR
 set(EASD_PACKAGE_MAINTAINER "easd maintainers <maintainers@easd.example.org>" CACHE STRING
   "The .deb's Maintainer: \"Name <address>\"")
 
-# Debian policy 12.5 and 12.7: every package ships /usr/share/doc/<package>/copyright and its
-# changelog, compressed with gzip -9n (no name or time stamp, so builds are reproducible). easd's
-# version numbers have no Debian revision (a native package), so the file is changelog.gz. Its
-# newest entry must name the version being built: a forgotten entry stops the configure here
-# rather than shipping a package whose changelog says another version.
+# The package's documents, compressed as Debian policy wants them: gzip -9n stores no name or time
+# stamp, so two builds of the package hold the same bytes. Built with ALL; scripts/package, which
+# builds only what the package holds, names the target (package-docs).
+find_program(EASD_GZIP gzip REQUIRED)
+set(easd_package_docs "")
+function(easd_gzip source compressed)
+  get_filename_component(dir "${compressed}" DIRECTORY)
+  add_custom_command(OUTPUT "${compressed}"
+    COMMAND "${CMAKE_COMMAND}" -E make_directory "${dir}"
+    COMMAND "${EASD_GZIP}" -9n -c "${source}" > "${compressed}"
+    DEPENDS "${source}"
+    COMMENT "Compressing ${source}"
+    VERBATIM)
+  set(easd_package_docs ${easd_package_docs} "${compressed}" PARENT_SCOPE)
+endfunction()
+
+# The manual pages (packaging/man/*.8, written by hand).
+set(easd_man_pages "")
+foreach(page easd.8 easctl.8 easd-deliver.8)
+  easd_gzip("${CMAKE_SOURCE_DIR}/packaging/man/${page}" "${CMAKE_BINARY_DIR}/man/${page}.gz")
+  list(APPEND easd_man_pages "${CMAKE_BINARY_DIR}/man/${page}.gz")
+endforeach()
+install(FILES ${easd_man_pages} DESTINATION "${CMAKE_INSTALL_MANDIR}/man8")
+
+# Debian policy 12.5 and 12.7: /usr/share/doc/<package>/copyright and the changelog. easd's version
+# numbers have no Debian revision (a native package), so the file is changelog.gz. Its newest entry
+# must name the version being built: a forgotten entry stops the configure here rather than
+# shipping a package whose changelog names another version.
 file(STRINGS packaging/changelog.in easd_changelog_head LIMIT_COUNT 1)
 if(NOT easd_changelog_head MATCHES "^easd \\(${PROJECT_VERSION}\\) ")
   message(FATAL_ERROR "packaging/changelog.in: the newest entry is \"${easd_changelog_head}\"; "
     "add an entry for easd (${PROJECT_VERSION}) first")
 endif()
 configure_file(packaging/changelog.in "${CMAKE_BINARY_DIR}/packaging/changelog" @ONLY)
-add_custom_command(OUTPUT "${CMAKE_BINARY_DIR}/packaging/changelog.gz"
-  COMMAND gzip -9nc "${CMAKE_BINARY_DIR}/packaging/changelog" > "${CMAKE_BINARY_DIR}/packaging/changelog.gz"
-  DEPENDS "${CMAKE_BINARY_DIR}/packaging/changelog"
-  COMMENT "Compressing the package's changelog")
-add_custom_target(easd_package_docs ALL DEPENDS "${CMAKE_BINARY_DIR}/packaging/changelog.gz")
+easd_gzip("${CMAKE_BINARY_DIR}/packaging/changelog" "${CMAKE_BINARY_DIR}/packaging/changelog.gz")
 install(FILES "${CMAKE_BINARY_DIR}/packaging/changelog.gz" packaging/copyright DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+add_custom_target(package-docs ALL DEPENDS ${easd_package_docs})
 
 # The Debian package: easd_<version>_<arch>.deb, its library dependencies found by dpkg-shlibdeps.
 set(CPACK_GENERATOR DEB)
