@@ -113,7 +113,7 @@ set(CPACK_PACKAGE_CONTACT "${EASD_PACKAGE_MAINTAINER}")
 # CPack puts the summary first and this below it (the extended description).
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Exchange ActiveSync server (FastCGI, PostgreSQL)")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-  "easd serves mail, contacts, calendar, tasks and notes to phones and desktop\nclients over EAS 2.5 to 16.1, as a pool of FastCGI workers behind nginx or Apache\nsharing one PostgreSQL database. Ships easd, easctl, easd-deliver, the schema,\nsystemd units and the web servers' configuration templates.")
+  "easd serves mail, contacts, calendar, tasks and notes to phones and desktop\nclients over EAS 2.5 to 16.1, as a pool of FastCGI workers behind nginx or\nApache sharing one PostgreSQL database. Ships easd, easctl, easd-deliver, the\nschema, systemd units and the web servers' configuration templates.")
 # Debian ships stripped binaries (policy 10.1); the symbols stay in the build tree.
 set(CPACK_STRIP_FILES TRUE)
 set(CPACK_PACKAGING_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")

@@ -17,7 +17,8 @@ namespace {
 const char* kUsage =
     "usage: easd [--config FILE] [--database CONNINFO] [--socket PATH] [--socket-mode MODE]\n"
     "            [--socket-owner USER[:GROUP]] [--threads N] [--db-pool N] [--protocol-log-dir DIR]\n"
-    "            [--pid-file FILE] [--verbose]\n"
+    "            [--pid-file FILE] [--auth-cache-seconds N] [--heartbeat-min N] [--heartbeat-max N]\n"
+    "            [--verbose]\n"
     "       easd --help | --version\n"
     "Serves Exchange ActiveSync over FastCGI. Without a socket, uses the listening socket on fd 0\n"
     "(spawn-fcgi, mod_fcgid, systemd socket activation).\n"
