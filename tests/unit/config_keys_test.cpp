@@ -1,5 +1,5 @@
 // The registry of config keys (common/config_keys.h): what a misspelt key is taken for, the
-// warning line, that the shipped and documented configs use only registered keys, and that
+// warning line, that the shipped config and the documentation name only registered keys, and that
 // reading an unregistered key stops a debug build.
 #include <catch2/catch.hpp>
 
@@ -93,7 +93,8 @@ TEST_CASE("config keys: one warning per unknown key of a file, with the suggesti
     test::remove_tree(dir);
 }
 
-TEST_CASE("config keys: every key of the shipped easd.conf and of README's Dovecot example is registered",
+TEST_CASE("config keys: the shipped easd.conf and README's Dovecot example use registered keys; easd(8) documents "
+          "exactly the registered keys",
           "[config][unit]") {
     const std::string shipped = test::read_file(std::string(EASD_SOURCE_DIR) + "/packaging/easd.conf");
     const std::vector<std::string> shipped_keys = keys_of_example_lines(shipped);
@@ -105,6 +106,33 @@ TEST_CASE("config keys: every key of the shipped easd.conf and of README's Dovec
     for (const std::string& key : shipped_keys) {
         INFO("packaging/easd.conf: " << key);
         CHECK(is_config_key(key));
+    }
+
+    // easd(8)'s CONFIGURATION: each key is the tag of a `.TP` item, `.B key` or
+    // `.BR heartbeat_min ", " heartbeat_max " (reload)"` (the quoted parts are not keys).
+    const std::string man = test::read_file(std::string(EASD_SOURCE_DIR) + "/packaging/man/easd.8");
+    const auto section = man.find(".SH CONFIGURATION");
+    REQUIRE(section != std::string::npos);
+    const std::string configuration = man.substr(section, man.find("\n.SH ", section + 1) - section);
+    static const std::regex man_tag(R"(\n\.TP\n\.BR? ([^\n]*))");
+    static const std::regex quoted(R"("[^"]*")");
+    static const std::regex key_word(R"([a-z][a-z0-9_]*)");
+    std::vector<std::string> man_keys;
+    for (std::sregex_iterator it(configuration.begin(), configuration.end(), man_tag), end; it != end; ++it) {
+        std::istringstream words(std::regex_replace((*it)[1].str(), quoted, " "));
+        for (std::string w; words >> w;)
+            if (std::regex_match(w, key_word)) man_keys.push_back(w);
+    }
+    CHECK(std::count(man_keys.begin(), man_keys.end(), "heartbeat_max") == 1);
+    REQUIRE(man_keys.size() >= 40);
+    for (const std::string& key : man_keys) {
+        INFO("packaging/man/easd.8: " << key);
+        CHECK(is_config_key(key));
+    }
+    // And the other way round: a key the programs read is one easd(8) documents.
+    for (const ConfigKey& key : kConfigKeys) {
+        INFO("registered, not in packaging/man/easd.8: " << key.name);
+        CHECK(std::count(man_keys.begin(), man_keys.end(), key.name) == 1);
     }
 
     const std::string readme = test::read_file(std::string(EASD_SOURCE_DIR) + "/README.md");
