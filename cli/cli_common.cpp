@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 #include "common/config.h"
+#include "common/config_keys.h"
+#include "common/log.h"
 #include "common/text.h"
 #include "common/version.h"
 #include "store/conninfo.h"
@@ -54,13 +56,24 @@ Args parse_args(int argc, char** argv, const std::vector<std::string>& value_opt
 }
 
 namespace {
+void log_config_warning(const std::string& line) { EASD_LOG_WARN("%s", line.c_str()); }
+ConfigWarningReporter g_config_warning = log_config_warning;
+
 Config load_config(const Args& args) {
     std::string error;
     auto config = Config::load_default(args.value("--config"), &error);
     if (!config) throw std::runtime_error(error);
+    // A command reads the file more than once (the database, then a key): one warning per run.
+    static bool warned = false;
+    if (!warned) {
+        warned = true;
+        for (const std::string& line : unknown_config_key_warnings(*config)) g_config_warning(line);
+    }
     return *config;
 }
 }  // namespace
+
+void report_config_warnings_with(ConfigWarningReporter report) { g_config_warning = report; }
 
 std::string conninfo_for(const Args& args) {
     return database_conninfo(load_config(args), args.value("--database"));

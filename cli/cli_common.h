@@ -37,6 +37,12 @@ std::string conninfo_for(const Args& args);
 // (conninfo_for then answers the default, "dbname=easd"). Throws like conninfo_for.
 bool database_named(const Args& args);
 
+// How a config file's unknown keys (common/config_keys.h) are reported, once per run, when the
+// file is first read: by default as warnings in the log on stderr (easd-deliver, whose stderr
+// Postfix logs); easctl prints them as its other messages.
+using ConfigWarningReporter = void (*)(const std::string& line);
+void report_config_warnings_with(ConfigWarningReporter report);
+
 // A key of that config file ("" when absent). Throws std::runtime_error on an unreadable config.
 std::string config_value(const Args& args, const std::string& key);
 

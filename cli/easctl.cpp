@@ -262,6 +262,8 @@ int main(int argc, char** argv) {
     // Warnings from the libraries (e.g. a stored policy row this release does not understand)
     // reach the administrator on stderr: say whose they are.
     set_log_program("easctl");
+    // A config key no program reads (a typo), said as easctl's other messages are, not as a log line.
+    cli::report_config_warnings_with([](const std::string& line) { std::fprintf(stderr, "easctl: %s\n", line.c_str()); });
     cli::Args args;
     try {
         args = cli::parse_args(argc, argv,

@@ -19,6 +19,7 @@
 #include "commands/out_of_office.h"
 #include "commands/request_handler.h"
 #include "commands/server_metrics.h"
+#include "common/config_keys.h"
 #include "common/log.h"
 #include "common/systemd.h"
 #include "content/message.h"
@@ -72,6 +73,13 @@ std::chrono::microseconds stuck_after(std::chrono::microseconds watchdog_interva
     return std::max<std::chrono::microseconds>(watchdog_interval / 2, std::chrono::seconds(5));
 }
 
+// A key no easd program reads is ignored, but said, with the key it most likely meant: a typo
+// (heartbeat_maxx) would otherwise change nothing without a word. In the log, so after the
+// switch to log_file.
+void warn_unknown_keys(const Config& config) {
+    for (const std::string& line : unknown_config_key_warnings(config)) EASD_LOG_WARN("%s", line.c_str());
+}
+
 // SIGHUP: reads the config again with the same command line, reopens the log file, and hands the
 // request handler the settings that may change at run time (fcgi-app/reload.h). A config with an
 // error changes nothing.
@@ -99,6 +107,7 @@ void reload(int argc, char** argv, const app::Options& started_with, std::string
         EASD_LOG_WARN("reload: log_file was removed; the log stays in %s until easd restarts", log_file.c_str());
     }
     set_log_level(fresh->log_level);
+    warn_unknown_keys(fresh->config);
     handler.update_settings(app::reloaded_settings(*handler.current_settings(), *fresh));
     for (const std::string& key : app::keys_needing_restart(started_with.config, fresh->config))
         EASD_LOG_WARN("reload: %s changed; it takes effect when easd restarts", key.c_str());
@@ -128,6 +137,7 @@ int main(int argc, char** argv) {
         }
     }
     set_log_level(options->log_level);
+    warn_unknown_keys(options->config);
 
     // libfcgi installs its own SIGTERM handling and a blocked accept() would not notice a signal:
     // block the signals in every thread (before the first one starts: threads inherit the mask) and

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "common/config_keys.h"
+
 namespace easd::app {
 
 const std::vector<std::string>& reloadable_keys() {
@@ -41,8 +43,11 @@ std::vector<std::string> keys_needing_restart(const Config& started_with, const 
         if (!before.count(key)) changed.insert(key);
     const auto& reloadable = reloadable_keys();
     std::vector<std::string> out;
+    // A key no program reads takes effect never, not at a restart: the reload warns about it as
+    // unknown instead (common/config_keys.h).
     for (const auto& key : changed)
-        if (std::find(reloadable.begin(), reloadable.end(), key) == reloadable.end()) out.push_back(key);
+        if (is_config_key(key) && std::find(reloadable.begin(), reloadable.end(), key) == reloadable.end())
+            out.push_back(key);
     return out;
 }
 

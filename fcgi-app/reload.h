@@ -22,7 +22,7 @@ const std::vector<std::string>& reloadable_keys();
 commands::ServerSettings reloaded_settings(const commands::ServerSettings& running, const Options& fresh);
 
 // The keys whose value differs between the config easd started with and `fresh` (added, removed
-// or changed) and that take effect only at a restart, sorted.
+// or changed) and that take effect only at a restart, sorted. Unknown keys are not among them.
 std::vector<std::string> keys_needing_restart(const Config& started_with, const Config& fresh);
 
 }  // namespace easd::app

@@ -23,7 +23,9 @@ public:
     Origin origin() const { return origin_; }
 
     void set(const std::string& key, const std::string& value) { values_[key] = value; }
-    bool has(const std::string& key) const { return values_.count(key) != 0; }
+    // get, get_int and has take only keys registered in common/config_keys.h: without NDEBUG
+    // (the Debug and sanitizer builds the tests run) another key aborts, naming it.
+    bool has(const std::string& key) const;
     std::string get(const std::string& key, const std::string& fallback = {}) const;
     // nullopt when present but not an integer; fallback when absent.
     std::optional<long> get_int(const std::string& key, long fallback) const;
