@@ -47,6 +47,15 @@ easd_unit(easd.socket.in easd@.socket
   SOCKET_PATH "/run/easd/%i.sock"
   SOCKET_UNIT "easd@NAME.socket")
 
+# /run/easd owned by easd before any unit starts (packaging/tmpfiles/easd.conf says why).
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(easd_default_tmpfiles_dir "/usr/lib/tmpfiles.d")
+else()
+  set(easd_default_tmpfiles_dir "${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d")
+endif()
+set(EASD_TMPFILES_DIR "${easd_default_tmpfiles_dir}" CACHE PATH "Where the tmpfiles.d snippet is installed")
+install(FILES packaging/tmpfiles/easd.conf DESTINATION "${EASD_TMPFILES_DIR}")
+
 # The daily housekeeping (README, "Housekeeping"): easctl maintenance and its timer.
 install(FILES systemd/easd-maintenance.service systemd/easd-maintenance.timer DESTINATION "${EASD_SYSTEMD_UNIT_DIR}")
 
