@@ -6,10 +6,13 @@
 
 if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
   set(easd_default_unit_dir "/lib/systemd/system")
+  set(easd_default_tmpfiles_dir "/usr/lib/tmpfiles.d")
 else()
   set(easd_default_unit_dir "${CMAKE_INSTALL_PREFIX}/lib/systemd/system")
+  set(easd_default_tmpfiles_dir "${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d")
 endif()
 set(EASD_SYSTEMD_UNIT_DIR "${easd_default_unit_dir}" CACHE PATH "Where the systemd units are installed")
+set(EASD_TMPFILES_DIR "${easd_default_tmpfiles_dir}" CACHE PATH "Where the tmpfiles.d snippet is installed")
 set(easd_share "${CMAKE_INSTALL_DATADIR}/easd")
 
 # The units: one template each for the service and the socket, rendered for the single pool and
@@ -48,12 +51,6 @@ easd_unit(easd.socket.in easd@.socket
   SOCKET_UNIT "easd@NAME.socket")
 
 # /run/easd owned by easd before any unit starts (packaging/tmpfiles/easd.conf says why).
-if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
-  set(easd_default_tmpfiles_dir "/usr/lib/tmpfiles.d")
-else()
-  set(easd_default_tmpfiles_dir "${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d")
-endif()
-set(EASD_TMPFILES_DIR "${easd_default_tmpfiles_dir}" CACHE PATH "Where the tmpfiles.d snippet is installed")
 install(FILES packaging/tmpfiles/easd.conf DESTINATION "${EASD_TMPFILES_DIR}")
 
 # The daily housekeeping (README, "Housekeeping"): easctl maintenance and its timer.
