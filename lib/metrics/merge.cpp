@@ -85,9 +85,10 @@ std::string add_label(std::string_view text, std::string_view name, std::string_
 }
 
 std::string merge_expositions(const std::vector<std::string_view>& texts) {
+    // Views into `texts` only: nothing is copied until the answer is written, once.
     struct Family {
         std::string_view help, type;  // whole lines, from the first text that has them
-        std::string samples;
+        std::vector<std::string_view> samples;
     };
     std::vector<std::pair<std::string_view, Family>> families;  // in order of first appearance
     std::unordered_map<std::string_view, std::size_t> index;
@@ -114,15 +115,16 @@ std::string merge_expositions(const std::vector<std::string_view>& texts) {
             const std::string_view sample = metric_name(line);
             if (current == static_cast<std::size_t>(-1) || sample.substr(0, families[current].first.size()) != families[current].first)
                 current = family(sample);
-            families[current].second.samples.append(line).append("\n");
+            families[current].second.samples.push_back(line);
         });
     }
     std::string out;
-    out.reserve(total);
+    out.reserve(total + texts.size());  // every line as it came, plus a newline a text may lack at its end
+    auto line = [&out](std::string_view l) { out.append(l).push_back('\n'); };
     for (const auto& [name, f] : families) {
-        if (!f.help.empty()) out.append(f.help).append("\n");
-        if (!f.type.empty()) out.append(f.type).append("\n");
-        out.append(f.samples);
+        if (!f.help.empty()) line(f.help);
+        if (!f.type.empty()) line(f.type);
+        for (std::string_view sample : f.samples) line(sample);
     }
     return out;
 }
