@@ -236,6 +236,14 @@ int main(int argc, char** argv) {
         return 78;
     }
     commands::ServerMetrics server_metrics(*db, &hub);
+    // Every easd process of the host in each scrape (README, "Monitoring"): declared after
+    // server_metrics, whose samples its thread writes, so that it stops first.
+    std::unique_ptr<commands::MetricsSnapshots> metrics_snapshots;
+    if (!options->metrics_dir.empty()) {
+        metrics_snapshots = std::make_unique<commands::MetricsSnapshots>(options->metrics_dir);
+        server_metrics.set_snapshots(metrics_snapshots.get());
+        metrics_snapshots->start([&server_metrics] { return server_metrics.render_process(); });
+    }
     commands::RequestHandler handler(*db, app::server_settings(*options), *mail);
     handler.set_metrics(&server_metrics);
 
@@ -286,6 +294,8 @@ int main(int argc, char** argv) {
     watchdog.reset();
     watched_hub.store(nullptr);
     live.stop();
+    // Gone from the other processes' scrapes at once (its requests in progress finish unseen).
+    if (metrics_snapshots) metrics_snapshots->stop();
     threads.request_stop();
     FCGX_ShutdownPending();
     threads.join();

@@ -132,6 +132,16 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
         }
         o.metrics_allow = std::move(*allowed);
     }
+    if (overrides.has("metrics_dir") || config->has("metrics_dir")) {
+        o.metrics_dir = get("metrics_dir");
+        if (o.metrics_dir == "none") o.metrics_dir.clear();
+    } else if (!o.socket_path.empty()) {
+        // Beside the socket: the processes of a host serving one nginx find each other there, and
+        // under systemd that is /run/easd, which easd may write (ProtectSystem=strict).
+        const std::size_t slash = o.socket_path.rfind('/');
+        o.metrics_dir = (slash == std::string::npos ? std::string(".") : o.socket_path.substr(0, slash == 0 ? 1 : slash)) +
+                        (slash == 0 ? "metrics" : "/metrics");
+    }
     o.log_file = get("log_file");
     if (std::string level = get("log_level"); !level.empty()) {
         auto parsed = parse_log_level(level);

@@ -53,6 +53,10 @@ struct Options {
     std::string sendmail_command = "/usr/sbin/sendmail";  // for mail to addresses without an account here
     // Who may read GET /easd-metrics (config key metrics_allow: addresses and networks).
     AddressList metrics_allow = AddressList::loopback();
+    // Where the easd processes of this host leave their metrics for each other's scrapes (config
+    // key metrics_dir; commands/metrics_snapshots.h). Default: `metrics` beside the socket; empty:
+    // none (no socket path, or `metrics_dir = none`), each scrape answers for its process alone.
+    std::string metrics_dir;
     LogLevel log_level = LogLevel::Info;  // config key log_level; --verbose: debug
     // Where the log goes (config key log_file); empty: stderr (the journal under systemd).
     std::string log_file;

@@ -1,5 +1,6 @@
-// GET /easd-metrics: this process's metrics in Prometheus' text format (commands/server_metrics.h),
-// for monitoring. No sign-in (Prometheus has no account), but only for the addresses of
+// GET /easd-metrics: the metrics of this process and of the other easd processes of the host
+// (their snapshots: commands/metrics_snapshots.h) in Prometheus' text format
+// (commands/server_metrics.h), for monitoring. No sign-in (Prometheus has no account), but only for the addresses of
 // `metrics_allow` (default: this machine): the answer counts users' devices and requests. The
 // web server restricts the location too (nginx/easd-locations.conf.in).
 #pragma once

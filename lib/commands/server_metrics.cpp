@@ -1,10 +1,13 @@
 #include "commands/server_metrics.h"
 
+#include <unistd.h>
+
 #include <exception>
 
 #include "commands/request_kinds.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "metrics/merge.h"
 #include "push/push_metrics.h"
 
 namespace easd::commands {
@@ -22,16 +25,30 @@ double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double
 }  // namespace
 
 ServerMetrics::ServerMetrics(store::Database& db, const push::PushHub* hub)
-    : db_(db), hub_(hub), requests_(request_kinds()) {}
+    : db_(db), hub_(hub), pid_(std::to_string(getpid())), requests_(request_kinds()) {}
 
 std::string ServerMetrics::render() {
+    std::string text = render_process();
+    if (snapshots_) {
+        std::vector<std::string> others = snapshots_->others();
+        if (!others.empty()) {
+            std::vector<std::string_view> all{text};
+            all.insert(all.end(), others.begin(), others.end());
+            text = metrics::merge_expositions(all);
+        }
+    }
+    metrics::TextWriter store;
+    write_store(store);
+    return text + store.text();
+}
+
+std::string ServerMetrics::render_process() const {
     metrics::TextWriter out;
     write_process(out);
     requests_.write(out);
     if (hub_) push::write_push_metrics(*hub_, out);
     write_pool(out);
-    write_store(out);
-    return out.take();
+    return metrics::add_label(out.text(), "pid", pid_);
 }
 
 void ServerMetrics::write_process(metrics::TextWriter& out) const {

@@ -46,6 +46,7 @@ inline constexpr ConfigKey kConfigKeys[] = {
     {"protocol_log_dir", kReadByEasd},
     {"live_stats_ms", kReadByEasd},
     {"metrics_allow", kReadByEasd},
+    {"metrics_dir", kReadByEasd},
     // Requests: Ping, hanging Sync, bodies, autodiscover, outgoing mail (easd-deliver too: Out of Office).
     {"heartbeat_min", kReadByEasd},
     {"heartbeat_max", kReadByEasd},

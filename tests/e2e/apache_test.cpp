@@ -151,7 +151,9 @@ TEST_CASE("through Apache over TLS: OPTIONS, sign-in, FolderSync, Sync, autodisc
     // requests above counted; GET only.
     auto metrics = c.raw("GET", "/easd-metrics");
     CHECK(metrics.status == 200);
-    CHECK(has(metrics.body, "easd_requests_total{command=\"FolderSync\",status=\"200\"} "));
+    // (every sample carries its process's pid, last: README, "Monitoring").
+    CHECK(has(metrics.body, "easd_requests_total{command=\"FolderSync\",status=\"200\",pid=\"" +
+                                std::to_string(apache().easd_pid()) + "\"} "));
     CHECK(c.raw("POST", "/easd-metrics", "x").status == 405);
     CHECK(c.raw("GET", "/easd-metrics/more").status == 404);
     // /easd-notify lives on the loopback host only (below).

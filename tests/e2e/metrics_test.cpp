@@ -18,6 +18,14 @@ namespace {
 
 using Samples = std::map<std::string, double>;  // `name{labels}` -> value
 
+// `name{a="b",pid="7"}` -> `name{a="b"}`, `name{pid="7"}` -> `name` (pid is always the last label).
+std::string without_pid(const std::string& series) {
+    auto at = series.rfind("pid=\"");
+    if (at == std::string::npos || series.back() != '}') return series;
+    if (series[at - 1] == '{') return series.substr(0, at - 1);
+    return series.substr(0, at - 1) + "}";
+}
+
 struct Scrape {
     std::string text;
     Samples samples;
@@ -40,7 +48,9 @@ Scrape scrape(int port = server().http_port()) {
         if (line.empty() || line[0] == '#') continue;
         auto space = line.rfind(' ');
         REQUIRE(space != std::string::npos);
-        s.samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
+        // Summed over the pid label (every sample of a process has one; its own, the shared
+        // server's single worker, here), as Prometheus' sum without (pid) would.
+        s.samples[without_pid(line.substr(0, space))] += std::stod(line.substr(space + 1));
     }
     return s;
 }
