@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "common/config.h"
 #include "common/split_list.h"
@@ -138,9 +139,8 @@ std::optional<Options> parse_options(int argc, char** argv, int* exit_code) {
     } else if (!o.socket_path.empty()) {
         // Beside the socket: the processes of a host serving one nginx find each other there, and
         // under systemd that is /run/easd, which easd may write (ProtectSystem=strict).
-        const std::size_t slash = o.socket_path.rfind('/');
-        o.metrics_dir = (slash == std::string::npos ? std::string(".") : o.socket_path.substr(0, slash == 0 ? 1 : slash)) +
-                        (slash == 0 ? "metrics" : "/metrics");
+        const std::filesystem::path beside = std::filesystem::path(o.socket_path).parent_path();
+        o.metrics_dir = (beside.empty() ? std::filesystem::path(".") : beside) / "metrics";
     }
     o.log_file = get("log_file");
     if (std::string level = get("log_level"); !level.empty()) {

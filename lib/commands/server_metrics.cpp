@@ -43,12 +43,12 @@ std::string ServerMetrics::render() {
 }
 
 std::string ServerMetrics::render_process() const {
-    metrics::TextWriter out;
+    metrics::TextWriter out({{"pid", pid_}});
     write_process(out);
     requests_.write(out);
     if (hub_) push::write_push_metrics(*hub_, out);
     write_pool(out);
-    return metrics::add_label(out.text(), "pid", pid_);
+    return out.take();
 }
 
 void ServerMetrics::write_process(metrics::TextWriter& out) const {

@@ -53,7 +53,7 @@ void TextWriter::family(std::string_view name, std::string_view type, std::strin
 void TextWriter::series(std::string_view name, std::string_view suffix, const Labels& labels, const Label* extra,
                         std::string_view value) {
     out_.append(name).append(suffix);
-    if (!labels.empty() || extra) {
+    if (!labels.empty() || extra || !every_sample_.empty()) {
         out_ += '{';
         bool first = true;
         auto add = [&](const Label& l) {
@@ -63,6 +63,7 @@ void TextWriter::series(std::string_view name, std::string_view suffix, const La
         };
         for (const auto& l : labels) add(l);
         if (extra) add(*extra);
+        for (const auto& l : every_sample_) add(l);
         out_ += '}';
     }
     out_.append(" ").append(value).append("\n");

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace easd::metrics {
@@ -40,6 +41,10 @@ std::string format_value(double value);
 
 class TextWriter {
 public:
+    // `every_sample`: labels written last on every sample (after a histogram's le), e.g. the pid
+    // of the process (commands/server_metrics.h). Their values must outlive the writer.
+    explicit TextWriter(Labels every_sample = {}) : every_sample_(std::move(every_sample)) {}
+
     // Starts a family: its HELP and TYPE lines. `type`: counter, gauge, histogram, untyped.
     void family(std::string_view name, std::string_view type, std::string_view help);
     void sample(std::string_view name, const Labels& labels, double value);
@@ -52,6 +57,7 @@ public:
 private:
     void series(std::string_view name, std::string_view suffix, const Labels& labels, const Label* extra,
                 std::string_view value);
+    Labels every_sample_;
     std::string out_;
 };
 

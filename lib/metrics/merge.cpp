@@ -2,7 +2,6 @@
 
 #include <unordered_map>
 
-#include "metrics/exposition.h"
 
 namespace easd::metrics {
 
@@ -16,38 +15,6 @@ std::string_view metric_name(std::string_view line) {
     std::size_t i = 0;
     while (i < line.size() && is_name_char(line[i])) ++i;
     return line.substr(0, i);
-}
-
-// One sample line with `label` (name="escaped value") added after its other labels.
-void append_labelled(std::string& out, std::string_view line, std::string_view label) {
-    const std::size_t open = metric_name(line).size();
-    if (open >= line.size() || line[open] != '{') {
-        out.append(line.substr(0, open)).append("{").append(label).append("}").append(line.substr(open));
-        return;
-    }
-    // The closing brace is the first one outside a quoted value (values may hold `}` and `\"`).
-    std::size_t close = open + 1;
-    for (bool quoted = false; close < line.size(); ++close) {
-        const char c = line[close];
-        if (quoted) {
-            if (c == '\\') ++close;
-            else if (c == '"') quoted = false;
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == '}') {
-            break;
-        }
-    }
-    if (close >= line.size()) {  // not a sample this code can read: left as it is
-        out.append(line);
-        return;
-    }
-    std::size_t last = close;  // `{}` and `{a="b",}` (a trailing comma is allowed) take no comma
-    while (last > open + 1 && line[last - 1] == ' ') --last;
-    const bool comma = last > open + 1 && line[last - 1] != ',';
-    out.append(line.substr(0, close));
-    if (comma) out += ',';
-    out.append(label).append(line.substr(close));
 }
 
 template <typename F>
@@ -70,19 +37,6 @@ bool family_comment(std::string_view line, std::string_view& keyword, std::strin
 }
 
 }  // namespace
-
-std::string add_label(std::string_view text, std::string_view name, std::string_view value) {
-    std::string label;
-    label.append(name).append("=\"").append(escape_label_value(value)).append("\"");
-    std::string out;
-    out.reserve(text.size() + text.size() / 4);
-    each_line(text, [&](std::string_view line) {
-        if (line.empty() || line[0] == '#') out.append(line);
-        else append_labelled(out, line, label);
-        out += '\n';
-    });
-    return out;
-}
 
 std::string merge_expositions(const std::vector<std::string_view>& texts) {
     // Views into `texts` only: nothing is copied until the answer is written, once.

@@ -1,7 +1,8 @@
 // Several processes' expositions (metrics/exposition.h) as one: what GET /easd-metrics answers on a
 // host where several easd processes serve one nginx upstream. A scrape reaches one of them; it
 // answers its own samples and the other processes' snapshots (commands/metrics_snapshots.h), each
-// sample labelled with the pid of its process, so that Prometheus' sum() over pid counts every
+// sample already labelled with the pid of its process when it was written (TextWriter's
+// every-sample labels), so that Prometheus' sum() over pid counts every
 // request of the host whichever process answered.
 //
 // The text format wants each family's HELP and TYPE once with all its samples after them
@@ -16,11 +17,6 @@
 #include <vector>
 
 namespace easd::metrics {
-
-// `text` with the label name="value" added last to every sample (`x 1` -> `x{pid="7"} 1`,
-// `x{a="b"} 1` -> `x{a="b",pid="7"} 1`); comments and blank lines as they were. The value is
-// escaped as the format wants.
-std::string add_label(std::string_view text, std::string_view name, std::string_view value);
 
 // The texts as one: families in the order they first appear, each with its HELP and TYPE from the
 // first text that has them, then the samples of every text in order. Other comments are dropped.

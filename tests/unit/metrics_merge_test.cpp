@@ -24,8 +24,9 @@ using namespace easd;
 
 namespace {
 
-std::string process_text(double requests) {
-    metrics::TextWriter w;
+// One process's exposition as ServerMetrics writes it: every sample labelled with its pid.
+std::string process_text(double requests, std::string_view pid = "42") {
+    metrics::TextWriter w({{"pid", pid}});
     w.family("easd_build_info", "gauge", "The version.");
     w.sample("easd_build_info", {{"version", "1.0"}}, 1);
     w.family("easd_requests_total", "counter", "Requests.");
@@ -53,17 +54,19 @@ bool exists(const std::string& path) {
 }  // namespace
 
 TEST_CASE("metrics merge: a pid label goes last, on samples with labels and without", "[metrics][merge]") {
-    CHECK(metrics::add_label("x 1\n", "pid", "7") == "x{pid=\"7\"} 1\n");
-    CHECK(metrics::add_label("x{a=\"b\"} 1\n", "pid", "7") == "x{a=\"b\",pid=\"7\"} 1\n");
-    CHECK(metrics::add_label("x{} 1\n", "pid", "7") == "x{pid=\"7\"} 1\n");
-    CHECK(metrics::add_label("x{a=\"b\",} 1\n", "pid", "7") == "x{a=\"b\",pid=\"7\"} 1\n");
-    // A value that holds a brace, a quote and a backslash does not end the labels.
-    CHECK(metrics::add_label(R"(x{a="} \" \\"} 1)", "pid", "7") == "x{a=\"} \\\" \\\\\",pid=\"7\"} 1\n");
-    // Comments and blank lines stay; the value is escaped.
-    CHECK(metrics::add_label("# HELP x Help {a}.\n# TYPE x gauge\n\nx 2", "who", "a\"b") ==
-          "# HELP x Help {a}.\n# TYPE x gauge\n\nx{who=\"a\\\"b\"} 2\n");
+    auto one = [](std::string_view name, const metrics::Labels& labels, std::string_view pid_name, std::string_view pid) {
+        metrics::TextWriter w({{pid_name, pid}});
+        w.sample(name, labels, 1);
+        return w.take();
+    };
+    CHECK(one("x", {}, "pid", "7") == "x{pid=\"7\"} 1\n");
+    CHECK(one("x", {{"a", "b"}}, "pid", "7") == "x{a=\"b\",pid=\"7\"} 1\n");
+    // A value that holds a brace, a quote and a backslash stays inside its quotes.
+    CHECK(one("x", {{"a", "} \" \\"}}, "pid", "7") == "x{a=\"} \\\" \\\\\",pid=\"7\"} 1\n");
+    // The every-sample label's value is escaped too.
+    CHECK(one("x", {}, "who", "a\"b") == "x{who=\"a\\\"b\"} 1\n");
     // Histogram lines: after le, in every line of the family.
-    const std::string h = metrics::add_label(process_text(5), "pid", "42");
+    const std::string h = process_text(5, "42");
     CHECK(h.find("easd_request_duration_seconds_bucket{command=\"Sync\",le=\"+Inf\",pid=\"42\"} 3\n") != std::string::npos);
     CHECK(h.find("easd_request_duration_seconds_sum{command=\"Sync\",pid=\"42\"} 2.5\n") != std::string::npos);
     CHECK(h.find("easd_db_pool_connections{pid=\"42\"} 4\n") != std::string::npos);
@@ -71,8 +74,8 @@ TEST_CASE("metrics merge: a pid label goes last, on samples with labels and with
 }
 
 TEST_CASE("metrics merge: each family's HELP and TYPE once, then the samples of every process", "[metrics][merge]") {
-    const std::string a = metrics::add_label(process_text(5), "pid", "100");
-    const std::string b = metrics::add_label(process_text(7), "pid", "200");
+    const std::string a = process_text(5, "100");
+    const std::string b = process_text(7, "200");
     const std::string merged = metrics::merge_expositions({a, b});
     const std::string expected =
         "# HELP easd_build_info The version.\n"
